@@ -1,0 +1,194 @@
+//! Why an input was refused, field by field, so an adapter can report every problem at once
+//! (HTTP turns these into a 422 list) without matching on message strings.
+
+use std::fmt;
+
+/// What is wrong with one field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldErrorKind {
+    /// The field is required and was not given.
+    Missing,
+    /// Fewer characters than allowed.
+    TooShort {
+        /// The fewest characters allowed.
+        min: usize,
+    },
+    /// More characters than allowed.
+    TooLong {
+        /// The most characters allowed.
+        max: usize,
+    },
+    /// A number below the allowed range.
+    TooSmall {
+        /// The smallest value allowed.
+        min: i64,
+    },
+    /// A number above the allowed range.
+    TooLarge {
+        /// The largest value allowed.
+        max: i64,
+    },
+    /// Present but malformed; the text says how.
+    Invalid(String),
+}
+
+impl FieldErrorKind {
+    /// A stable machine-readable name for the problem (Pydantic's names, which the HTTP
+    /// contract uses).
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Missing => "missing",
+            Self::TooShort { .. } => "string_too_short",
+            Self::TooLong { .. } => "string_too_long",
+            Self::TooSmall { .. } => "greater_than_equal",
+            Self::TooLarge { .. } => "less_than_equal",
+            Self::Invalid(_) => "value_error",
+        }
+    }
+}
+
+impl fmt::Display for FieldErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Missing => f.write_str("Field required"),
+            Self::TooShort { min } => write!(
+                f,
+                "String should have at least {min} character{}",
+                plural(*min)
+            ),
+            Self::TooLong { max } => write!(
+                f,
+                "String should have at most {max} character{}",
+                plural(*max)
+            ),
+            Self::TooSmall { min } => write!(f, "Input should be greater than or equal to {min}"),
+            Self::TooLarge { max } => write!(f, "Input should be less than or equal to {max}"),
+            Self::Invalid(reason) => f.write_str(reason),
+        }
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// One refused field: its name as the caller spelled it, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {kind}")]
+pub struct FieldError {
+    /// The input field's name (`"username"`, `"limit"`, ...).
+    pub field: &'static str,
+    /// What is wrong with it.
+    pub kind: FieldErrorKind,
+}
+
+impl FieldError {
+    /// A refusal of `field` for `kind`.
+    #[must_use]
+    pub fn new(field: &'static str, kind: FieldErrorKind) -> Self {
+        Self { field, kind }
+    }
+}
+
+/// Every refused field of one input, in the order they were checked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ValidationErrors(Vec<FieldError>);
+
+impl ValidationErrors {
+    /// No errors yet.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records one refused field.
+    pub fn push(&mut self, error: FieldError) {
+        self.0.push(error);
+    }
+
+    /// Keeps the value of `result`, recording its error if there is one.
+    pub fn collect<T>(&mut self, result: Result<T, FieldError>) -> Option<T> {
+        result.map_err(|e| self.push(e)).ok()
+    }
+
+    /// Whether nothing was refused.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The refused fields.
+    #[must_use]
+    pub fn errors(&self) -> &[FieldError] {
+        &self.0
+    }
+}
+
+impl From<FieldError> for ValidationErrors {
+    fn from(error: FieldError) -> Self {
+        Self(vec![error])
+    }
+}
+
+impl fmt::Display for ValidationErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut first = true;
+        for e in &self.0 {
+            if !first {
+                f.write_str("; ")?;
+            }
+            first = false;
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ValidationErrors {}
+
+/// Checks a string's length in characters (not bytes), as the contract counts it.
+pub(crate) fn check_length(
+    field: &'static str,
+    value: &str,
+    min: usize,
+    max: Option<usize>,
+) -> Result<(), FieldError> {
+    let count = value.chars().count();
+    if count < min {
+        return Err(FieldError::new(field, FieldErrorKind::TooShort { min }));
+    }
+    if let Some(max) = max
+        && count > max
+    {
+        return Err(FieldError::new(field, FieldErrorKind::TooLong { max }));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn length_is_counted_in_characters_not_bytes() {
+        assert!(check_length("f", "ééé", 1, Some(3)).is_ok());
+        assert_eq!(
+            check_length("f", "éééé", 1, Some(3)),
+            Err(FieldError::new("f", FieldErrorKind::TooLong { max: 3 }))
+        );
+    }
+
+    #[test]
+    fn messages_follow_the_contract_wording() {
+        assert_eq!(
+            FieldErrorKind::TooShort { min: 8 }.to_string(),
+            "String should have at least 8 characters"
+        );
+        assert_eq!(
+            FieldErrorKind::TooShort { min: 1 }.to_string(),
+            "String should have at least 1 character"
+        );
+        assert_eq!(FieldErrorKind::Missing.code(), "missing");
+    }
+}

@@ -1,0 +1,561 @@
+//! Settings: read once at start-up from the process environment, then a `.env` file in the
+//! working directory, then defaults (highest first), and handed down from there. Names are
+//! the original service's, so an existing `.env` keeps working.
+//!
+//! Every value is checked here; a bad one stops start-up with one line naming the setting.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::Path;
+
+use figment::Figment;
+use figment::providers::{Env, Serialized};
+use serde::Deserialize;
+
+/// The settings quill reads, by name.
+pub const SETTING_NAMES: &[&str] = &[
+    "SECRET_KEY",
+    "ALGORITHM",
+    "ACCESS_TOKEN_EXPIRE_MINUTES",
+    "DATABASE_URL",
+    "DATABASE_MAX_CONNECTIONS",
+    "DATABASE_ACQUIRE_TIMEOUT_SECONDS",
+    "BIND_ADDR",
+    "ENVIRONMENT",
+    "ARGON2_MEMORY_KIB",
+    "ARGON2_ITERATIONS",
+    "ARGON2_PARALLELISM",
+    "MAX_BODY_BYTES",
+    "CORS_ALLOWED_ORIGINS",
+    "RUST_LOG",
+];
+
+/// A setting was missing or unusable.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// One setting's value is not acceptable.
+    #[error("{setting}: {reason}")]
+    Invalid {
+        /// The setting's name, as in the environment.
+        setting: &'static str,
+        /// Why it was refused (never the value of a secret).
+        reason: String,
+    },
+    /// The `.env` file exists but cannot be read.
+    #[error(".env: {0}")]
+    DotEnv(String),
+}
+
+fn invalid(setting: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        setting,
+        reason: reason.into(),
+    }
+}
+
+/// The HMAC key tokens are signed with. Never shown by `Debug` or `Display`.
+#[derive(Clone)]
+pub struct SecretKey(Vec<u8>);
+
+impl SecretKey {
+    /// The fewest bytes a key may have: shorter HMAC keys are guessable offline.
+    pub const MIN_BYTES: usize = 32;
+
+    /// Accepts a key of at least 32 bytes (of its UTF-8 encoding).
+    ///
+    /// # Errors
+    /// [`ConfigError::Invalid`] for a shorter key.
+    pub fn new(key: String) -> Result<Self, ConfigError> {
+        if key.len() < Self::MIN_BYTES {
+            return Err(invalid(
+                "SECRET_KEY",
+                format!(
+                    "must be at least {} bytes long, got {}",
+                    Self::MIN_BYTES,
+                    key.len()
+                ),
+            ));
+        }
+        Ok(Self(key.into_bytes()))
+    }
+
+    /// A fresh random key (for development runs without one).
+    ///
+    /// # Errors
+    /// [`ConfigError::Invalid`] if the system's random source fails.
+    pub fn random() -> Result<Self, ConfigError> {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes)
+            .map_err(|e| invalid("SECRET_KEY", format!("cannot generate one: {e}")))?;
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        Self::new(hex)
+    }
+
+    /// The key's bytes.
+    #[must_use]
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretKey(<redacted>)")
+    }
+}
+
+/// The JWT signing algorithm, the only one accepted when verifying.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TokenAlgorithm {
+    /// HMAC with SHA-256.
+    #[default]
+    Hs256,
+    /// HMAC with SHA-384.
+    Hs384,
+    /// HMAC with SHA-512.
+    Hs512,
+}
+
+impl TokenAlgorithm {
+    pub(crate) fn jsonwebtoken(self) -> jsonwebtoken::Algorithm {
+        match self {
+            Self::Hs256 => jsonwebtoken::Algorithm::HS256,
+            Self::Hs384 => jsonwebtoken::Algorithm::HS384,
+            Self::Hs512 => jsonwebtoken::Algorithm::HS512,
+        }
+    }
+}
+
+/// Whether this is a production deployment (stricter start-up checks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Environment {
+    /// A developer's machine: missing secrets are generated, with a warning.
+    #[default]
+    Development,
+    /// A deployment: missing secrets stop start-up.
+    Production,
+}
+
+/// Argon2id cost parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Argon2Settings {
+    /// Memory per hash, in KiB.
+    pub memory_kib: u32,
+    /// Passes over the memory.
+    pub iterations: u32,
+    /// Lanes.
+    pub parallelism: u32,
+}
+
+impl Default for Argon2Settings {
+    /// The original's parameters (pwdlib's "recommended"): 64 MiB, 3 passes, 4 lanes.
+    fn default() -> Self {
+        Self {
+            memory_kib: 65_536,
+            iterations: 3,
+            parallelism: 4,
+        }
+    }
+}
+
+impl Argon2Settings {
+    /// The parameters as Argon2 takes them, with a 32-byte output.
+    ///
+    /// # Errors
+    /// When Argon2 refuses the combination.
+    pub(crate) fn params(self) -> Result<argon2::Params, quill_domain::Unexpected> {
+        argon2::Params::new(self.memory_kib, self.iterations, self.parallelism, Some(32))
+            .map_err(|e| quill_domain::Unexpected::new(format!("Argon2 parameters: {e}")))
+    }
+}
+
+/// Everything quill reads at start-up, checked.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// HMAC key for tokens.
+    pub secret_key: SecretKey,
+    /// Whether [`Settings::secret_key`] was generated for this process (development only).
+    pub secret_key_generated: bool,
+    /// Token signing algorithm.
+    pub algorithm: TokenAlgorithm,
+    /// How long an access token lives.
+    pub access_token_lifetime: chrono::Duration,
+    /// `sqlite:` or `postgres://` URL.
+    pub database_url: String,
+    /// Most connections in the pool.
+    pub database_max_connections: u32,
+    /// How long a request waits for a pooled connection before failing.
+    pub database_acquire_timeout: std::time::Duration,
+    /// Where the server listens.
+    pub bind_addr: SocketAddr,
+    /// Development or production.
+    pub environment: Environment,
+    /// Password hashing cost.
+    pub argon2: Argon2Settings,
+    /// Largest accepted request body.
+    pub max_body_bytes: usize,
+    /// Origins allowed to call `/api` from a browser on another origin.
+    pub cors_allowed_origins: Vec<String>,
+    /// The tracing filter.
+    pub rust_log: String,
+}
+
+/// Accepts a setting whether figment parsed it as text, a number or a boolean, since the
+/// environment provider guesses types from what values look like.
+fn as_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Loose {
+        Text(String),
+        Signed(i64),
+        Unsigned(u64),
+        Float(f64),
+        Flag(bool),
+    }
+    Ok(Option::<Loose>::deserialize(d)?.map(|v| match v {
+        Loose::Text(s) => s,
+        Loose::Signed(n) => n.to_string(),
+        Loose::Unsigned(n) => n.to_string(),
+        Loose::Float(n) => n.to_string(),
+        Loose::Flag(b) => b.to_string(),
+    }))
+}
+
+/// The settings as text, before checking; figment lower-cases the names.
+#[derive(Debug, Default, Deserialize)]
+struct RawSettings {
+    #[serde(default, deserialize_with = "as_text")]
+    secret_key: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    algorithm: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    access_token_expire_minutes: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    database_url: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    database_max_connections: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    database_acquire_timeout_seconds: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    bind_addr: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    environment: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    argon2_memory_kib: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    argon2_iterations: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    argon2_parallelism: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    max_body_bytes: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    cors_allowed_origins: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    rust_log: Option<String>,
+}
+
+fn positive<T: std::str::FromStr + PartialOrd + Default>(
+    setting: &'static str,
+    value: Option<String>,
+    default: T,
+) -> Result<T, ConfigError> {
+    let Some(text) = value else {
+        return Ok(default);
+    };
+    match text.trim().parse::<T>() {
+        Ok(n) if n > T::default() => Ok(n),
+        _ => Err(invalid(
+            setting,
+            format!("must be a positive whole number, got {text:?}"),
+        )),
+    }
+}
+
+impl Settings {
+    /// The default database: a SQLite file in the working directory, created if missing.
+    pub const DEFAULT_DATABASE_URL: &'static str = "sqlite://blog.db?mode=rwc";
+
+    /// Reads the process environment over `.env` (in the working directory) over defaults.
+    ///
+    /// # Errors
+    /// The first unusable setting.
+    pub fn load() -> Result<Self, ConfigError> {
+        Self::from_figment(&Self::figment(Path::new(".env"))?)
+    }
+
+    /// The layered sources: `dotenv` file (if it exists) under the process environment.
+    ///
+    /// # Errors
+    /// [`ConfigError::DotEnv`] when the file exists but cannot be parsed.
+    pub fn figment(dotenv: &Path) -> Result<Figment, ConfigError> {
+        let mut from_file = std::collections::BTreeMap::new();
+        if dotenv.exists() {
+            let entries =
+                dotenvy::from_path_iter(dotenv).map_err(|e| ConfigError::DotEnv(e.to_string()))?;
+            for entry in entries {
+                let (name, value) = entry.map_err(|e| ConfigError::DotEnv(e.to_string()))?;
+                if SETTING_NAMES.contains(&name.as_str()) {
+                    from_file.insert(name.to_lowercase(), value);
+                }
+            }
+        }
+        Ok(Figment::new()
+            .merge(Serialized::defaults(from_file))
+            .merge(Env::raw().only(SETTING_NAMES)))
+    }
+
+    /// Settings from explicit name/value pairs over the defaults, ignoring the environment
+    /// and any `.env` file: for tests and for applications that keep their own configuration.
+    ///
+    /// # Errors
+    /// The first unusable setting.
+    pub fn from_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, ConfigError> {
+        let values: std::collections::BTreeMap<String, String> = pairs
+            .into_iter()
+            .map(|(name, value)| (name.to_lowercase(), value.to_owned()))
+            .collect();
+        Self::from_figment(&Figment::from(Serialized::defaults(values)))
+    }
+
+    /// Checks the settings a figment provides.
+    ///
+    /// # Errors
+    /// The first unusable setting.
+    pub fn from_figment(figment: &Figment) -> Result<Self, ConfigError> {
+        let raw: RawSettings = figment
+            .extract()
+            .map_err(|e| invalid("configuration", e.to_string()))?;
+        Self::from_raw(raw)
+    }
+
+    fn from_raw(raw: RawSettings) -> Result<Self, ConfigError> {
+        let environment = match raw.environment.as_deref().map(str::trim) {
+            None | Some("development") => Environment::Development,
+            Some("production") => Environment::Production,
+            Some(other) => {
+                return Err(invalid(
+                    "ENVIRONMENT",
+                    format!("must be development or production, got {other:?}"),
+                ));
+            }
+        };
+        let (secret_key, secret_key_generated) = match raw.secret_key {
+            Some(key) => (SecretKey::new(key)?, false),
+            None if environment == Environment::Production => {
+                return Err(invalid(
+                    "SECRET_KEY",
+                    "is required when ENVIRONMENT=production",
+                ));
+            }
+            None => (SecretKey::random()?, true),
+        };
+        let algorithm = match raw.algorithm.as_deref().map(str::trim) {
+            None | Some("HS256") => TokenAlgorithm::Hs256,
+            Some("HS384") => TokenAlgorithm::Hs384,
+            Some("HS512") => TokenAlgorithm::Hs512,
+            Some(other) => {
+                return Err(invalid(
+                    "ALGORITHM",
+                    format!("must be HS256, HS384 or HS512, got {other:?}"),
+                ));
+            }
+        };
+        let minutes: u32 = positive(
+            "ACCESS_TOKEN_EXPIRE_MINUTES",
+            raw.access_token_expire_minutes,
+            30,
+        )?;
+        let database_url = raw
+            .database_url
+            .unwrap_or_else(|| Self::DEFAULT_DATABASE_URL.to_owned());
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(invalid(
+                "DATABASE_URL",
+                "must be a sqlite: or postgres:// URL",
+            ));
+        }
+        let bind_addr = match raw.bind_addr {
+            None => SocketAddr::from(([127, 0, 0, 1], 8000)),
+            Some(text) => text.trim().parse().map_err(|_| {
+                invalid(
+                    "BIND_ADDR",
+                    format!("must be an address and port such as 127.0.0.1:8000, got {text:?}"),
+                )
+            })?,
+        };
+        let argon2 = Argon2Settings {
+            memory_kib: positive("ARGON2_MEMORY_KIB", raw.argon2_memory_kib, 65_536)?,
+            iterations: positive("ARGON2_ITERATIONS", raw.argon2_iterations, 3)?,
+            parallelism: positive("ARGON2_PARALLELISM", raw.argon2_parallelism, 4)?,
+        };
+        argon2
+            .params()
+            .map_err(|e| invalid("ARGON2_MEMORY_KIB", e.to_string()))?;
+        let cors_allowed_origins = raw
+            .cors_allowed_origins
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .map(str::to_owned)
+            .collect();
+        Ok(Self {
+            secret_key,
+            secret_key_generated,
+            algorithm,
+            access_token_lifetime: chrono::Duration::minutes(i64::from(minutes)),
+            database_url,
+            database_max_connections: positive(
+                "DATABASE_MAX_CONNECTIONS",
+                raw.database_max_connections,
+                10,
+            )?,
+            database_acquire_timeout: std::time::Duration::from_secs(positive(
+                "DATABASE_ACQUIRE_TIMEOUT_SECONDS",
+                raw.database_acquire_timeout_seconds,
+                5,
+            )?),
+            bind_addr,
+            environment,
+            argon2,
+            max_body_bytes: positive("MAX_BODY_BYTES", raw.max_body_bytes, 262_144)?,
+            cors_allowed_origins,
+            rust_log: raw.rust_log.unwrap_or_else(|| "info".to_owned()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use figment::Jail;
+
+    use super::*;
+
+    const KEY: &str = "0123456789abcdef0123456789abcdef";
+
+    fn load_in(jail: &Jail) -> Result<Settings, ConfigError> {
+        Settings::from_figment(&Settings::figment(&jail.directory().join(".env"))?)
+    }
+
+    #[test]
+    fn defaults_apply_when_nothing_is_set() {
+        Jail::expect_with(|jail| {
+            let s = load_in(jail).unwrap();
+            assert_eq!(s.algorithm, TokenAlgorithm::Hs256);
+            assert_eq!(s.access_token_lifetime, chrono::Duration::minutes(30));
+            assert_eq!(s.database_url, "sqlite://blog.db?mode=rwc");
+            assert_eq!(s.bind_addr.to_string(), "127.0.0.1:8000");
+            assert_eq!(s.argon2, Argon2Settings::default());
+            assert_eq!(s.max_body_bytes, 262_144);
+            assert!(s.cors_allowed_origins.is_empty());
+            assert!(s.secret_key_generated);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_environment_wins_over_the_dotenv_file_which_wins_over_defaults() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                ".env",
+                &format!("SECRET_KEY={KEY}\nACCESS_TOKEN_EXPIRE_MINUTES=15\nALGORITHM=HS384\n"),
+            )?;
+            jail.set_env("ACCESS_TOKEN_EXPIRE_MINUTES", "45");
+            let s = load_in(jail).unwrap();
+            assert_eq!(s.access_token_lifetime, chrono::Duration::minutes(45));
+            assert_eq!(s.algorithm, TokenAlgorithm::Hs384);
+            assert_eq!(s.secret_key.as_bytes(), KEY.as_bytes());
+            assert!(!s.secret_key_generated);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_numeric_looking_secret_key_is_taken_as_text() {
+        Jail::expect_with(|jail| {
+            jail.set_env("SECRET_KEY", "12345678901234567890123456789012345");
+            let s = load_in(jail).unwrap();
+            assert_eq!(
+                s.secret_key.as_bytes(),
+                b"12345678901234567890123456789012345"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_short_secret_key_is_refused_naming_the_setting_but_not_the_value() {
+        Jail::expect_with(|jail| {
+            jail.set_env("SECRET_KEY", "too-short-secret");
+            let err = load_in(jail).unwrap_err().to_string();
+            assert!(err.starts_with("SECRET_KEY: "), "{err}");
+            assert!(!err.contains("too-short-secret"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn production_refuses_to_start_without_a_secret_key() {
+        Jail::expect_with(|jail| {
+            jail.set_env("ENVIRONMENT", "production");
+            let err = load_in(jail).unwrap_err().to_string();
+            assert!(err.starts_with("SECRET_KEY: "), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn invalid_values_name_the_setting_and_the_reason() {
+        for (name, value) in [
+            ("ALGORITHM", "RS256"),
+            ("ACCESS_TOKEN_EXPIRE_MINUTES", "abc"),
+            ("ACCESS_TOKEN_EXPIRE_MINUTES", "0"),
+            ("BIND_ADDR", "nowhere"),
+            ("ENVIRONMENT", "staging"),
+            ("MAX_BODY_BYTES", "-5"),
+            ("DATABASE_URL", "mysql://db"),
+            ("ARGON2_MEMORY_KIB", "1"),
+        ] {
+            Jail::expect_with(|jail| {
+                jail.set_env(name, value);
+                let err = load_in(jail).unwrap_err().to_string();
+                assert!(
+                    err.starts_with(&format!("{name}: ")),
+                    "{name}={value}: {err}"
+                );
+                Ok(())
+            });
+        }
+    }
+
+    #[test]
+    fn cors_origins_are_a_comma_separated_list() {
+        Jail::expect_with(|jail| {
+            jail.set_env(
+                "CORS_ALLOWED_ORIGINS",
+                "https://a.example, https://b.example,",
+            );
+            let s = load_in(jail).unwrap();
+            assert_eq!(
+                s.cors_allowed_origins,
+                ["https://a.example", "https://b.example"]
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn debug_output_never_shows_the_secret_key() {
+        Jail::expect_with(|jail| {
+            jail.set_env("SECRET_KEY", KEY);
+            let s = load_in(jail).unwrap();
+            assert!(!format!("{s:?}").contains(KEY));
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,60 @@
+//! The database: connecting (SQLite or PostgreSQL, per URL) and the repositories that
+//! implement the domain's storage ports with SeaORM.
+
+mod posts;
+mod users;
+
+use quill_domain::{StoreError, Unexpected};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, SqlErr};
+
+pub use posts::SeaOrmPostRepository;
+pub use users::SeaOrmUserRepository;
+
+pub use sea_orm::DatabaseConnection as Connection;
+
+/// Connecting to the database failed.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot connect to the database: {0}")]
+pub struct DatabaseError(#[source] DbErr);
+
+/// Opens a connection pool for a `sqlite:` or `postgres://` URL.
+///
+/// Statement logging is off: at one log line per query it would dominate the hot paths.
+/// SQLite gets write-ahead logging, so readers never wait for a writer, and a busy timeout,
+/// so concurrent writers queue instead of failing.
+///
+/// # Errors
+/// [`DatabaseError`] when the database cannot be reached or opened.
+pub async fn connect(
+    url: &str,
+    max_connections: u32,
+    acquire_timeout: std::time::Duration,
+) -> Result<DatabaseConnection, DatabaseError> {
+    let mut options = ConnectOptions::new(url);
+    options
+        .max_connections(max_connections)
+        .min_connections(1)
+        .acquire_timeout(acquire_timeout)
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|opts| {
+            opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .busy_timeout(std::time::Duration::from_secs(10))
+                .foreign_keys(true)
+        });
+    Database::connect(options).await.map_err(DatabaseError)
+}
+
+/// Maps a database error to the domain's storage outcomes: the uniqueness indexes are
+/// recognised by name, everything else is unexpected.
+pub(crate) fn store_error(error: DbErr) -> StoreError {
+    if let Some(SqlErr::UniqueConstraintViolation(message)) = error.sql_err() {
+        if message.contains("users_username_lower_key") {
+            return StoreError::UsernameTaken;
+        }
+        if message.contains("users_email_lower_key") {
+            return StoreError::EmailTaken;
+        }
+    }
+    StoreError::Unexpected(Unexpected::new(error))
+}

@@ -1,0 +1,135 @@
+//! [`UserRepository`] over the `users` table.
+
+use async_trait::async_trait;
+use quill_domain::{NewUser, PasswordHash, StoreError, User, UserChanges, UserId, UserRepository};
+use sea_orm::sea_query::{Expr, ExprTrait as _, Func};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QuerySelect,
+};
+
+use super::store_error;
+use crate::entities::user;
+
+/// Accounts in SQLite or PostgreSQL.
+#[derive(Clone)]
+pub struct SeaOrmUserRepository {
+    db: DatabaseConnection,
+}
+
+impl SeaOrmUserRepository {
+    /// A repository over this connection pool.
+    #[must_use]
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+pub(crate) fn to_domain(model: user::Model) -> User {
+    User {
+        id: UserId(model.id),
+        username: model.username,
+        email: model.email,
+        password_hash: PasswordHash::new(model.password_hash),
+        image_file: model.image_file,
+    }
+}
+
+#[async_trait]
+impl UserRepository for SeaOrmUserRepository {
+    async fn create(&self, new: NewUser) -> Result<User, StoreError> {
+        let row = user::ActiveModel {
+            username: Set(new.username.into_inner()),
+            email: Set(new.email.into_inner()),
+            password_hash: Set(new.password_hash.as_str().to_owned()),
+            image_file: Set(None),
+            ..Default::default()
+        };
+        row.insert(&self.db)
+            .await
+            .map(to_domain)
+            .map_err(store_error)
+    }
+
+    async fn by_id(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        user::Entity::find_by_id(id.0)
+            .one(&self.db)
+            .await
+            .map(|found| found.map(to_domain))
+            .map_err(store_error)
+    }
+
+    async fn by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
+        user::Entity::find()
+            .filter(user::Column::Email.eq(email))
+            .one(&self.db)
+            .await
+            .map(|found| found.map(to_domain))
+            .map_err(store_error)
+    }
+
+    async fn id_by_username(&self, username: &str) -> Result<Option<UserId>, StoreError> {
+        // The same expression the unique index is built on, so the database decides what
+        // "the same name" means, in the check and in the constraint alike.
+        user::Entity::find()
+            .select_only()
+            .column(user::Column::Id)
+            .filter(
+                Expr::expr(Func::lower(Expr::col(user::Column::Username)))
+                    .eq(Func::lower(Expr::val(username))),
+            )
+            .into_tuple::<i64>()
+            .one(&self.db)
+            .await
+            .map(|found| found.map(UserId))
+            .map_err(store_error)
+    }
+
+    async fn update(&self, id: UserId, changes: UserChanges) -> Result<Option<User>, StoreError> {
+        let UserChanges {
+            username,
+            email,
+            image_file,
+        } = changes;
+        if username.is_none() && email.is_none() && image_file.is_none() {
+            return self.by_id(id).await;
+        }
+        let mut row = user::ActiveModel {
+            id: sea_orm::ActiveValue::Unchanged(id.0),
+            ..Default::default()
+        };
+        if let Some(username) = username {
+            row.username = Set(username.into_inner());
+        }
+        if let Some(email) = email {
+            row.email = Set(email.into_inner());
+        }
+        if let Some(image_file) = image_file {
+            row.image_file = Set(Some(image_file.as_str().to_owned()));
+        }
+        match row.update(&self.db).await {
+            Ok(model) => Ok(Some(to_domain(model))),
+            Err(sea_orm::DbErr::RecordNotUpdated) => Ok(None),
+            Err(e) => Err(store_error(e)),
+        }
+    }
+
+    async fn set_password_hash(&self, id: UserId, hash: PasswordHash) -> Result<(), StoreError> {
+        user::Entity::update_many()
+            .col_expr(user::Column::PasswordHash, Expr::value(hash.as_str()))
+            .filter(user::Column::Id.eq(id.0))
+            .exec(&self.db)
+            .await
+            .map(|_| ())
+            .map_err(store_error)
+    }
+
+    async fn delete(&self, id: UserId) -> Result<bool, StoreError> {
+        // Posts go with it through the foreign key's ON DELETE CASCADE.
+        user::Entity::delete_by_id(id.0)
+            .exec(&self.db)
+            .await
+            .map(|result| result.rows_affected > 0)
+            .map_err(store_error)
+    }
+}

@@ -1,0 +1,205 @@
+//! JWT access tokens: HMAC-signed (HS256 by default), `sub` = user id as a string, `exp` and
+//! `iat` in Unix seconds. Verification accepts only the configured algorithm, requires `exp`
+//! and `sub`, and allows no leeway.
+
+use chrono::{DateTime, Duration, Utc};
+use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
+use quill_domain::{AccessToken, TokenCodec, TokenRejected, Unexpected, UserId};
+use serde::{Deserialize, Serialize};
+
+use crate::config::{SecretKey, TokenAlgorithm};
+
+/// [`TokenCodec`] issuing and checking HMAC-signed JWTs.
+pub struct JwtCodec {
+    header: Header,
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    lifetime: Duration,
+}
+
+#[derive(Serialize)]
+struct IssuedClaims<'a> {
+    sub: &'a str,
+    exp: i64,
+    iat: i64,
+}
+
+#[derive(Deserialize)]
+struct PresentedClaims {
+    sub: String,
+    exp: i64,
+}
+
+impl JwtCodec {
+    /// A codec signing with `key` and `algorithm`, issuing tokens valid for `lifetime`.
+    #[must_use]
+    pub fn new(key: &SecretKey, algorithm: TokenAlgorithm, lifetime: Duration) -> Self {
+        let algorithm = algorithm.jsonwebtoken();
+        let mut validation = Validation::new(algorithm);
+        validation.leeway = 0;
+        // Expiry is checked below against the injected clock rather than the system clock,
+        // so that it is testable; presence of both claims is still demanded here.
+        validation.validate_exp = false;
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        Self {
+            header: Header::new(algorithm),
+            encoding: EncodingKey::from_secret(key.as_bytes()),
+            decoding: DecodingKey::from_secret(key.as_bytes()),
+            validation,
+            lifetime,
+        }
+    }
+}
+
+impl TokenCodec for JwtCodec {
+    fn issue(&self, user: UserId, now: DateTime<Utc>) -> Result<AccessToken, Unexpected> {
+        let subject = user.to_string();
+        let claims = IssuedClaims {
+            sub: &subject,
+            exp: (now + self.lifetime).timestamp(),
+            iat: now.timestamp(),
+        };
+        jsonwebtoken::encode(&self.header, &claims, &self.encoding)
+            .map(AccessToken::new)
+            .map_err(Unexpected::new)
+    }
+
+    fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<UserId, TokenRejected> {
+        let claims =
+            jsonwebtoken::decode::<PresentedClaims>(token, &self.decoding, &self.validation)
+                .map_err(|_| TokenRejected)?
+                .claims;
+        if now.timestamp() >= claims.exp {
+            return Err(TokenRejected);
+        }
+        // Only a canonical decimal id: "007" or "+7" would be a second spelling of one id.
+        let id: i64 = claims.sub.parse().map_err(|_| TokenRejected)?;
+        if id.to_string() != claims.sub {
+            return Err(TokenRejected);
+        }
+        Ok(UserId(id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine as _;
+    use chrono::TimeZone as _;
+
+    use super::*;
+
+    fn key() -> SecretKey {
+        SecretKey::new("0123456789abcdef0123456789abcdef".into()).unwrap()
+    }
+
+    fn codec() -> JwtCodec {
+        JwtCodec::new(&key(), TokenAlgorithm::Hs256, Duration::minutes(30))
+    }
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 26, 18, 0, 0).unwrap()
+    }
+
+    fn b64(json: &str) -> String {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+    }
+
+    fn part(token: &str, index: usize) -> serde_json::Value {
+        let raw = token.split('.').nth(index).unwrap();
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(raw)
+            .unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    #[test]
+    fn a_token_carries_the_user_id_as_a_string_with_exp_and_iat() {
+        let token = codec().issue(UserId(7), now()).unwrap();
+        assert_eq!(
+            part(token.as_str(), 0),
+            serde_json::json!({"alg": "HS256", "typ": "JWT"})
+        );
+        let claims = part(token.as_str(), 1);
+        assert_eq!(claims["sub"], "7");
+        assert_eq!(claims["iat"], now().timestamp());
+        assert_eq!(claims["exp"], now().timestamp() + 30 * 60);
+        assert_eq!(codec().verify(token.as_str(), now()), Ok(UserId(7)));
+    }
+
+    #[test]
+    fn a_token_is_refused_from_the_second_it_expires_with_no_leeway() {
+        let token = codec().issue(UserId(7), now()).unwrap();
+        let last_valid = now() + Duration::minutes(30) - Duration::seconds(1);
+        assert!(codec().verify(token.as_str(), last_valid).is_ok());
+        assert!(
+            codec()
+                .verify(token.as_str(), now() + Duration::minutes(30))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn a_token_signed_with_another_key_is_refused() {
+        let other = SecretKey::new("another-key-another-key-another-key".into()).unwrap();
+        let forged = JwtCodec::new(&other, TokenAlgorithm::Hs256, Duration::minutes(30))
+            .issue(UserId(7), now())
+            .unwrap();
+        assert_eq!(codec().verify(forged.as_str(), now()), Err(TokenRejected));
+    }
+
+    #[test]
+    fn a_token_of_another_algorithm_is_refused_even_with_the_right_key() {
+        let token = JwtCodec::new(&key(), TokenAlgorithm::Hs512, Duration::minutes(30))
+            .issue(UserId(7), now())
+            .unwrap();
+        assert_eq!(codec().verify(token.as_str(), now()), Err(TokenRejected));
+    }
+
+    #[test]
+    fn an_unsigned_alg_none_token_is_refused() {
+        let exp = now().timestamp() + 60;
+        let token = format!(
+            "{}.{}.",
+            b64(r#"{"alg":"none","typ":"JWT"}"#),
+            b64(&format!(r#"{{"sub":"7","exp":{exp}}}"#))
+        );
+        assert_eq!(codec().verify(&token, now()), Err(TokenRejected));
+    }
+
+    fn signed(claims: &serde_json::Value) -> String {
+        jsonwebtoken::encode(
+            &Header::new(jsonwebtoken::Algorithm::HS256),
+            claims,
+            &EncodingKey::from_secret(key().as_bytes()),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_genuine_token_without_exp_or_sub_or_with_a_malformed_sub_is_refused() {
+        let exp = now().timestamp() + 60;
+        for claims in [
+            serde_json::json!({"sub": "7"}),
+            serde_json::json!({"exp": exp}),
+            serde_json::json!({"sub": 7, "exp": exp}),
+            serde_json::json!({"sub": "seven", "exp": exp}),
+            serde_json::json!({"sub": "007", "exp": exp}),
+        ] {
+            assert_eq!(
+                codec().verify(&signed(&claims), now()),
+                Err(TokenRejected),
+                "{claims}"
+            );
+        }
+        let fine = serde_json::json!({"sub": "7", "exp": exp});
+        assert_eq!(codec().verify(&signed(&fine), now()), Ok(UserId(7)));
+    }
+
+    #[test]
+    fn garbage_is_refused() {
+        for token in ["", "abc", "a.b.c", "...."] {
+            assert_eq!(codec().verify(token, now()), Err(TokenRejected));
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! quill's composition root: the one place that knows every layer. It loads settings,
+//! connects to the database and migrates it, builds the adapters into the domain services,
+//! hands them to the HTTP layer, and serves with graceful shutdown.
+//!
+//! [`prepare`] and [`serve`] are separate so tests can bind port 0 themselves and run the
+//! real application against a fresh database.
+
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
+
+use std::future::Future;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use axum::Router;
+use quill_infra::{AuthStack, Settings, connect};
+use quill_migration::{Migrator, MigratorTrait};
+use quill_web::{AppState, Readiness, WebConfig};
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+
+/// Start-up failed; the message says which step and why.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The database could not be opened.
+    #[error(transparent)]
+    Database(#[from] quill_infra::DatabaseError),
+    /// A migration failed.
+    #[error("migrating the database: {0}")]
+    Migration(String),
+    /// The adapters could not be built.
+    #[error("preparing the services: {0}")]
+    Services(#[from] quill_domain::Unexpected),
+}
+
+struct DatabaseReadiness(DatabaseConnection);
+
+#[async_trait]
+impl Readiness for DatabaseReadiness {
+    async fn check(&self) -> Result<(), String> {
+        self.0.ping().await.map_err(|e| e.to_string())
+    }
+}
+
+/// The whole application for these settings: connects, applies pending migrations, wires
+/// the services and returns the router, ready to serve.
+///
+/// # Errors
+/// [`StartError`] naming the step that failed.
+pub async fn prepare(settings: &Settings) -> Result<Router, StartError> {
+    let db = connect(
+        &settings.database_url,
+        settings.database_max_connections,
+        settings.database_acquire_timeout,
+    )
+    .await?;
+    Migrator::up(&db, None)
+        .await
+        .map_err(|e| StartError::Migration(e.to_string()))?;
+    let stack = AuthStack::new(settings, db.clone()).await?;
+    let state = AppState {
+        auth: stack.auth,
+        posts: stack.posts,
+        readiness: Arc::new(DatabaseReadiness(db)),
+    };
+    let web = WebConfig {
+        max_body_bytes: settings.max_body_bytes,
+        cors_allowed_origins: settings.cors_allowed_origins.clone(),
+    };
+    Ok(quill_web::router(state, &web))
+}
+
+/// Serves `app` on an already-bound listener until `shutdown` completes, then lets requests
+/// in flight finish.
+///
+/// # Errors
+/// The listener's I/O error.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,48 @@
+//! The `quill` binary: reads settings (environment, `.env`, defaults), migrates the database,
+//! and serves until Ctrl-C or SIGTERM.
+
+use std::process::ExitCode;
+
+use quill_infra::Settings;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let settings = match Settings::load() {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("quill: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let filter = EnvFilter::try_new(&settings.rust_log).unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_env_filter(filter).init();
+    if settings.secret_key_generated {
+        tracing::warn!(
+            "SECRET_KEY is not set: signing tokens with a random key for this process only. \
+             Every token dies when quill restarts. Set SECRET_KEY (at least 32 bytes) to keep them."
+        );
+    }
+    let app = match quill_server::prepare(&settings).await {
+        Ok(app) => app,
+        Err(e) => {
+            tracing::error!("cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let listener = match tokio::net::TcpListener::bind(settings.bind_addr).await {
+        Ok(listener) => listener,
+        Err(e) => {
+            tracing::error!("cannot listen on {}: {e}", settings.bind_addr);
+            return ExitCode::FAILURE;
+        }
+    };
+    tracing::info!("quill listening on http://{}", settings.bind_addr);
+    match quill_server::serve(listener, app, quill_server::shutdown_signal()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("server failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

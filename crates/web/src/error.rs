@@ -1,0 +1,221 @@
+//! [`ApiError`]: every way an `/api` request can fail, with the contract's status code and
+//! `{"detail": ...}` body. Domain outcomes convert into it exhaustively, so a new domain
+//! variant cannot go unmapped.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use quill_domain::{
+    AuthError, FieldError, PostAction, PostError, Unexpected, UserAction, ValidationErrors,
+};
+use serde::Serialize;
+
+/// Where in the request a refused value was: `["body", "password"]`, `["path", "post_id"]`,
+/// or for malformed JSON `["body", <byte offset>]`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum LocPart {
+    /// A section or field name.
+    Name(String),
+    /// A position.
+    Index(usize),
+}
+
+/// One entry of a 422 `detail` list, in FastAPI's shape.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ErrorItem {
+    /// Pydantic's name for the problem (`missing`, `string_too_short`, ...).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Where the value was.
+    pub loc: Vec<LocPart>,
+    /// A human-readable message.
+    pub msg: String,
+}
+
+impl ErrorItem {
+    /// An item at `[section, field]`.
+    #[must_use]
+    pub fn new(kind: &str, section: &str, field: &str, msg: impl Into<String>) -> Self {
+        Self {
+            kind: kind.to_owned(),
+            loc: vec![
+                LocPart::Name(section.to_owned()),
+                LocPart::Name(field.to_owned()),
+            ],
+            msg: msg.into(),
+        }
+    }
+
+    /// The item for a domain field refusal found in `section` (`body`, `query`, ...).
+    #[must_use]
+    pub fn from_field(section: &str, error: &FieldError) -> Self {
+        Self::new(
+            error.kind.code(),
+            section,
+            error.field,
+            error.kind.to_string(),
+        )
+    }
+}
+
+/// A failed `/api` request.
+#[derive(Debug)]
+pub enum ApiError {
+    /// 422: the input was refused; every problem is listed.
+    Validation(Vec<ErrorItem>),
+    /// 400 with a message (duplicates).
+    BadRequest(&'static str),
+    /// 401 with a message and `WWW-Authenticate: Bearer`.
+    Unauthorized(&'static str),
+    /// 403 with a message.
+    Forbidden(&'static str),
+    /// 404 with a message.
+    NotFound(&'static str),
+    /// 405.
+    MethodNotAllowed,
+    /// 413: the body is over the configured limit.
+    PayloadTooLarge,
+    /// 503 with a message.
+    Unavailable(&'static str),
+    /// 500; the cause is logged, never sent.
+    Internal(Unexpected),
+}
+
+impl ApiError {
+    /// A 422 for domain field refusals found in `section`.
+    #[must_use]
+    pub fn invalid(section: &str, errors: &ValidationErrors) -> Self {
+        Self::Validation(
+            errors
+                .errors()
+                .iter()
+                .map(|e| ErrorItem::from_field(section, e))
+                .collect(),
+        )
+    }
+
+    /// The status code this error answers with.
+    #[must_use]
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// The contract's error body: `{"detail": ...}`.
+#[derive(Serialize)]
+struct Detail<T: Serialize> {
+    detail: T,
+}
+
+fn message(status: StatusCode, text: &'static str) -> Response {
+    (status, Json(Detail { detail: text })).into_response()
+}
+
+/// The cause of a 500, carried in the response's extensions from [`ApiError`] (which must
+/// stay free of side effects) to [`log_internal_errors`], which logs it once.
+#[derive(Clone)]
+pub struct InternalCause(pub Arc<String>);
+
+fn cause_chain(error: &Unexpected) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let mut response = match &self {
+            Self::Validation(items) => (status, Json(Detail { detail: items })).into_response(),
+            Self::BadRequest(m)
+            | Self::Unauthorized(m)
+            | Self::Forbidden(m)
+            | Self::NotFound(m)
+            | Self::Unavailable(m) => (status, Json(Detail { detail: m })).into_response(),
+            Self::MethodNotAllowed => message(status, "Method Not Allowed"),
+            Self::PayloadTooLarge => message(status, "Request body too large"),
+            Self::Internal(_) => message(status, "Internal Server Error"),
+        };
+        match self {
+            Self::Unauthorized(_) => {
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            Self::Internal(error) => {
+                response
+                    .extensions_mut()
+                    .insert(InternalCause(Arc::new(cause_chain(&error))));
+            }
+            _ => {}
+        }
+        response
+    }
+}
+
+/// Logs the cause of every 500 produced by an [`ApiError`], once, with the request line.
+pub async fn log_internal_errors(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    if let Some(InternalCause(cause)) = response.extensions().get::<InternalCause>() {
+        tracing::error!(%method, %path, cause = %cause, "request failed");
+    }
+    response
+}
+
+impl From<AuthError> for ApiError {
+    fn from(error: AuthError) -> Self {
+        match error {
+            AuthError::UsernameTaken => Self::BadRequest("Username already exists"),
+            AuthError::EmailTaken => Self::BadRequest("Email already registered"),
+            AuthError::InvalidCredentials => Self::Unauthorized("Incorrect email or password"),
+            AuthError::InvalidToken => Self::Unauthorized("Invalid or expired token"),
+            AuthError::AccountGone => Self::Unauthorized("User not found"),
+            AuthError::UserNotFound => Self::NotFound("User not found"),
+            AuthError::NotAllowed(UserAction::Update) => {
+                Self::Forbidden("Not authorized to update this user")
+            }
+            AuthError::NotAllowed(UserAction::Delete) => {
+                Self::Forbidden("Not authorized to delete this user")
+            }
+            AuthError::Unexpected(e) => Self::Internal(e),
+        }
+    }
+}
+
+impl From<PostError> for ApiError {
+    fn from(error: PostError) -> Self {
+        match error {
+            PostError::NotFound => Self::NotFound("Post not found"),
+            PostError::UserNotFound => Self::NotFound("User not found"),
+            PostError::NotAllowed(PostAction::Update) => {
+                Self::Forbidden("Not authorized to update this post")
+            }
+            PostError::NotAllowed(PostAction::Delete) => {
+                Self::Forbidden("Not authorized to delete this post")
+            }
+            PostError::Unexpected(e) => Self::Internal(e),
+        }
+    }
+}

@@ -1,0 +1,435 @@
+//! Extractors that turn requests into domain values. Every refusal (a missing token, bad
+//! JSON, a wrong content type, a non-integer id, an oversized body) becomes an [`ApiError`]
+//! with the contract's body, never axum's plain-text rejections.
+
+use std::collections::HashMap;
+
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Multipart, RawPathParams, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use quill_domain::{AuthService, FieldError, Page, Password, PostId, User, UserId};
+use serde_json::{Map, Value};
+
+use crate::error::{ApiError, ErrorItem, LocPart};
+
+/// The request body limit, in bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+/// Refuses a declared oversized body before anything reads it, and hands the limit to the
+/// body extractors (which enforce it again on bodies of undeclared length).
+pub async fn reject_oversized_bodies(
+    axum::extract::State(limit): axum::extract::State<BodyLimit>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit.0 as u64) {
+        return ApiError::PayloadTooLarge.into_response();
+    }
+    request.extensions_mut().insert(limit);
+    request
+        .extensions_mut()
+        .insert(axum::extract::DefaultBodyLimit::max(limit.0));
+    next.run(request).await
+}
+
+async fn read_body(request: Request) -> Result<axum::body::Bytes, ApiError> {
+    let limit = request
+        .extensions()
+        .get::<BodyLimit>()
+        .map_or(256 * 1024, |l| l.0);
+    axum::body::to_bytes(request.into_body(), limit)
+        .await
+        .map_err(|_| ApiError::PayloadTooLarge)
+}
+
+fn content_type(headers: &HeaderMap) -> String {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+fn not_an_object() -> ApiError {
+    ApiError::Validation(vec![ErrorItem {
+        kind: "model_attributes_type".to_owned(),
+        loc: vec![LocPart::Name("body".to_owned())],
+        msg: "Input should be a valid dictionary or object to extract fields from".to_owned(),
+    }])
+}
+
+/// Byte offset of serde_json's (1-based line, 1-based column) in `input`.
+fn offset_of(input: &[u8], line: usize, column: usize) -> usize {
+    let line_start: usize = input
+        .split(|b| *b == b'\n')
+        .take(line.saturating_sub(1))
+        .map(|l| l.len() + 1)
+        .sum();
+    (line_start + column.saturating_sub(1)).min(input.len())
+}
+
+/// A JSON object body. Anything else (no JSON content type, malformed JSON, a JSON array) is
+/// a 422; an oversized body is a 413.
+pub struct JsonObject(pub Map<String, Value>);
+
+impl<S: Send + Sync> FromRequest<S> for JsonObject {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, _: &S) -> Result<Self, ApiError> {
+        let kind = content_type(request.headers());
+        let is_json = kind == "application/json"
+            || (kind.starts_with("application/") && kind.ends_with("+json"));
+        let bytes = read_body(request).await?;
+        if !is_json {
+            return Err(not_an_object());
+        }
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(Value::Object(map)) => Ok(Self(map)),
+            Ok(_) => Err(not_an_object()),
+            Err(e) => Err(ApiError::Validation(vec![ErrorItem {
+                kind: "json_invalid".to_owned(),
+                loc: vec![
+                    LocPart::Name("body".to_owned()),
+                    LocPart::Index(offset_of(&bytes, e.line(), e.column())),
+                ],
+                msg: "JSON decode error".to_owned(),
+            }])),
+        }
+    }
+}
+
+/// Reads the fields of a JSON object one by one into domain values, collecting every
+/// problem, so one 422 lists them all (as FastAPI does). Unknown fields are ignored.
+pub struct BodyFields {
+    map: Map<String, Value>,
+    problems: Vec<ErrorItem>,
+}
+
+impl BodyFields {
+    /// Starts reading an object.
+    #[must_use]
+    pub fn new(JsonObject(map): JsonObject) -> Self {
+        Self {
+            map,
+            problems: Vec::new(),
+        }
+    }
+
+    fn text(&mut self, name: &'static str) -> Option<Option<String>> {
+        match self.map.remove(name) {
+            None | Some(Value::Null) => Some(None),
+            Some(Value::String(s)) => Some(Some(s)),
+            Some(_) => {
+                self.problems.push(ErrorItem::new(
+                    "string_type",
+                    "body",
+                    name,
+                    "Input should be a valid string",
+                ));
+                None
+            }
+        }
+    }
+
+    fn parsed<T>(
+        &mut self,
+        raw: String,
+        parse: impl FnOnce(String) -> Result<T, FieldError>,
+    ) -> Option<T> {
+        parse(raw)
+            .map_err(|e| self.problems.push(ErrorItem::from_field("body", &e)))
+            .ok()
+    }
+
+    /// A required string field, parsed.
+    pub fn required<T>(
+        &mut self,
+        name: &'static str,
+        parse: impl FnOnce(String) -> Result<T, FieldError>,
+    ) -> Option<T> {
+        match self.text(name)? {
+            Some(raw) => self.parsed(raw, parse),
+            None => {
+                self.problems
+                    .push(ErrorItem::new("missing", "body", name, "Field required"));
+                None
+            }
+        }
+    }
+
+    /// An optional string field, parsed; absent and `null` both mean "leave unchanged".
+    pub fn optional<T>(
+        &mut self,
+        name: &'static str,
+        parse: impl FnOnce(String) -> Result<T, FieldError>,
+    ) -> Option<T> {
+        let raw = self.text(name)??;
+        self.parsed(raw, parse)
+    }
+
+    /// Ends reading: a 422 listing every problem, if there was any.
+    ///
+    /// # Errors
+    /// [`ApiError::Validation`].
+    pub fn finish(self) -> Result<(), ApiError> {
+        if self.problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Validation(self.problems))
+        }
+    }
+}
+
+fn int_parsing(section: &str, name: &str) -> ErrorItem {
+    ErrorItem::new(
+        "int_parsing",
+        section,
+        name,
+        "Input should be a valid integer, unable to parse string as an integer",
+    )
+}
+
+async fn path_id(parts: &mut Parts, name: &'static str) -> Result<i64, ApiError> {
+    let params = RawPathParams::from_request_parts(parts, &())
+        .await
+        .map_err(|_| ApiError::NotFound("Not Found"))?;
+    let raw = params
+        .iter()
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
+        .ok_or(ApiError::NotFound("Not Found"))?;
+    raw.trim()
+        .parse()
+        .map_err(|_| ApiError::Validation(vec![int_parsing("path", name)]))
+}
+
+/// The `{post_id}` path segment as a post id.
+pub struct PostIdParam(pub PostId);
+
+impl<S: Send + Sync> FromRequestParts<S> for PostIdParam {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        Ok(Self(PostId(path_id(parts, "post_id").await?)))
+    }
+}
+
+/// The `{user_id}` path segment as a user id.
+pub struct UserIdParam(pub UserId);
+
+impl<S: Send + Sync> FromRequestParts<S> for UserIdParam {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        Ok(Self(UserId(path_id(parts, "user_id").await?)))
+    }
+}
+
+/// `skip` and `limit` query parameters as a [`Page`] (defaults 0 and 100).
+pub struct PageQuery(pub Page);
+
+impl PageQuery {
+    /// Reads `skip` and `limit` from a raw query string.
+    ///
+    /// # Errors
+    /// A 422 naming each unusable parameter.
+    pub fn parse(query: Option<&str>) -> Result<Page, ApiError> {
+        let pairs: Vec<(String, String)> =
+            serde_urlencoded::from_str(query.unwrap_or_default()).unwrap_or_default();
+        let mut problems = Vec::new();
+        let mut number = |name: &'static str, default: i64| {
+            let Some((_, raw)) = pairs.iter().find(|(key, _)| key == name) else {
+                return Some(default);
+            };
+            raw.trim()
+                .parse::<i64>()
+                .map_err(|_| problems.push(int_parsing("query", name)))
+                .ok()
+        };
+        let skip = number("skip", 0);
+        let limit = number("limit", 100);
+        let (Some(skip), Some(limit)) = (skip, limit) else {
+            return Err(ApiError::Validation(problems));
+        };
+        Page::new(skip, limit)
+            .map_err(|e| ApiError::Validation(vec![ErrorItem::from_field("query", &e)]))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PageQuery {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        Ok(Self(Self::parse(parts.uri.query())?))
+    }
+}
+
+/// The OAuth2 password-grant form of the token endpoint, URL-encoded or multipart:
+/// `username` (which holds the email) and `password`, both required and non-empty, and
+/// `grant_type`, which must be `password` when sent.
+pub struct LoginForm {
+    /// What the client typed as its login name (an email address).
+    pub username: String,
+    /// The password attempt.
+    pub password: Password,
+}
+
+async fn form_fields(request: Request) -> Result<HashMap<String, String>, ApiError> {
+    let kind = content_type(request.headers());
+    if kind == "application/x-www-form-urlencoded" {
+        let bytes = read_body(request).await?;
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
+            .map_err(|_| ApiError::Validation(vec![form_unreadable()]))?;
+        return Ok(pairs.into_iter().collect());
+    }
+    if kind == "multipart/form-data" {
+        let mut multipart = Multipart::from_request(request, &())
+            .await
+            .map_err(|_| ApiError::Validation(vec![form_unreadable()]))?;
+        let mut fields = HashMap::new();
+        loop {
+            match multipart.next_field().await {
+                Ok(Some(field)) => {
+                    let name = field.name().unwrap_or_default().to_owned();
+                    match field.text().await {
+                        Ok(text) => {
+                            fields.insert(name, text);
+                        }
+                        Err(e) => return Err(multipart_failure(e.status())),
+                    }
+                }
+                Ok(None) => return Ok(fields),
+                Err(e) => return Err(multipart_failure(e.status())),
+            }
+        }
+    }
+    // Any other body (JSON included) carries no form fields: the required ones are missing.
+    Ok(HashMap::new())
+}
+
+fn form_unreadable() -> ErrorItem {
+    ErrorItem {
+        kind: "value_error".to_owned(),
+        loc: vec![LocPart::Name("body".to_owned())],
+        msg: "Value error, the form data cannot be read".to_owned(),
+    }
+}
+
+fn multipart_failure(status: axum::http::StatusCode) -> ApiError {
+    if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::PayloadTooLarge
+    } else {
+        ApiError::Validation(vec![form_unreadable()])
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for LoginForm {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, _: &S) -> Result<Self, ApiError> {
+        let mut fields = form_fields(request).await?;
+        let mut problems = Vec::new();
+        let mut required = |name: &'static str| match fields.remove(name) {
+            Some(value) if !value.is_empty() => Some(value),
+            _ => {
+                problems.push(ErrorItem::new("missing", "body", name, "Field required"));
+                None
+            }
+        };
+        let username = required("username");
+        let password = required("password");
+        if fields
+            .get("grant_type")
+            .is_some_and(|grant| !grant.is_empty() && grant != "password")
+        {
+            problems.push(ErrorItem::new(
+                "string_pattern_mismatch",
+                "body",
+                "grant_type",
+                "String should match pattern '^password$'",
+            ));
+        }
+        match (username, password) {
+            (Some(username), Some(password)) if problems.is_empty() => Ok(Self {
+                username,
+                password: Password::attempt(password),
+            }),
+            _ => Err(ApiError::Validation(problems)),
+        }
+    }
+}
+
+/// The caller, authenticated by an `Authorization: Bearer <token>` header (scheme name in
+/// any case). Works in any axum application whose state yields an [`AuthService`].
+///
+/// Refusals: 401 `Not authenticated` without a bearer header, 401 `Invalid or expired token`
+/// for a bad token, 401 `User not found` when the account was deleted since.
+pub struct AuthUser(pub User);
+
+/// The bearer token of a request, if it has one.
+#[must_use]
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+impl<S> FromRequestParts<S> for AuthUser
+where
+    S: Send + Sync,
+    AuthService: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let token =
+            bearer_token(&parts.headers).ok_or(ApiError::Unauthorized("Not authenticated"))?;
+        let auth = AuthService::from_ref(state);
+        Ok(Self(auth.authenticate(token).await?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bearer_scheme_name_is_case_insensitive() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::AUTHORIZATION, "bearer abc".parse().unwrap());
+        assert_eq!(bearer_token(&headers), Some("abc"));
+        headers.insert(header::AUTHORIZATION, "BEARER abc".parse().unwrap());
+        assert_eq!(bearer_token(&headers), Some("abc"));
+        headers.insert(header::AUTHORIZATION, "Basic abc".parse().unwrap());
+        assert_eq!(bearer_token(&headers), None);
+        headers.insert(header::AUTHORIZATION, "Bearer ".parse().unwrap());
+        assert_eq!(bearer_token(&headers), None);
+    }
+
+    #[test]
+    fn paging_defaults_to_the_first_hundred_and_refuses_out_of_range_values() {
+        assert_eq!(PageQuery::parse(None).unwrap(), Page::default());
+        assert_eq!(
+            PageQuery::parse(Some("skip=5&limit=20")).unwrap(),
+            Page::new(5, 20).unwrap()
+        );
+        for bad in ["limit=0", "limit=101", "skip=-1", "skip=x", "limit=1.5"] {
+            assert!(PageQuery::parse(Some(bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn json_error_offsets_count_bytes_across_lines() {
+        assert_eq!(offset_of(b"{\n  x", 2, 3), 4);
+    }
+}

@@ -1,0 +1,32 @@
+//! What every handler can reach: the domain services and a readiness probe.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use axum::extract::FromRef;
+use quill_domain::{AuthService, PostService};
+
+/// Whether the service's dependencies (the database) answer; implemented by the composition
+/// root, which owns the connection.
+#[async_trait]
+pub trait Readiness: Send + Sync {
+    /// `Err` with a short reason when not ready.
+    async fn check(&self) -> Result<(), String>;
+}
+
+/// The shared state of the HTTP application. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// Registration, login, tokens, accounts.
+    pub auth: AuthService,
+    /// Posts.
+    pub posts: PostService,
+    /// Readiness of the dependencies, for `/readyz`.
+    pub readiness: Arc<dyn Readiness>,
+}
+
+impl FromRef<AppState> for AuthService {
+    fn from_ref(state: &AppState) -> Self {
+        state.auth.clone()
+    }
+}
