@@ -46,22 +46,23 @@ impl Default for WebConfig {
 /// The whole HTTP application: `/api`, health checks, fallbacks, and the layers every
 /// request passes (body limit, CORS, tracing, error logging).
 pub fn router(state: AppState, config: &WebConfig) -> Router {
-    let mut api = routes::api_router();
-    if let Some(cors) = cors_layer(&config.cors_allowed_origins) {
-        api = api.layer(cors);
-    }
-    Router::new()
-        .nest("/api", api)
+    let mut app = Router::new()
+        .nest("/api", routes::api_router())
         .merge(routes::health_router())
         .fallback(routes::fallback)
-        .method_not_allowed_fallback(routes::method_not_allowed)
-        .layer(axum::middleware::from_fn_with_state(
-            extract::BodyLimit(config.max_body_bytes),
-            extract::reject_oversized_bodies,
-        ))
-        .layer(axum::middleware::from_fn(error::log_internal_errors))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .method_not_allowed_fallback(routes::method_not_allowed);
+    // Outermost of the routing, so preflight requests are answered before method dispatch.
+    // Only the configured origins ever get CORS headers; pages are same-origin anyway.
+    if let Some(cors) = cors_layer(&config.cors_allowed_origins) {
+        app = app.layer(cors);
+    }
+    app.layer(axum::middleware::from_fn_with_state(
+        extract::BodyLimit(config.max_body_bytes),
+        extract::reject_oversized_bodies,
+    ))
+    .layer(axum::middleware::from_fn(error::log_internal_errors))
+    .layer(TraceLayer::new_for_http())
+    .with_state(state)
 }
 
 fn cors_layer(origins: &[String]) -> Option<CorsLayer> {

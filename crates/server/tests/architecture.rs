@@ -1,0 +1,116 @@
+//! The layering rules, checked against the resolved dependency graph rather than memory:
+//! the domain depends on nothing that touches SQL, HTTP, crypto, configuration or an async
+//! runtime, and the HTTP layer never sees the adapters or SeaORM.
+
+use std::path::Path;
+use std::process::Command;
+
+fn workspace_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+}
+
+/// Every package in `package`'s normal (non-dev, non-build) dependency tree.
+fn normal_dependency_tree(package: &str) -> Vec<String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let output = Command::new(cargo)
+        .current_dir(workspace_root())
+        .args([
+            "tree",
+            "--offline",
+            "-p",
+            package,
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+            "--format",
+            "{p}",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .filter_map(|line| line.split_whitespace().next().map(str::to_owned))
+        .collect()
+}
+
+fn assert_free_of(package: &str, forbidden: &[&str]) {
+    let tree = normal_dependency_tree(package);
+    assert!(
+        tree.iter().any(|p| p == package),
+        "cargo tree printed nothing useful: {tree:?}"
+    );
+    let found: Vec<&String> = tree
+        .iter()
+        .filter(|p| forbidden.contains(&p.as_str()))
+        .collect();
+    assert!(found.is_empty(), "{package} depends on {found:?}");
+}
+
+#[test]
+fn the_domain_depends_on_no_database_http_crypto_config_or_runtime_crate() {
+    assert_free_of(
+        "quill-domain",
+        &[
+            "sea-orm",
+            "sea-query",
+            "sqlx",
+            "sqlx-core",
+            "axum",
+            "hyper",
+            "tower",
+            "tokio",
+            "argon2",
+            "jsonwebtoken",
+            "figment",
+            "dotenvy",
+            "reqwest",
+        ],
+    );
+}
+
+#[test]
+fn the_web_layer_never_depends_on_the_adapters_or_the_orm() {
+    assert_free_of(
+        "quill-web",
+        &[
+            "quill-infra",
+            "quill-migration",
+            "sea-orm",
+            "sqlx",
+            "sqlx-core",
+            "argon2",
+            "jsonwebtoken",
+            "figment",
+        ],
+    );
+    let manifest = std::fs::read_to_string(workspace_root().join("crates/web/Cargo.toml")).unwrap();
+    let manifest: toml::Table = manifest.parse().unwrap();
+    for section in ["dependencies", "dev-dependencies"] {
+        if let Some(deps) = manifest.get(section).and_then(|d| d.as_table()) {
+            assert!(
+                !deps.contains_key("quill-infra"),
+                "web's {section} lists quill-infra"
+            );
+            assert!(
+                !deps.contains_key("sea-orm"),
+                "web's {section} lists sea-orm"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_adapters_never_depend_on_the_http_layer() {
+    assert_free_of("quill-infra", &["quill-web", "axum"]);
+}

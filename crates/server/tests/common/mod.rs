@@ -1,0 +1,170 @@
+//! Starts the real application on a random port with a fresh SQLite database per test.
+
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+/// The key test servers sign with, so tests can forge tokens on purpose.
+pub const SECRET_KEY: &str = "test-secret-key-of-at-least-32-bytes!";
+
+pub struct TestApp {
+    pub base: String,
+    pub client: Client,
+    stop: Option<oneshot::Sender<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// A server with cheap hashing parameters (hashing itself is tested in the infra crate).
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// A server with extra settings over the test defaults.
+pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("quill.db").display()
+    );
+    let mut pairs = vec![
+        ("SECRET_KEY", SECRET_KEY),
+        ("DATABASE_URL", url.as_str()),
+        ("ARGON2_MEMORY_KIB", "1024"),
+        ("ARGON2_ITERATIONS", "1"),
+        ("ARGON2_PARALLELISM", "1"),
+    ];
+    pairs.extend_from_slice(extra);
+    let settings = quill_infra::Settings::from_pairs(pairs).unwrap();
+    let app = quill_server::prepare(&settings).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(quill_server::serve(listener, app, async {
+        let _ = stopped.await;
+    }));
+    TestApp {
+        base,
+        client: Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap(),
+        stop: Some(stop),
+        _dir: dir,
+    }
+}
+
+pub struct Account {
+    pub id: i64,
+    pub token: String,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn register(&self, username: &str, email: &str, password: &str) -> Response {
+        self.client
+            .post(self.url("/api/users"))
+            .json(&json!({ "username": username, "email": email, "password": password }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.client
+            .post(self.url("/api/users/token"))
+            .form(&[("username", email), ("password", password)])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Registers `name` (email `name@example.com`, password `password123`) and logs in.
+    pub async fn account(&self, name: &str) -> Account {
+        let email = format!("{name}@example.com");
+        let created = self.register(name, &email, "password123").await;
+        assert_eq!(created.status(), StatusCode::CREATED);
+        let id = created.json::<Value>().await.unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        let token = self.login(&email, "password123").await;
+        assert_eq!(token.status(), StatusCode::OK);
+        let token = token.json::<Value>().await.unwrap()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        Account { id, token }
+    }
+
+    pub async fn create_post(&self, author: &Account, title: &str) -> Value {
+        let response = self
+            .client
+            .post(self.url("/api/posts"))
+            .bearer_auth(&author.token)
+            .json(&json!({ "title": title, "content": format!("{title} content") }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        response.json().await.unwrap()
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn get_as(&self, path: &str, token: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// Asserts a response's status and JSON body.
+pub async fn expect(response: Response, status: StatusCode, body: Value) {
+    assert_eq!(response.status(), status);
+    assert_eq!(response.json::<Value>().await.unwrap(), body);
+}
+
+/// Asserts a 422 whose detail list holds an item of this type at this location.
+pub async fn expect_invalid(response: Response, kind: &str, loc: Value) {
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = response.json().await.unwrap();
+    let items = body["detail"].as_array().unwrap();
+    assert!(
+        items
+            .iter()
+            .any(|i| i["type"] == kind && i["loc"] == loc && i["msg"].is_string()),
+        "no {kind} at {loc} in {body}"
+    );
+}
+
+/// Asserts a 401 with the given detail and `WWW-Authenticate: Bearer`.
+pub async fn expect_unauthorized(response: Response, detail: &str) {
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        response.headers().get("www-authenticate").unwrap(),
+        "Bearer"
+    );
+    assert_eq!(
+        response.json::<Value>().await.unwrap(),
+        json!({ "detail": detail })
+    );
+}
