@@ -211,7 +211,7 @@ impl PostRepository for InMemoryStore {
             .values()
             .filter(|p| author.is_none_or(|a| p.user_id == a))
             .collect();
-        posts.sort_by(|a, b| (b.date_posted, b.id).cmp(&(a.date_posted, a.id)));
+        posts.sort_by_key(|p| std::cmp::Reverse((p.date_posted, p.id)));
         let skip = usize::try_from(page.skip()).unwrap_or(usize::MAX);
         let limit = usize::try_from(page.limit()).unwrap_or(usize::MAX);
         Ok(posts

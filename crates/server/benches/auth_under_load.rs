@@ -1,0 +1,312 @@
+//! Login timing and latency under a login flood, against the release `quill` binary running
+//! as its own process with the production Argon2 parameters (64 MiB, t=3, p=4).
+//!
+//! Reports, in one run:
+//! - one Argon2 verification's time (measured here, with the same parameters);
+//! - median login time for an unknown email and for a wrong password (9 tries each,
+//!   interleaved), and their ratio (must be within 10%);
+//! - `GET /api/users/me` p50/p99 while 8 clients log in continuously (p99 must stay under a
+//!   tenth of one verification), and the logins/s achieved meanwhile.
+//!
+//! Run with `cargo bench -p quill-server --bench auth_under_load`. Writes
+//! `target/bench/auth_under_load.json`. Exits non-zero when a target is missed.
+
+#![allow(clippy::print_stdout)]
+
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use quill_domain::{Password, PasswordHasher as _};
+use quill_infra::{Argon2Hasher, Argon2Settings};
+use serde_json::{Value, json};
+
+const SECRET_KEY: &str = "benchmark-secret-key-of-at-least-32-bytes";
+const FLOOD_CLIENTS: usize = 8;
+const FLOOD_SECONDS: u64 = 15;
+const TIMING_TRIES: usize = 9;
+
+struct Server {
+    child: Child,
+    base: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    probe.local_addr().unwrap().port()
+}
+
+async fn start_server(client: &reqwest::Client) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_quill"))
+        .current_dir(dir.path())
+        .env_clear()
+        .env("SECRET_KEY", SECRET_KEY)
+        .env(
+            "DATABASE_URL",
+            format!(
+                "sqlite://{}?mode=rwc",
+                dir.path().join("bench.db").display()
+            ),
+        )
+        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = Server {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+        _dir: dir,
+    };
+    for _ in 0..200 {
+        if client
+            .get(format!("{}/healthz", server.base))
+            .send()
+            .await
+            .is_ok()
+        {
+            return server;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the server did not start");
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+async fn login(
+    client: &reqwest::Client,
+    base: &str,
+    email: &str,
+    password: &str,
+) -> (u16, Duration) {
+    let started = Instant::now();
+    let response = client
+        .post(format!("{base}/api/users/token"))
+        .form(&[("username", email), ("password", password)])
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let _ = response.bytes().await;
+    (status, started.elapsed())
+}
+
+async fn one_verification_time() -> Duration {
+    let hasher = Argon2Hasher::new(Argon2Settings::default(), 1).unwrap();
+    let hash = hasher
+        .hash(&Password::attempt("password123"))
+        .await
+        .unwrap();
+    let mut samples = Vec::new();
+    for _ in 0..5 {
+        let started = Instant::now();
+        hasher
+            .verify(&Password::attempt("password123"), &hash)
+            .await
+            .unwrap();
+        samples.push(started.elapsed());
+    }
+    median(samples)
+}
+
+fn main() -> ExitCode {
+    // Client side: one thread is plenty for waiting on responses, and leaves the cores to
+    // the server, which is what is measured.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(run())
+}
+
+async fn run() -> ExitCode {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(64)
+        .build()
+        .unwrap();
+    let verification = one_verification_time().await;
+    let server = start_server(&client).await;
+    let base = server.base.clone();
+
+    let created = client
+        .post(format!("{base}/api/users"))
+        .json(&json!({"username":"bench","email":"bench@example.com","password":"password123"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+
+    // Warm up connections and caches.
+    for _ in 0..2 {
+        login(&client, &base, "bench@example.com", "password123").await;
+    }
+
+    let mut unknown = Vec::new();
+    let mut wrong = Vec::new();
+    for _ in 0..TIMING_TRIES {
+        let (status, took) = login(&client, &base, "nobody@example.com", "password123").await;
+        assert_eq!(status, 401);
+        unknown.push(took);
+        let (status, took) = login(&client, &base, "bench@example.com", "wrong-password").await;
+        assert_eq!(status, 401);
+        wrong.push(took);
+    }
+    let unknown_median = median(unknown);
+    let wrong_median = median(wrong);
+    let timing_ratio = unknown_median.as_secs_f64() / wrong_median.as_secs_f64();
+
+    let token_response = client
+        .post(format!("{base}/api/users/token"))
+        .form(&[
+            ("username", "bench@example.com"),
+            ("password", "password123"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let token: Value = token_response.json().await.unwrap();
+    let token = token["access_token"].as_str().unwrap().to_owned();
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let logins = Arc::new(AtomicUsize::new(0));
+    let mut flood = Vec::new();
+    for _ in 0..FLOOD_CLIENTS {
+        let (client, base, stop, logins) =
+            (client.clone(), base.clone(), stop.clone(), logins.clone());
+        flood.push(tokio::spawn(async move {
+            while !stop.load(Ordering::Relaxed) {
+                let (status, _) = login(&client, &base, "bench@example.com", "password123").await;
+                assert_eq!(status, 200);
+                logins.fetch_add(1, Ordering::Relaxed);
+            }
+        }));
+    }
+    // Let the flood fill every hashing slot before measuring.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let logins_before = logins.load(Ordering::Relaxed);
+    let flood_started = Instant::now();
+    let mut me_latencies = Vec::new();
+    while flood_started.elapsed() < Duration::from_secs(FLOOD_SECONDS) {
+        let started = Instant::now();
+        let response = client
+            .get(format!("{base}/api/users/me"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let _ = response.bytes().await;
+        me_latencies.push(started.elapsed());
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let flood_elapsed = flood_started.elapsed();
+    let logins_during = logins.load(Ordering::Relaxed) - logins_before;
+    stop.store(true, Ordering::Relaxed);
+    for task in flood {
+        let _ = task.await;
+    }
+    me_latencies.sort();
+    let me_p50 = percentile(&me_latencies, 50.0);
+    let me_p99 = percentile(&me_latencies, 99.0);
+    let logins_per_second = logins_during as f64 / flood_elapsed.as_secs_f64();
+    let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let login_ceiling = cpus as f64 / verification.as_secs_f64();
+
+    let timing_ok = (timing_ratio - 1.0).abs() <= 0.10;
+    let latency_ok = me_p99 < verification / 10;
+    println!("quill auth benchmark ({cpus} CPUs, Argon2id m=65536 t=3 p=4)");
+    println!("{:<52} {:>12}", "measure", "value");
+    println!(
+        "{:<52} {:>9.1} ms",
+        "one verification (median of 5)",
+        ms(verification)
+    );
+    println!(
+        "{:<52} {:>9.1} ms",
+        "login, unknown email (median of 9)",
+        ms(unknown_median)
+    );
+    println!(
+        "{:<52} {:>9.1} ms",
+        "login, wrong password (median of 9)",
+        ms(wrong_median)
+    );
+    println!(
+        "{:<52} {:>12.3} {}",
+        "ratio unknown / wrong (target 0.90-1.10)",
+        timing_ratio,
+        if timing_ok { "ok" } else { "MISSED" }
+    );
+    println!(
+        "{:<52} {:>9.2} ms",
+        "/me p50 during 8-client login flood",
+        ms(me_p50)
+    );
+    println!(
+        "{:<52} {:>9.2} ms {}",
+        "/me p99 during flood (target < verification/10)",
+        ms(me_p99),
+        if latency_ok { "ok" } else { "MISSED" }
+    );
+    println!("{:<52} {:>12}", "/me samples", me_latencies.len());
+    println!(
+        "{:<52} {:>12.2}",
+        "logins/s during flood", logins_per_second
+    );
+    println!(
+        "{:<52} {:>12.2}",
+        "ceiling: CPUs / verification time", login_ceiling
+    );
+
+    let report = json!({
+        "cpus": cpus,
+        "verification_ms": ms(verification),
+        "login_unknown_email_median_ms": ms(unknown_median),
+        "login_wrong_password_median_ms": ms(wrong_median),
+        "timing_ratio": timing_ratio,
+        "me_p50_ms_during_flood": ms(me_p50),
+        "me_p99_ms_during_flood": ms(me_p99),
+        "me_samples": me_latencies.len(),
+        "logins_per_second_during_flood": logins_per_second,
+        "login_ceiling_per_second": login_ceiling,
+        "timing_ok": timing_ok,
+        "latency_ok": latency_ok,
+    });
+    let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/bench");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(
+        out.join("auth_under_load.json"),
+        serde_json::to_vec_pretty(&report).unwrap(),
+    )
+    .unwrap();
+    drop(server);
+    if timing_ok && latency_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
