@@ -28,6 +28,8 @@ pub const SETTING_NAMES: &[&str] = &[
     "MAX_BODY_BYTES",
     "CORS_ALLOWED_ORIGINS",
     "RUST_LOG",
+    "ASSETS_DIR",
+    "MEDIA_DIR",
 ];
 
 /// A setting was missing or unusable.
@@ -198,6 +200,10 @@ pub struct Settings {
     pub cors_allowed_origins: Vec<String>,
     /// The tracing filter.
     pub rust_log: String,
+    /// Where the front end's `templates/` and `static/` are, when not the built-in default.
+    pub assets_dir: Option<std::path::PathBuf>,
+    /// Where uploaded profile pictures are (served under `/media/profile_pics`).
+    pub media_dir: std::path::PathBuf,
 }
 
 /// Accepts a setting whether figment parsed it as text, a number or a boolean, since the
@@ -252,6 +258,10 @@ struct RawSettings {
     cors_allowed_origins: Option<String>,
     #[serde(default, deserialize_with = "as_text")]
     rust_log: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    assets_dir: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    media_dir: Option<String>,
 }
 
 fn positive<T: std::str::FromStr + PartialOrd + Default>(
@@ -426,6 +436,10 @@ impl Settings {
             max_body_bytes: positive("MAX_BODY_BYTES", raw.max_body_bytes, 262_144)?,
             cors_allowed_origins,
             rust_log: raw.rust_log.unwrap_or_else(|| "info".to_owned()),
+            assets_dir: raw.assets_dir.map(std::path::PathBuf::from),
+            media_dir: raw
+                .media_dir
+                .map_or_else(|| std::path::PathBuf::from("media"), std::path::PathBuf::from),
         })
     }
 }

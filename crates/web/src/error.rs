@@ -131,7 +131,7 @@ fn message(status: StatusCode, text: &'static str) -> Response {
 #[derive(Clone)]
 pub struct InternalCause(pub Arc<String>);
 
-fn cause_chain(error: &Unexpected) -> String {
+pub(crate) fn cause_chain(error: &Unexpected) -> String {
     let mut text = error.to_string();
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {

@@ -10,6 +10,7 @@
 
 pub mod error;
 pub mod extract;
+pub mod pages;
 mod routes;
 pub mod state;
 pub mod views;
@@ -23,6 +24,7 @@ use tower_http::trace::TraceLayer;
 
 pub use error::ApiError;
 pub use extract::AuthUser;
+pub use pages::{AssetPaths, TemplateError};
 pub use state::{AppState, Readiness};
 
 /// HTTP-level settings.
@@ -32,6 +34,18 @@ pub struct WebConfig {
     pub max_body_bytes: usize,
     /// Origins allowed to call `/api` from a browser on another origin (empty: none).
     pub cors_allowed_origins: Vec<String>,
+    /// Templates, static files and uploaded pictures.
+    pub assets: AssetPaths,
+}
+
+impl Default for AssetPaths {
+    /// The source tree's `web-assets` folder, and `media` in the working directory.
+    fn default() -> Self {
+        Self {
+            assets_dir: std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../web-assets"),
+            media_dir: std::path::PathBuf::from("media"),
+        }
+    }
 }
 
 impl Default for WebConfig {
@@ -39,30 +53,45 @@ impl Default for WebConfig {
         Self {
             max_body_bytes: 256 * 1024,
             cors_allowed_origins: Vec::new(),
+            assets: AssetPaths::default(),
         }
     }
 }
 
-/// The whole HTTP application: `/api`, health checks, fallbacks, and the layers every
-/// request passes (body limit, CORS, tracing, error logging).
-pub fn router(state: AppState, config: &WebConfig) -> Router {
+/// The whole HTTP application: `/api`, pages and files, health checks, fallbacks, and the
+/// layers every request passes (body limit, CORS, security headers, tracing, error logging).
+///
+/// # Errors
+/// [`TemplateError`] when a page template is missing or malformed.
+pub fn router(state: AppState, config: &WebConfig) -> Result<Router, TemplateError> {
+    let templates = pages::Templates::load(&config.assets.assets_dir.join("templates"))?;
+    let (for_fallback, for_405) = (templates.clone(), templates.clone());
     let mut app = Router::new()
         .nest("/api", routes::api_router())
         .merge(routes::health_router())
-        .fallback(routes::fallback)
-        .method_not_allowed_fallback(routes::method_not_allowed);
+        .merge(pages::router(state.clone(), templates, &config.assets))
+        .fallback(move |uri: axum::http::Uri| {
+            let templates = for_fallback.clone();
+            async move { routes::fallback(&uri, &templates) }
+        })
+        .method_not_allowed_fallback(move |uri: axum::http::Uri| {
+            let templates = for_405.clone();
+            async move { routes::method_not_allowed(&uri, &templates) }
+        });
     // Outermost of the routing, so preflight requests are answered before method dispatch.
     // Only the configured origins ever get CORS headers; pages are same-origin anyway.
     if let Some(cors) = cors_layer(&config.cors_allowed_origins) {
         app = app.layer(cors);
     }
-    app.layer(axum::middleware::from_fn_with_state(
-        extract::BodyLimit(config.max_body_bytes),
-        extract::reject_oversized_bodies,
-    ))
-    .layer(axum::middleware::from_fn(error::log_internal_errors))
-    .layer(TraceLayer::new_for_http())
-    .with_state(state)
+    Ok(app
+        .layer(axum::middleware::from_fn(pages::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            extract::BodyLimit(config.max_body_bytes),
+            extract::reject_oversized_bodies,
+        ))
+        .layer(axum::middleware::from_fn(error::log_internal_errors))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state))
 }
 
 fn cors_layer(origins: &[String]) -> Option<CorsLayer> {

@@ -7,10 +7,11 @@ mod users;
 
 use axum::Router;
 use axum::http::{StatusCode, Uri};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
 use crate::error::ApiError;
+use crate::pages::Templates;
 use crate::state::AppState;
 
 /// Every `/api` route of the contract (mounted under `/api`).
@@ -48,22 +49,12 @@ fn is_api(uri: &Uri) -> bool {
     path == "/api" || path.starts_with("/api/")
 }
 
-/// A minimal HTML error page for paths outside `/api`.
-fn html_error(status: StatusCode, message: &str) -> Response {
-    let code = status.as_u16();
-    let page = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{code} Error</title></head>\
-         <body><main><h1>Oops... {code} Error</h1><p>{message}</p><p><a href=\"/\">Back home</a></p></main></body></html>"
-    );
-    (status, Html(page)).into_response()
-}
-
 /// Unknown paths: JSON 404 under `/api`, the HTML error page elsewhere.
-pub(crate) async fn fallback(uri: Uri) -> Response {
-    if is_api(&uri) {
+pub(crate) fn fallback(uri: &Uri, templates: &Templates) -> Response {
+    if is_api(uri) {
         ApiError::NotFound("Not Found").into_response()
     } else {
-        html_error(
+        templates.error_page(
             StatusCode::NOT_FOUND,
             "The page you are looking for does not exist.",
         )
@@ -71,11 +62,11 @@ pub(crate) async fn fallback(uri: Uri) -> Response {
 }
 
 /// Known paths with a method they do not serve.
-pub(crate) async fn method_not_allowed(uri: Uri) -> Response {
-    if is_api(&uri) {
+pub(crate) fn method_not_allowed(uri: &Uri, templates: &Templates) -> Response {
+    if is_api(uri) {
         ApiError::MethodNotAllowed.into_response()
     } else {
-        html_error(
+        templates.error_page(
             StatusCode::METHOD_NOT_ALLOWED,
             "That action is not allowed here.",
         )

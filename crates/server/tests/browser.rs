@@ -1,0 +1,64 @@
+//! The front end in a real browser: starts the real server on a fresh database and runs the
+//! Playwright suite in `tests/browser` (headless Chromium) against it.
+//!
+//! Needs Node.js, `npm ci --prefix tests/browser` and `/usr/bin/chromium` (or
+//! `QUILL_CHROMIUM`). Without them it is skipped on a developer's machine, and fails when the
+//! `CI` environment variable is set, so CI can never pass without running it.
+
+mod common;
+
+use std::path::Path;
+
+fn missing_prerequisite(root: &Path) -> Option<String> {
+    let chromium = std::env::var("QUILL_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    if !Path::new(&chromium).exists() {
+        return Some(format!(
+            "no Chromium at {chromium} (apt-get install chromium)"
+        ));
+    }
+    if !root
+        .join("tests/browser/node_modules/playwright-core")
+        .is_dir()
+    {
+        return Some("tests/browser has no node_modules (npm ci --prefix tests/browser)".into());
+    }
+    if std::process::Command::new("node")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        return Some("no node on PATH".into());
+    }
+    None
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pages_work_end_to_end_in_headless_chromium() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    if let Some(reason) = missing_prerequisite(&root) {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "browser tests cannot run in CI: {reason}"
+        );
+        eprintln!("skipping the browser test: {reason}");
+        return;
+    }
+    let app = common::spawn_app().await;
+    let output = tokio::process::Command::new("node")
+        .current_dir(&root)
+        .args(["--test", "tests/browser/"])
+        .env("QUILL_BASE_URL", &app.base)
+        .output()
+        .await
+        .unwrap();
+    let report = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "browser suite failed:\n{report}");
+    assert!(
+        report.contains("# fail 0"),
+        "unexpected browser report:\n{report}"
+    );
+}
