@@ -1,16 +1,48 @@
 //! In-memory fakes of every port and a [`Harness`] that wires them into the services, so
-//! rules can be tested in microseconds with no database, no runtime and no real crypto.
-//! Enabled by the `test-util` feature, for this crate's tests and for downstream crates.
+//! rules, and code built on [`AuthService`], can be tested in microseconds with no database,
+//! no runtime and no real crypto. Enabled by the `test-util` feature, for this crate's tests
+//! and for downstream crates:
+//!
+//! ```toml
+//! [dev-dependencies]
+//! quill-domain = { version = "0.1", features = ["test-util"] }
+//! ```
+//!
+//! | port | fake | what it does instead |
+//! | --- | --- | --- |
+//! | [`UserRepository`], [`PostRepository`] | [`InMemoryStore`] | maps behind a mutex, with the database's uniqueness, cascade and id rules |
+//! | [`PasswordHasher`] | [`FakeHasher`] | readable `fake:v2:<password>` "hashes", counted |
+//! | [`TokenCodec`] | [`FakeTokenCodec`] | unsigned `fake:<id>:<expiry>` tokens that still expire |
+//! | [`Clock`] | [`FixedClock`] | stands still until advanced |
+//!
+//! [`Harness::builder`] sets up accounts with known passwords, the clock and the token
+//! lifetime in one expression; the fakes stay reachable as fields for assertions:
 //!
 //! ```
+//! use chrono::{Duration, TimeZone as _, Utc};
 //! use quill_domain::testing::Harness;
+//! use quill_domain::{AuthError, Password};
 //! # futures_executor::block_on(async {
-//! let h = Harness::new();
-//! let alice = h.register("alice", "alice@example.com", "password123").await;
-//! let token = h.auth.login("ALICE@example.com", &quill_domain::Password::attempt("password123")).await.unwrap();
-//! assert_eq!(h.auth.authenticate(token.as_str()).await.unwrap().id, alice.id);
+//! let h = Harness::builder()
+//!     .user("alice", "alice@example.com", "password123")
+//!     .clock_at(Utc.with_ymd_and_hms(2030, 1, 1, 12, 0, 0).unwrap())
+//!     .token_lifetime(Duration::minutes(5))
+//!     .build();
+//!
+//! let token = h
+//!     .auth
+//!     .login("ALICE@example.com", &Password::attempt("password123"))
+//!     .await?;
+//! assert_eq!(h.auth.authenticate(token.as_str()).await?.id, h.user("alice").id);
 //! assert_eq!(h.hasher.verifications(), 1);
-//! # });
+//!
+//! h.clock.advance(Duration::minutes(5));
+//! assert!(matches!(
+//!     h.auth.authenticate(token.as_str()).await,
+//!     Err(AuthError::InvalidToken)
+//! ));
+//! # Ok::<(), AuthError>(())
+//! # }).unwrap();
 //! ```
 
 use std::collections::BTreeMap;
@@ -41,7 +73,20 @@ struct StoreState {
 }
 
 /// Users and posts in memory, with the same uniqueness rules, cascade and never-reused ids
-/// as the real database.
+/// as the real database. One store implements both [`UserRepository`] and
+/// [`PostRepository`], so posts can see their authors.
+///
+/// ```
+/// use std::sync::Arc;
+///
+/// use quill_domain::testing::{FixedClock, InMemoryStore};
+/// use quill_domain::PostService;
+///
+/// let store = Arc::new(InMemoryStore::new());
+/// let posts = PostService::new(store.clone(), store.clone(), Arc::new(FixedClock::default()));
+/// # let _ = posts;
+/// assert_eq!(store.post_count(), 0);
+/// ```
 #[derive(Default)]
 pub struct InMemoryStore {
     state: Mutex<StoreState>,
@@ -63,6 +108,30 @@ impl InMemoryStore {
     #[must_use]
     pub fn post_count(&self) -> usize {
         self.state().posts.len()
+    }
+
+    /// Stores an account at once, with the same checks as [`UserRepository::create`]; no
+    /// `.await` needed, which is what lets [`HarnessBuilder::build`] stay synchronous.
+    fn insert_user(&self, user: NewUser) -> Result<User, StoreError> {
+        let mut state = self.state();
+        if let Some(clash) = Self::clash(
+            &state,
+            None,
+            Some(user.username.as_str()),
+            Some(user.email.as_str()),
+        ) {
+            return Err(clash);
+        }
+        state.last_user_id += 1;
+        let stored = User {
+            id: UserId(state.last_user_id),
+            username: user.username.into_inner(),
+            email: user.email.into_inner(),
+            password_hash: user.password_hash,
+            image_file: None,
+        };
+        state.users.insert(stored.id, stored.clone());
+        Ok(stored)
     }
 
     fn clash(
@@ -87,25 +156,7 @@ impl InMemoryStore {
 #[async_trait]
 impl UserRepository for InMemoryStore {
     async fn create(&self, user: NewUser) -> Result<User, StoreError> {
-        let mut state = self.state();
-        if let Some(clash) = Self::clash(
-            &state,
-            None,
-            Some(user.username.as_str()),
-            Some(user.email.as_str()),
-        ) {
-            return Err(clash);
-        }
-        state.last_user_id += 1;
-        let stored = User {
-            id: UserId(state.last_user_id),
-            username: user.username.into_inner(),
-            email: user.email.into_inner(),
-            password_hash: user.password_hash,
-            image_file: None,
-        };
-        state.users.insert(stored.id, stored.clone());
-        Ok(stored)
+        self.insert_user(user)
     }
 
     async fn by_id(&self, id: UserId) -> Result<Option<User>, StoreError> {
@@ -252,6 +303,19 @@ fn with_author(state: &StoreState, post: &Post) -> Option<PostWithAuthor> {
 /// A hasher that does no cryptography and counts its calls. Hashes look like
 /// `fake:v2:<password>`; a hash of another version (`fake:v1:...`) verifies but asks for a
 /// rehash, like a real hash with outdated parameters.
+///
+/// ```
+/// use quill_domain::testing::FakeHasher;
+/// use quill_domain::{Password, PasswordHash, PasswordHasher, Verification};
+///
+/// let hasher = FakeHasher::new();
+/// let outdated = PasswordHash::new("fake:v1:password123");
+/// let verdict = futures_executor::block_on(
+///     hasher.verify(&Password::attempt("password123"), &outdated),
+/// );
+/// assert_eq!(verdict.unwrap(), Verification::MatchNeedsRehash);
+/// assert_eq!(hasher.verifications(), 1);
+/// ```
 pub struct FakeHasher {
     hashes: AtomicUsize,
     verifications: AtomicUsize,
@@ -279,6 +343,13 @@ impl FakeHasher {
         Self::DUMMY_PASSWORD
     }
 
+    /// The hash [`PasswordHasher::hash`] would make, without counting it: for planting
+    /// accounts that a test did not create through the service.
+    #[must_use]
+    pub fn hash_uncounted(password: &Password) -> PasswordHash {
+        PasswordHash::new(format!("{}{}", Self::CURRENT, password.expose()))
+    }
+
     /// A hasher with zeroed counters.
     #[must_use]
     pub fn new() -> Self {
@@ -302,11 +373,7 @@ impl FakeHasher {
 impl PasswordHasher for FakeHasher {
     async fn hash(&self, password: &Password) -> Result<PasswordHash, Unexpected> {
         self.hashes.fetch_add(1, Ordering::SeqCst);
-        Ok(PasswordHash::new(format!(
-            "{}{}",
-            Self::CURRENT,
-            password.expose()
-        )))
+        Ok(Self::hash_uncounted(password))
     }
 
     async fn verify(
@@ -336,6 +403,8 @@ impl PasswordHasher for FakeHasher {
 }
 
 /// A token codec without signatures: tokens read `fake:<user id>:<expiry, Unix seconds>`.
+/// They expire like real ones, so expiry rules are testable; see [`TokenCodec`] for an
+/// example.
 pub struct FakeTokenCodec {
     lifetime: Duration,
 }
@@ -345,6 +414,14 @@ impl FakeTokenCodec {
     #[must_use]
     pub fn new(lifetime: Duration) -> Self {
         Self { lifetime }
+    }
+}
+
+impl FakeTokenCodec {
+    /// How long the tokens it issues live.
+    #[must_use]
+    pub fn lifetime(&self) -> Duration {
+        self.lifetime
     }
 }
 
@@ -378,6 +455,17 @@ impl TokenCodec for FakeTokenCodec {
 }
 
 /// A clock that stands still until told to move.
+///
+/// ```
+/// use chrono::{Duration, TimeZone as _, Utc};
+/// use quill_domain::Clock as _;
+/// use quill_domain::testing::FixedClock;
+///
+/// let start = Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap();
+/// let clock = FixedClock::at(start);
+/// clock.advance(Duration::minutes(31));
+/// assert_eq!(clock.now(), start + Duration::minutes(31));
+/// ```
 pub struct FixedClock {
     now: Mutex<DateTime<Utc>>,
 }
@@ -415,6 +503,33 @@ impl Clock for FixedClock {
 }
 
 /// The services wired to fakes, with the fakes kept at hand for assertions.
+///
+/// [`Harness::new`] gives empty fakes; [`Harness::builder`] also plants accounts with known
+/// passwords, sets the clock and the token lifetime. Either way the fields are the very
+/// objects the services use, so a test can advance [`clock`](Harness::clock), count
+/// [`hasher`](Harness::hasher) calls or look into [`store`](Harness::store).
+///
+/// Downstream code that takes an [`AuthService`] (an HTTP extractor, a job that checks
+/// tokens) gets [`auth`](Harness::auth), a clone of which is as good as the real thing:
+///
+/// ```
+/// use quill_domain::AuthService;
+/// use quill_domain::testing::Harness;
+///
+/// /// Code under test: it only knows the service.
+/// async fn whose_token(auth: &AuthService, token: &str) -> Option<String> {
+///     auth.authenticate(token).await.ok().map(|user| user.username)
+/// }
+///
+/// let h = Harness::builder()
+///     .user("alice", "alice@example.com", "password123")
+///     .build();
+/// let token = h.token_for(&h.user("alice"));
+/// futures_executor::block_on(async {
+///     assert_eq!(whose_token(&h.auth, token.as_str()).await.as_deref(), Some("alice"));
+///     assert_eq!(whose_token(&h.auth, "forged").await, None);
+/// });
+/// ```
 pub struct Harness {
     /// Users and posts.
     pub store: Arc<InMemoryStore>,
@@ -422,7 +537,7 @@ pub struct Harness {
     pub hasher: Arc<FakeHasher>,
     /// Unsigned tokens, 30 minutes by default.
     pub tokens: Arc<FakeTokenCodec>,
-    /// Stands still at 2026-11-26T18:00:00Z until advanced.
+    /// Stands still at 2026-11-26T18:00:00Z (by default) until advanced.
     pub clock: Arc<FixedClock>,
     /// The auth service over the fakes.
     pub auth: AuthService,
@@ -437,26 +552,19 @@ impl Default for Harness {
 }
 
 impl Harness {
-    /// Fresh fakes, empty store.
+    /// Fresh fakes, empty store, the clock at 2026-11-26T18:00:00Z, 30-minute tokens.
     #[must_use]
     pub fn new() -> Self {
-        let store = Arc::new(InMemoryStore::new());
-        let hasher = Arc::new(FakeHasher::new());
-        let tokens = Arc::new(FakeTokenCodec::default());
-        let clock = Arc::new(FixedClock::default());
-        let auth = AuthService::new(store.clone(), hasher.clone(), tokens.clone(), clock.clone());
-        let posts = PostService::new(store.clone(), store.clone(), clock.clone());
-        Self {
-            store,
-            hasher,
-            tokens,
-            clock,
-            auth,
-            posts,
-        }
+        Self::builder().build()
     }
 
-    /// Registers an account through the service and returns it as stored.
+    /// Starts describing a harness: see [`HarnessBuilder`].
+    pub fn builder() -> HarnessBuilder {
+        HarnessBuilder::default()
+    }
+
+    /// Registers an account through the service and returns it as stored. Unlike accounts
+    /// planted by [`HarnessBuilder::user`], this counts one hash.
     ///
     /// # Panics
     /// If the inputs break a rule or the account clashes with an existing one: a harness
@@ -479,6 +587,22 @@ impl Harness {
             .unwrap_or_else(|| panic!("harness: {username} vanished after registering"))
     }
 
+    /// The stored account whose username is `username` (ignoring case), as it is now.
+    ///
+    /// # Panics
+    /// If there is none: the test asked for an account it never set up (or deleted).
+    #[must_use]
+    pub fn user(&self, username: &str) -> User {
+        let wanted = username.to_lowercase();
+        self.store
+            .state()
+            .users
+            .values()
+            .find(|u| u.username.to_lowercase() == wanted)
+            .cloned()
+            .unwrap_or_else(|| panic!("harness: no account named {username}"))
+    }
+
     /// A valid token for `user`, issued now.
     ///
     /// # Panics
@@ -488,5 +612,204 @@ impl Harness {
         self.tokens
             .issue(user.id, self.clock.now())
             .unwrap_or_else(|e| panic!("harness: {e}"))
+    }
+}
+
+/// An account to plant, in the words a test wrote it.
+struct Seed {
+    username: String,
+    email: String,
+    password: String,
+}
+
+/// Describes a [`Harness`]: the accounts that already exist (with passwords the test knows),
+/// the instant the clock stands at, and how long tokens live. Made by [`Harness::builder`].
+///
+/// Planted accounts pass the same parsing and uniqueness rules as a registration (the email
+/// is lower-cased, a duplicate is refused) but are stored directly rather than through the
+/// service, so [`FakeHasher`]'s counters start at zero and count only the test's own calls.
+///
+/// ```
+/// use chrono::{Duration, TimeZone as _, Utc};
+/// use quill_domain::testing::Harness;
+/// use quill_domain::Clock as _;
+///
+/// let noon = Utc.with_ymd_and_hms(2030, 1, 1, 12, 0, 0).unwrap();
+/// let h = Harness::builder()
+///     .user("alice", "Alice@Example.com", "password123")
+///     .user("bob", "bob@example.com", "hunter2hunter2")
+///     .clock_at(noon)
+///     .token_lifetime(Duration::hours(1))
+///     .build();
+/// assert_eq!(h.user("alice").email, "alice@example.com");
+/// assert_ne!(h.user("alice").id, h.user("bob").id);
+/// assert_eq!(h.clock.now(), noon);
+/// assert_eq!(h.tokens.lifetime(), Duration::hours(1));
+/// assert_eq!(h.hasher.hashes(), 0);
+/// ```
+#[must_use]
+pub struct HarnessBuilder {
+    seeds: Vec<Seed>,
+    now: Option<DateTime<Utc>>,
+    token_lifetime: Duration,
+}
+
+impl Default for HarnessBuilder {
+    fn default() -> Self {
+        Self {
+            seeds: Vec::new(),
+            now: None,
+            token_lifetime: FakeTokenCodec::default().lifetime(),
+        }
+    }
+}
+
+impl HarnessBuilder {
+    /// An account that exists from the start, with this username, email and password. Log
+    /// in as it with the password, or skip the login with [`Harness::token_for`].
+    pub fn user(mut self, username: &str, email: &str, password: &str) -> Self {
+        self.seeds.push(Seed {
+            username: username.to_owned(),
+            email: email.to_owned(),
+            password: password.to_owned(),
+        });
+        self
+    }
+
+    /// Where the clock stands (2026-11-26T18:00:00Z if not set).
+    pub fn clock_at(mut self, now: DateTime<Utc>) -> Self {
+        self.now = Some(now);
+        self
+    }
+
+    /// How long issued tokens live (30 minutes if not set).
+    pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.token_lifetime = lifetime;
+        self
+    }
+
+    /// The harness, with the planted accounts stored in the order they were given (so the
+    /// first gets id 1).
+    ///
+    /// # Panics
+    /// If a planted account breaks a rule (a 7-character password, a malformed email) or
+    /// clashes with an earlier one: a set-up mistake, not an outcome under test.
+    #[must_use]
+    pub fn build(self) -> Harness {
+        let store = Arc::new(InMemoryStore::new());
+        for seed in self.seeds {
+            let parsed = NewUser {
+                username: Username::parse(seed.username.as_str())
+                    .unwrap_or_else(|e| panic!("harness: {e}")),
+                email: Email::parse(&seed.email).unwrap_or_else(|e| panic!("harness: {e}")),
+                password_hash: FakeHasher::hash_uncounted(
+                    &Password::parse(seed.password).unwrap_or_else(|e| panic!("harness: {e}")),
+                ),
+            };
+            store
+                .insert_user(parsed)
+                .unwrap_or_else(|e| panic!("harness: planting {}: {e}", seed.username));
+        }
+        let hasher = Arc::new(FakeHasher::new());
+        let tokens = Arc::new(FakeTokenCodec::new(self.token_lifetime));
+        let clock = Arc::new(self.now.map_or_else(FixedClock::default, FixedClock::at));
+        let auth = AuthService::new(store.clone(), hasher.clone(), tokens.clone(), clock.clone());
+        let posts = PostService::new(store.clone(), store.clone(), clock.clone());
+        Harness {
+            store,
+            hasher,
+            tokens,
+            clock,
+            auth,
+            posts,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use futures_executor::block_on;
+
+    use super::*;
+    use crate::AuthError;
+
+    #[test]
+    fn a_harness_from_new_is_the_same_as_an_empty_builder() {
+        let h = Harness::new();
+        assert_eq!(h.clock.now(), FixedClock::default().now());
+        assert_eq!(h.tokens.lifetime(), Duration::minutes(30));
+        assert!(
+            block_on(h.store.by_email("alice@example.com"))
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn planted_accounts_log_in_with_their_password_and_only_with_it() {
+        let h = Harness::builder()
+            .user("alice", "alice@example.com", "password123")
+            .build();
+        block_on(async {
+            assert!(
+                h.auth
+                    .login("alice@example.com", &Password::attempt("password123"))
+                    .await
+                    .is_ok()
+            );
+            assert!(matches!(
+                h.auth
+                    .login("alice@example.com", &Password::attempt("password124"))
+                    .await,
+                Err(AuthError::InvalidCredentials)
+            ));
+        });
+        assert_eq!(h.hasher.hashes(), 0);
+        assert_eq!(h.hasher.verifications(), 2);
+    }
+
+    #[test]
+    fn planted_accounts_get_ids_in_the_order_given() {
+        let h = Harness::builder()
+            .user("alice", "alice@example.com", "password123")
+            .user("bob", "bob@example.com", "password123")
+            .build();
+        assert_eq!(h.user("alice").id, UserId(1));
+        assert_eq!(h.user("BOB").id, UserId(2));
+    }
+
+    #[test]
+    #[should_panic(expected = "harness: planting ALICE: username already taken")]
+    fn planting_two_accounts_with_one_username_is_a_set_up_mistake() {
+        let _ = Harness::builder()
+            .user("alice", "alice@example.com", "password123")
+            .user("ALICE", "other@example.com", "password123")
+            .build();
+    }
+
+    #[test]
+    #[should_panic(expected = "harness: password")]
+    fn planting_an_account_with_a_too_short_password_is_a_set_up_mistake() {
+        let _ = Harness::builder()
+            .user("alice", "alice@example.com", "short")
+            .build();
+    }
+
+    #[test]
+    fn tokens_expire_after_the_chosen_lifetime_on_the_fixed_clock() {
+        let h = Harness::builder()
+            .user("alice", "alice@example.com", "password123")
+            .token_lifetime(Duration::seconds(10))
+            .build();
+        let token = h.token_for(&h.user("alice"));
+        block_on(async {
+            h.clock.advance(Duration::seconds(9));
+            assert!(h.auth.authenticate(token.as_str()).await.is_ok());
+            h.clock.advance(Duration::seconds(1));
+            assert!(matches!(
+                h.auth.authenticate(token.as_str()).await,
+                Err(AuthError::InvalidToken)
+            ));
+        });
     }
 }
