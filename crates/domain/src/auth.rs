@@ -1,5 +1,6 @@
 //! The authentication service: registration, login, token checks and self-service account
-//! changes, with every rule that decides them.
+//! changes, with every rule that decides them. [`AuthService`] is what an HTTP layer (quill's
+//! or an embedding application's) calls; [`AuthError`] is everything it can refuse.
 
 use std::sync::Arc;
 
@@ -11,7 +12,8 @@ use crate::user::{
     Email, NewUser, Password, PrivateUser, PublicUser, User, UserChanges, UserId, Username,
 };
 
-/// Which self-service action a caller attempted on someone else's account.
+/// Which self-service action a caller attempted on someone else's account, carried by
+/// [`AuthError::NotAllowed`] so the refusal can name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UserAction {
     /// Changing the profile.
@@ -21,6 +23,32 @@ pub enum UserAction {
 }
 
 /// The outcomes of [`AuthService`] a caller branches on.
+///
+/// Every variant but [`Unexpected`](AuthError::Unexpected) is a normal refusal with a fixed
+/// meaning, so a front end maps them to its own responses with one exhaustive `match` (no
+/// `_` arm: a variant added later then fails to compile instead of answering wrongly).
+/// quill's HTTP layer answers with the contract's statuses; an embedding application may
+/// choose others:
+///
+/// ```
+/// use quill_domain::AuthError;
+///
+/// /// A status code and message of the application's own choosing.
+/// fn status_of(error: &AuthError) -> (u16, &'static str) {
+///     match error {
+///         AuthError::UsernameTaken => (409, "that name is taken"),
+///         AuthError::EmailTaken => (409, "that email is registered"),
+///         AuthError::InvalidCredentials => (401, "wrong email or password"),
+///         AuthError::InvalidToken | AuthError::AccountGone => (401, "please log in again"),
+///         AuthError::UserNotFound => (404, "no such user"),
+///         AuthError::NotAllowed(_) => (403, "not yours"),
+///         // Log `error` (its source chain says what broke); never show it.
+///         AuthError::Unexpected(_) => (500, "something went wrong"),
+///     }
+/// }
+///
+/// assert_eq!(status_of(&AuthError::EmailTaken).0, 409);
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
     /// Another account has this username, ignoring case.
@@ -59,7 +87,33 @@ impl From<StoreError> for AuthError {
     }
 }
 
-/// A checked registration.
+/// A checked registration: each field has passed its `parse`, so [`AuthService::register`]
+/// only has uniqueness left to decide.
+///
+/// ```
+/// use quill_domain::{Email, Password, Registration, Username, ValidationErrors};
+///
+/// /// Checks every field and reports all the problems at once.
+/// fn check(username: &str, email: &str, password: &str) -> Result<Registration, ValidationErrors> {
+///     let mut errors = ValidationErrors::new();
+///     let username = errors.collect(Username::parse(username));
+///     let email = errors.collect(Email::parse(email));
+///     let password = errors.collect(Password::parse(password));
+///     match (username, email, password) {
+///         (Some(username), Some(email), Some(password)) => Ok(Registration {
+///             username,
+///             email,
+///             password,
+///         }),
+///         _ => Err(errors),
+///     }
+/// }
+///
+/// assert!(check("alice", "alice@example.com", "password123").is_ok());
+/// let refused = check("", "not-an-email", "short").unwrap_err();
+/// let fields: Vec<_> = refused.errors().iter().map(|e| e.field).collect();
+/// assert_eq!(fields, ["username", "email", "password"]);
+/// ```
 #[derive(Debug, Clone)]
 pub struct Registration {
     /// Chosen display name.
@@ -70,12 +124,35 @@ pub struct Registration {
     pub password: Password,
 }
 
-/// Checked changes to one's own profile; `None` leaves a field unchanged.
+/// Checked changes to one's own profile; `None` leaves a field unchanged. See
+/// [`AuthService::update_profile`].
 pub type ProfileUpdate = UserChanges;
 
 /// Registration, login, token checks and account self-service.
 ///
-/// Cheap to clone: it holds only shared handles to its ports.
+/// Cheap to clone: it holds only shared handles to its ports. Build it from real adapters
+/// with `quill_infra::AuthStack`, or from fakes with the `testing` module's `Harness` (as
+/// the examples here do); either way code that takes an `AuthService` cannot tell.
+///
+/// # Examples
+///
+/// ```
+/// use quill_domain::testing::Harness;
+/// use quill_domain::{AuthError, Password};
+///
+/// let h = Harness::builder()
+///     .user("alice", "alice@example.com", "password123")
+///     .build();
+/// # futures_executor::block_on(async {
+/// let token = h
+///     .auth
+///     .login("alice@example.com", &Password::attempt("password123"))
+///     .await?;
+/// let caller = h.auth.authenticate(token.as_str()).await?;
+/// assert_eq!(caller.username, "alice");
+/// # Ok::<(), AuthError>(())
+/// # }).unwrap();
+/// ```
 #[derive(Clone)]
 pub struct AuthService {
     users: Arc<dyn UserRepository>,
@@ -86,6 +163,21 @@ pub struct AuthService {
 
 impl AuthService {
     /// A service over these ports.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// use quill_domain::AuthService;
+    /// use quill_domain::testing::{FakeHasher, FakeTokenCodec, FixedClock, InMemoryStore};
+    ///
+    /// let auth = AuthService::new(
+    ///     Arc::new(InMemoryStore::new()),
+    ///     Arc::new(FakeHasher::new()),
+    ///     Arc::new(FakeTokenCodec::default()),
+    ///     Arc::new(FixedClock::default()),
+    /// );
+    /// # let _ = auth;
+    /// ```
     #[must_use]
     pub fn new(
         users: Arc<dyn UserRepository>,
@@ -108,6 +200,27 @@ impl AuthService {
     ///
     /// # Errors
     /// [`AuthError::UsernameTaken`], [`AuthError::EmailTaken`], or [`AuthError::Unexpected`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use quill_domain::testing::Harness;
+    /// use quill_domain::{AuthError, Email, Password, Registration, Username};
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let h = Harness::builder()
+    ///     .user("alice", "alice@example.com", "password123")
+    ///     .build();
+    /// let again = Registration {
+    ///     username: Username::parse("ALICE")?,
+    ///     email: Email::parse("other@example.com")?,
+    ///     password: Password::parse("password123")?,
+    /// };
+    /// let outcome = futures_executor::block_on(h.auth.register(again));
+    /// assert!(matches!(outcome, Err(AuthError::UsernameTaken)));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn register(&self, registration: Registration) -> Result<PrivateUser, AuthError> {
         let Registration {
             username,
@@ -146,6 +259,29 @@ impl AuthService {
     ///
     /// # Errors
     /// [`AuthError::InvalidCredentials`] for an unknown email or a wrong password.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use quill_domain::testing::Harness;
+    /// use quill_domain::{AuthError, Password};
+    ///
+    /// let h = Harness::builder()
+    ///     .user("alice", "alice@example.com", "password123")
+    ///     .build();
+    /// # futures_executor::block_on(async {
+    /// // The email is matched in its canonical form.
+    /// let token = h.auth.login(" ALICE@example.com", &Password::attempt("password123")).await;
+    /// assert!(token.is_ok());
+    ///
+    /// let unknown = h.auth.login("bob@example.com", &Password::attempt("password123")).await;
+    /// let wrong = h.auth.login("alice@example.com", &Password::attempt("password124")).await;
+    /// assert!(matches!(unknown, Err(AuthError::InvalidCredentials)));
+    /// assert!(matches!(wrong, Err(AuthError::InvalidCredentials)));
+    /// // One verification each time, even for the unknown email.
+    /// assert_eq!(h.hasher.verifications(), 3);
+    /// # });
+    /// ```
     pub async fn login(&self, email: &str, password: &Password) -> Result<AccessToken, AuthError> {
         let account = self.users.by_email(&Email::normalize(email)).await?;
         let stored_hash = match &account {
@@ -176,6 +312,34 @@ impl AuthService {
     /// # Errors
     /// [`AuthError::InvalidToken`] for a bad or expired token, [`AuthError::AccountGone`] when
     /// its account was deleted since.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chrono::Duration;
+    /// use quill_domain::AuthError;
+    /// use quill_domain::testing::Harness;
+    ///
+    /// let h = Harness::builder()
+    ///     .user("alice", "alice@example.com", "password123")
+    ///     .build();
+    /// let alice = h.user("alice");
+    /// let token = h.token_for(&alice);
+    /// # futures_executor::block_on(async {
+    /// assert_eq!(h.auth.authenticate(token.as_str()).await?.id, alice.id);
+    /// assert!(matches!(
+    ///     h.auth.authenticate("forged").await,
+    ///     Err(AuthError::InvalidToken)
+    /// ));
+    ///
+    /// h.auth.delete_account(&alice, alice.id).await?;
+    /// assert!(matches!(
+    ///     h.auth.authenticate(token.as_str()).await,
+    ///     Err(AuthError::AccountGone)
+    /// ));
+    /// # Ok::<(), AuthError>(())
+    /// # }).unwrap();
+    /// ```
     pub async fn authenticate(&self, token: &str) -> Result<User, AuthError> {
         let id = self
             .tokens
@@ -188,6 +352,27 @@ impl AuthService {
     ///
     /// # Errors
     /// [`AuthError::UserNotFound`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use quill_domain::testing::Harness;
+    /// use quill_domain::{AuthError, UserId};
+    ///
+    /// let h = Harness::builder()
+    ///     .user("alice", "alice@example.com", "password123")
+    ///     .build();
+    /// # futures_executor::block_on(async {
+    /// let profile = h.auth.public_profile(h.user("alice").id).await?;
+    /// assert_eq!(profile.username, "alice");
+    /// assert_eq!(profile.image_path(), "/static/profile_pics/default.jpg");
+    /// assert!(matches!(
+    ///     h.auth.public_profile(UserId(99)).await,
+    ///     Err(AuthError::UserNotFound)
+    /// ));
+    /// # Ok::<(), AuthError>(())
+    /// # }).unwrap();
+    /// ```
     pub async fn public_profile(&self, id: UserId) -> Result<PublicUser, AuthError> {
         let user = self.users.by_id(id).await?.ok_or(AuthError::UserNotFound)?;
         Ok(PublicUser::from(&user))
@@ -199,6 +384,33 @@ impl AuthService {
     /// # Errors
     /// [`AuthError::NotAllowed`] when `target` is not the caller (whether or not it exists),
     /// [`AuthError::UserNotFound`], [`AuthError::UsernameTaken`], [`AuthError::EmailTaken`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use quill_domain::testing::Harness;
+    /// use quill_domain::{AuthError, ProfileUpdate, UserAction, Username};
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let h = Harness::builder()
+    ///     .user("alice", "alice@example.com", "password123")
+    ///     .user("bob", "bob@example.com", "password123")
+    ///     .build();
+    /// let (alice, bob) = (h.user("alice"), h.user("bob"));
+    /// # futures_executor::block_on(async {
+    /// let recased = ProfileUpdate {
+    ///     username: Some(Username::parse("Alice")?),
+    ///     ..ProfileUpdate::default()
+    /// };
+    /// let updated = h.auth.update_profile(&alice, alice.id, recased.clone()).await?;
+    /// assert_eq!(updated.public.username, "Alice");
+    ///
+    /// let meddling = h.auth.update_profile(&bob, alice.id, recased).await;
+    /// assert!(matches!(meddling, Err(AuthError::NotAllowed(UserAction::Update))));
+    /// # Ok(())
+    /// # })
+    /// # }
+    /// ```
     pub async fn update_profile(
         &self,
         caller: &User,
@@ -232,6 +444,28 @@ impl AuthService {
     ///
     /// # Errors
     /// [`AuthError::NotAllowed`] when `target` is not the caller, [`AuthError::UserNotFound`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use quill_domain::testing::Harness;
+    /// use quill_domain::{AuthError, UserAction};
+    ///
+    /// let h = Harness::builder()
+    ///     .user("alice", "alice@example.com", "password123")
+    ///     .user("bob", "bob@example.com", "password123")
+    ///     .build();
+    /// let (alice, bob) = (h.user("alice"), h.user("bob"));
+    /// # futures_executor::block_on(async {
+    /// assert!(matches!(
+    ///     h.auth.delete_account(&bob, alice.id).await,
+    ///     Err(AuthError::NotAllowed(UserAction::Delete))
+    /// ));
+    /// h.auth.delete_account(&alice, alice.id).await?;
+    /// assert!(h.auth.public_profile(alice.id).await.is_err());
+    /// # Ok::<(), AuthError>(())
+    /// # }).unwrap();
+    /// ```
     pub async fn delete_account(&self, caller: &User, target: UserId) -> Result<(), AuthError> {
         if caller.id != target {
             return Err(AuthError::NotAllowed(UserAction::Delete));

@@ -7,6 +7,14 @@ use std::error::Error;
 ///
 /// It keeps the adapter's error as its [`source`](Error::source) so the cause chain can be
 /// logged at the edge, without the domain naming any adapter's error type.
+///
+/// ```
+/// use quill_domain::Unexpected;
+///
+/// let failure = Unexpected::new(std::io::Error::other("disk on fire"));
+/// assert_eq!(failure.to_string(), "disk on fire");
+/// assert_eq!(Unexpected::new("just a message").to_string(), "just a message");
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[error(transparent)]
 pub struct Unexpected(Box<dyn Error + Send + Sync + 'static>);

@@ -4,11 +4,50 @@
 //! every decision the service makes (who may log in, who owns what, what counts as a
 //! duplicate). It knows nothing of SQL, HTTP, cryptography, configuration files or an async
 //! runtime: storage, password hashing, tokens and time arrive through the traits in [`ports`],
-//! implemented by `quill-infra` (or by the in-memory fakes of [`testing`], behind the
+//! implemented by `quill-infra` (or by the in-memory fakes of the `testing` module, behind the
 //! `test-util` feature).
 //!
 //! Start reading at [`AuthService`] and [`PostService`]; the values they accept are the
-//! parse-don't-validate types of [`user`] and [`post`].
+//! parse-don't-validate types of [`user`] and [`post`], and what they refuse is a typed
+//! outcome ([`AuthError`], [`PostError`], [`FieldError`]) that any front end, quill's HTTP
+//! layer or an embedding application's, maps to its own responses.
+//!
+//! # Example
+//!
+//! With the `test-util` fakes (no database, no runtime: any executor drives the futures):
+//!
+//! ```
+//! use quill_domain::testing::Harness;
+//! use quill_domain::{AuthError, Email, Password, Registration, Username};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let h = Harness::new();
+//! # futures_executor::block_on(async {
+//! let alice = h
+//!     .auth
+//!     .register(Registration {
+//!         username: Username::parse("alice")?,
+//!         email: Email::parse("Alice@Example.com")?,
+//!         password: Password::parse("password123")?,
+//!     })
+//!     .await?;
+//! assert_eq!(alice.email, "alice@example.com");
+//!
+//! let token = h
+//!     .auth
+//!     .login("alice@example.com", &Password::attempt("password123"))
+//!     .await?;
+//! assert_eq!(h.auth.authenticate(token.as_str()).await?.id, alice.public.id);
+//!
+//! let wrong = h
+//!     .auth
+//!     .login("alice@example.com", &Password::attempt("guess"))
+//!     .await;
+//! assert!(matches!(wrong, Err(AuthError::InvalidCredentials)));
+//! # Ok(())
+//! # })
+//! # }
+//! ```
 
 pub mod auth;
 pub mod error;

@@ -1,6 +1,7 @@
 //! The ports: what the domain needs from the outside world, as traits that adapters
 //! (`quill-infra`, or the fakes in `testing`) implement. Each is narrow enough that a fake
-//! fits in a few lines.
+//! fits in a few lines, and an embedding application may bring its own implementation of
+//! any one (its own clock, say) while taking the rest from `quill-infra`.
 
 use std::fmt;
 
@@ -13,6 +14,14 @@ use crate::user::{NewUser, Password, PasswordHash, User, UserChanges, UserId};
 
 /// Why a storage operation failed. The two uniqueness variants are what the store's own
 /// constraints reported, so a race between two writers still ends in a typed outcome.
+///
+/// The services turn it into their own errors:
+///
+/// ```
+/// use quill_domain::{AuthError, StoreError};
+///
+/// assert!(matches!(AuthError::from(StoreError::EmailTaken), AuthError::EmailTaken));
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// Another account already has this username (compared case-insensitively).
@@ -26,7 +35,33 @@ pub enum StoreError {
     Unexpected(#[from] Unexpected),
 }
 
-/// Storage of accounts.
+/// Storage of accounts. `quill-infra` implements it on SQLite and PostgreSQL, the
+/// `testing` module in memory; both pass the same rules.
+///
+/// ```
+/// use quill_domain::testing::{FakeHasher, InMemoryStore};
+/// use quill_domain::{Email, NewUser, Password, StoreError, UserRepository, Username};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let store = InMemoryStore::new();
+/// let alice = |email: &str| -> Result<NewUser, Box<dyn std::error::Error>> {
+///     Ok(NewUser {
+///         username: Username::parse("alice")?,
+///         email: Email::parse(email)?,
+///         password_hash: FakeHasher::hash_uncounted(&Password::parse("password123")?),
+///     })
+/// };
+/// # futures_executor::block_on(async {
+/// let stored = store.create(alice("alice@example.com")?).await?;
+/// assert_eq!(store.id_by_username("ALICE").await?, Some(stored.id));
+/// assert!(matches!(
+///     store.create(alice("other@example.com")?).await,
+///     Err(StoreError::UsernameTaken)
+/// ));
+/// # Ok(())
+/// # })
+/// # }
+/// ```
 #[async_trait]
 pub trait UserRepository: Send + Sync {
     /// Stores a new account with a fresh, never-used id.
@@ -58,7 +93,17 @@ pub trait UserRepository: Send + Sync {
     async fn delete(&self, id: UserId) -> Result<bool, StoreError>;
 }
 
-/// Storage of posts.
+/// Storage of posts. Listing is newest first; deleting an author deletes their posts
+/// (that is [`UserRepository::delete`]'s job).
+///
+/// ```
+/// use quill_domain::testing::InMemoryStore;
+/// use quill_domain::{Page, PostRepository};
+///
+/// let store = InMemoryStore::new();
+/// let everyone = futures_executor::block_on(store.list(None, Page::default())).unwrap();
+/// assert!(everyone.is_empty());
+/// ```
 #[async_trait]
 pub trait PostRepository: Send + Sync {
     /// Stores a new post.
@@ -81,7 +126,8 @@ pub trait PostRepository: Send + Sync {
     async fn delete(&self, id: PostId) -> Result<bool, StoreError>;
 }
 
-/// What checking a password against a stored hash found.
+/// What checking a password against a stored hash found. See
+/// [`PasswordHasher::verify`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verification {
     /// The password is wrong (or the hash unusable).
@@ -94,6 +140,20 @@ pub enum Verification {
 
 /// Password hashing. Implementations keep this expensive work off async worker threads and
 /// bound how much of it runs at once.
+///
+/// ```
+/// use quill_domain::testing::FakeHasher;
+/// use quill_domain::{Password, PasswordHasher, Verification};
+///
+/// # futures_executor::block_on(async {
+/// let hasher = FakeHasher::new();
+/// let hash = hasher.hash(&Password::attempt("password123")).await?;
+/// let right = hasher.verify(&Password::attempt("password123"), &hash).await?;
+/// let wrong = hasher.verify(&Password::attempt("password124"), &hash).await?;
+/// assert_eq!((right, wrong), (Verification::Match, Verification::Mismatch));
+/// # Ok::<(), quill_domain::Unexpected>(())
+/// # }).unwrap();
+/// ```
 #[async_trait]
 pub trait PasswordHasher: Send + Sync {
     /// Hashes a new password with the configured parameters and a fresh salt.
@@ -112,6 +172,14 @@ pub trait PasswordHasher: Send + Sync {
 }
 
 /// A signed, expiring access token. Its `Debug` hides it: it is a bearer credential.
+///
+/// ```
+/// use quill_domain::AccessToken;
+///
+/// let token = AccessToken::new("eyJhbGciOi...");
+/// assert_eq!(token.as_str(), "eyJhbGciOi...");
+/// assert_eq!(format!("{token:?}"), "AccessToken(<redacted>)");
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct AccessToken(String);
 
@@ -142,12 +210,33 @@ impl fmt::Debug for AccessToken {
 }
 
 /// A token was refused: forged, malformed, expired or of another algorithm. Deliberately
-/// without detail, so no caller can tell an attacker which.
+/// without detail, so no caller can tell an attacker which. [`AuthService`] reports it as
+/// [`AuthError::InvalidToken`].
+///
+/// [`AuthService`]: crate::AuthService
+/// [`AuthError::InvalidToken`]: crate::AuthError::InvalidToken
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("token rejected")]
 pub struct TokenRejected;
 
-/// Issuing and checking access tokens.
+/// Issuing and checking access tokens. The time is passed in (from the service's
+/// [`Clock`]), so expiry is testable.
+///
+/// ```
+/// use chrono::{Duration, TimeZone as _, Utc};
+/// use quill_domain::testing::FakeTokenCodec;
+/// use quill_domain::{TokenCodec, TokenRejected, UserId};
+///
+/// let codec = FakeTokenCodec::new(Duration::minutes(30));
+/// let now = Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap();
+/// let token = codec.issue(UserId(7), now)?;
+/// assert_eq!(codec.verify(token.as_str(), now), Ok(UserId(7)));
+/// assert_eq!(
+///     codec.verify(token.as_str(), now + Duration::minutes(30)),
+///     Err(TokenRejected)
+/// );
+/// # Ok::<(), quill_domain::Unexpected>(())
+/// ```
 pub trait TokenCodec: Send + Sync {
     /// A token naming `user`, issued at `now`, expiring after the configured lifetime.
     ///
@@ -163,12 +252,35 @@ pub trait TokenCodec: Send + Sync {
 }
 
 /// The current time, injectable so expiry and timestamps are testable.
+///
+/// ```
+/// use chrono::{DateTime, Utc};
+/// use quill_domain::Clock;
+///
+/// /// A clock that is always one fixed instant.
+/// struct Frozen(DateTime<Utc>);
+///
+/// impl Clock for Frozen {
+///     fn now(&self) -> DateTime<Utc> {
+///         self.0
+///     }
+/// }
+///
+/// let at = DateTime::<Utc>::UNIX_EPOCH;
+/// assert_eq!(Frozen(at).now(), at);
+/// ```
 pub trait Clock: Send + Sync {
     /// Now, in UTC.
     fn now(&self) -> DateTime<Utc>;
 }
 
 /// The system's clock.
+///
+/// ```
+/// use quill_domain::{Clock, SystemClock};
+///
+/// assert!(SystemClock.now() > chrono::DateTime::UNIX_EPOCH);
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemClock;
 

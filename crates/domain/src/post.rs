@@ -9,6 +9,12 @@ use crate::user::{PublicUser, UserId};
 use crate::validation::{FieldError, FieldErrorKind, check_length};
 
 /// A post's identifier.
+///
+/// ```
+/// use quill_domain::PostId;
+///
+/// assert_eq!(PostId(3).to_string(), "3");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct PostId(pub i64);
 
@@ -30,6 +36,17 @@ impl PostTitle {
     ///
     /// # Errors
     /// A [`FieldError`] for `title` when the length is outside that range.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use quill_domain::{FieldErrorKind, PostTitle};
+    ///
+    /// assert_eq!(PostTitle::parse("Hello")?.as_str(), "Hello");
+    /// let refused = PostTitle::parse("x".repeat(101)).unwrap_err();
+    /// assert_eq!(refused.kind, FieldErrorKind::TooLong { max: 100 });
+    /// # Ok::<(), quill_domain::FieldError>(())
+    /// ```
     pub fn parse(raw: impl Into<String>) -> Result<Self, FieldError> {
         let raw = raw.into();
         check_length("title", &raw, 1, Some(Self::MAX_CHARS))?;
@@ -58,6 +75,16 @@ impl PostContent {
     ///
     /// # Errors
     /// A [`FieldError`] for `content` when it is empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use quill_domain::PostContent;
+    ///
+    /// assert_eq!(PostContent::parse("Hi.")?.into_inner(), "Hi.");
+    /// assert_eq!(PostContent::parse("").unwrap_err().field, "content");
+    /// # Ok::<(), quill_domain::FieldError>(())
+    /// ```
     pub fn parse(raw: impl Into<String>) -> Result<Self, FieldError> {
         let raw = raw.into();
         check_length("content", &raw, 1, None)?;
@@ -77,7 +104,8 @@ impl PostContent {
     }
 }
 
-/// A stored post.
+/// A stored post. Returned inside a [`PostWithAuthor`] by
+/// [`PostService`](crate::PostService).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Post {
     /// Its identifier.
@@ -101,7 +129,8 @@ pub struct PostWithAuthor {
     pub author: PublicUser,
 }
 
-/// A post about to be stored.
+/// A post about to be stored, as [`PostService::create`](crate::PostService::create) hands
+/// it to a [`PostRepository`](crate::PostRepository).
 #[derive(Debug, Clone)]
 pub struct NewPost {
     /// Title.
@@ -114,7 +143,8 @@ pub struct NewPost {
     pub date_posted: DateTime<Utc>,
 }
 
-/// Changes to a post; `None` leaves a field as it is.
+/// Changes to a post; `None` leaves a field as it is. The
+/// [`PostService::update`](crate::PostService::update) example shows one.
 #[derive(Debug, Clone, Default)]
 pub struct PostChanges {
     /// New title.
@@ -138,6 +168,18 @@ impl Page {
     ///
     /// # Errors
     /// A [`FieldError`] for `skip` or `limit` when out of range.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use quill_domain::Page;
+    ///
+    /// let second = Page::new(20, 20)?;
+    /// assert_eq!((second.skip(), second.limit()), (20, 20));
+    /// assert_eq!(Page::new(0, 101).unwrap_err().field, "limit");
+    /// assert_eq!(Page::default().limit(), Page::MAX_LIMIT);
+    /// # Ok::<(), quill_domain::FieldError>(())
+    /// ```
     pub fn new(skip: i64, limit: i64) -> Result<Self, FieldError> {
         let skip = u64::try_from(skip)
             .map_err(|_| FieldError::new("skip", FieldErrorKind::TooSmall { min: 0 }))?;

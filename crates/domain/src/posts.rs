@@ -1,4 +1,5 @@
 //! The post service: writing, reading, editing and deleting posts, with the ownership rules.
+//! [`PostService`] is what a front end calls; [`PostError`] is everything it can refuse.
 
 use std::sync::Arc;
 
@@ -9,7 +10,8 @@ use crate::ports::{Clock, PostRepository, StoreError, UserRepository};
 use crate::post::{NewPost, Page, PostChanges, PostContent, PostId, PostTitle, PostWithAuthor};
 use crate::user::{PublicUser, User, UserId};
 
-/// Which action a caller attempted on someone else's post.
+/// Which action a caller attempted on someone else's post, carried by
+/// [`PostError::NotAllowed`] so the refusal can name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PostAction {
     /// Editing it.
@@ -18,7 +20,15 @@ pub enum PostAction {
     Delete,
 }
 
-/// The outcomes of [`PostService`] a caller branches on.
+/// The outcomes of [`PostService`] a caller branches on; map them with an exhaustive
+/// `match`, as for [`AuthError`](crate::AuthError).
+///
+/// ```
+/// use quill_domain::{PostAction, PostError};
+///
+/// let refused = PostError::NotAllowed(PostAction::Delete);
+/// assert_eq!(refused.to_string(), "not authorized to delete this post");
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum PostError {
     /// No post has the requested id.
@@ -48,6 +58,17 @@ impl From<StoreError> for PostError {
 }
 
 /// A checked title and body for a new post or a full replacement.
+///
+/// ```
+/// use quill_domain::{PostContent, PostDraft, PostTitle};
+///
+/// let draft = PostDraft {
+///     title: PostTitle::parse("Hello")?,
+///     content: PostContent::parse("First post.")?,
+/// };
+/// # let _ = draft;
+/// # Ok::<(), quill_domain::FieldError>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct PostDraft {
     /// Title.
@@ -59,6 +80,34 @@ pub struct PostDraft {
 /// Posts and who may change them.
 ///
 /// Cheap to clone: it holds only shared handles to its ports.
+///
+/// # Examples
+///
+/// ```
+/// use quill_domain::testing::Harness;
+/// use quill_domain::{Page, PostContent, PostDraft, PostTitle};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let h = Harness::builder()
+///     .user("alice", "alice@example.com", "password123")
+///     .build();
+/// let alice = h.user("alice");
+/// # futures_executor::block_on(async {
+/// let draft = PostDraft {
+///     title: PostTitle::parse("Hello")?,
+///     content: PostContent::parse("First post.")?,
+/// };
+/// let created = h.posts.create(&alice, draft).await?;
+/// assert_eq!(created.author.username, "alice");
+/// assert_eq!(created.post.date_posted, h.clock.now());
+///
+/// let everyone = h.posts.list(Page::default()).await?;
+/// assert_eq!(everyone.len(), 1);
+/// # Ok(())
+/// # })
+/// # }
+/// # use quill_domain::Clock as _;
+/// ```
 #[derive(Clone)]
 pub struct PostService {
     posts: Arc<dyn PostRepository>,
@@ -67,7 +116,18 @@ pub struct PostService {
 }
 
 impl PostService {
-    /// A service over these ports.
+    /// A service over these ports: posts, and users to check that an author exists.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// use quill_domain::PostService;
+    /// use quill_domain::testing::{FixedClock, InMemoryStore};
+    ///
+    /// let store = Arc::new(InMemoryStore::new());
+    /// let posts = PostService::new(store.clone(), store, Arc::new(FixedClock::default()));
+    /// # let _ = posts;
+    /// ```
     #[must_use]
     pub fn new(
         posts: Arc<dyn PostRepository>,
@@ -81,7 +141,8 @@ impl PostService {
         }
     }
 
-    /// Publishes a post by `author`, dated now (to the microsecond, as stored).
+    /// Publishes a post by `author`, dated now (to the microsecond, as stored). The
+    /// [`PostService`] example shows it in use.
     ///
     /// # Errors
     /// [`PostError::Unexpected`] only.
@@ -113,6 +174,17 @@ impl PostService {
     ///
     /// # Errors
     /// [`PostError::NotFound`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use quill_domain::testing::Harness;
+    /// use quill_domain::{PostError, PostId};
+    ///
+    /// let h = Harness::new();
+    /// let missing = futures_executor::block_on(h.posts.get(PostId(7)));
+    /// assert!(matches!(missing, Err(PostError::NotFound)));
+    /// ```
     pub async fn get(&self, id: PostId) -> Result<PostWithAuthor, PostError> {
         self.posts.by_id(id).await?.ok_or(PostError::NotFound)
     }
@@ -121,6 +193,17 @@ impl PostService {
     ///
     /// # Errors
     /// [`PostError::Unexpected`] only.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use quill_domain::Page;
+    /// use quill_domain::testing::Harness;
+    ///
+    /// let h = Harness::new();
+    /// let first_ten = Page::new(0, 10).unwrap();
+    /// assert!(futures_executor::block_on(h.posts.list(first_ten)).unwrap().is_empty());
+    /// ```
     pub async fn list(&self, page: Page) -> Result<Vec<PostWithAuthor>, PostError> {
         Ok(self.posts.list(None, page).await?)
     }
@@ -130,6 +213,25 @@ impl PostService {
     /// # Errors
     /// [`PostError::UserNotFound`] when no such user exists (an existing user without posts
     /// gets an empty list).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use quill_domain::testing::Harness;
+    /// use quill_domain::{Page, PostError, UserId};
+    ///
+    /// let h = Harness::builder()
+    ///     .user("alice", "alice@example.com", "password123")
+    ///     .build();
+    /// # futures_executor::block_on(async {
+    /// assert!(h.posts.list_by_author(h.user("alice").id, Page::default()).await?.is_empty());
+    /// assert!(matches!(
+    ///     h.posts.list_by_author(UserId(42), Page::default()).await,
+    ///     Err(PostError::UserNotFound)
+    /// ));
+    /// # Ok::<(), PostError>(())
+    /// # }).unwrap();
+    /// ```
     pub async fn list_by_author(
         &self,
         author: UserId,
@@ -145,6 +247,38 @@ impl PostService {
     ///
     /// # Errors
     /// [`PostError::NotFound`], then [`PostError::NotAllowed`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use quill_domain::testing::Harness;
+    /// use quill_domain::{PostAction, PostChanges, PostContent, PostDraft, PostError, PostTitle};
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let h = Harness::builder()
+    ///     .user("alice", "alice@example.com", "password123")
+    ///     .user("bob", "bob@example.com", "password123")
+    ///     .build();
+    /// let (alice, bob) = (h.user("alice"), h.user("bob"));
+    /// # futures_executor::block_on(async {
+    /// let draft = PostDraft {
+    ///     title: PostTitle::parse("Hello")?,
+    ///     content: PostContent::parse("First post.")?,
+    /// };
+    /// let id = h.posts.create(&alice, draft).await?.post.id;
+    /// let retitle = PostChanges {
+    ///     title: Some(PostTitle::parse("Hello again")?),
+    ///     ..PostChanges::default()
+    /// };
+    /// let by_bob = h.posts.update(&bob, id, retitle.clone()).await;
+    /// assert!(matches!(by_bob, Err(PostError::NotAllowed(PostAction::Update))));
+    /// let by_alice = h.posts.update(&alice, id, retitle).await?;
+    /// assert_eq!(by_alice.post.title, "Hello again");
+    /// assert_eq!(by_alice.post.content, "First post.");
+    /// # Ok(())
+    /// # })
+    /// # }
+    /// ```
     pub async fn update(
         &self,
         caller: &User,
@@ -167,6 +301,20 @@ impl PostService {
     ///
     /// # Errors
     /// [`PostError::NotFound`], then [`PostError::NotAllowed`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use quill_domain::testing::Harness;
+    /// use quill_domain::{PostError, PostId};
+    ///
+    /// let h = Harness::builder()
+    ///     .user("bob", "bob@example.com", "password123")
+    ///     .build();
+    /// // No such post: NotFound, whoever asks.
+    /// let outcome = futures_executor::block_on(h.posts.delete(&h.user("bob"), PostId(1)));
+    /// assert!(matches!(outcome, Err(PostError::NotFound)));
+    /// ```
     pub async fn delete(&self, caller: &User, id: PostId) -> Result<(), PostError> {
         self.ensure_owner(caller, id, PostAction::Delete).await?;
         if self.posts.delete(id).await? {

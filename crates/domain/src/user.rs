@@ -9,6 +9,12 @@ use crate::validation::{FieldError, FieldErrorKind, check_length};
 
 /// A user's identifier. Never reused, so a token naming a deleted account cannot match a
 /// later one.
+///
+/// ```
+/// use quill_domain::UserId;
+///
+/// assert_eq!(UserId(7).to_string(), "7");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct UserId(pub i64);
 
@@ -30,6 +36,18 @@ impl Username {
     ///
     /// # Errors
     /// A [`FieldError`] for `username` when the length is outside that range.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use quill_domain::{FieldErrorKind, Username};
+    ///
+    /// assert_eq!(Username::parse("Alice")?.as_str(), "Alice");
+    /// let refused = Username::parse("").unwrap_err();
+    /// assert_eq!(refused.field, "username");
+    /// assert_eq!(refused.kind, FieldErrorKind::TooShort { min: 1 });
+    /// # Ok::<(), quill_domain::FieldError>(())
+    /// ```
     pub fn parse(raw: impl Into<String>) -> Result<Self, FieldError> {
         let raw = raw.into();
         check_length("username", &raw, 1, Some(Self::MAX_CHARS))?;
@@ -59,6 +77,12 @@ impl Email {
 
     /// The canonical form addresses are stored and looked up in: trimmed and lower-cased.
     /// Login uses it on whatever the caller typed, valid or not.
+    ///
+    /// ```
+    /// use quill_domain::Email;
+    ///
+    /// assert_eq!(Email::normalize(" Alice@Example.COM "), "alice@example.com");
+    /// ```
     #[must_use]
     pub fn normalize(raw: &str) -> String {
         raw.trim().to_lowercase()
@@ -68,6 +92,16 @@ impl Email {
     ///
     /// # Errors
     /// A [`FieldError`] for `email` when the address is too long or malformed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use quill_domain::Email;
+    ///
+    /// assert_eq!(Email::parse("Alice@Example.com")?.as_str(), "alice@example.com");
+    /// assert_eq!(Email::parse("not-an-email").unwrap_err().field, "email");
+    /// # Ok::<(), quill_domain::FieldError>(())
+    /// ```
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         let email = Self::normalize(raw);
         check_length("email", &email, 1, Some(Self::MAX_CHARS))?;
@@ -99,6 +133,19 @@ impl Email {
 }
 
 /// A password in plain text, on its way to the hasher. Its `Debug` never shows it.
+///
+/// [`Password::parse`] checks a new password; [`Password::attempt`] takes a login attempt
+/// as typed, since an old password that predates a rule must still log in.
+///
+/// ```
+/// use quill_domain::Password;
+///
+/// let password = Password::parse("correct horse")?;
+/// assert_eq!(format!("{password:?}"), "Password(<redacted>)");
+/// assert!(Password::parse("short").is_err());
+/// assert_eq!(Password::attempt("short").expose(), "short");
+/// # Ok::<(), quill_domain::FieldError>(())
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct Password(String);
 
@@ -140,6 +187,14 @@ impl fmt::Debug for Password {
 }
 
 /// A stored password hash (a PHC string). Hidden from `Debug`: it is offline-crackable.
+///
+/// ```
+/// use quill_domain::PasswordHash;
+///
+/// let hash = PasswordHash::new("$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA");
+/// assert!(hash.as_str().starts_with("$argon2id$"));
+/// assert_eq!(format!("{hash:?}"), "PasswordHash(<redacted>)");
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct PasswordHash(String);
 
@@ -177,6 +232,16 @@ impl ImageFile {
     ///
     /// # Errors
     /// A [`FieldError`] for `image_file` when it is empty, too long, or looks like a path.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use quill_domain::ImageFile;
+    ///
+    /// assert_eq!(ImageFile::parse("me.jpg")?.as_str(), "me.jpg");
+    /// assert!(ImageFile::parse("../secrets").is_err());
+    /// # Ok::<(), quill_domain::FieldError>(())
+    /// ```
     pub fn parse(raw: impl Into<String>) -> Result<Self, FieldError> {
         let raw = raw.into();
         check_length("image_file", &raw, 1, Some(Self::MAX_CHARS))?;
@@ -201,6 +266,13 @@ impl ImageFile {
 }
 
 /// Where the picture of a user with this `image_file` is served from.
+///
+/// ```
+/// use quill_domain::user::image_path;
+///
+/// assert_eq!(image_path(Some("me.jpg")), "/media/profile_pics/me.jpg");
+/// assert_eq!(image_path(None), "/static/profile_pics/default.jpg");
+/// ```
 #[must_use]
 pub fn image_path(image_file: Option<&str>) -> String {
     match image_file {
@@ -210,7 +282,24 @@ pub fn image_path(image_file: Option<&str>) -> String {
 }
 
 /// A stored account. Deliberately not serialisable and with its hash hidden from `Debug`:
-/// only [`PublicUser`] and [`PrivateUser`] leave the service.
+/// only [`PublicUser`] and [`PrivateUser`] leave the service. It is what
+/// [`AuthService::authenticate`](crate::AuthService::authenticate) returns, so the caller of a
+/// protected route has one.
+///
+/// ```
+/// use quill_domain::{PasswordHash, PrivateUser, PublicUser, User, UserId};
+///
+/// let user = User {
+///     id: UserId(1),
+///     username: "alice".into(),
+///     email: "alice@example.com".into(),
+///     password_hash: PasswordHash::new("$argon2id$..."),
+///     image_file: None,
+/// };
+/// assert!(!format!("{user:?}").contains("argon2id"));
+/// assert_eq!(PublicUser::from(&user).username, "alice");
+/// assert_eq!(PrivateUser::from(&user).email, "alice@example.com");
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct User {
     /// Its identifier.
@@ -237,7 +326,8 @@ impl fmt::Debug for User {
     }
 }
 
-/// What anyone may see of a user: no email.
+/// What anyone may see of a user: no email. Made from a [`User`] with `From`, or returned
+/// by [`AuthService::public_profile`](crate::AuthService::public_profile).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublicUser {
     /// Its identifier.
@@ -266,7 +356,9 @@ impl From<&User> for PublicUser {
     }
 }
 
-/// What a user may see of themself: the public view plus their email.
+/// What a user may see of themself: the public view plus their email. Made from a [`User`]
+/// with `From`, or returned by the [`AuthService`](crate::AuthService) methods that act on
+/// one's own account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PrivateUser {
     /// The public part.
@@ -284,7 +376,8 @@ impl From<&User> for PrivateUser {
     }
 }
 
-/// An account about to be stored.
+/// An account about to be stored, as [`AuthService::register`](crate::AuthService::register)
+/// hands it to a [`UserRepository`](crate::UserRepository): the password already hashed.
 #[derive(Debug, Clone)]
 pub struct NewUser {
     /// Display name.
@@ -296,6 +389,17 @@ pub struct NewUser {
 }
 
 /// Changes to an account's profile; `None` leaves a field as it is.
+///
+/// ```
+/// use quill_domain::{ImageFile, UserChanges};
+///
+/// let new_picture = UserChanges {
+///     image_file: Some(ImageFile::parse("me.jpg")?),
+///     ..UserChanges::default()
+/// };
+/// assert!(new_picture.username.is_none());
+/// # Ok::<(), quill_domain::FieldError>(())
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct UserChanges {
     /// New display name.

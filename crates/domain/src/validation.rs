@@ -3,7 +3,16 @@
 
 use std::fmt;
 
-/// What is wrong with one field.
+/// What is wrong with one field. Its `Display` is the message quill shows; [`code`](Self::code)
+/// is a stable name to branch on or to put in an API response.
+///
+/// ```
+/// use quill_domain::FieldErrorKind;
+///
+/// let kind = FieldErrorKind::TooShort { min: 8 };
+/// assert_eq!(kind.code(), "string_too_short");
+/// assert_eq!(kind.to_string(), "String should have at least 8 characters");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FieldErrorKind {
     /// The field is required and was not given.
@@ -73,7 +82,17 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-/// One refused field: its name as the caller spelled it, and what is wrong.
+/// One refused field: its name as the caller spelled it, and what is wrong. Every `parse`
+/// constructor of the domain's input types returns one.
+///
+/// ```
+/// use quill_domain::{FieldErrorKind, Password};
+///
+/// let refused = Password::parse("short").unwrap_err();
+/// assert_eq!(refused.field, "password");
+/// assert_eq!(refused.kind, FieldErrorKind::TooShort { min: 8 });
+/// assert_eq!(refused.to_string(), "password: String should have at least 8 characters");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {kind}")]
 pub struct FieldError {
@@ -91,7 +110,19 @@ impl FieldError {
     }
 }
 
-/// Every refused field of one input, in the order they were checked.
+/// Every refused field of one input, in the order they were checked, so a form can report
+/// all its problems at once.
+///
+/// ```
+/// use quill_domain::{Email, Username, ValidationErrors};
+///
+/// let mut errors = ValidationErrors::new();
+/// let username = errors.collect(Username::parse("alice"));
+/// let email = errors.collect(Email::parse("nope"));
+/// assert!(username.is_some() && email.is_none());
+/// assert_eq!(errors.errors().len(), 1);
+/// assert_eq!(errors.errors()[0].field, "email");
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ValidationErrors(Vec<FieldError>);
 
