@@ -3,11 +3,16 @@
 //! The schema is written as plain SQL per backend because its guarantees live in details an
 //! abstract builder does not express: expression indexes on `lower(...)` for case-insensitive
 //! uniqueness, ids that are never reused (`AUTOINCREMENT` / identity), and cascading deletes.
-//! [`Migrator`] is what the server runs at start-up; `quill-migration` is the same as a CLI.
+//! [`apply_pending`] is what the server runs at start-up and `quill-migration up` runs by
+//! hand: [`Migrator`], serialised so that several processes starting together apply each
+//! migration once.
 
 pub use sea_orm_migration::prelude::*;
 
+mod apply;
 mod m20261126_000001_create_users_and_posts;
+
+pub use apply::{MIGRATION_LOCK_KEY, apply_pending};
 
 /// Every migration, oldest first.
 pub struct Migrator;

@@ -23,7 +23,9 @@ async fn main() -> ExitCode {
         }
     };
     let outcome = match command.as_str() {
-        "up" => Migrator::up(&db, None).await,
+        // The same serialised run the server does at start-up, so this is safe while
+        // replicas are starting.
+        "up" => quill_migration::apply_pending(&db).await,
         "down" => Migrator::down(&db, Some(1)).await,
         "status" => Migrator::status(&db).await,
         "fresh" => Migrator::fresh(&db).await,

@@ -7,13 +7,14 @@
 
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod migrate;
+
 use std::future::Future;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use axum::Router;
 use quill_infra::{AuthStack, Settings, connect};
-use quill_migration::{Migrator, MigratorTrait};
 use quill_web::{AppState, Readiness, WebConfig};
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
@@ -53,9 +54,7 @@ pub async fn prepare(settings: &Settings) -> Result<Router, StartError> {
         settings.database_acquire_timeout,
     )
     .await?;
-    Migrator::up(&db, None)
-        .await
-        .map_err(|e| StartError::Migration(e.to_string()))?;
+    migrate::migrate(&db).await?;
     let stack = AuthStack::new(settings, db.clone()).await?;
     let state = AppState {
         auth: stack.auth,
