@@ -1,4 +1,11 @@
-//! The SeaORM repositories against a real, freshly migrated SQLite database file.
+//! The SeaORM repositories against a real, freshly migrated database per test: a SQLite file
+//! by default, a new PostgreSQL database when `TEST_DATABASE_URL` is set (see
+//! `support/database.rs`). Both backends must pass the same tests: the guarantees checked
+//! here (case-insensitive uniqueness, ids never reused, cascades, timestamps to the
+//! microsecond) live in each backend's schema, not in Rust.
+
+#[path = "support/database.rs"]
+mod support;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,23 +16,26 @@ use quill_domain::{
     PostTitle, StoreError, UserChanges, UserId, UserRepository, Username,
 };
 use quill_infra::{SeaOrmPostRepository, SeaOrmUserRepository, connect};
-use quill_migration::{Migrator, MigratorTrait};
+use quill_migration::apply_pending;
+use support::TestDatabase;
 
 struct Db {
     users: SeaOrmUserRepository,
     posts: SeaOrmPostRepository,
-    _dir: tempfile::TempDir,
+    // Declared last so the pools above are dropped before the database goes.
+    _database: TestDatabase,
 }
 
 async fn fresh_db() -> Db {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
-    let db = connect(&url, 5, Duration::from_secs(5)).await.unwrap();
-    Migrator::up(&db, None).await.unwrap();
+    let database = TestDatabase::fresh().await;
+    let db = connect(&database.url, 5, Duration::from_secs(5))
+        .await
+        .unwrap();
+    apply_pending(&db).await.unwrap();
     Db {
         users: SeaOrmUserRepository::new(db.clone()),
         posts: SeaOrmPostRepository::new(db),
-        _dir: dir,
+        _database: database,
     }
 }
 
@@ -287,4 +297,71 @@ async fn post_updates_change_only_the_given_fields() {
     assert_eq!(changed.content, "body");
     assert!(db.posts.delete(post.id).await.unwrap());
     assert!(!db.posts.delete(post.id).await.unwrap());
+}
+
+/// How many times each migration is recorded as applied, by name.
+async fn applied_migrations(db: &sea_orm::DatabaseConnection) -> Vec<(String, i64)> {
+    use sea_orm::{ConnectionTrait as _, Statement};
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT version, COUNT(*) AS copies FROM seaql_migrations GROUP BY version ORDER BY version",
+        ))
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|row| {
+            (
+                row.try_get::<String>("", "version").unwrap(),
+                row.try_get::<i64>("", "copies").unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn every_migration_once() -> Vec<(String, i64)> {
+    use quill_migration::{Migrator, MigratorTrait as _};
+    Migrator::migrations()
+        .iter()
+        .map(|m| (m.name().to_owned(), 1))
+        .collect()
+}
+
+#[tokio::test]
+async fn migrating_an_up_to_date_database_again_changes_nothing() {
+    let database = TestDatabase::fresh().await;
+    let db = connect(&database.url, 2, Duration::from_secs(5))
+        .await
+        .unwrap();
+    apply_pending(&db).await.unwrap();
+    apply_pending(&db).await.unwrap();
+    assert_eq!(applied_migrations(&db).await, every_migration_once());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrators_racing_on_one_empty_postgres_database_all_succeed_and_apply_each_migration_once()
+{
+    // Several processes share a database only on PostgreSQL; a SQLite file has one server.
+    let database = TestDatabase::fresh().await;
+    if !database.is_postgres() {
+        eprintln!("note: PostgreSQL only; set TEST_DATABASE_URL to run it");
+        return;
+    }
+    let mut pools = Vec::new();
+    for _ in 0..4 {
+        pools.push(
+            connect(&database.url, 2, Duration::from_secs(30))
+                .await
+                .unwrap(),
+        );
+    }
+    let runs: Vec<_> = pools
+        .iter()
+        .cloned()
+        .map(|db| tokio::spawn(async move { apply_pending(&db).await }))
+        .collect();
+    for run in runs {
+        run.await.unwrap().unwrap();
+    }
+    assert_eq!(applied_migrations(&pools[0]).await, every_migration_once());
 }

@@ -1,9 +1,15 @@
-//! Starts the real application on a random port with a fresh SQLite database per test.
+//! Starts the real application on a random port with a fresh database per test: a SQLite file
+//! by default, a new PostgreSQL database when `TEST_DATABASE_URL` is set (the same helper the
+//! infra suite uses, `crates/infra/tests/support/database.rs`).
 
 #![allow(dead_code)]
 
+#[path = "../../../infra/tests/support/database.rs"]
+pub mod database;
+
 use std::time::Duration;
 
+use database::TestDatabase;
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
@@ -15,7 +21,8 @@ pub struct TestApp {
     pub base: String,
     pub client: Client,
     stop: Option<oneshot::Sender<()>>,
-    _dir: tempfile::TempDir,
+    // Dropped after the stop signal above is sent (see `Drop`), so the server lets go first.
+    database: Option<TestDatabase>,
 }
 
 impl Drop for TestApp {
@@ -31,38 +38,45 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(&[]).await
 }
 
-/// A server with extra settings over the test defaults.
+/// A server with extra settings over the test defaults, on a database of its own.
 pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("quill.db").display()
-    );
+    let database = TestDatabase::fresh().await;
+    let mut app = start_server(&database.url, extra).await.unwrap();
+    app.database = Some(database);
+    app
+}
+
+/// A server on an existing database, which the caller keeps alive: for tests that run
+/// several servers on one database. Fails the way the binary would fail to start.
+pub async fn start_server(
+    database_url: &str,
+    extra: &[(&str, &str)],
+) -> Result<TestApp, quill_server::StartError> {
     let mut pairs = vec![
         ("SECRET_KEY", SECRET_KEY),
-        ("DATABASE_URL", url.as_str()),
+        ("DATABASE_URL", database_url),
         ("ARGON2_MEMORY_KIB", "1024"),
         ("ARGON2_ITERATIONS", "1"),
         ("ARGON2_PARALLELISM", "1"),
     ];
     pairs.extend_from_slice(extra);
     let settings = quill_infra::Settings::from_pairs(pairs).unwrap();
-    let app = quill_server::prepare(&settings).await.unwrap();
+    let app = quill_server::prepare(&settings).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = oneshot::channel::<()>();
     tokio::spawn(quill_server::serve(listener, app, async {
         let _ = stopped.await;
     }));
-    TestApp {
+    Ok(TestApp {
         base,
         client: Client::builder()
             .timeout(Duration::from_secs(30))
             .build()
             .unwrap(),
         stop: Some(stop),
-        _dir: dir,
-    }
+        database: None,
+    })
 }
 
 pub struct Account {

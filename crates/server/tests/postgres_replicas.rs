@@ -1,0 +1,154 @@
+//! Several quill servers on one PostgreSQL database, the way a deployment behind a load
+//! balancer runs them: tokens issued by one replica work on every other, replicas starting
+//! together migrate the schema exactly once, and the database alone keeps accounts unique
+//! across replicas.
+//!
+//! These need `TEST_DATABASE_URL` (an admin URL; `.ci/postgres.sh start` prints one). Without
+//! it they skip with a note, except under CI (`CI` set), where a skip would hide a broken
+//! set-up, so they fail instead.
+
+mod common;
+
+use common::database::{TEST_DATABASE_URL, TestDatabase, postgres_admin_url};
+use common::{TestApp, start_server};
+use quill_migration::{Migrator, MigratorTrait as _};
+use reqwest::StatusCode;
+use sea_orm::{ConnectionTrait as _, Database, Statement};
+use serde_json::{Value, json};
+
+/// A fresh, empty PostgreSQL database, or `None` when the tests should be skipped.
+async fn postgres_database() -> Option<TestDatabase> {
+    if let Some(admin_url) = postgres_admin_url() {
+        return Some(TestDatabase::postgres(&admin_url).await);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "under CI this test must run on PostgreSQL: set {TEST_DATABASE_URL} (see .ci/postgres.sh)"
+    );
+    eprintln!("note: skipped; set {TEST_DATABASE_URL} to run it against PostgreSQL");
+    None
+}
+
+async fn two_servers(database: &TestDatabase) -> (TestApp, TestApp) {
+    let first = start_server(&database.url, &[]).await.unwrap();
+    let second = start_server(&database.url, &[]).await.unwrap();
+    (first, second)
+}
+
+async fn scalar(database_url: &str, sql: &str) -> i64 {
+    let db = Database::connect(database_url).await.unwrap();
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .unwrap();
+    let value = row.try_get_by_index::<i64>(0).unwrap();
+    db.close().await.unwrap();
+    value
+}
+
+#[tokio::test]
+async fn a_user_registered_on_one_server_logs_in_on_another_and_both_accept_the_token() {
+    let Some(database) = postgres_database().await else {
+        return;
+    };
+    let (first, second) = two_servers(&database).await;
+
+    let registered = first
+        .register("alice", "alice@example.com", "password123")
+        .await;
+    assert_eq!(registered.status(), StatusCode::CREATED);
+    let alice: Value = registered.json().await.unwrap();
+
+    let login = second.login("alice@example.com", "password123").await;
+    assert_eq!(login.status(), StatusCode::OK);
+    let token = login.json::<Value>().await.unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    for server in [&first, &second] {
+        let me = server.get_as("/api/users/me", &token).await;
+        assert_eq!(me.status(), StatusCode::OK);
+        assert_eq!(me.json::<Value>().await.unwrap(), alice);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_starting_together_on_an_empty_database_both_come_up_and_migrate_once() {
+    let Some(database) = postgres_database().await else {
+        return;
+    };
+    // Both start-ups run on their own worker, so their migrations genuinely overlap.
+    let url = database.url.clone();
+    let first = tokio::spawn(async move { start_server(&url, &[]).await });
+    let url = database.url.clone();
+    let second = tokio::spawn(async move { start_server(&url, &[]).await });
+    let first = first.await.unwrap().expect("the first server starts");
+    let second = second.await.unwrap().expect("the second server starts");
+
+    for server in [&first, &second] {
+        assert_eq!(server.get("/api/posts").await.status(), StatusCode::OK);
+    }
+    let applied = scalar(&database.url, "SELECT COUNT(*) FROM seaql_migrations").await;
+    let distinct = scalar(
+        &database.url,
+        "SELECT COUNT(DISTINCT version) FROM seaql_migrations",
+    )
+    .await;
+    let expected = i64::try_from(Migrator::migrations().len()).unwrap();
+    assert_eq!((applied, distinct), (expected, expected));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_duplicate_registrations_split_across_two_servers_yield_exactly_one_account() {
+    let Some(database) = postgres_database().await else {
+        return;
+    };
+    let (first, second) = two_servers(&database).await;
+    let servers = [&first, &second];
+
+    // Ten registrations of one name in two spellings, alternating between the servers.
+    let same_name = (0..10).map(|i| {
+        let server = servers[i % 2];
+        let name = if i % 2 == 0 { "carol" } else { "CAROL" };
+        async move {
+            let email = format!("carol{i}@example.com");
+            server.register(name, &email, "password123").await
+        }
+    });
+    // Ten registrations of one address under different names, likewise.
+    let same_email = (0..10).map(|i| {
+        let server = servers[i % 2];
+        async move {
+            let name = format!("dave{i}");
+            server
+                .register(&name, "dave@example.com", "password123")
+                .await
+        }
+    });
+    let (same_name, same_email) = tokio::join!(
+        futures_util::future::join_all(same_name),
+        futures_util::future::join_all(same_email)
+    );
+
+    for (responses, loser_detail) in [
+        (same_name, "Username already exists"),
+        (same_email, "Email already registered"),
+    ] {
+        let mut created = 0;
+        for response in responses {
+            if response.status() == StatusCode::CREATED {
+                created += 1;
+            } else {
+                assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+                assert_eq!(
+                    response.json::<Value>().await.unwrap(),
+                    json!({ "detail": loser_detail })
+                );
+            }
+        }
+        assert_eq!(created, 1, "{loser_detail}");
+    }
+    assert_eq!(scalar(&database.url, "SELECT COUNT(*) FROM users").await, 2);
+}
