@@ -18,8 +18,14 @@ check:
 ci:
     bash .ci/run
 
-# Login timing and latency-under-load benchmarks (release build, real Argon2 parameters).
+# Throughput/latency harness: release server on a fresh database, load from a separate
+# process, table + target/bench/report.json.
 bench:
+    cargo build --release --bin quill --bin quill-bench
+    target/release/quill-bench
+
+# Login timing (unknown email vs wrong password) and /me latency during a login flood.
+bench-auth:
     cargo bench -p quill-server --bench auth_under_load
 
 # Apply pending migrations without starting the server.
