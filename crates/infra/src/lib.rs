@@ -1,14 +1,51 @@
-//! quill's adapters: the implementations of `quill-domain`'s ports, and configuration.
+//! quill's adapters: the implementations of `quill-domain`'s ports, configuration, and the
+//! one-call wiring of both into ready-to-use services.
 //!
-//! - [`db`]: connecting to SQLite or PostgreSQL, and the SeaORM repositories
+//! - [`stack`]: [`AuthStack::connect`] connects, migrates and wires everything from
+//!   [`Settings`] in one call, for quill's server and for services that embed quill's auth
+//!   core; [`migrate`] applies quill's schema on its own.
+//! - [`config`]: [`Settings`], read from the environment, a `.env` file and defaults, or
+//!   from explicit pairs ([`Settings::from_pairs`]) for an application with its own
+//!   configuration.
+//! - [`db`]: connecting to SQLite or PostgreSQL ([`connect`]), and the SeaORM repositories
 //!   ([`SeaOrmUserRepository`], [`SeaOrmPostRepository`]).
 //! - [`hashing`]: [`Argon2Hasher`], Argon2id on a bounded blocking pool.
 //! - [`tokens`]: [`JwtCodec`], HMAC-signed JWTs with a pinned algorithm.
-//! - [`config`]: [`Settings`], read from the environment, a `.env` file and defaults.
-//! - [`AuthStack`]: all of the above wired into the domain services in one call, for the
-//!   server and for other services that embed quill's auth core.
 //!
-//! SeaORM types stay inside this crate: nothing public here exposes an entity or a `DbErr`.
+//! What this crate must not know: HTTP (that is `quill-web`'s, or the embedding
+//! application's), and any rule (those are `quill-domain`'s; this crate only stores, hashes,
+//! signs and reads settings). SeaORM types stay inside: no entity, model or `DbErr` appears
+//! in a public signature, only the connection pool handle. Nothing here is global: every
+//! value is built from [`Settings`] and passed down, so one process can hold several stacks.
+//!
+//! # Example
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use quill_domain::{AuthError, Password};
+//! use quill_infra::{AuthStack, Settings};
+//!
+//! let settings = Settings::from_pairs([
+//!     ("SECRET_KEY", "an-example-key-of-at-least-32-bytes"),
+//!     ("DATABASE_URL", "sqlite::memory:"),
+//!     ("DATABASE_MAX_CONNECTIONS", "1"),
+//!     ("ARGON2_MEMORY_KIB", "1024"),
+//!     ("ARGON2_ITERATIONS", "1"),
+//!     ("ARGON2_PARALLELISM", "1"),
+//! ])?;
+//! let stack = AuthStack::connect(&settings).await?;
+//! let refused = stack
+//!     .auth
+//!     .login("nobody@example.com", &Password::attempt("password123"))
+//!     .await;
+//! assert!(matches!(refused, Err(AuthError::InvalidCredentials)));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Start reading at [`AuthStack`]; `docs/embedding.md` in the repository walks through a
+//! whole embedding service.
 
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
@@ -16,11 +53,11 @@ pub mod config;
 pub mod db;
 mod entities;
 pub mod hashing;
-mod stack;
+pub mod stack;
 pub mod tokens;
 
 pub use config::{Argon2Settings, ConfigError, Environment, SecretKey, Settings, TokenAlgorithm};
 pub use db::{DatabaseError, SeaOrmPostRepository, SeaOrmUserRepository, connect};
 pub use hashing::Argon2Hasher;
-pub use stack::AuthStack;
+pub use stack::{AuthStack, MigrationError, StackError, migrate};
 pub use tokens::JwtCodec;

@@ -1,33 +1,201 @@
-//! One call from settings and a connection to ready-to-use domain services.
+//! From settings to ready-to-use domain services: connecting, migrating and wiring the
+//! adapters, for quill's server and for any service that embeds quill's auth core.
+//!
+//! [`AuthStack::connect`] does all three in one call. The steps are public too
+//! ([`connect`], [`migrate`], [`AuthStack::new`]) for an application that
+//! owns its connection pool or runs migrations as a separate deployment step.
 
 use std::sync::Arc;
 
 use quill_domain::{AuthService, Clock, PostService, SystemClock, Unexpected};
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, DbErr};
 
 use crate::config::Settings;
-use crate::db::{SeaOrmPostRepository, SeaOrmUserRepository};
+use crate::db::{DatabaseError, SeaOrmPostRepository, SeaOrmUserRepository, connect};
 use crate::hashing::Argon2Hasher;
 use crate::tokens::JwtCodec;
 
+/// Bringing quill's schema up to date failed. The message names the failing step; the
+/// database's own error is its [`source`](std::error::Error::source).
+#[derive(Debug, thiserror::Error)]
+#[error("migrating the database: {0}")]
+pub struct MigrationError(#[source] DbErr);
+
+/// Applies every pending migration of quill's schema (the `users` and `posts` tables and
+/// their indexes) to `db`; already-applied ones are skipped, so calling it at every start
+/// is cheap and safe, even from several processes at once against one PostgreSQL database.
+///
+/// quill's tables live alongside the embedding application's own, and the bookkeeping
+/// table is `seaql_migrations`: an application that also keeps its own tables under
+/// `sea-orm-migration` should give its migrator another table (`migration_table_name`) or
+/// another database, since each migrator refuses to run beside migrations it does not know.
+///
+/// # Errors
+/// [`MigrationError`] when a statement fails.
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use std::time::Duration;
+///
+/// let dir = tempfile::tempdir()?;
+/// let url = format!("sqlite://{}?mode=rwc", dir.path().join("app.db").display());
+/// let db = quill_infra::connect(&url, 5, Duration::from_secs(5)).await?;
+/// quill_infra::migrate(&db).await?;
+/// quill_infra::migrate(&db).await?; // nothing left to do: a no-op
+/// # Ok(())
+/// # }
+/// ```
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), MigrationError> {
+    quill_migration::apply_pending(db)
+        .await
+        .map_err(MigrationError)
+}
+
+/// Why [`AuthStack::connect`] could not produce the services. Each variant is one step, so
+/// an application can report (or retry) them differently.
+#[derive(Debug, thiserror::Error)]
+pub enum StackError {
+    /// The database could not be reached or opened.
+    #[error(transparent)]
+    Database(#[from] DatabaseError),
+    /// The schema could not be brought up to date.
+    #[error(transparent)]
+    Migration(#[from] MigrationError),
+    /// The adapters could not be built (unusable Argon2 parameters).
+    #[error("preparing the auth services: {0}")]
+    Services(#[from] Unexpected),
+}
+
 /// The domain services wired to the real adapters: SeaORM repositories, Argon2id with one
 /// hashing slot per CPU, JWTs from the settings, and the system clock.
+///
+/// Cheap to clone (every part is a shared handle), so put it, or just its
+/// [`auth`](AuthStack::auth), in an application's state. There is no global: two stacks
+/// with different settings can live in one process.
+///
+/// # Examples
+///
+/// Register, log in and check the token, against a fresh SQLite file:
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use quill_domain::{Email, Password, Registration, Username};
+/// use quill_infra::{AuthStack, Settings};
+///
+/// let dir = tempfile::tempdir()?;
+/// let url = format!("sqlite://{}?mode=rwc", dir.path().join("app.db").display());
+/// let settings = Settings::from_pairs([
+///     ("SECRET_KEY", "an-example-key-of-at-least-32-bytes"),
+///     ("DATABASE_URL", url.as_str()),
+///     // Cheap hashing for the example; leave these out in production.
+///     ("ARGON2_MEMORY_KIB", "1024"),
+///     ("ARGON2_ITERATIONS", "1"),
+///     ("ARGON2_PARALLELISM", "1"),
+/// ])?;
+/// let stack = AuthStack::connect(&settings).await?;
+///
+/// let alice = stack
+///     .auth
+///     .register(Registration {
+///         username: Username::parse("alice")?,
+///         email: Email::parse("alice@example.com")?,
+///         password: Password::parse("password123")?,
+///     })
+///     .await?;
+/// let token = stack
+///     .auth
+///     .login("alice@example.com", &Password::attempt("password123"))
+///     .await?;
+/// let caller = stack.auth.authenticate(token.as_str()).await?;
+/// assert_eq!(caller.id, alice.public.id);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct AuthStack {
     /// Registration, login, tokens, account self-service.
     pub auth: AuthService,
     /// Posts.
     pub posts: PostService,
+    db: DatabaseConnection,
 }
 
 impl AuthStack {
-    /// Builds the adapters and services over an open (and migrated) database.
+    /// Connects to `settings.database_url` (SQLite or PostgreSQL), applies quill's pending
+    /// migrations and builds the services: everything an embedding application needs from
+    /// quill besides the HTTP extractor, in one call.
+    ///
+    /// Takes about one password hash's time (the hasher prepares its dummy hash).
+    ///
+    /// # Errors
+    /// [`StackError`] naming the step that failed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use quill_infra::{AuthStack, Settings};
+    ///
+    /// let settings = Settings::from_pairs([
+    ///     ("SECRET_KEY", "an-example-key-of-at-least-32-bytes"),
+    ///     ("DATABASE_URL", "sqlite::memory:"),
+    ///     ("DATABASE_MAX_CONNECTIONS", "1"), // one in-memory database, one connection
+    ///     ("ARGON2_MEMORY_KIB", "1024"),
+    ///     ("ARGON2_ITERATIONS", "1"),
+    ///     ("ARGON2_PARALLELISM", "1"),
+    /// ])?;
+    /// let stack = AuthStack::connect(&settings).await?;
+    /// assert!(stack.auth.authenticate("not a token").await.is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn connect(settings: &Settings) -> Result<Self, StackError> {
+        let db = connect(
+            &settings.database_url,
+            settings.database_max_connections,
+            settings.database_acquire_timeout,
+        )
+        .await?;
+        migrate(&db).await?;
+        Ok(Self::new(settings, db).await?)
+    }
+
+    /// Builds the adapters and services over an open and migrated database (see
+    /// [`migrate`]), for an application that manages the connection itself.
     ///
     /// Prepares the hasher's dummy hash on the blocking pool, so it takes about one hash's
     /// time.
     ///
     /// # Errors
     /// [`Unexpected`] when the Argon2 parameters are unusable.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    ///
+    /// use quill_infra::{AuthStack, Settings};
+    ///
+    /// let settings = Settings::from_pairs([
+    ///     ("SECRET_KEY", "an-example-key-of-at-least-32-bytes"),
+    ///     ("ARGON2_MEMORY_KIB", "1024"),
+    ///     ("ARGON2_ITERATIONS", "1"),
+    ///     ("ARGON2_PARALLELISM", "1"),
+    /// ])?;
+    /// let db = quill_infra::connect("sqlite::memory:", 1, Duration::from_secs(5)).await?;
+    /// quill_infra::migrate(&db).await?;
+    /// let stack = AuthStack::new(&settings, db).await?;
+    /// # let _ = stack;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn new(settings: &Settings, db: DatabaseConnection) -> Result<Self, Unexpected> {
         let argon2 = settings.argon2;
         let hasher = tokio::task::spawn_blocking(move || {
@@ -41,7 +209,7 @@ impl AuthStack {
             settings.access_token_lifetime,
         );
         let users = Arc::new(SeaOrmUserRepository::new(db.clone()));
-        let posts = Arc::new(SeaOrmPostRepository::new(db));
+        let posts = Arc::new(SeaOrmPostRepository::new(db.clone()));
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         Ok(Self {
             auth: AuthService::new(
@@ -51,6 +219,22 @@ impl AuthStack {
                 clock.clone(),
             ),
             posts: PostService::new(posts, users, clock),
+            db,
         })
+    }
+
+    /// The connection pool the services use: for a readiness probe, or for the
+    /// application's own queries on the same database.
+    #[must_use]
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Whether the database answers, for a readiness probe.
+    ///
+    /// # Errors
+    /// [`Unexpected`] with the database's reason.
+    pub async fn ping(&self) -> Result<(), Unexpected> {
+        self.db.ping().await.map_err(Unexpected::new)
     }
 }
