@@ -3,6 +3,10 @@
 //! the original service's, so an existing `.env` keeps working.
 //!
 //! Every value is checked here; a bad one stops start-up with one line naming the setting.
+//!
+//! An application with configuration of its own need not use the environment at all:
+//! [`Settings::from_pairs`] takes the values explicitly, and every field of [`Settings`] is
+//! public, so it can also be adjusted after loading.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -12,7 +16,8 @@ use figment::Figment;
 use figment::providers::{Env, Serialized};
 use serde::Deserialize;
 
-/// The settings quill reads, by name.
+/// The settings quill reads, by name: only these are taken from the environment and the
+/// `.env` file, so an application's other variables never reach quill.
 pub const SETTING_NAMES: &[&str] = &[
     "SECRET_KEY",
     "ALGORITHM",
@@ -32,7 +37,16 @@ pub const SETTING_NAMES: &[&str] = &[
     "MEDIA_DIR",
 ];
 
-/// A setting was missing or unusable.
+/// A setting was missing or unusable. Its `Display` is the one line to print before
+/// refusing to start.
+///
+/// ```
+/// use quill_infra::{ConfigError, Settings};
+///
+/// let refused = Settings::from_pairs([("SECRET_KEY", "too short")]).unwrap_err();
+/// assert!(matches!(refused, ConfigError::Invalid { setting: "SECRET_KEY", .. }));
+/// assert!(refused.to_string().starts_with("SECRET_KEY: must be at least 32 bytes"));
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// One setting's value is not acceptable.
@@ -56,6 +70,15 @@ fn invalid(setting: &'static str, reason: impl Into<String>) -> ConfigError {
 }
 
 /// The HMAC key tokens are signed with. Never shown by `Debug` or `Display`.
+///
+/// ```
+/// use quill_infra::SecretKey;
+///
+/// let key = SecretKey::new("an-example-key-of-at-least-32-bytes".to_owned())?;
+/// assert_eq!(format!("{key:?}"), "SecretKey(<redacted>)");
+/// assert!(SecretKey::new("short".to_owned()).is_err());
+/// # Ok::<(), quill_infra::ConfigError>(())
+/// ```
 #[derive(Clone)]
 pub struct SecretKey(Vec<u8>);
 
@@ -106,7 +129,15 @@ impl fmt::Debug for SecretKey {
     }
 }
 
-/// The JWT signing algorithm, the only one accepted when verifying.
+/// The JWT signing algorithm, the only one accepted when verifying (`ALGORITHM`).
+///
+/// ```
+/// use quill_infra::{Settings, TokenAlgorithm};
+///
+/// let settings = Settings::from_pairs([("ALGORITHM", "HS512")])?;
+/// assert_eq!(settings.algorithm, TokenAlgorithm::Hs512);
+/// # Ok::<(), quill_infra::ConfigError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum TokenAlgorithm {
     /// HMAC with SHA-256.
@@ -129,6 +160,15 @@ impl TokenAlgorithm {
 }
 
 /// Whether this is a production deployment (stricter start-up checks).
+///
+/// ```
+/// use quill_infra::Settings;
+///
+/// // Development invents a key (tokens die with the process); production refuses.
+/// assert!(Settings::from_pairs([])?.secret_key_generated);
+/// assert!(Settings::from_pairs([("ENVIRONMENT", "production")]).is_err());
+/// # Ok::<(), quill_infra::ConfigError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Environment {
     /// A developer's machine: missing secrets are generated, with a warning.
@@ -138,7 +178,19 @@ pub enum Environment {
     Production,
 }
 
-/// Argon2id cost parameters.
+/// Argon2id cost parameters (`ARGON2_MEMORY_KIB`, `ARGON2_ITERATIONS`,
+/// `ARGON2_PARALLELISM`).
+///
+/// ```
+/// use quill_infra::Argon2Settings;
+///
+/// let cheap_for_tests = Argon2Settings {
+///     memory_kib: 1024,
+///     iterations: 1,
+///     parallelism: 1,
+/// };
+/// assert_ne!(cheap_for_tests, Argon2Settings::default());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Argon2Settings {
     /// Memory per hash, in KiB.
@@ -172,6 +224,24 @@ impl Argon2Settings {
 }
 
 /// Everything quill reads at start-up, checked.
+///
+/// [`Settings::load`] reads the process environment over `.env` over defaults;
+/// [`Settings::from_pairs`] takes explicit values, for tests and for applications that
+/// keep their own configuration. No setting is global: pass the value where it is needed.
+///
+/// ```
+/// use quill_infra::Settings;
+///
+/// let settings = Settings::from_pairs([
+///     ("SECRET_KEY", "an-example-key-of-at-least-32-bytes"),
+///     ("DATABASE_URL", "sqlite://notes.db?mode=rwc"),
+///     ("ACCESS_TOKEN_EXPIRE_MINUTES", "60"),
+/// ])?;
+/// assert_eq!(settings.access_token_lifetime, chrono::Duration::minutes(60));
+/// assert_eq!(settings.database_url, "sqlite://notes.db?mode=rwc");
+/// assert!(!format!("{settings:?}").contains("an-example-key"));
+/// # Ok::<(), quill_infra::ConfigError>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// HMAC key for tokens.
@@ -289,14 +359,45 @@ impl Settings {
     ///
     /// # Errors
     /// The first unusable setting.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use quill_infra::Settings;
+    ///
+    /// let settings = match Settings::load() {
+    ///     Ok(settings) => settings,
+    ///     Err(e) => {
+    ///         eprintln!("configuration error: {e}");
+    ///         std::process::exit(2);
+    ///     }
+    /// };
+    /// # let _ = settings;
+    /// ```
     pub fn load() -> Result<Self, ConfigError> {
         Self::from_figment(&Self::figment(Path::new(".env"))?)
     }
 
     /// The layered sources: `dotenv` file (if it exists) under the process environment.
+    /// Useful to ask where a value came from, or to merge further sources before
+    /// [`Settings::from_figment`].
     ///
     /// # Errors
     /// [`ConfigError::DotEnv`] when the file exists but cannot be parsed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::path::Path;
+    ///
+    /// use quill_infra::Settings;
+    ///
+    /// let figment = Settings::figment(Path::new("no-such-directory/.env"))?;
+    /// // Names are lower-cased; only quill's own names are ever read.
+    /// let url_is_set = figment.contains("database_url");
+    /// # let _ = url_is_set;
+    /// # Ok::<(), quill_infra::ConfigError>(())
+    /// ```
     pub fn figment(dotenv: &Path) -> Result<Figment, ConfigError> {
         let mut from_file = std::collections::BTreeMap::new();
         if dotenv.exists() {
@@ -316,9 +417,26 @@ impl Settings {
 
     /// Settings from explicit name/value pairs over the defaults, ignoring the environment
     /// and any `.env` file: for tests and for applications that keep their own configuration.
+    /// Names are those of the environment (`SECRET_KEY`, ...), in any case.
     ///
     /// # Errors
     /// The first unusable setting.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use quill_infra::{ConfigError, Settings};
+    ///
+    /// let settings = Settings::from_pairs([
+    ///     ("SECRET_KEY", "an-example-key-of-at-least-32-bytes"),
+    ///     ("ARGON2_MEMORY_KIB", "1024"),
+    /// ])?;
+    /// assert_eq!(settings.argon2.memory_kib, 1024);
+    ///
+    /// let refused = Settings::from_pairs([("ALGORITHM", "RS256")]).unwrap_err();
+    /// assert!(refused.to_string().starts_with("ALGORITHM: "));
+    /// # Ok::<(), ConfigError>(())
+    /// ```
     pub fn from_pairs<'a>(
         pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<Self, ConfigError> {
@@ -329,10 +447,23 @@ impl Settings {
         Self::from_figment(&Figment::from(Serialized::defaults(values)))
     }
 
-    /// Checks the settings a figment provides.
+    /// Checks the settings a figment provides (names lower-cased).
     ///
     /// # Errors
     /// The first unusable setting.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::path::Path;
+    ///
+    /// use quill_infra::Settings;
+    ///
+    /// let figment = Settings::figment(Path::new("no-such-directory/.env"))?;
+    /// let settings = Settings::from_figment(&figment)?;
+    /// # let _ = settings;
+    /// # Ok::<(), quill_infra::ConfigError>(())
+    /// ```
     pub fn from_figment(figment: &Figment) -> Result<Self, ConfigError> {
         let raw: RawSettings = figment
             .extract()
@@ -437,9 +568,10 @@ impl Settings {
             cors_allowed_origins,
             rust_log: raw.rust_log.unwrap_or_else(|| "info".to_owned()),
             assets_dir: raw.assets_dir.map(std::path::PathBuf::from),
-            media_dir: raw
-                .media_dir
-                .map_or_else(|| std::path::PathBuf::from("media"), std::path::PathBuf::from),
+            media_dir: raw.media_dir.map_or_else(
+                || std::path::PathBuf::from("media"),
+                std::path::PathBuf::from,
+            ),
         })
     }
 }

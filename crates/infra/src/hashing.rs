@@ -16,6 +16,26 @@ use crate::config::Argon2Settings;
 /// [`PasswordHasher`] with Argon2id (version 19, 16-byte salt, 32-byte output, PHC strings).
 /// Verifies hashes of any Argon2 variant and parameters (such as those written by Python's
 /// argon2-cffi) and reports those with other parameters than the configured ones for rehash.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), quill_domain::Unexpected> {
+/// use quill_domain::{Password, PasswordHasher, Verification};
+/// use quill_infra::{Argon2Hasher, Argon2Settings};
+///
+/// let cheap = Argon2Settings {
+///     memory_kib: 1024,
+///     iterations: 1,
+///     parallelism: 1,
+/// };
+/// let hasher = Argon2Hasher::new(cheap, Argon2Hasher::default_slots())?;
+/// let hash = hasher.hash(&Password::attempt("password123")).await?;
+/// assert!(hash.as_str().starts_with("$argon2id$v=19$m=1024,t=1,p=1$"));
+/// let verdict = hasher.verify(&Password::attempt("password123"), &hash).await?;
+/// assert_eq!(verdict, Verification::Match);
+/// # Ok(())
+/// # }
+/// ```
 pub struct Argon2Hasher {
     argon2: Argon2<'static>,
     slots: Arc<Semaphore>,

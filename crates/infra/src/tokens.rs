@@ -10,6 +10,24 @@ use serde::{Deserialize, Serialize};
 use crate::config::{SecretKey, TokenAlgorithm};
 
 /// [`TokenCodec`] issuing and checking HMAC-signed JWTs.
+///
+/// ```
+/// use chrono::{Duration, Utc};
+/// use quill_domain::{TokenCodec, TokenRejected, UserId};
+/// use quill_infra::{JwtCodec, SecretKey, TokenAlgorithm};
+///
+/// let key = SecretKey::new("an-example-key-of-at-least-32-bytes".to_owned())?;
+/// let codec = JwtCodec::new(&key, TokenAlgorithm::Hs256, Duration::minutes(30));
+/// let now = Utc::now();
+/// let token = codec.issue(UserId(7), now)?;
+/// assert_eq!(codec.verify(token.as_str(), now), Ok(UserId(7)));
+/// assert_eq!(codec.verify(token.as_str(), now + Duration::minutes(30)), Err(TokenRejected));
+///
+/// let other_key = SecretKey::new("another-key-of-at-least-32-bytes!!".to_owned())?;
+/// let forger = JwtCodec::new(&other_key, TokenAlgorithm::Hs256, Duration::minutes(30));
+/// assert_eq!(forger.verify(token.as_str(), now), Err(TokenRejected));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct JwtCodec {
     header: Header,
     encoding: EncodingKey,

@@ -1,5 +1,6 @@
 //! The database: connecting (SQLite or PostgreSQL, per URL) and the repositories that
-//! implement the domain's storage ports with SeaORM.
+//! implement the domain's storage ports with SeaORM. The entities they map stay private to
+//! this crate; what leaves it is domain types and the connection pool.
 
 mod posts;
 mod users;
@@ -10,9 +11,12 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, SqlErr};
 pub use posts::SeaOrmPostRepository;
 pub use users::SeaOrmUserRepository;
 
+/// The connection pool: a cheap-to-clone handle shared by the repositories, and by an
+/// embedding application's own queries if it has any.
 pub use sea_orm::DatabaseConnection as Connection;
 
-/// Connecting to the database failed.
+/// Connecting to the database failed. The database's own error is its
+/// [`source`](std::error::Error::source).
 #[derive(Debug, thiserror::Error)]
 #[error("cannot connect to the database: {0}")]
 pub struct DatabaseError(#[source] DbErr);
@@ -25,6 +29,20 @@ pub struct DatabaseError(#[source] DbErr);
 ///
 /// # Errors
 /// [`DatabaseError`] when the database cannot be reached or opened.
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), quill_infra::DatabaseError> {
+/// use std::time::Duration;
+///
+/// // An in-memory SQLite database lives as long as its one connection.
+/// let db = quill_infra::connect("sqlite::memory:", 1, Duration::from_secs(5)).await?;
+/// # let _ = db;
+/// # Ok(())
+/// # }
+/// ```
 pub async fn connect(
     url: &str,
     max_connections: u32,

@@ -14,7 +14,25 @@ use super::store_error;
 use super::users::to_domain as user_to_domain;
 use crate::entities::{post, user};
 
-/// Posts in SQLite or PostgreSQL.
+/// Posts in SQLite or PostgreSQL: the [`PostRepository`] that
+/// [`AuthStack`](crate::AuthStack) wires in. Deleting a user cascades to their posts in the
+/// database itself.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use std::time::Duration;
+///
+/// use quill_domain::{Page, PostRepository};
+/// use quill_infra::SeaOrmPostRepository;
+///
+/// let db = quill_infra::connect("sqlite::memory:", 1, Duration::from_secs(5)).await?;
+/// quill_infra::migrate(&db).await?;
+/// let posts = SeaOrmPostRepository::new(db);
+/// assert!(posts.list(None, Page::default()).await?.is_empty());
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct SeaOrmPostRepository {
     db: DatabaseConnection,

@@ -11,7 +11,37 @@ use sea_orm::{
 use super::store_error;
 use crate::entities::user;
 
-/// Accounts in SQLite or PostgreSQL.
+/// Accounts in SQLite or PostgreSQL: the [`UserRepository`] that
+/// [`AuthStack`](crate::AuthStack) wires in. The schema's unique indexes on the lower-cased
+/// username and email decide races, reported as the domain's typed outcomes.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use std::time::Duration;
+///
+/// use quill_domain::{Email, NewUser, PasswordHash, StoreError, UserRepository, Username};
+/// use quill_infra::SeaOrmUserRepository;
+///
+/// let db = quill_infra::connect("sqlite::memory:", 1, Duration::from_secs(5)).await?;
+/// quill_infra::migrate(&db).await?;
+/// let users = SeaOrmUserRepository::new(db);
+/// let alice = |email: &str| -> Result<NewUser, quill_domain::FieldError> {
+///     Ok(NewUser {
+///         username: Username::parse("alice")?,
+///         email: Email::parse(email)?,
+///         password_hash: PasswordHash::new("$argon2id$v=19$m=1024,t=1,p=1$c2FsdA$aGFzaA"),
+///     })
+/// };
+/// let stored = users.create(alice("alice@example.com")?).await?;
+/// assert_eq!(users.id_by_username("ALICE").await?, Some(stored.id));
+/// assert!(matches!(
+///     users.create(alice("other@example.com")?).await,
+///     Err(StoreError::UsernameTaken)
+/// ));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct SeaOrmUserRepository {
     db: DatabaseConnection,
