@@ -1,0 +1,105 @@
+//! notes-service: a small private-notes API that embeds quill's auth core instead of running
+//! quill's server.
+//!
+//! It has its own routes, its own state and its own error responses, and no auth logic:
+//! accounts, password hashing, tokens and the database schema for users all come from
+//! quill. What it brings is configuration ([`settings`]), a database connection (made,
+//! migrated and wired by [`quill_infra::AuthStack::connect`]) and quill's
+//! [`AuthUser`](quill_web::AuthUser) extractor on the routes it protects, which works
+//! because [`NotesState`] hands out an [`AuthService`] through [`FromRef`].
+//!
+//! | route | auth | does |
+//! | --- | --- | --- |
+//! | `POST /register` | - | JSON `{username, email, password}`: 201 `{id, username, email}`, 409 when taken, 422 when invalid |
+//! | `POST /login` | - | JSON `{email, password}`: 200 `{access_token, token_type}`, 401 |
+//! | `GET /notes` | Bearer | 200, the caller's notes, oldest first |
+//! | `POST /notes` | Bearer | JSON `{text}`: 201 the new note, 422 when empty or too long |
+//!
+//! Errors are `{"detail": "..."}`; a 401 carries `WWW-Authenticate: Bearer`.
+//!
+//! Start reading at [`router`]; the handlers are in `routes.rs`, the responses for quill's
+//! refusals in [`error`].
+
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod error;
+mod notes;
+mod routes;
+#[cfg(test)]
+mod tests;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::FromRef;
+use axum::routing::post;
+use quill_domain::AuthService;
+use quill_infra::{AuthStack, ConfigError, Settings, StackError};
+
+pub use error::NotesError;
+use notes::NoteStore;
+
+/// Where the notes service keeps its accounts when `DATABASE_URL` is not set: a SQLite file
+/// of its own, so it never shares quill's `blog.db` by accident.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://notes.db?mode=rwc";
+
+/// What every handler can reach. Cheap to clone.
+#[derive(Clone)]
+pub struct NotesState {
+    auth: AuthService,
+    notes: Arc<NoteStore>,
+}
+
+impl NotesState {
+    /// A state over quill's auth service (real or from the test harness) and an empty
+    /// notebook.
+    #[must_use]
+    pub fn new(auth: AuthService) -> Self {
+        Self {
+            auth,
+            notes: Arc::new(NoteStore::default()),
+        }
+    }
+}
+
+/// What lets quill's [`AuthUser`](quill_web::AuthUser) extractor find the service in this
+/// application's state.
+impl FromRef<NotesState> for AuthService {
+    fn from_ref(state: &NotesState) -> Self {
+        state.auth.clone()
+    }
+}
+
+/// The notes service's routes over `state`.
+pub fn router(state: NotesState) -> Router {
+    Router::new()
+        .route("/register", post(routes::register))
+        .route("/login", post(routes::login))
+        .route("/notes", post(routes::add_note).get(routes::list_notes))
+        .with_state(state)
+}
+
+/// The whole application for these settings: connects to the database, applies quill's
+/// pending migrations, wires quill's services and returns the router, ready to serve.
+///
+/// # Errors
+/// [`StackError`] naming the step that failed.
+pub async fn app(settings: &Settings) -> Result<Router, StackError> {
+    let stack = AuthStack::connect(settings).await?;
+    Ok(router(NotesState::new(stack.auth)))
+}
+
+/// quill's settings as quill reads them (the environment over a `.env` file over
+/// defaults), except that the database defaults to [`DEFAULT_DATABASE_URL`].
+///
+/// # Errors
+/// The first unusable setting, naming it.
+pub fn settings() -> Result<Settings, ConfigError> {
+    let sources = Settings::figment(Path::new(".env"))?;
+    let mut settings = Settings::from_figment(&sources)?;
+    if !sources.contains("database_url") {
+        DEFAULT_DATABASE_URL.clone_into(&mut settings.database_url);
+    }
+    Ok(settings)
+}
