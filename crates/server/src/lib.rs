@@ -15,7 +15,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use axum::Router;
 use quill_infra::{AuthStack, Settings, connect};
-use quill_web::{AppState, Readiness, WebConfig};
+use quill_web::{AppState, AssetPaths, Readiness, WebConfig};
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
@@ -31,6 +31,9 @@ pub enum StartError {
     /// The adapters could not be built.
     #[error("preparing the services: {0}")]
     Services(#[from] quill_domain::Unexpected),
+    /// The front end's templates could not be loaded.
+    #[error(transparent)]
+    Templates(#[from] quill_web::TemplateError),
 }
 
 struct DatabaseReadiness(DatabaseConnection);
@@ -48,13 +51,31 @@ impl Readiness for DatabaseReadiness {
 /// # Errors
 /// [`StartError`] naming the step that failed.
 pub async fn prepare(settings: &Settings) -> Result<Router, StartError> {
-    let db = connect(
+    prepare_observed(settings, None).await
+}
+
+/// Called once for every SQL statement the application runs after start-up.
+pub type StatementObserver = Arc<dyn Fn() + Send + Sync>;
+
+/// [`prepare`], optionally reporting every SQL statement run after migrations: lets tests
+/// hold request paths to a query budget without timing anything.
+///
+/// # Errors
+/// [`StartError`] naming the step that failed.
+pub async fn prepare_observed(
+    settings: &Settings,
+    on_statement: Option<StatementObserver>,
+) -> Result<Router, StartError> {
+    let mut db = connect(
         &settings.database_url,
         settings.database_max_connections,
         settings.database_acquire_timeout,
     )
     .await?;
     migrate::migrate(&db).await?;
+    if let Some(observer) = on_statement {
+        db.set_metric_callback(move |_| observer());
+    }
     let stack = AuthStack::new(settings, db.clone()).await?;
     let state = AppState {
         auth: stack.auth,
@@ -64,8 +85,26 @@ pub async fn prepare(settings: &Settings) -> Result<Router, StartError> {
     let web = WebConfig {
         max_body_bytes: settings.max_body_bytes,
         cors_allowed_origins: settings.cors_allowed_origins.clone(),
+        assets: AssetPaths {
+            assets_dir: assets_dir(settings),
+            media_dir: settings.media_dir.clone(),
+        },
     };
-    Ok(quill_web::router(state, &web))
+    Ok(quill_web::router(state, &web)?)
+}
+
+/// `ASSETS_DIR` when set; else `web-assets` in the working directory (a checkout); else
+/// the source tree this binary was built from.
+fn assets_dir(settings: &Settings) -> std::path::PathBuf {
+    if let Some(dir) = &settings.assets_dir {
+        return dir.clone();
+    }
+    let local = std::path::PathBuf::from("web-assets");
+    if local.is_dir() {
+        local
+    } else {
+        AssetPaths::default().assets_dir
+    }
 }
 
 /// Serves `app` on an already-bound listener until `shutdown` completes, then lets requests
