@@ -13,10 +13,11 @@ use quill_domain::{
     AuthError, FieldError, PostAction, PostError, Unexpected, UserAction, ValidationErrors,
 };
 use serde::Serialize;
+use utoipa::ToSchema;
 
-/// Where in the request a refused value was: `["body", "password"]`, `["path", "post_id"]`,
-/// or for malformed JSON `["body", <byte offset>]`.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+/// One step of where in the request a refused value was: `["body", "password"]`,
+/// `["path", "post_id"]`, or for malformed JSON `["body", <byte offset>]`.
+#[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
 #[serde(untagged)]
 pub enum LocPart {
     /// A section or field name.
@@ -26,7 +27,7 @@ pub enum LocPart {
 }
 
 /// One entry of a 422 `detail` list, in FastAPI's shape.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
 pub struct ErrorItem {
     /// Pydantic's name for the problem (`missing`, `string_too_short`, ...).
     #[serde(rename = "type")]
@@ -116,14 +117,29 @@ impl ApiError {
     }
 }
 
-/// The contract's error body: `{"detail": ...}`.
-#[derive(Serialize)]
-struct Detail<T: Serialize> {
-    detail: T,
+// The two error bodies below are both what `ApiError` sends and what the OpenAPI document
+// shows (their doc comments are its descriptions), so the two cannot disagree. Both are
+// documented as closed objects (`deny_unknown_fields`): nothing else is ever sent.
+
+/// `{"detail": "<message>"}`: the body of every refusal except a 422.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorMessage {
+    /// What went wrong, fit to show to a person.
+    #[schema(example = "Not Found")]
+    pub detail: &'static str,
+}
+
+/// `{"detail": [item, ...]}`: the body of a 422, listing every refused value.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ValidationFailure<'a> {
+    /// One item per refused value.
+    pub detail: &'a [ErrorItem],
 }
 
 fn message(status: StatusCode, text: &'static str) -> Response {
-    (status, Json(Detail { detail: text })).into_response()
+    (status, Json(ErrorMessage { detail: text })).into_response()
 }
 
 /// The cause of a 500, carried in the response's extensions from [`ApiError`] (which must
@@ -146,12 +162,14 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         let mut response = match &self {
-            Self::Validation(items) => (status, Json(Detail { detail: items })).into_response(),
+            Self::Validation(items) => {
+                (status, Json(ValidationFailure { detail: items })).into_response()
+            }
             Self::BadRequest(m)
             | Self::Unauthorized(m)
             | Self::Forbidden(m)
             | Self::NotFound(m)
-            | Self::Unavailable(m) => (status, Json(Detail { detail: m })).into_response(),
+            | Self::Unavailable(m) => message(status, m),
             Self::MethodNotAllowed => message(status, "Method Not Allowed"),
             Self::PayloadTooLarge => message(status, "Request body too large"),
             Self::Internal(_) => message(status, "Internal Server Error"),

@@ -11,6 +11,10 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use quill_domain::{AuthService, FieldError, Page, Password, PostId, User, UserId};
 use serde_json::{Map, Value};
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+use utoipa::openapi::{Object, RefOr, Required, Schema};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 use crate::error::{ApiError, ErrorItem, LocPart};
 
@@ -212,6 +216,26 @@ async fn path_id(parts: &mut Parts, name: &'static str) -> Result<i64, ApiError>
         .map_err(|_| ApiError::Validation(vec![int_parsing("path", name)]))
 }
 
+/// An integer as the id extractors read it: any 64-bit signed value.
+fn integer() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+}
+
+/// The OpenAPI description of an id path segment, next to the extractor that reads it.
+fn id_parameter(name: &str, description: &str) -> Parameter {
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Path)
+        .required(Required::True)
+        .description(Some(format!(
+            "{description} A value that is not an integer is a 422."
+        )))
+        .schema(Some(integer()))
+        .build()
+}
+
 /// The `{post_id}` path segment as a post id.
 pub struct PostIdParam(pub PostId);
 
@@ -223,6 +247,12 @@ impl<S: Send + Sync> FromRequestParts<S> for PostIdParam {
     }
 }
 
+impl IntoParams for PostIdParam {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![id_parameter("post_id", "The post's id.")]
+    }
+}
+
 /// The `{user_id}` path segment as a user id.
 pub struct UserIdParam(pub UserId);
 
@@ -231,6 +261,12 @@ impl<S: Send + Sync> FromRequestParts<S> for UserIdParam {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         Ok(Self(UserId(path_id(parts, "user_id").await?)))
+    }
+}
+
+impl IntoParams for UserIdParam {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![id_parameter("user_id", "The account's id.")]
     }
 }
 
@@ -270,6 +306,38 @@ impl<S: Send + Sync> FromRequestParts<S> for PageQuery {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         Ok(Self(Self::parse(parts.uri.query())?))
+    }
+}
+
+impl IntoParams for PageQuery {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let default = Page::default();
+        let query = |name: &str, description: &str, schema: ObjectBuilder| {
+            ParameterBuilder::new()
+                .name(name)
+                .parameter_in(ParameterIn::Query)
+                .required(Required::False)
+                .description(Some(description))
+                .schema(Some(schema))
+                .build()
+        };
+        vec![
+            query(
+                "skip",
+                "How many of the newest posts to pass over.",
+                integer()
+                    .minimum(Some(0))
+                    .default(Some(default.skip().into())),
+            ),
+            query(
+                "limit",
+                "The most posts to return.",
+                integer()
+                    .minimum(Some(1))
+                    .maximum(Some(Page::MAX_LIMIT))
+                    .default(Some(default.limit().into())),
+            ),
+        ]
     }
 }
 
@@ -329,6 +397,53 @@ fn multipart_failure(status: axum::http::StatusCode) -> ApiError {
         ApiError::PayloadTooLarge
     } else {
         ApiError::Validation(vec![form_unreadable()])
+    }
+}
+
+/// The OpenAPI schema of the form, documented as `TokenRequest` for both media types it is
+/// read from. Optional fields other than `grant_type` are accepted and ignored, as OAuth2
+/// clients send them.
+impl PartialSchema for LoginForm {
+    fn schema() -> RefOr<Schema> {
+        let text = |description: &str| {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .description(Some(description))
+        };
+        let object: Object = ObjectBuilder::new()
+            .description(Some(
+                "OAuth2 password grant. An empty `grant_type` counts as absent.",
+            ))
+            .property(
+                "username",
+                text("The account's email address (any case).").min_length(Some(1)),
+            )
+            .required("username")
+            .property(
+                "password",
+                text("The account's password.")
+                    .min_length(Some(1))
+                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Password))),
+            )
+            .required("password")
+            .property(
+                "grant_type",
+                text("`password` when sent.").pattern(Some("^password$")),
+            )
+            .property("scope", text("Ignored.").default(Some("".into())))
+            .property("client_id", text("Ignored."))
+            .property(
+                "client_secret",
+                text("Ignored.").format(Some(SchemaFormat::KnownFormat(KnownFormat::Password))),
+            )
+            .build();
+        RefOr::T(Schema::Object(object))
+    }
+}
+
+impl ToSchema for LoginForm {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "TokenRequest".into()
     }
 }
 

@@ -4,12 +4,15 @@
 //!
 //! It knows the domain and nothing below it: no SeaORM, no hashing, no JWT library. The
 //! services arrive ready-made in [`AppState`]; build the whole application with [`router`].
-//! Start reading at [`router`], then `routes/`.
+//! Start reading at [`router`], then `routes/`. The OpenAPI document is generated from the
+//! handlers' attributes ([`openapi`]) and served with Swagger UI at `/docs`.
 
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
+mod docs;
 pub mod error;
 pub mod extract;
+pub mod openapi;
 pub mod pages;
 mod routes;
 pub mod state;
@@ -21,6 +24,7 @@ use axum::Router;
 use axum::http::{HeaderValue, Method, header};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
+use utoipa_axum::router::OpenApiRouter;
 
 pub use error::ApiError;
 pub use extract::AuthUser;
@@ -58,16 +62,21 @@ impl Default for WebConfig {
     }
 }
 
-/// The whole HTTP application: `/api`, pages and files, health checks, fallbacks, and the
-/// layers every request passes (body limit, CORS, security headers, tracing, error logging).
+/// The whole HTTP application: `/api`, its OpenAPI document and docs, pages and files,
+/// health checks, fallbacks, and the layers every request passes (body limit, CORS,
+/// security headers, tracing, error logging).
 ///
 /// # Errors
 /// [`TemplateError`] when a page template is missing or malformed.
 pub fn router(state: AppState, config: &WebConfig) -> Result<Router, TemplateError> {
     let templates = pages::Templates::load(&config.assets.assets_dir.join("templates"))?;
     let (for_fallback, for_405) = (templates.clone(), templates.clone());
-    let mut app = Router::new()
+    let (api, document) = OpenApiRouter::default()
         .nest("/api", routes::api_router())
+        .split_for_parts();
+    let mut app = Router::new()
+        .merge(api)
+        .merge(docs::router(&openapi::finish(document)))
         .merge(routes::health_router())
         .merge(pages::router(state.clone(), templates, &config.assets))
         .fallback(move |uri: axum::http::Uri| {

@@ -4,13 +4,29 @@
 use chrono::{DateTime, Utc};
 use quill_domain::{AccessToken, PostWithAuthor, PrivateUser, PublicUser};
 use serde::Serialize;
+use utoipa::ToSchema;
+
+// Each view below is documented as a closed object (`additionalProperties: false`, from the
+// `deny_unknown_fields` marker, which serialisation ignores), so a field that leaks into a
+// response, such as an email in a public profile, fails every schema check. Doc comments on
+// these types and fields are the OpenAPI descriptions.
 
 /// `UserPublic`: what anyone may see. No email.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = UserPublic)]
 pub struct UserPublicBody {
+    /// The account's id; never reused.
+    #[schema(example = 1)]
     id: i64,
+    /// The display name, as written at registration.
+    #[schema(example = "alice")]
     username: String,
+    /// The uploaded picture's file name, or `null` for the default picture.
+    #[schema(required = true, example = json!(null))]
     image_file: Option<String>,
+    /// Where the picture is served from.
+    #[schema(example = "/static/profile_pics/default.jpg")]
     image_path: String,
 }
 
@@ -27,46 +43,94 @@ impl From<PublicUser> for UserPublicBody {
 }
 
 /// `UserPrivate`: the public view plus the email, for the user themself.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = UserPrivate)]
 pub struct UserPrivateBody {
-    #[serde(flatten)]
-    public: UserPublicBody,
+    /// The account's id; never reused.
+    #[schema(example = 1)]
+    id: i64,
+    /// The display name, as written at registration.
+    #[schema(example = "alice")]
+    username: String,
+    /// The uploaded picture's file name, or `null` for the default picture.
+    #[schema(required = true, example = json!(null))]
+    image_file: Option<String>,
+    /// Where the picture is served from.
+    #[schema(example = "/static/profile_pics/default.jpg")]
+    image_path: String,
+    /// The login address, lower-cased.
+    #[schema(format = Email, example = "alice@example.com")]
     email: String,
 }
 
 impl From<PrivateUser> for UserPrivateBody {
     fn from(user: PrivateUser) -> Self {
+        let UserPublicBody {
+            id,
+            username,
+            image_file,
+            image_path,
+        } = user.public.into();
         Self {
-            public: user.public.into(),
+            id,
+            username,
+            image_file,
+            image_path,
             email: user.email,
         }
     }
 }
 
+/// The only token type quill issues.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenType {
+    /// Send it back as `Authorization: Bearer <token>`.
+    Bearer,
+}
+
 /// `Token`: an OAuth2 bearer token response.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = Token)]
 pub struct TokenBody {
+    /// A signed JWT naming the account.
     access_token: String,
-    token_type: &'static str,
+    /// Always `bearer`.
+    token_type: TokenType,
 }
 
 impl From<AccessToken> for TokenBody {
     fn from(token: AccessToken) -> Self {
         Self {
             access_token: token.into_inner(),
-            token_type: "bearer",
+            token_type: TokenType::Bearer,
         }
     }
 }
 
 /// `PostResponse`: a post with its author.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = PostResponse)]
 pub struct PostBody {
+    /// 1 to 100 characters.
+    #[schema(example = "Hello")]
     title: String,
+    /// At least one character.
+    #[schema(example = "My first post.")]
     content: String,
+    /// The post's id.
+    #[schema(example = 1)]
     id: i64,
+    /// The author's id.
+    #[schema(example = 1)]
     user_id: i64,
+    /// When it was created: RFC 3339 in UTC with microseconds and a `Z`.
+    #[schema(format = DateTime, example = "2026-11-26T18:01:27.345935Z")]
     date_posted: String,
+    /// The author's public view.
     author: UserPublicBody,
 }
 

@@ -8,33 +8,32 @@ mod users;
 use axum::Router;
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::error::ApiError;
 use crate::pages::Templates;
 use crate::state::AppState;
 
-/// Every `/api` route of the contract (mounted under `/api`).
-pub(crate) fn api_router() -> Router<AppState> {
-    Router::new()
-        .route("/users", post(users::register))
-        .route("/users/token", post(users::login))
-        .route("/users/me", get(users::me))
-        .route(
-            "/users/{user_id}",
-            get(users::profile)
-                .patch(users::update)
-                .delete(users::delete),
-        )
-        .route("/users/{user_id}/posts", get(posts::list_by_user))
-        .route("/posts", get(posts::list).post(posts::create))
-        .route(
-            "/posts/{post_id}",
-            get(posts::get)
-                .put(posts::replace)
-                .patch(posts::patch)
-                .delete(posts::delete),
-        )
+/// Every `/api` route of the contract (to be mounted under `/api`), together with its OpenAPI
+/// description. Each route's path and method come from its handler's `#[utoipa::path]`, so
+/// the router and the document are built from one source. One `routes!` per path: the macro
+/// gives every path of one call the same method router.
+pub(crate) fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(users::register))
+        .routes(routes!(users::login))
+        .routes(routes!(users::me))
+        .routes(routes!(users::profile, users::update, users::delete))
+        .routes(routes!(posts::list_by_user))
+        .routes(routes!(posts::list, posts::create))
+        .routes(routes!(
+            posts::get,
+            posts::replace,
+            posts::patch,
+            posts::delete
+        ))
 }
 
 /// Liveness and readiness checks.

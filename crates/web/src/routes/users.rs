@@ -6,13 +6,31 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use quill_domain::{Email, ImageFile, Password, ProfileUpdate, Registration, Username};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorMessage, ValidationFailure};
 use crate::extract::{AuthUser, BodyFields, JsonObject, LoginForm, UserIdParam};
+use crate::openapi::{RegisterRequest, UserUpdateRequest};
 use crate::state::AppState;
 use crate::views::{TokenBody, UserPrivateBody, UserPublicBody};
 
+/// Register an account.
+///
 /// `POST /api/users`: 201 `UserPrivate`; 400 duplicate username (checked first) or email;
-/// 422 invalid fields.
+/// 413 body too large; 422 invalid fields.
+#[utoipa::path(
+    post,
+    path = "/users",
+    tag = "users",
+    operation_id = "register_user",
+    request_body = RegisterRequest,
+    responses(
+        (status = 201, description = "Registered; the caller's own view.", body = UserPrivateBody),
+        (status = 400, description = "`Username already exists` (checked first, regardless of \
+            letter case) or `Email already registered`.", body = ErrorMessage),
+        (status = 413, description = "`Request body too large`.", body = ErrorMessage),
+        (status = 422, description = "A field is missing or invalid, or the body is not a JSON \
+            object.", body = ValidationFailure),
+    )
+)]
 pub(crate) async fn register(
     State(state): State<AppState>,
     body: JsonObject,
@@ -36,8 +54,34 @@ pub(crate) async fn register(
     Ok((StatusCode::CREATED, Json(created.into())))
 }
 
+/// Log in for an access token.
+///
 /// `POST /api/users/token`: 200 `Token`; 401 `Incorrect email or password` for an unknown
-/// email and a wrong password alike; 422 for a missing field or another grant type.
+/// email and a wrong password alike; 413 body too large; 422 for a missing field or another
+/// grant type.
+#[utoipa::path(
+    post,
+    path = "/users/token",
+    tag = "users",
+    operation_id = "login_for_access_token",
+    request_body(
+        description = "OAuth2 password grant: `username` holds the email address.",
+        content(
+            (LoginForm = "application/x-www-form-urlencoded"),
+            (LoginForm = "multipart/form-data"),
+        )
+    ),
+    responses(
+        (status = 200, description = "A bearer token for the account.", body = TokenBody,
+            headers(("Cache-Control" = String, description = "`no-store`."))),
+        (status = 401, description = "`Incorrect email or password`, for an unknown email and \
+            a wrong password alike.", body = ErrorMessage,
+            headers(("WWW-Authenticate" = String, description = "`Bearer`."))),
+        (status = 413, description = "`Request body too large`.", body = ErrorMessage),
+        (status = 422, description = "`username` or `password` missing or empty, another \
+            `grant_type`, or a body that is not a form.", body = ValidationFailure),
+    )
+)]
 pub(crate) async fn login(State(state): State<AppState>, form: LoginForm) -> Response {
     let outcome = state
         .auth
@@ -53,12 +97,42 @@ pub(crate) async fn login(State(state): State<AppState>, form: LoginForm) -> Res
     response
 }
 
+/// Read the caller's own account.
+///
 /// `GET /api/users/me`: 200 `UserPrivate`; 401.
+#[utoipa::path(
+    get,
+    path = "/users/me",
+    tag = "users",
+    operation_id = "read_me",
+    security(("OAuth2PasswordBearer" = [])),
+    responses(
+        (status = 200, description = "The caller's own view.", body = UserPrivateBody),
+        (status = 401, description = "`Not authenticated` (no bearer token), `Invalid or \
+            expired token`, or `User not found` (the account was deleted since).",
+            body = ErrorMessage,
+            headers(("WWW-Authenticate" = String, description = "`Bearer`."))),
+    )
+)]
 pub(crate) async fn me(AuthUser(user): AuthUser) -> Json<UserPrivateBody> {
     Json(quill_domain::PrivateUser::from(&user).into())
 }
 
+/// Read a public profile.
+///
 /// `GET /api/users/{user_id}`: 200 `UserPublic`; 404; 422 non-integer id.
+#[utoipa::path(
+    get,
+    path = "/users/{user_id}",
+    tag = "users",
+    operation_id = "read_user",
+    params(UserIdParam),
+    responses(
+        (status = 200, description = "The public view: no email.", body = UserPublicBody),
+        (status = 404, description = "`User not found`.", body = ErrorMessage),
+        (status = 422, description = "`user_id` is not an integer.", body = ValidationFailure),
+    )
+)]
 pub(crate) async fn profile(
     State(state): State<AppState>,
     UserIdParam(id): UserIdParam,
@@ -66,8 +140,34 @@ pub(crate) async fn profile(
     Ok(Json(state.auth.public_profile(id).await?.into()))
 }
 
+/// Update the caller's own account.
+///
 /// `PATCH /api/users/{user_id}`: 200 `UserPrivate`; 401; 403 not the caller; 404; 400
-/// duplicate; 422. Absent and `null` fields are left unchanged.
+/// duplicate; 413 body too large; 422. Absent and `null` fields are left unchanged.
+#[utoipa::path(
+    patch,
+    path = "/users/{user_id}",
+    tag = "users",
+    operation_id = "update_user",
+    security(("OAuth2PasswordBearer" = [])),
+    params(UserIdParam),
+    request_body = UserUpdateRequest,
+    responses(
+        (status = 200, description = "Updated; the caller's own view.", body = UserPrivateBody),
+        (status = 400, description = "`Username already exists` or `Email already \
+            registered` (another account has it).", body = ErrorMessage),
+        (status = 401, description = "No valid bearer token (checked before anything else).",
+            body = ErrorMessage,
+            headers(("WWW-Authenticate" = String, description = "`Bearer`."))),
+        (status = 403, description = "`Not authorized to update this user`: `user_id` is not \
+            the caller, whether or not it exists.", body = ErrorMessage),
+        (status = 404, description = "`User not found`: the account was deleted while the \
+            request ran.", body = ErrorMessage),
+        (status = 413, description = "`Request body too large`.", body = ErrorMessage),
+        (status = 422, description = "An invalid field, a body that is not a JSON object, or \
+            a `user_id` that is not an integer.", body = ValidationFailure),
+    )
+)]
 pub(crate) async fn update(
     State(state): State<AppState>,
     AuthUser(caller): AuthUser,
@@ -90,7 +190,28 @@ pub(crate) async fn update(
     ))
 }
 
-/// `DELETE /api/users/{user_id}`: 204; 401; 403 not the caller; 404.
+/// Delete the caller's own account and all their posts.
+///
+/// `DELETE /api/users/{user_id}`: 204; 401; 403 not the caller; 404; 422 non-integer id.
+#[utoipa::path(
+    delete,
+    path = "/users/{user_id}",
+    tag = "users",
+    operation_id = "delete_user",
+    security(("OAuth2PasswordBearer" = [])),
+    params(UserIdParam),
+    responses(
+        (status = 204, description = "Deleted, with the account's posts. No body."),
+        (status = 401, description = "No valid bearer token (checked before anything else).",
+            body = ErrorMessage,
+            headers(("WWW-Authenticate" = String, description = "`Bearer`."))),
+        (status = 403, description = "`Not authorized to delete this user`: `user_id` is not \
+            the caller, whether or not it exists.", body = ErrorMessage),
+        (status = 404, description = "`User not found`: the account was deleted while the \
+            request ran.", body = ErrorMessage),
+        (status = 422, description = "`user_id` is not an integer.", body = ValidationFailure),
+    )
+)]
 pub(crate) async fn delete(
     State(state): State<AppState>,
     AuthUser(caller): AuthUser,
