@@ -1,0 +1,709 @@
+//! `/openapi.json` against the contract and against the running server: every route and
+//! status of SPEC section 6 is documented, nothing else is, protected operations name the
+//! OAuth2 password-flow scheme, and every documented response (status, headers, body schema)
+//! is what the server really sends, checked on real responses with a JSON Schema validator.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::{Account, TestApp, spawn_app};
+use reqwest::multipart::Form;
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde_json::{Value, json};
+
+/// Contract section 6 (and section 1's 413 for every route that takes a body): each route
+/// with every status it can answer.
+const CONTRACT: &[(&str, &str, &[u16])] = &[
+    ("post", "/api/users", &[201, 400, 413, 422]),
+    ("post", "/api/users/token", &[200, 401, 413, 422]),
+    ("get", "/api/users/me", &[200, 401]),
+    ("get", "/api/users/{user_id}", &[200, 404, 422]),
+    (
+        "patch",
+        "/api/users/{user_id}",
+        &[200, 400, 401, 403, 404, 413, 422],
+    ),
+    ("delete", "/api/users/{user_id}", &[204, 401, 403, 404]),
+    ("get", "/api/users/{user_id}/posts", &[200, 404]),
+    ("get", "/api/posts", &[200]),
+    ("post", "/api/posts", &[201, 401, 413, 422]),
+    ("get", "/api/posts/{post_id}", &[200, 404, 422]),
+    (
+        "put",
+        "/api/posts/{post_id}",
+        &[200, 401, 403, 404, 413, 422],
+    ),
+    (
+        "patch",
+        "/api/posts/{post_id}",
+        &[200, 401, 403, 404, 413, 422],
+    ),
+    ("delete", "/api/posts/{post_id}", &[204, 401, 403, 404]),
+];
+
+/// Documented statuses no test can provoke on purpose: the caller's own account vanishing
+/// between authentication and the change (a concurrent deletion). Their body is the same
+/// `ErrorMessage` 404 as every other, which is checked against a real one instead.
+const RACE_ONLY: &[(&str, &str, u16)] = &[
+    ("patch", "/api/users/{user_id}", 404),
+    ("delete", "/api/users/{user_id}", 404),
+];
+
+const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+async fn document(app: &TestApp) -> Value {
+    let response = app.get("/openapi.json").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/json",
+        "the document is served as JSON"
+    );
+    response.json().await.unwrap()
+}
+
+/// Every (method, path) the document describes.
+fn operations(doc: &Value) -> Vec<(String, String, &Value)> {
+    let mut found = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            if METHODS.contains(&method.as_str()) {
+                found.push((method.clone(), path.clone(), operation));
+            }
+        }
+    }
+    found
+}
+
+fn statuses(operation: &Value) -> BTreeSet<u16> {
+    operation["responses"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|s| s.parse().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_document_lists_every_route_and_status_of_the_contract_and_nothing_else() {
+    let app = spawn_app().await;
+    let doc = document(&app).await;
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    let documented: BTreeSet<(String, String)> = operations(&doc)
+        .into_iter()
+        .map(|(method, path, _)| (method, path))
+        .collect();
+    let contract: BTreeSet<(String, String)> = CONTRACT
+        .iter()
+        .map(|(method, path, _)| ((*method).to_owned(), (*path).to_owned()))
+        .collect();
+    // Also proves pages, files, health checks and the docs themselves are left out.
+    assert_eq!(documented, contract);
+    for (method, path, expected) in CONTRACT {
+        let operation = &doc["paths"][path][method];
+        let listed = statuses(operation);
+        for status in *expected {
+            assert!(
+                listed.contains(status),
+                "{method} {path} does not document {status}: {listed:?}"
+            );
+        }
+        assert!(!listed.contains(&500), "{method} {path} documents a 500");
+    }
+}
+
+#[tokio::test]
+async fn every_operation_is_tagged_named_and_described() {
+    let app = spawn_app().await;
+    let doc = document(&app).await;
+    let tags: BTreeSet<&str> = doc["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(tags, BTreeSet::from(["users", "posts"]));
+    let mut ids = BTreeSet::new();
+    for (method, path, operation) in operations(&doc) {
+        let tag = operation["tags"][0].as_str().unwrap();
+        let expected = if path.starts_with("/api/posts") || path.ends_with("/posts") {
+            "posts"
+        } else {
+            "users"
+        };
+        assert_eq!(tag, expected, "{method} {path}");
+        let id = operation["operationId"].as_str().unwrap().to_owned();
+        assert!(ids.insert(id), "{method} {path}: duplicate operationId");
+        assert!(
+            operation["summary"].is_string(),
+            "{method} {path}: no summary"
+        );
+        for (status, response) in operation["responses"].as_object().unwrap() {
+            assert!(
+                response["description"]
+                    .as_str()
+                    .is_some_and(|d| !d.is_empty()),
+                "{method} {path} {status}: no description"
+            );
+        }
+        for parameter in operation["parameters"].as_array().into_iter().flatten() {
+            let name = parameter["name"].as_str().unwrap();
+            if parameter["in"] == "path" {
+                assert!(
+                    path.contains(&format!("{{{name}}}")),
+                    "{method} {path}: {name}"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn protected_operations_name_the_oauth2_password_flow_that_logs_in_at_the_token_route() {
+    let app = spawn_app().await;
+    let doc = document(&app).await;
+    let schemes = doc["components"]["securitySchemes"].as_object().unwrap();
+    assert_eq!(schemes.len(), 1);
+    let (name, scheme) = schemes.iter().next().unwrap();
+    assert_eq!(scheme["type"], "oauth2");
+    assert_eq!(scheme["flows"]["password"]["tokenUrl"], "/api/users/token");
+    for (method, path, operation) in operations(&doc) {
+        // A route is protected exactly when it can answer 401 for a missing token; the token
+        // route answers 401 for bad credentials, and needs none.
+        let protected = statuses(operation).contains(&401) && path != "/api/users/token";
+        let security = &operation["security"];
+        if protected {
+            assert_eq!(security, &json!([{ name.as_str(): [] }]), "{method} {path}");
+        } else {
+            assert!(security.is_null(), "{method} {path} should be public");
+        }
+    }
+    let token = &doc["paths"]["/api/users/token"]["post"]["requestBody"]["content"];
+    for media in ["application/x-www-form-urlencoded", "multipart/form-data"] {
+        let schema = resolve(&doc, &token[media]["schema"]);
+        assert_eq!(
+            schema["required"],
+            json!(["username", "password"]),
+            "{media}"
+        );
+        assert_eq!(schema["properties"]["grant_type"]["pattern"], "^password$");
+        for field in ["scope", "client_id", "client_secret"] {
+            assert!(schema["properties"][field].is_object(), "{media}: {field}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn paging_parameters_are_documented_with_their_bounds_and_defaults() {
+    let app = spawn_app().await;
+    let doc = document(&app).await;
+    for path in ["/api/posts", "/api/users/{user_id}/posts"] {
+        let parameters = doc["paths"][path]["get"]["parameters"].as_array().unwrap();
+        let find = |name: &str| {
+            parameters
+                .iter()
+                .find(|p| p["name"] == name && p["in"] == "query")
+                .unwrap_or_else(|| panic!("{path}: no {name}"))
+                .clone()
+        };
+        let (skip, limit) = (find("skip"), find("limit"));
+        assert_eq!(skip["required"], false);
+        assert_eq!(skip["schema"]["minimum"], 0);
+        assert_eq!(skip["schema"]["default"], 0);
+        assert_eq!(limit["schema"]["minimum"], 1);
+        assert_eq!(limit["schema"]["maximum"], 100);
+        assert_eq!(limit["schema"]["default"], 100);
+    }
+}
+
+#[tokio::test]
+async fn response_schemas_are_closed_so_a_leaked_field_fails_validation() {
+    let app = spawn_app().await;
+    let doc = document(&app).await;
+    let public = json!({ "$ref": "#/components/schemas/UserPublic" });
+    let mut profile = json!({
+        "id": 1, "username": "alice", "image_file": null,
+        "image_path": "/static/profile_pics/default.jpg",
+    });
+    assert!(validator(&doc, &public).is_valid(&profile));
+    profile["email"] = json!("alice@example.com");
+    assert!(
+        !validator(&doc, &public).is_valid(&profile),
+        "an email in UserPublic"
+    );
+    let message = json!({ "$ref": "#/components/schemas/ErrorMessage" });
+    assert!(!validator(&doc, &message).is_valid(&json!({ "detail": [] })));
+}
+
+/// Follows a `$ref` into the document's components.
+fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema["$ref"].as_str() {
+        Some(pointer) => doc.pointer(pointer.trim_start_matches('#')).unwrap(),
+        None => schema,
+    }
+}
+
+/// A validator for one schema of the document, whose `$ref`s resolve into its components;
+/// formats (`email`, `date-time`) are asserted, as Schemathesis does.
+fn validator(doc: &Value, schema: &Value) -> jsonschema::Validator {
+    let mut root = schema.clone();
+    root.as_object_mut()
+        .unwrap()
+        .insert("components".to_owned(), doc["components"].clone());
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .should_validate_formats(true)
+        .build(&root)
+        .unwrap()
+}
+
+fn assert_valid(doc: &Value, schema: &Value, instance: &Value, what: &str) {
+    let validator = validator(doc, schema);
+    let errors: Vec<String> = validator
+        .iter_errors(instance)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{what}: {instance} does not match: {errors:?}"
+    );
+}
+
+/// Sends requests described by the document and checks each response against it, recording
+/// which documented (method, path, status) were seen.
+struct Checker {
+    app: TestApp,
+    doc: Value,
+    seen: BTreeSet<(String, String, u16)>,
+}
+
+impl Checker {
+    async fn new() -> Self {
+        let app = spawn_app().await;
+        let doc = document(&app).await;
+        Self {
+            app,
+            doc,
+            seen: BTreeSet::new(),
+        }
+    }
+
+    fn request(&self, method: &Method, path: &str) -> RequestBuilder {
+        self.app.client.request(method.clone(), self.app.url(path))
+    }
+
+    /// Sends a JSON body, first checking that the document's request schema agrees with the
+    /// test about whether it is valid.
+    async fn json(
+        &mut self,
+        method: Method,
+        template: &str,
+        path: &str,
+        token: Option<&str>,
+        body: &Value,
+        valid: bool,
+    ) -> Value {
+        let operation = self.operation(&method, template).clone();
+        let schema = &operation["requestBody"]["content"]["application/json"]["schema"];
+        assert!(
+            schema.is_object(),
+            "{method} {template}: no JSON body documented"
+        );
+        let accepted = validator(&self.doc, schema).is_valid(body);
+        assert_eq!(accepted, valid, "{method} {template}: schema on {body}");
+        let mut request = self.request(&method, path).json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        self.send(method, template, request).await
+    }
+
+    /// Sends a request with no body (or one the caller built).
+    async fn call(
+        &mut self,
+        method: Method,
+        template: &str,
+        path: &str,
+        token: Option<&str>,
+    ) -> Value {
+        let mut request = self.request(&method, path);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        self.send(method, template, request).await
+    }
+
+    /// A body over the server's limit (256 KiB by default), declared in `Content-Length`.
+    async fn oversized(&mut self, method: Method, template: &str, path: &str, token: &str) {
+        let padding = "x".repeat(300 * 1024);
+        let request = self
+            .request(&method, path)
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(json!({ "title": padding }).to_string());
+        let body = self.send(method, template, request).await;
+        assert_eq!(body, json!({ "detail": "Request body too large" }));
+    }
+
+    fn operation(&self, method: &Method, template: &str) -> &Value {
+        let operation = &self.doc["paths"][template][method.as_str().to_ascii_lowercase()];
+        assert!(
+            operation.is_object(),
+            "{method} {template} is not documented"
+        );
+        operation
+    }
+
+    /// Checks a response against the document and returns its JSON body (`null` if none).
+    async fn send(&mut self, method: Method, template: &str, request: RequestBuilder) -> Value {
+        let response = request.send().await.unwrap();
+        self.check(&method, template, response).await
+    }
+
+    async fn check(&mut self, method: &Method, template: &str, response: Response) -> Value {
+        let status = response.status().as_u16();
+        let what = format!("{method} {template} -> {status}");
+        let documented = self.operation(method, template)["responses"][status.to_string()].clone();
+        assert!(documented.is_object(), "{what} is not documented");
+        let headers = response.headers().clone();
+        for name in documented["headers"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|h| h.0)
+        {
+            assert!(
+                headers.contains_key(name.as_str()),
+                "{what}: no {name} header"
+            );
+        }
+        if status == 401 {
+            assert_eq!(headers["www-authenticate"], "Bearer", "{what}");
+        }
+        let bytes = response.bytes().await.unwrap();
+        let body = match documented["content"].as_object() {
+            None => {
+                assert!(
+                    bytes.is_empty(),
+                    "{what}: documented without a body, got one"
+                );
+                Value::Null
+            }
+            Some(content) => {
+                let media = headers["content-type"].to_str().unwrap();
+                let schema = &content
+                    .get(media)
+                    .unwrap_or_else(|| panic!("{what}: {media} is not documented"))["schema"];
+                let body: Value = serde_json::from_slice(&bytes).unwrap();
+                assert_valid(&self.doc, schema, &body, &what);
+                body
+            }
+        };
+        self.seen.insert((
+            method.as_str().to_ascii_lowercase(),
+            template.to_owned(),
+            status,
+        ));
+        body
+    }
+
+    async fn account(&mut self, name: &str) -> Account {
+        let body = json!({
+            "username": name,
+            "email": format!("{name}@example.com"),
+            "password": "password123",
+        });
+        let created = self
+            .json(Method::POST, "/api/users", "/api/users", None, &body, true)
+            .await;
+        let id = created["id"].as_i64().unwrap();
+        let form = [
+            ("username", format!("{name}@example.com")),
+            ("password", "password123".to_owned()),
+        ];
+        let request = self.request(&Method::POST, "/api/users/token").form(&form);
+        let token = self.send(Method::POST, "/api/users/token", request).await;
+        Account {
+            id,
+            token: token["access_token"].as_str().unwrap().to_owned(),
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_documented_response_is_what_the_server_sends() {
+    use Method as M;
+    let mut c = Checker::new().await;
+    let (users, token_route) = ("/api/users", "/api/users/token");
+    let (user, user_posts) = ("/api/users/{user_id}", "/api/users/{user_id}/posts");
+    let (posts, post) = ("/api/posts", "/api/posts/{post_id}");
+
+    // Registration and login.
+    let alice = c.account("alice").await;
+    let bob = c.account("bob").await;
+    let duplicate =
+        json!({"username": "ALICE", "email": "x@example.com", "password": "password123"});
+    c.json(M::POST, users, users, None, &duplicate, true).await;
+    let short = json!({"username": "carol", "email": "carol@example.com", "password": "short"});
+    c.json(M::POST, users, users, None, &short, false).await;
+    c.oversized(M::POST, users, users, "-").await;
+    let request = c.request(&M::POST, token_route).multipart(
+        Form::new()
+            .text("username", "bob@example.com")
+            .text("password", "password123"),
+    );
+    let multipart = c.send(M::POST, token_route, request).await;
+    assert_eq!(multipart["token_type"], "bearer");
+    let wrong = [
+        ("username", "alice@example.com"),
+        ("password", "wrong-password"),
+    ];
+    let request = c.request(&M::POST, token_route).form(&wrong);
+    c.send(M::POST, token_route, request).await;
+    let other_grant = [
+        ("username", "a@b.c"),
+        ("password", "p"),
+        ("grant_type", "client"),
+    ];
+    let request = c.request(&M::POST, token_route).form(&other_grant);
+    c.send(M::POST, token_route, request).await;
+    c.oversized(M::POST, token_route, token_route, "-").await;
+
+    // The caller's account and public profiles.
+    let me = "/api/users/me";
+    let mine = c.call(M::GET, me, me, Some(&alice.token)).await;
+    assert_eq!(mine["email"], "alice@example.com");
+    c.call(M::GET, me, me, None).await;
+    c.call(M::GET, me, me, Some("not-a-token")).await;
+    let alice_path = format!("/api/users/{}", alice.id);
+    let bob_path = format!("/api/users/{}", bob.id);
+    let public = c.call(M::GET, user, &alice_path, None).await;
+    assert!(
+        public.get("email").is_none(),
+        "a public profile leaks the email"
+    );
+    c.call(M::GET, user, "/api/users/999999", None).await;
+    c.call(M::GET, user, "/api/users/abc", None).await;
+
+    // Profile changes.
+    let rename = json!({"username": "Alice", "image_file": "me.jpg", "email": null});
+    let renamed = c
+        .json(
+            M::PATCH,
+            user,
+            &alice_path,
+            Some(&alice.token),
+            &rename,
+            true,
+        )
+        .await;
+    assert_eq!(renamed["image_path"], "/media/profile_pics/me.jpg");
+    let taken = json!({"username": "bob"});
+    c.json(
+        M::PATCH,
+        user,
+        &alice_path,
+        Some(&alice.token),
+        &taken,
+        true,
+    )
+    .await;
+    c.json(M::PATCH, user, &alice_path, None, &rename, true)
+        .await;
+    c.json(M::PATCH, user, &bob_path, Some(&alice.token), &rename, true)
+        .await;
+    for refused in [
+        json!({"image_file": "../secrets"}),
+        json!({"image_file": ".hidden"}),
+        json!({"image_file": "a\u{7}b"}),
+        json!({"email": "not-an-email"}),
+        json!({"username": ""}),
+    ] {
+        c.json(
+            M::PATCH,
+            user,
+            &alice_path,
+            Some(&alice.token),
+            &refused,
+            false,
+        )
+        .await;
+    }
+    c.oversized(M::PATCH, user, &alice_path, &alice.token).await;
+
+    // Posts.
+    let draft = json!({"title": "Hello", "content": "First post.", "user_id": bob.id});
+    let created = c
+        .json(M::POST, posts, posts, Some(&alice.token), &draft, true)
+        .await;
+    assert_eq!(created["user_id"], alice.id);
+    let post_path = format!("/api/posts/{}", created["id"]);
+    c.json(M::POST, posts, posts, None, &draft, true).await;
+    let untitled = json!({"content": "No title."});
+    c.json(M::POST, posts, posts, Some(&alice.token), &untitled, false)
+        .await;
+    c.oversized(M::POST, posts, posts, &alice.token).await;
+    let listed = c.call(M::GET, posts, posts, None).await;
+    assert_eq!(listed[0]["author"]["username"], "Alice");
+    c.call(M::GET, posts, "/api/posts?limit=101", None).await;
+    c.call(
+        M::GET,
+        user_posts,
+        &format!("{alice_path}/posts?skip=0&limit=5"),
+        None,
+    )
+    .await;
+    c.call(M::GET, user_posts, "/api/users/999999/posts", None)
+        .await;
+    c.call(M::GET, user_posts, "/api/users/abc/posts", None)
+        .await;
+    c.call(M::GET, post, &post_path, None).await;
+    c.call(M::GET, post, "/api/posts/999999", None).await;
+    c.call(M::GET, post, "/api/posts/abc", None).await;
+    for (method, changes) in [
+        (
+            M::PUT,
+            json!({"title": "Hello again", "content": "Edited."}),
+        ),
+        (
+            M::PATCH,
+            json!({"title": "Hello, third time", "content": null}),
+        ),
+    ] {
+        c.json(
+            method.clone(),
+            post,
+            &post_path,
+            Some(&alice.token),
+            &changes,
+            true,
+        )
+        .await;
+        c.json(method.clone(), post, &post_path, None, &changes, true)
+            .await;
+        c.json(
+            method.clone(),
+            post,
+            &post_path,
+            Some(&bob.token),
+            &changes,
+            true,
+        )
+        .await;
+        c.json(
+            method.clone(),
+            post,
+            "/api/posts/999999",
+            Some(&alice.token),
+            &changes,
+            true,
+        )
+        .await;
+        let blank = json!({"title": ""});
+        c.json(
+            method.clone(),
+            post,
+            &post_path,
+            Some(&alice.token),
+            &blank,
+            false,
+        )
+        .await;
+        c.oversized(method, post, &post_path, &alice.token).await;
+    }
+    c.call(M::DELETE, post, &post_path, None).await;
+    c.call(M::DELETE, post, &post_path, Some(&bob.token)).await;
+    c.call(M::DELETE, post, "/api/posts/999999", Some(&alice.token))
+        .await;
+    c.call(M::DELETE, post, "/api/posts/abc", Some(&alice.token))
+        .await;
+    c.call(M::DELETE, post, &post_path, Some(&alice.token))
+        .await;
+
+    // Account deletion, then the deleted account's token.
+    c.call(M::DELETE, user, &alice_path, None).await;
+    c.call(M::DELETE, user, &alice_path, Some(&bob.token)).await;
+    c.call(M::DELETE, user, "/api/users/abc", Some(&bob.token))
+        .await;
+    c.call(M::DELETE, user, &bob_path, Some(&bob.token)).await;
+    c.call(M::GET, me, me, Some(&bob.token)).await;
+
+    // Every documented response was produced, except the race-only ones, whose schema is
+    // checked against a real 404 of the same shape.
+    let not_found = c
+        .app
+        .get("/api/users/999999")
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    let mut missing = Vec::new();
+    for (method, path, operation) in operations(&c.doc.clone()) {
+        for status in statuses(operation) {
+            if c.seen.contains(&(method.clone(), path.clone(), status)) {
+                continue;
+            }
+            if RACE_ONLY.contains(&(method.as_str(), path.as_str(), status)) {
+                let schema = &operation["responses"][status.to_string()]["content"]["application/json"]
+                    ["schema"];
+                assert_valid(
+                    &c.doc,
+                    schema,
+                    &not_found,
+                    &format!("{method} {path} {status}"),
+                );
+                continue;
+            }
+            missing.push(format!("{method} {path} {status}"));
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "documented but never produced: {missing:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_docs_page_is_served_by_quill_with_its_own_strict_policy() {
+    let app = spawn_app().await;
+    let page = app.get("/docs").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let policy = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(policy.contains("script-src 'self';"), "{policy}");
+    assert!(!policy.contains("unsafe-eval"), "{policy}");
+    assert!(policy.contains("connect-src 'self'"), "{policy}");
+    let html = page.text().await.unwrap();
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "{html}"
+    );
+    for asset in [
+        "swagger-ui-bundle.js",
+        "swagger-ui.css",
+        "swagger-initializer.js",
+    ] {
+        let response = app.get(&format!("/docs/{asset}")).await;
+        assert_eq!(response.status(), StatusCode::OK, "{asset}");
+    }
+    let initializer = app
+        .get("/docs/swagger-initializer.js")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(initializer.contains("\"/openapi.json\""), "{initializer}");
+    let unknown = app.get("/docs/nope.js").await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    assert!(
+        unknown.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+}
