@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use crate::error::Unexpected;
 use crate::ports::{
-    AccessToken, Clock, PasswordHasher, StoreError, TokenCodec, UserRepository, Verification,
+    AccessToken, Clock, PasswordHasher, StoreError, TokenClaims, TokenCodec, UserRepository,
+    Verification,
 };
 use crate::user::{
     Email, NewUser, Password, PrivateUser, PublicUser, User, UserChanges, UserId, Username,
@@ -42,6 +43,7 @@ pub enum UserAction {
 ///         AuthError::InvalidToken | AuthError::AccountGone => (401, "please log in again"),
 ///         AuthError::UserNotFound => (404, "no such user"),
 ///         AuthError::NotAllowed(_) => (403, "not yours"),
+///         AuthError::WrongCurrentPassword => (400, "the current password is wrong"),
 ///         // Log `error` (its source chain says what broke); never show it.
 ///         AuthError::Unexpected(_) => (500, "something went wrong"),
 ///     }
@@ -72,6 +74,9 @@ pub enum AuthError {
     /// The caller tried to change or delete an account that is not theirs.
     #[error("not authorized to {} this user", match .0 { UserAction::Update => "update", UserAction::Delete => "delete" })]
     NotAllowed(UserAction),
+    /// A password change named the wrong current password.
+    #[error("current password is incorrect")]
+    WrongCurrentPassword,
     /// Something outside the rules failed.
     #[error(transparent)]
     Unexpected(#[from] Unexpected),
@@ -127,6 +132,15 @@ pub struct Registration {
 /// Checked changes to one's own profile; `None` leaves a field unchanged. See
 /// [`AuthService::update_profile`].
 pub type ProfileUpdate = UserChanges;
+
+/// An authenticated request: the caller's account and what their token says.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// The caller.
+    pub user: User,
+    /// Their token's claims.
+    pub claims: TokenClaims,
+}
 
 /// Registration, login, token checks and account self-service.
 ///
@@ -296,7 +310,7 @@ impl AuthService {
         if verdict == Verification::MatchNeedsRehash {
             self.upgrade_hash(&user, password).await;
         }
-        Ok(self.tokens.issue(user.id, self.clock.now())?)
+        Ok(self.tokens.issue(&user, self.clock.now())?)
     }
 
     /// Best effort: the login already succeeded, and a failed upgrade is retried at the next
@@ -341,11 +355,86 @@ impl AuthService {
     /// # }).unwrap();
     /// ```
     pub async fn authenticate(&self, token: &str) -> Result<User, AuthError> {
-        let id = self
+        Ok(self.session(token).await?.user)
+    }
+
+    /// The account a bearer token belongs to, with what the token says (to log it out).
+    ///
+    /// A token is refused when it is not genuine or has expired, when it was revoked on its
+    /// own (logout), or when its account has moved to a later token generation since it was
+    /// issued (logout everywhere, password change).
+    ///
+    /// # Errors
+    /// [`AuthError::InvalidToken`], or [`AuthError::AccountGone`] when its account was
+    /// deleted since.
+    pub async fn session(&self, token: &str) -> Result<Session, AuthError> {
+        let claims = self
             .tokens
             .verify(token, self.clock.now())
             .map_err(|_| AuthError::InvalidToken)?;
-        self.users.by_id(id).await?.ok_or(AuthError::AccountGone)
+        let user = self
+            .users
+            .by_id(claims.user)
+            .await?
+            .ok_or(AuthError::AccountGone)?;
+        if claims.generation != user.token_generation
+            || self.users.is_token_revoked(&claims.token_id).await?
+        {
+            return Err(AuthError::InvalidToken);
+        }
+        Ok(Session { user, claims })
+    }
+
+    /// Revokes the token of this session; it is refused from now on, and remembered only
+    /// until it would have expired anyway.
+    ///
+    /// # Errors
+    /// [`AuthError::Unexpected`] only.
+    pub async fn logout(&self, session: &Session) -> Result<(), AuthError> {
+        self.users
+            .revoke_token(&session.claims.token_id, session.claims.expires_at)
+            .await?;
+        Ok(())
+    }
+
+    /// Revokes every token the caller holds, on every device.
+    ///
+    /// # Errors
+    /// [`AuthError::AccountGone`] when the account was deleted meanwhile.
+    pub async fn logout_everywhere(&self, caller: &User) -> Result<(), AuthError> {
+        if self.users.revoke_all_tokens(caller.id).await? {
+            Ok(())
+        } else {
+            Err(AuthError::AccountGone)
+        }
+    }
+
+    /// Changes the caller's password after checking the current one (one verification),
+    /// revokes every token issued before, and returns a fresh token for the new password.
+    ///
+    /// # Errors
+    /// [`AuthError::WrongCurrentPassword`]; [`AuthError::AccountGone`] when the account was
+    /// deleted meanwhile.
+    pub async fn change_password(
+        &self,
+        caller: &User,
+        current: &Password,
+        new: &Password,
+    ) -> Result<AccessToken, AuthError> {
+        match self.hasher.verify(current, &caller.password_hash).await? {
+            Verification::Match | Verification::MatchNeedsRehash => {}
+            Verification::Mismatch => return Err(AuthError::WrongCurrentPassword),
+        }
+        let hash = self.hasher.hash(new).await?;
+        if !self.users.change_password(caller.id, hash).await? {
+            return Err(AuthError::AccountGone);
+        }
+        let user = self
+            .users
+            .by_id(caller.id)
+            .await?
+            .ok_or(AuthError::AccountGone)?;
+        Ok(self.tokens.issue(&user, self.clock.now())?)
     }
 
     /// Anyone's public profile.

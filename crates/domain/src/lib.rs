@@ -59,11 +59,11 @@ pub mod testing;
 pub mod user;
 pub mod validation;
 
-pub use auth::{AuthError, AuthService, ProfileUpdate, Registration, UserAction};
+pub use auth::{AuthError, AuthService, ProfileUpdate, Registration, Session, UserAction};
 pub use error::Unexpected;
 pub use ports::{
     AccessToken, Clock, PasswordHasher, PostRepository, StoreError, SystemClock, TokenCodec,
-    TokenRejected, UserRepository, Verification,
+    TokenClaims, TokenRejected, UserRepository, Verification,
 };
 pub use post::{NewPost, Page, Post, PostChanges, PostContent, PostId, PostTitle, PostWithAuthor};
 pub use posts::{PostAction, PostDraft, PostError, PostService};

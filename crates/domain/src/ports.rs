@@ -91,6 +91,25 @@ pub trait UserRepository: Send + Sync {
 
     /// Deletes the account and, with it, all its posts; `false` when it did not exist.
     async fn delete(&self, id: UserId) -> Result<bool, StoreError>;
+
+    /// Replaces the password hash and moves the account to its next token generation, in one
+    /// step, so no earlier token outlives the old password; `false` when it did not exist.
+    async fn change_password(&self, id: UserId, hash: PasswordHash) -> Result<bool, StoreError>;
+
+    /// Moves the account to its next token generation, invalidating every token issued so
+    /// far; `false` when it did not exist.
+    async fn revoke_all_tokens(&self, id: UserId) -> Result<bool, StoreError>;
+
+    /// Remembers one token as revoked until it would have expired anyway.
+    async fn revoke_token(&self, token_id: &str, expires_at: DateTime<Utc>)
+    -> Result<(), StoreError>;
+
+    /// Whether this token was revoked.
+    async fn is_token_revoked(&self, token_id: &str) -> Result<bool, StoreError>;
+
+    /// Forgets revocations of tokens that have expired by `now` (they are refused anyway);
+    /// returns how many.
+    async fn purge_revoked_tokens(&self, now: DateTime<Utc>) -> Result<u64, StoreError>;
 }
 
 /// Storage of posts. Listing is newest first; deleting an author deletes their posts
@@ -219,18 +238,34 @@ impl fmt::Debug for AccessToken {
 #[error("token rejected")]
 pub struct TokenRejected;
 
+/// What a genuine, unexpired token says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenClaims {
+    /// The account it was issued to (`sub`).
+    pub user: UserId,
+    /// Its unique id (`jti`), by which this one token can be revoked.
+    pub token_id: String,
+    /// The account's token generation when it was issued (`gen`); logging out everywhere
+    /// or changing the password moves the account to the next generation.
+    pub generation: i64,
+    /// When it stops being valid (`exp`).
+    pub expires_at: DateTime<Utc>,
+}
+
 /// Issuing and checking access tokens. The time is passed in (from the service's
 /// [`Clock`]), so expiry is testable.
 ///
 /// ```
 /// use chrono::{Duration, TimeZone as _, Utc};
-/// use quill_domain::testing::FakeTokenCodec;
-/// use quill_domain::{TokenCodec, TokenRejected, UserId};
+/// use quill_domain::testing::{FakeTokenCodec, Harness};
+/// use quill_domain::{TokenCodec, TokenRejected};
 ///
+/// let h = Harness::builder().user("alice", "alice@example.com", "password123").build();
+/// let alice = h.user("alice");
 /// let codec = FakeTokenCodec::new(Duration::minutes(30));
 /// let now = Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap();
-/// let token = codec.issue(UserId(7), now)?;
-/// assert_eq!(codec.verify(token.as_str(), now), Ok(UserId(7)));
+/// let token = codec.issue(&alice, now)?;
+/// assert_eq!(codec.verify(token.as_str(), now).map(|c| c.user), Ok(alice.id));
 /// assert_eq!(
 ///     codec.verify(token.as_str(), now + Duration::minutes(30)),
 ///     Err(TokenRejected)
@@ -238,17 +273,18 @@ pub struct TokenRejected;
 /// # Ok::<(), quill_domain::Unexpected>(())
 /// ```
 pub trait TokenCodec: Send + Sync {
-    /// A token naming `user`, issued at `now`, expiring after the configured lifetime.
+    /// A fresh token for `user` (of its current token generation), issued at `now`, expiring
+    /// after the configured lifetime, with an id of its own.
     ///
     /// # Errors
     /// [`Unexpected`] if encoding fails.
-    fn issue(&self, user: UserId, now: DateTime<Utc>) -> Result<AccessToken, Unexpected>;
+    fn issue(&self, user: &User, now: DateTime<Utc>) -> Result<AccessToken, Unexpected>;
 
-    /// The user a token names, if it is genuine and unexpired at `now`.
+    /// What a token says, if it is genuine and unexpired at `now`.
     ///
     /// # Errors
     /// [`TokenRejected`] for anything else.
-    fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<UserId, TokenRejected>;
+    fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<TokenClaims, TokenRejected>;
 }
 
 /// The current time, injectable so expiry and timestamps are testable.

@@ -55,7 +55,8 @@ use chrono::{DateTime, Duration, TimeZone as _, Utc};
 use crate::auth::{AuthService, Registration};
 use crate::error::Unexpected;
 use crate::ports::{
-    AccessToken, Clock, PasswordHasher, PostRepository, StoreError, TokenCodec, TokenRejected,
+    AccessToken, Clock, PasswordHasher, PostRepository, StoreError, TokenClaims, TokenCodec,
+    TokenRejected,
     UserRepository, Verification,
 };
 use crate::post::{NewPost, Page, Post, PostChanges, PostId, PostWithAuthor};
@@ -67,6 +68,7 @@ use crate::user::{
 #[derive(Default)]
 struct StoreState {
     users: BTreeMap<UserId, User>,
+    revoked_tokens: BTreeMap<String, DateTime<Utc>>,
     posts: BTreeMap<PostId, Post>,
     last_user_id: i64,
     last_post_id: i64,
@@ -129,6 +131,7 @@ impl InMemoryStore {
             email: user.email.into_inner(),
             password_hash: user.password_hash,
             image_file: None,
+            token_generation: 0,
         };
         state.users.insert(stored.id, stored.clone());
         Ok(stored)
@@ -219,6 +222,47 @@ impl UserRepository for InMemoryStore {
         let existed = state.users.remove(&id).is_some();
         state.posts.retain(|_, post| post.user_id != id);
         Ok(existed)
+    }
+
+    async fn change_password(&self, id: UserId, hash: PasswordHash) -> Result<bool, StoreError> {
+        let mut state = self.state();
+        let Some(user) = state.users.get_mut(&id) else {
+            return Ok(false);
+        };
+        user.password_hash = hash;
+        user.token_generation += 1;
+        Ok(true)
+    }
+
+    async fn revoke_all_tokens(&self, id: UserId) -> Result<bool, StoreError> {
+        let mut state = self.state();
+        let Some(user) = state.users.get_mut(&id) else {
+            return Ok(false);
+        };
+        user.token_generation += 1;
+        Ok(true)
+    }
+
+    async fn revoke_token(
+        &self,
+        token_id: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.state()
+            .revoked_tokens
+            .insert(token_id.to_owned(), expires_at);
+        Ok(())
+    }
+
+    async fn is_token_revoked(&self, token_id: &str) -> Result<bool, StoreError> {
+        Ok(self.state().revoked_tokens.contains_key(token_id))
+    }
+
+    async fn purge_revoked_tokens(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        let mut state = self.state();
+        let before = state.revoked_tokens.len();
+        state.revoked_tokens.retain(|_, expires_at| *expires_at > now);
+        Ok((before - state.revoked_tokens.len()) as u64)
     }
 }
 
@@ -402,18 +446,23 @@ impl PasswordHasher for FakeHasher {
     }
 }
 
-/// A token codec without signatures: tokens read `fake:<user id>:<expiry, Unix seconds>`.
-/// They expire like real ones, so expiry rules are testable; see [`TokenCodec`] for an
-/// example.
+/// A token codec without signatures: tokens read
+/// `fake:<user id>:<generation>:<expiry, Unix seconds>:<token id>`. They expire like real
+/// ones and each has its own id, so expiry and revocation rules are testable; see
+/// [`TokenCodec`] for an example.
 pub struct FakeTokenCodec {
     lifetime: Duration,
+    issued: AtomicUsize,
 }
 
 impl FakeTokenCodec {
     /// Tokens that live for `lifetime`.
     #[must_use]
     pub fn new(lifetime: Duration) -> Self {
-        Self { lifetime }
+        Self {
+            lifetime,
+            issued: AtomicUsize::new(0),
+        }
     }
 }
 
@@ -432,25 +481,35 @@ impl Default for FakeTokenCodec {
 }
 
 impl TokenCodec for FakeTokenCodec {
-    fn issue(&self, user: UserId, now: DateTime<Utc>) -> Result<AccessToken, Unexpected> {
+    fn issue(&self, user: &User, now: DateTime<Utc>) -> Result<AccessToken, Unexpected> {
         let expires = (now + self.lifetime).timestamp();
-        Ok(AccessToken::new(format!("fake:{user}:{expires}")))
+        let serial = self.issued.fetch_add(1, Ordering::SeqCst);
+        Ok(AccessToken::new(format!(
+            "fake:{}:{}:{expires}:t{serial}",
+            user.id, user.token_generation
+        )))
     }
 
-    fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<UserId, TokenRejected> {
-        let mut parts = token.strip_prefix("fake:").ok_or(TokenRejected)?.split(':');
-        let user: i64 = parts
-            .next()
-            .and_then(|p| p.parse().ok())
-            .ok_or(TokenRejected)?;
-        let expires: i64 = parts
-            .next()
-            .and_then(|p| p.parse().ok())
-            .ok_or(TokenRejected)?;
-        if parts.next().is_some() || now.timestamp() >= expires {
+    fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<TokenClaims, TokenRejected> {
+        let parts: Vec<&str> = token
+            .strip_prefix("fake:")
+            .ok_or(TokenRejected)?
+            .split(':')
+            .collect();
+        let [user, generation, expires, token_id] = parts.as_slice() else {
+            return Err(TokenRejected);
+        };
+        let number = |text: &str| text.parse::<i64>().map_err(|_| TokenRejected);
+        let expires_at = DateTime::from_timestamp(number(expires)?, 0).ok_or(TokenRejected)?;
+        if now >= expires_at {
             return Err(TokenRejected);
         }
-        Ok(UserId(user))
+        Ok(TokenClaims {
+            user: UserId(number(user)?),
+            token_id: (*token_id).to_owned(),
+            generation: number(generation)?,
+            expires_at,
+        })
     }
 }
 
@@ -610,7 +669,7 @@ impl Harness {
     #[must_use]
     pub fn token_for(&self, user: &User) -> AccessToken {
         self.tokens
-            .issue(user.id, self.clock.now())
+            .issue(user, self.clock.now())
             .unwrap_or_else(|e| panic!("harness: {e}"))
     }
 }

@@ -295,6 +295,7 @@ pub fn image_path(image_file: Option<&str>) -> String {
 ///     email: "alice@example.com".into(),
 ///     password_hash: PasswordHash::new("$argon2id$..."),
 ///     image_file: None,
+///     token_generation: 0,
 /// };
 /// assert!(!format!("{user:?}").contains("argon2id"));
 /// assert_eq!(PublicUser::from(&user).username, "alice");
@@ -312,6 +313,8 @@ pub struct User {
     pub password_hash: PasswordHash,
     /// Its profile picture's file name, if it has one.
     pub image_file: Option<String>,
+    /// Which generation of tokens is valid: tokens of an earlier one were revoked.
+    pub token_generation: i64,
 }
 
 impl fmt::Debug for User {
@@ -322,6 +325,7 @@ impl fmt::Debug for User {
             .field("email", &self.email)
             .field("password_hash", &self.password_hash)
             .field("image_file", &self.image_file)
+            .field("token_generation", &self.token_generation)
             .finish()
     }
 }
@@ -469,6 +473,7 @@ mod tests {
             email: "alice@example.com".into(),
             password_hash: PasswordHash::new("$argon2id$v=19$secret"),
             image_file: None,
+            token_generation: 0,
         };
         let shown = format!("{user:?} {:?}", Password::attempt("hunter22"));
         assert!(!shown.contains("secret"));

@@ -1,0 +1,103 @@
+//! Logout, logout everywhere and password changes: which tokens stop working, and which keep
+//! working, exercised over the in-memory fakes.
+
+use futures_executor::block_on;
+use quill_domain::testing::Harness;
+use quill_domain::{AuthError, Password, UserRepository};
+
+fn harness() -> Harness {
+    Harness::builder()
+        .user("alice", "alice@example.com", "password123")
+        .user("bob", "bob@example.com", "password123")
+        .build()
+}
+
+#[test]
+fn logging_out_revokes_only_the_presented_token() {
+    block_on(async {
+        let h = harness();
+        let alice = h.user("alice");
+        let phone = h.token_for(&alice);
+        let laptop = h.token_for(&alice);
+        let session = h.auth.session(phone.as_str()).await.unwrap();
+        h.auth.logout(&session).await.unwrap();
+        assert!(matches!(
+            h.auth.authenticate(phone.as_str()).await,
+            Err(AuthError::InvalidToken)
+        ));
+        assert_eq!(h.auth.authenticate(laptop.as_str()).await.unwrap().id, alice.id);
+    });
+}
+
+#[test]
+fn logging_out_everywhere_revokes_every_earlier_token_but_not_later_ones() {
+    block_on(async {
+        let h = harness();
+        let alice = h.user("alice");
+        let bob = h.user("bob");
+        let old = h.token_for(&alice);
+        let bobs = h.token_for(&bob);
+        h.auth.logout_everywhere(&alice).await.unwrap();
+        assert!(h.auth.authenticate(old.as_str()).await.is_err());
+        assert!(h.auth.authenticate(bobs.as_str()).await.is_ok(), "other accounts keep theirs");
+        let fresh = h
+            .auth
+            .login("alice@example.com", &Password::attempt("password123"))
+            .await
+            .unwrap();
+        assert!(h.auth.authenticate(fresh.as_str()).await.is_ok());
+    });
+}
+
+#[test]
+fn changing_the_password_needs_the_current_one_and_revokes_earlier_tokens() {
+    block_on(async {
+        let h = harness();
+        let alice = h.user("alice");
+        let old = h.token_for(&alice);
+        let wrong = h
+            .auth
+            .change_password(&alice, &Password::attempt("not-it-at-all"), &Password::parse("a-new-password").unwrap())
+            .await;
+        assert!(matches!(wrong, Err(AuthError::WrongCurrentPassword)));
+        assert!(h.auth.authenticate(old.as_str()).await.is_ok(), "a refused change revokes nothing");
+
+        let fresh = h
+            .auth
+            .change_password(&alice, &Password::attempt("password123"), &Password::parse("a-new-password").unwrap())
+            .await
+            .unwrap();
+        assert!(h.auth.authenticate(old.as_str()).await.is_err());
+        assert!(h.auth.authenticate(fresh.as_str()).await.is_ok());
+        assert!(h.auth.login("alice@example.com", &Password::attempt("password123")).await.is_err());
+        assert!(h.auth.login("alice@example.com", &Password::attempt("a-new-password")).await.is_ok());
+    });
+}
+
+#[test]
+fn a_password_change_runs_one_verification_and_one_hash() {
+    block_on(async {
+        let h = harness();
+        let alice = h.user("alice");
+        let (verifications, hashes) = (h.hasher.verifications(), h.hasher.hashes());
+        h.auth
+            .change_password(&alice, &Password::attempt("password123"), &Password::parse("a-new-password").unwrap())
+            .await
+            .unwrap();
+        assert_eq!(h.hasher.verifications(), verifications + 1);
+        assert_eq!(h.hasher.hashes(), hashes + 1);
+    });
+}
+
+#[test]
+fn revocations_are_forgotten_once_the_token_would_have_expired_anyway() {
+    block_on(async {
+        let h = harness();
+        let alice = h.user("alice");
+        let token = h.token_for(&alice);
+        let session = h.auth.session(token.as_str()).await.unwrap();
+        h.auth.logout(&session).await.unwrap();
+        let purged = h.store.purge_revoked_tokens(session.claims.expires_at).await.unwrap();
+        assert_eq!(purged, 1);
+    });
+}
