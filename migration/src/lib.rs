@@ -11,6 +11,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod apply;
 mod m20261126_000001_create_users_and_posts;
+mod m20261126_000002_token_revocation;
 
 pub use apply::{MIGRATION_LOCK_KEY, apply_pending};
 
@@ -20,6 +21,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261126_000001_create_users_and_posts::Migration)]
+        vec![
+            Box::new(m20261126_000001_create_users_and_posts::Migration),
+            Box::new(m20261126_000002_token_revocation::Migration),
+        ]
     }
 }

@@ -35,7 +35,36 @@ pub const SETTING_NAMES: &[&str] = &[
     "RUST_LOG",
     "ASSETS_DIR",
     "MEDIA_DIR",
+    "HASHING_SLOTS",
+    "HASHING_QUEUE_LIMIT",
+    "LOGIN_RATE_BURST",
+    "LOGIN_RATE_PER_MINUTE",
+    "ACCOUNT_LOGIN_RATE_BURST",
+    "ACCOUNT_LOGIN_RATE_PER_MINUTE",
+    "REGISTER_RATE_BURST",
+    "REGISTER_RATE_PER_MINUTE",
+    "TRUSTED_PROXIES",
 ];
+
+/// A token-bucket rate: `burst` requests at once, refilled at `per_minute`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    /// Requests allowed back to back.
+    pub burst: u32,
+    /// Requests regained per minute.
+    pub per_minute: u32,
+}
+
+/// The rate limits on the endpoints that hash passwords.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimits {
+    /// Login attempts per client IP.
+    pub login_per_ip: Rate,
+    /// Login attempts per target account (email), whoever sends them.
+    pub login_per_account: Rate,
+    /// Registrations per client IP.
+    pub register_per_ip: Rate,
+}
 
 /// A setting was missing or unusable. Its `Display` is the one line to print before
 /// refusing to start.
@@ -274,6 +303,15 @@ pub struct Settings {
     pub assets_dir: Option<std::path::PathBuf>,
     /// Where uploaded profile pictures are (served under `/media/profile_pics`).
     pub media_dir: std::path::PathBuf,
+    /// How many password hashes run at once (one per CPU by default).
+    pub hashing_slots: usize,
+    /// How many login/registration requests may wait for a hashing slot before the next
+    /// ones are turned away with 503.
+    pub hashing_queue_limit: usize,
+    /// Rate limits on login and registration.
+    pub rate_limits: RateLimits,
+    /// Proxies whose `X-Forwarded-For` is believed for the client's address.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// Accepts a setting whether figment parsed it as text, a number or a boolean, since the
@@ -332,6 +370,24 @@ struct RawSettings {
     assets_dir: Option<String>,
     #[serde(default, deserialize_with = "as_text")]
     media_dir: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    hashing_slots: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    hashing_queue_limit: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    login_rate_burst: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    login_rate_per_minute: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    account_login_rate_burst: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    account_login_rate_per_minute: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    register_rate_burst: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    register_rate_per_minute: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    trusted_proxies: Option<String>,
 }
 
 fn positive<T: std::str::FromStr + PartialOrd + Default>(
@@ -349,6 +405,22 @@ fn positive<T: std::str::FromStr + PartialOrd + Default>(
             format!("must be a positive whole number, got {text:?}"),
         )),
     }
+}
+
+fn trusted_proxies(list: Option<&str>) -> Result<Vec<std::net::IpAddr>, ConfigError> {
+    list.unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            entry.parse().map_err(|_| {
+                invalid(
+                    "TRUSTED_PROXIES",
+                    format!("must be comma-separated IP addresses, got {entry:?}"),
+                )
+            })
+        })
+        .collect()
 }
 
 impl Settings {
@@ -572,6 +644,35 @@ impl Settings {
                 || std::path::PathBuf::from("media"),
                 std::path::PathBuf::from,
             ),
+            hashing_slots: positive(
+                "HASHING_SLOTS",
+                raw.hashing_slots,
+                std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+            )?,
+            hashing_queue_limit: positive("HASHING_QUEUE_LIMIT", raw.hashing_queue_limit, 32)?,
+            rate_limits: RateLimits {
+                login_per_ip: Rate {
+                    burst: positive("LOGIN_RATE_BURST", raw.login_rate_burst, 10)?,
+                    per_minute: positive("LOGIN_RATE_PER_MINUTE", raw.login_rate_per_minute, 30)?,
+                },
+                login_per_account: Rate {
+                    burst: positive("ACCOUNT_LOGIN_RATE_BURST", raw.account_login_rate_burst, 5)?,
+                    per_minute: positive(
+                        "ACCOUNT_LOGIN_RATE_PER_MINUTE",
+                        raw.account_login_rate_per_minute,
+                        6,
+                    )?,
+                },
+                register_per_ip: Rate {
+                    burst: positive("REGISTER_RATE_BURST", raw.register_rate_burst, 5)?,
+                    per_minute: positive(
+                        "REGISTER_RATE_PER_MINUTE",
+                        raw.register_rate_per_minute,
+                        10,
+                    )?,
+                },
+            },
+            trusted_proxies: trusted_proxies(raw.trusted_proxies.as_deref())?,
         })
     }
 }

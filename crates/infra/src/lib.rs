@@ -56,7 +56,9 @@ pub mod hashing;
 pub mod stack;
 pub mod tokens;
 
-pub use config::{Argon2Settings, ConfigError, Environment, SecretKey, Settings, TokenAlgorithm};
+pub use config::{
+    Argon2Settings, ConfigError, Environment, Rate, RateLimits, SecretKey, Settings, TokenAlgorithm,
+};
 pub use db::{DatabaseError, SeaOrmPostRepository, SeaOrmUserRepository, connect};
 pub use hashing::Argon2Hasher;
 pub use stack::{AuthStack, MigrationError, StackError, migrate};

@@ -198,11 +198,10 @@ impl AuthStack {
     /// ```
     pub async fn new(settings: &Settings, db: DatabaseConnection) -> Result<Self, Unexpected> {
         let argon2 = settings.argon2;
-        let hasher = tokio::task::spawn_blocking(move || {
-            Argon2Hasher::new(argon2, Argon2Hasher::default_slots())
-        })
-        .await
-        .map_err(Unexpected::new)??;
+        let slots = settings.hashing_slots;
+        let hasher = tokio::task::spawn_blocking(move || Argon2Hasher::new(argon2, slots))
+            .await
+            .map_err(Unexpected::new)??;
         let tokens = JwtCodec::new(
             &settings.secret_key,
             settings.algorithm,

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
-use quill_domain::{AccessToken, TokenCodec, TokenRejected, Unexpected, UserId};
+use quill_domain::{AccessToken, TokenClaims, TokenCodec, TokenRejected, Unexpected, User, UserId};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{SecretKey, TokenAlgorithm};
@@ -41,12 +41,25 @@ struct IssuedClaims<'a> {
     sub: &'a str,
     exp: i64,
     iat: i64,
+    jti: &'a str,
+    #[serde(rename = "gen")]
+    generation: i64,
 }
 
 #[derive(Deserialize)]
 struct PresentedClaims {
     sub: String,
     exp: i64,
+    jti: String,
+    #[serde(rename = "gen")]
+    generation: i64,
+}
+
+/// A fresh token id: 128 random bits, hex-encoded.
+fn token_id() -> Result<String, Unexpected> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| Unexpected::new(e.to_string()))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 impl JwtCodec {
@@ -71,19 +84,22 @@ impl JwtCodec {
 }
 
 impl TokenCodec for JwtCodec {
-    fn issue(&self, user: UserId, now: DateTime<Utc>) -> Result<AccessToken, Unexpected> {
-        let subject = user.to_string();
+    fn issue(&self, user: &User, now: DateTime<Utc>) -> Result<AccessToken, Unexpected> {
+        let subject = user.id.to_string();
+        let jti = token_id()?;
         let claims = IssuedClaims {
             sub: &subject,
             exp: (now + self.lifetime).timestamp(),
             iat: now.timestamp(),
+            jti: &jti,
+            generation: user.token_generation,
         };
         jsonwebtoken::encode(&self.header, &claims, &self.encoding)
             .map(AccessToken::new)
             .map_err(Unexpected::new)
     }
 
-    fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<UserId, TokenRejected> {
+    fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<TokenClaims, TokenRejected> {
         let claims =
             jsonwebtoken::decode::<PresentedClaims>(token, &self.decoding, &self.validation)
                 .map_err(|_| TokenRejected)?
@@ -93,10 +109,15 @@ impl TokenCodec for JwtCodec {
         }
         // Only a canonical decimal id: "007" or "+7" would be a second spelling of one id.
         let id: i64 = claims.sub.parse().map_err(|_| TokenRejected)?;
-        if id.to_string() != claims.sub {
+        if id.to_string() != claims.sub || claims.jti.is_empty() || claims.jti.len() > 64 {
             return Err(TokenRejected);
         }
-        Ok(UserId(id))
+        Ok(TokenClaims {
+            user: UserId(id),
+            token_id: claims.jti,
+            generation: claims.generation,
+            expires_at: DateTime::from_timestamp(claims.exp, 0).ok_or(TokenRejected)?,
+        })
     }
 }
 
@@ -113,6 +134,17 @@ mod tests {
 
     fn codec() -> JwtCodec {
         JwtCodec::new(&key(), TokenAlgorithm::Hs256, Duration::minutes(30))
+    }
+
+    fn alice() -> User {
+        User {
+            id: UserId(7),
+            username: "alice".into(),
+            email: "alice@example.com".into(),
+            password_hash: quill_domain::PasswordHash::new("x"),
+            image_file: None,
+            token_generation: 3,
+        }
     }
 
     fn now() -> DateTime<Utc> {
@@ -133,7 +165,7 @@ mod tests {
 
     #[test]
     fn a_token_carries_the_user_id_as_a_string_with_exp_and_iat() {
-        let token = codec().issue(UserId(7), now()).unwrap();
+        let token = codec().issue(&alice(), now()).unwrap();
         assert_eq!(
             part(token.as_str(), 0),
             serde_json::json!({"alg": "HS256", "typ": "JWT"})
@@ -142,12 +174,26 @@ mod tests {
         assert_eq!(claims["sub"], "7");
         assert_eq!(claims["iat"], now().timestamp());
         assert_eq!(claims["exp"], now().timestamp() + 30 * 60);
-        assert_eq!(codec().verify(token.as_str(), now()), Ok(UserId(7)));
+        assert_eq!(claims["gen"], 3);
+        let jti = claims["jti"].as_str().unwrap();
+        assert_eq!(jti.len(), 32);
+        let verified = codec().verify(token.as_str(), now()).unwrap();
+        assert_eq!(verified.user, UserId(7));
+        assert_eq!(verified.token_id, jti);
+        assert_eq!(verified.generation, 3);
+        assert_eq!(verified.expires_at, now() + Duration::minutes(30));
+    }
+
+    #[test]
+    fn every_token_gets_its_own_id() {
+        let a = codec().issue(&alice(), now()).unwrap();
+        let b = codec().issue(&alice(), now()).unwrap();
+        assert_ne!(part(a.as_str(), 1)["jti"], part(b.as_str(), 1)["jti"]);
     }
 
     #[test]
     fn a_token_is_refused_from_the_second_it_expires_with_no_leeway() {
-        let token = codec().issue(UserId(7), now()).unwrap();
+        let token = codec().issue(&alice(), now()).unwrap();
         let last_valid = now() + Duration::minutes(30) - Duration::seconds(1);
         assert!(codec().verify(token.as_str(), last_valid).is_ok());
         assert!(
@@ -161,7 +207,7 @@ mod tests {
     fn a_token_signed_with_another_key_is_refused() {
         let other = SecretKey::new("another-key-another-key-another-key".into()).unwrap();
         let forged = JwtCodec::new(&other, TokenAlgorithm::Hs256, Duration::minutes(30))
-            .issue(UserId(7), now())
+            .issue(&alice(), now())
             .unwrap();
         assert_eq!(codec().verify(forged.as_str(), now()), Err(TokenRejected));
     }
@@ -169,7 +215,7 @@ mod tests {
     #[test]
     fn a_token_of_another_algorithm_is_refused_even_with_the_right_key() {
         let token = JwtCodec::new(&key(), TokenAlgorithm::Hs512, Duration::minutes(30))
-            .issue(UserId(7), now())
+            .issue(&alice(), now())
             .unwrap();
         assert_eq!(codec().verify(token.as_str(), now()), Err(TokenRejected));
     }
@@ -198,11 +244,13 @@ mod tests {
     fn a_genuine_token_without_exp_or_sub_or_with_a_malformed_sub_is_refused() {
         let exp = now().timestamp() + 60;
         for claims in [
-            serde_json::json!({"sub": "7"}),
-            serde_json::json!({"exp": exp}),
-            serde_json::json!({"sub": 7, "exp": exp}),
-            serde_json::json!({"sub": "seven", "exp": exp}),
-            serde_json::json!({"sub": "007", "exp": exp}),
+            serde_json::json!({"sub": "7", "jti": "a", "gen": 0}),
+            serde_json::json!({"exp": exp, "jti": "a", "gen": 0}),
+            serde_json::json!({"sub": 7, "exp": exp, "jti": "a", "gen": 0}),
+            serde_json::json!({"sub": "seven", "exp": exp, "jti": "a", "gen": 0}),
+            serde_json::json!({"sub": "007", "exp": exp, "jti": "a", "gen": 0}),
+            serde_json::json!({"sub": "7", "exp": exp, "gen": 0}),
+            serde_json::json!({"sub": "7", "exp": exp, "jti": "a"}),
         ] {
             assert_eq!(
                 codec().verify(&signed(&claims), now()),
@@ -210,8 +258,11 @@ mod tests {
                 "{claims}"
             );
         }
-        let fine = serde_json::json!({"sub": "7", "exp": exp});
-        assert_eq!(codec().verify(&signed(&fine), now()), Ok(UserId(7)));
+        let fine = serde_json::json!({"sub": "7", "exp": exp, "jti": "a", "gen": 0});
+        assert_eq!(
+            codec().verify(&signed(&fine), now()).unwrap().user,
+            UserId(7)
+        );
     }
 
     #[test]

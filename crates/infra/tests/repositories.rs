@@ -365,3 +365,51 @@ async fn migrators_racing_on_one_empty_postgres_database_all_succeed_and_apply_e
     }
     assert_eq!(applied_migrations(&pools[0]).await, every_migration_once());
 }
+
+#[tokio::test]
+async fn a_password_change_replaces_the_hash_and_moves_to_the_next_token_generation() {
+    let db = fresh_db().await;
+    let alice = db
+        .users
+        .create(new_user("alice", "alice@example.com"))
+        .await
+        .unwrap();
+    assert_eq!(alice.token_generation, 0);
+    let changed = db
+        .users
+        .change_password(alice.id, PasswordHash::new("$argon2id$new"))
+        .await
+        .unwrap();
+    assert!(changed);
+    let stored = db.users.by_id(alice.id).await.unwrap().unwrap();
+    assert_eq!(stored.password_hash.as_str(), "$argon2id$new");
+    assert_eq!(stored.token_generation, 1);
+    assert!(db.users.revoke_all_tokens(alice.id).await.unwrap());
+    assert_eq!(
+        db.users
+            .by_id(alice.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .token_generation,
+        2
+    );
+    assert!(!db.users.revoke_all_tokens(UserId(999)).await.unwrap());
+}
+
+#[tokio::test]
+async fn revoked_tokens_are_remembered_until_they_expire_and_revoking_twice_is_harmless() {
+    let db = fresh_db().await;
+    let expires = Utc.with_ymd_and_hms(2026, 11, 26, 18, 30, 0).unwrap();
+    db.users.revoke_token("token-a", expires).await.unwrap();
+    db.users.revoke_token("token-a", expires).await.unwrap();
+    assert!(db.users.is_token_revoked("token-a").await.unwrap());
+    assert!(!db.users.is_token_revoked("token-b").await.unwrap());
+    let before_expiry = expires - chrono::Duration::seconds(1);
+    assert_eq!(
+        db.users.purge_revoked_tokens(before_expiry).await.unwrap(),
+        0
+    );
+    assert_eq!(db.users.purge_revoked_tokens(expires).await.unwrap(), 1);
+    assert!(!db.users.is_token_revoked("token-a").await.unwrap());
+}

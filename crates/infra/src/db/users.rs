@@ -1,6 +1,7 @@
 //! [`UserRepository`] over the `users` table.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use quill_domain::{NewUser, PasswordHash, StoreError, User, UserChanges, UserId, UserRepository};
 use sea_orm::sea_query::{Expr, ExprTrait as _, Func};
 use sea_orm::{
@@ -9,7 +10,7 @@ use sea_orm::{
 };
 
 use super::store_error;
-use crate::entities::user;
+use crate::entities::{revoked_token, user};
 
 /// Accounts in SQLite or PostgreSQL: the [`UserRepository`] that
 /// [`AuthStack`](crate::AuthStack) wires in. The schema's unique indexes on the lower-cased
@@ -62,6 +63,7 @@ pub(crate) fn to_domain(model: user::Model) -> User {
         email: model.email,
         password_hash: PasswordHash::new(model.password_hash),
         image_file: model.image_file,
+        token_generation: model.token_generation,
     }
 }
 
@@ -73,6 +75,7 @@ impl UserRepository for SeaOrmUserRepository {
             email: Set(new.email.into_inner()),
             password_hash: Set(new.password_hash.as_str().to_owned()),
             image_file: Set(None),
+            token_generation: Set(0),
             ..Default::default()
         };
         row.insert(&self.db)
@@ -160,6 +163,72 @@ impl UserRepository for SeaOrmUserRepository {
             .exec(&self.db)
             .await
             .map(|result| result.rows_affected > 0)
+            .map_err(store_error)
+    }
+
+    async fn change_password(&self, id: UserId, hash: PasswordHash) -> Result<bool, StoreError> {
+        // One statement: the new hash and the new generation land together or not at all.
+        user::Entity::update_many()
+            .col_expr(user::Column::PasswordHash, Expr::value(hash.as_str()))
+            .col_expr(
+                user::Column::TokenGeneration,
+                Expr::col(user::Column::TokenGeneration).add(1),
+            )
+            .filter(user::Column::Id.eq(id.0))
+            .exec(&self.db)
+            .await
+            .map(|result| result.rows_affected > 0)
+            .map_err(store_error)
+    }
+
+    async fn revoke_all_tokens(&self, id: UserId) -> Result<bool, StoreError> {
+        user::Entity::update_many()
+            .col_expr(
+                user::Column::TokenGeneration,
+                Expr::col(user::Column::TokenGeneration).add(1),
+            )
+            .filter(user::Column::Id.eq(id.0))
+            .exec(&self.db)
+            .await
+            .map(|result| result.rows_affected > 0)
+            .map_err(store_error)
+    }
+
+    async fn revoke_token(
+        &self,
+        token_id: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let row = revoked_token::ActiveModel {
+            jti: Set(token_id.to_owned()),
+            expires_at: Set(expires_at),
+        };
+        // Logging out twice with one token is not an error: the second insert does nothing.
+        revoked_token::Entity::insert(row)
+            .on_conflict_do_nothing_on([revoked_token::Column::Jti])
+            .exec(&self.db)
+            .await
+            .map(|_| ())
+            .map_err(store_error)
+    }
+
+    async fn is_token_revoked(&self, token_id: &str) -> Result<bool, StoreError> {
+        revoked_token::Entity::find_by_id(token_id.to_owned())
+            .select_only()
+            .column(revoked_token::Column::Jti)
+            .into_tuple::<String>()
+            .one(&self.db)
+            .await
+            .map(|found| found.is_some())
+            .map_err(store_error)
+    }
+
+    async fn purge_revoked_tokens(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        revoked_token::Entity::delete_many()
+            .filter(revoked_token::Column::ExpiresAt.lte(now))
+            .exec(&self.db)
+            .await
+            .map(|result| result.rows_affected)
             .map_err(store_error)
     }
 }

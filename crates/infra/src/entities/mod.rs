@@ -2,4 +2,5 @@
 //! types are what leave it.
 
 pub mod post;
+pub mod revoked_token;
 pub mod user;

@@ -11,6 +11,7 @@ pub struct Model {
     pub email: String,
     pub password_hash: String,
     pub image_file: Option<String>,
+    pub token_generation: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

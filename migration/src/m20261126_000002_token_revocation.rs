@@ -1,0 +1,61 @@
+//! Token revocation: a per-account token generation (logout everywhere, password change) and
+//! the ids of single revoked tokens (logout), kept until the tokens would have expired.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
+
+pub struct Migration;
+
+impl MigrationName for Migration {
+    fn name(&self) -> &str {
+        "m20261126_000002_token_revocation"
+    }
+}
+
+const SQLITE_UP: &[&str] = &[
+    "ALTER TABLE users ADD COLUMN token_generation BIGINT NOT NULL DEFAULT 0",
+    "CREATE TABLE revoked_tokens (
+        jti VARCHAR(64) PRIMARY KEY NOT NULL,
+        expires_at TEXT NOT NULL
+    )",
+    "CREATE INDEX revoked_tokens_expires_at_idx ON revoked_tokens (expires_at)",
+];
+
+const POSTGRES_UP: &[&str] = &[
+    "ALTER TABLE users ADD COLUMN token_generation BIGINT NOT NULL DEFAULT 0",
+    "CREATE TABLE revoked_tokens (
+        jti VARCHAR(64) PRIMARY KEY,
+        expires_at TIMESTAMPTZ NOT NULL
+    )",
+    "CREATE INDEX revoked_tokens_expires_at_idx ON revoked_tokens (expires_at)",
+];
+
+const DOWN: &[&str] = &[
+    "DROP TABLE revoked_tokens",
+    "ALTER TABLE users DROP COLUMN token_generation",
+];
+
+async fn run_all(manager: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
+    let db = manager.get_connection();
+    for statement in statements {
+        db.execute_unprepared(statement).await?;
+    }
+    Ok(())
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        match manager.get_database_backend() {
+            DbBackend::Sqlite => run_all(manager, SQLITE_UP).await,
+            DbBackend::Postgres => run_all(manager, POSTGRES_UP).await,
+            other => Err(DbErr::Migration(format!(
+                "quill supports SQLite and PostgreSQL, not {other:?}"
+            ))),
+        }
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        run_all(manager, DOWN).await
+    }
+}
