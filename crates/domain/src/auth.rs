@@ -397,6 +397,16 @@ impl AuthService {
         Ok(())
     }
 
+    /// Forgets revocations of tokens that have expired by now (they are refused anyway), so
+    /// the store holds only live revocations; returns how many were forgotten. Call it
+    /// periodically.
+    ///
+    /// # Errors
+    /// [`AuthError::Unexpected`] only.
+    pub async fn forget_expired_revocations(&self) -> Result<u64, AuthError> {
+        Ok(self.users.purge_revoked_tokens(self.clock.now()).await?)
+    }
+
     /// Revokes every token the caller holds, on every device.
     ///
     /// # Errors

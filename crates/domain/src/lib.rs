@@ -62,8 +62,8 @@ pub mod validation;
 pub use auth::{AuthError, AuthService, ProfileUpdate, Registration, Session, UserAction};
 pub use error::Unexpected;
 pub use ports::{
-    AccessToken, Clock, PasswordHasher, PostRepository, StoreError, SystemClock, TokenCodec,
-    TokenClaims, TokenRejected, UserRepository, Verification,
+    AccessToken, Clock, PasswordHasher, PostRepository, StoreError, SystemClock, TokenClaims,
+    TokenCodec, TokenRejected, UserRepository, Verification,
 };
 pub use post::{NewPost, Page, Post, PostChanges, PostContent, PostId, PostTitle, PostWithAuthor};
 pub use posts::{PostAction, PostDraft, PostError, PostService};

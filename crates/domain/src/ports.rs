@@ -101,8 +101,11 @@ pub trait UserRepository: Send + Sync {
     async fn revoke_all_tokens(&self, id: UserId) -> Result<bool, StoreError>;
 
     /// Remembers one token as revoked until it would have expired anyway.
-    async fn revoke_token(&self, token_id: &str, expires_at: DateTime<Utc>)
-    -> Result<(), StoreError>;
+    async fn revoke_token(
+        &self,
+        token_id: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
 
     /// Whether this token was revoked.
     async fn is_token_revoked(&self, token_id: &str) -> Result<bool, StoreError>;

@@ -56,8 +56,7 @@ use crate::auth::{AuthService, Registration};
 use crate::error::Unexpected;
 use crate::ports::{
     AccessToken, Clock, PasswordHasher, PostRepository, StoreError, TokenClaims, TokenCodec,
-    TokenRejected,
-    UserRepository, Verification,
+    TokenRejected, UserRepository, Verification,
 };
 use crate::post::{NewPost, Page, Post, PostChanges, PostId, PostWithAuthor};
 use crate::posts::PostService;
@@ -261,7 +260,9 @@ impl UserRepository for InMemoryStore {
     async fn purge_revoked_tokens(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
         let mut state = self.state();
         let before = state.revoked_tokens.len();
-        state.revoked_tokens.retain(|_, expires_at| *expires_at > now);
+        state
+            .revoked_tokens
+            .retain(|_, expires_at| *expires_at > now);
         Ok((before - state.revoked_tokens.len()) as u64)
     }
 }

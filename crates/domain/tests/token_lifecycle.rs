@@ -25,7 +25,10 @@ fn logging_out_revokes_only_the_presented_token() {
             h.auth.authenticate(phone.as_str()).await,
             Err(AuthError::InvalidToken)
         ));
-        assert_eq!(h.auth.authenticate(laptop.as_str()).await.unwrap().id, alice.id);
+        assert_eq!(
+            h.auth.authenticate(laptop.as_str()).await.unwrap().id,
+            alice.id
+        );
     });
 }
 
@@ -39,7 +42,10 @@ fn logging_out_everywhere_revokes_every_earlier_token_but_not_later_ones() {
         let bobs = h.token_for(&bob);
         h.auth.logout_everywhere(&alice).await.unwrap();
         assert!(h.auth.authenticate(old.as_str()).await.is_err());
-        assert!(h.auth.authenticate(bobs.as_str()).await.is_ok(), "other accounts keep theirs");
+        assert!(
+            h.auth.authenticate(bobs.as_str()).await.is_ok(),
+            "other accounts keep theirs"
+        );
         let fresh = h
             .auth
             .login("alice@example.com", &Password::attempt("password123"))
@@ -57,20 +63,41 @@ fn changing_the_password_needs_the_current_one_and_revokes_earlier_tokens() {
         let old = h.token_for(&alice);
         let wrong = h
             .auth
-            .change_password(&alice, &Password::attempt("not-it-at-all"), &Password::parse("a-new-password").unwrap())
+            .change_password(
+                &alice,
+                &Password::attempt("not-it-at-all"),
+                &Password::parse("a-new-password").unwrap(),
+            )
             .await;
         assert!(matches!(wrong, Err(AuthError::WrongCurrentPassword)));
-        assert!(h.auth.authenticate(old.as_str()).await.is_ok(), "a refused change revokes nothing");
+        assert!(
+            h.auth.authenticate(old.as_str()).await.is_ok(),
+            "a refused change revokes nothing"
+        );
 
         let fresh = h
             .auth
-            .change_password(&alice, &Password::attempt("password123"), &Password::parse("a-new-password").unwrap())
+            .change_password(
+                &alice,
+                &Password::attempt("password123"),
+                &Password::parse("a-new-password").unwrap(),
+            )
             .await
             .unwrap();
         assert!(h.auth.authenticate(old.as_str()).await.is_err());
         assert!(h.auth.authenticate(fresh.as_str()).await.is_ok());
-        assert!(h.auth.login("alice@example.com", &Password::attempt("password123")).await.is_err());
-        assert!(h.auth.login("alice@example.com", &Password::attempt("a-new-password")).await.is_ok());
+        assert!(
+            h.auth
+                .login("alice@example.com", &Password::attempt("password123"))
+                .await
+                .is_err()
+        );
+        assert!(
+            h.auth
+                .login("alice@example.com", &Password::attempt("a-new-password"))
+                .await
+                .is_ok()
+        );
     });
 }
 
@@ -81,7 +108,11 @@ fn a_password_change_runs_one_verification_and_one_hash() {
         let alice = h.user("alice");
         let (verifications, hashes) = (h.hasher.verifications(), h.hasher.hashes());
         h.auth
-            .change_password(&alice, &Password::attempt("password123"), &Password::parse("a-new-password").unwrap())
+            .change_password(
+                &alice,
+                &Password::attempt("password123"),
+                &Password::parse("a-new-password").unwrap(),
+            )
             .await
             .unwrap();
         assert_eq!(h.hasher.verifications(), verifications + 1);
@@ -97,7 +128,11 @@ fn revocations_are_forgotten_once_the_token_would_have_expired_anyway() {
         let token = h.token_for(&alice);
         let session = h.auth.session(token.as_str()).await.unwrap();
         h.auth.logout(&session).await.unwrap();
-        let purged = h.store.purge_revoked_tokens(session.claims.expires_at).await.unwrap();
+        let purged = h
+            .store
+            .purge_revoked_tokens(session.claims.expires_at)
+            .await
+            .unwrap();
         assert_eq!(purged, 1);
     });
 }

@@ -6,7 +6,10 @@
 //! - median login time for an unknown email and for a wrong password (9 tries each,
 //!   interleaved), and their ratio (must be within 10%);
 //! - `GET /api/users/me` p50/p99 while 8 clients log in continuously (p99 must stay under a
-//!   tenth of one verification), and the logins/s achieved meanwhile.
+//!   tenth of one verification), and the logins/s achieved meanwhile;
+//! - 200 logins sent at the same instant to a fresh server: every answer must be 200 or 503
+//!   with `Retry-After`, and the server's peak RSS must stay under hashing slots x Argon2
+//!   memory + 100 MiB.
 //!
 //! Run with `cargo bench -p quill-server --bench auth_under_load`. Writes
 //! `target/bench/auth_under_load.json`. Exits non-zero when a target is missed.
@@ -45,7 +48,7 @@ fn free_port() -> u16 {
     probe.local_addr().unwrap().port()
 }
 
-async fn start_server(client: &reqwest::Client) -> Server {
+async fn start_server(client: &reqwest::Client, extra_env: &[(&str, &str)]) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_quill"))
@@ -61,6 +64,12 @@ async fn start_server(client: &reqwest::Client) -> Server {
         )
         .env("BIND_ADDR", format!("127.0.0.1:{port}"))
         .env("RUST_LOG", "warn")
+        // Many clients on one address: the rate limits are not what is measured here.
+        .env("LOGIN_RATE_BURST", "1000000")
+        .env("LOGIN_RATE_PER_MINUTE", "1000000")
+        .env("ACCOUNT_LOGIN_RATE_BURST", "1000000")
+        .env("ACCOUNT_LOGIN_RATE_PER_MINUTE", "1000000")
+        .envs(extra_env.iter().copied())
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
@@ -133,6 +142,84 @@ async fn one_verification_time() -> Duration {
     median(samples)
 }
 
+/// What 200 simultaneous logins got.
+struct Flood {
+    ok: usize,
+    busy: usize,
+    busy_with_retry_after: usize,
+    other: usize,
+    peak_rss_mib: f64,
+    rss_bound_mib: f64,
+}
+
+impl Flood {
+    /// No answer but 200 and 503-with-Retry-After, and memory within hashing slots x Argon2
+    /// memory + 100 MiB.
+    fn ok_overall(&self) -> bool {
+        self.other == 0
+            && self.busy == self.busy_with_retry_after
+            && self.peak_rss_mib < self.rss_bound_mib
+    }
+}
+
+fn peak_rss_mib(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
+            let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+            line.split_whitespace().nth(1)?.parse::<f64>().ok()
+        })
+        .map_or(f64::NAN, |kib| kib / 1024.0)
+}
+
+/// 200 logins at the same instant against a fresh server with the default hashing queue.
+async fn concurrent_login_flood(client: &reqwest::Client, cpus: usize) -> Flood {
+    let server = start_server(client, &[]).await;
+    let base = server.base.clone();
+    let created = client
+        .post(format!("{base}/api/users"))
+        .json(&json!({"username":"flood","email":"flood@example.com","password":"password123"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let barrier = Arc::new(tokio::sync::Barrier::new(200));
+    let mut attempts = Vec::new();
+    for _ in 0..200 {
+        let (client, base, barrier) = (client.clone(), base.clone(), barrier.clone());
+        attempts.push(tokio::spawn(async move {
+            barrier.wait().await;
+            let response = client
+                .post(format!("{base}/api/users/token"))
+                .form(&[("username", "flood@example.com"), ("password", "password123")])
+                .send()
+                .await
+                .unwrap();
+            (response.status().as_u16(), response.headers().contains_key("retry-after"))
+        }));
+    }
+    let mut flood = Flood {
+        ok: 0,
+        busy: 0,
+        busy_with_retry_after: 0,
+        other: 0,
+        peak_rss_mib: 0.0,
+        rss_bound_mib: cpus as f64 * 64.0 + 100.0,
+    };
+    for attempt in attempts {
+        match attempt.await.unwrap() {
+            (200, _) => flood.ok += 1,
+            (503, retry_after) => {
+                flood.busy += 1;
+                flood.busy_with_retry_after += usize::from(retry_after);
+            }
+            _ => flood.other += 1,
+        }
+    }
+    flood.peak_rss_mib = peak_rss_mib(server.child.id());
+    flood
+}
+
 fn main() -> ExitCode {
     // Client side: one thread is plenty for waiting on responses, and leaves the cores to
     // the server, which is what is measured.
@@ -149,7 +236,7 @@ async fn run() -> ExitCode {
         .build()
         .unwrap();
     let verification = one_verification_time().await;
-    let server = start_server(&client).await;
+    let server = start_server(&client, &[]).await;
     let base = server.base.clone();
 
     let created = client
@@ -282,8 +369,35 @@ async fn run() -> ExitCode {
         "ceiling: CPUs / verification time", login_ceiling
     );
 
+    drop(server);
+    let flood = concurrent_login_flood(&client, cpus).await;
+    println!(
+        "{:<52} {:>12}",
+        "200 concurrent logins: 200 / 503 / other", format!("{} / {} / {}", flood.ok, flood.busy, flood.other)
+    );
+    println!(
+        "{:<52} {:>12}",
+        "every 503 carried Retry-After", flood.busy_with_retry_after == flood.busy
+    );
+    println!(
+        "{:<52} {:>9.1} MiB (bound {:.0} MiB) {}",
+        "server peak RSS during the flood",
+        flood.peak_rss_mib,
+        flood.rss_bound_mib,
+        if flood.ok_overall() { "ok" } else { "MISSED" }
+    );
+
     let report = json!({
         "cpus": cpus,
+        "flood_200_logins": {
+            "ok": flood.ok,
+            "busy_503": flood.busy,
+            "busy_with_retry_after": flood.busy_with_retry_after,
+            "other": flood.other,
+            "peak_rss_mib": flood.peak_rss_mib,
+            "rss_bound_mib": flood.rss_bound_mib,
+            "ok_overall": flood.ok_overall(),
+        },
         "verification_ms": ms(verification),
         "login_unknown_email_median_ms": ms(unknown_median),
         "login_wrong_password_median_ms": ms(wrong_median),
@@ -303,8 +417,7 @@ async fn run() -> ExitCode {
         serde_json::to_vec_pretty(&report).unwrap(),
     )
     .unwrap();
-    drop(server);
-    if timing_ok && latency_ok {
+    if timing_ok && latency_ok && flood.ok_overall() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

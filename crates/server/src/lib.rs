@@ -15,7 +15,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use axum::Router;
 use quill_infra::{AuthStack, Settings, connect};
-use quill_web::{AppState, AssetPaths, Readiness, WebConfig};
+use quill_web::{AbuseConfig, AppState, AssetPaths, RateRule, Readiness, WebConfig};
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
@@ -89,8 +89,38 @@ pub async fn prepare_observed(
             assets_dir: assets_dir(settings),
             media_dir: settings.media_dir.clone(),
         },
+        abuse: abuse_config(settings),
     };
+    spawn_revocation_cleanup(state.auth.clone());
     Ok(quill_web::router(state, &web)?)
+}
+
+fn abuse_config(settings: &Settings) -> AbuseConfig {
+    let rule = |rate: quill_infra::Rate| RateRule {
+        burst: rate.burst,
+        per_minute: rate.per_minute,
+    };
+    AbuseConfig {
+        login_per_ip: rule(settings.rate_limits.login_per_ip),
+        login_per_account: rule(settings.rate_limits.login_per_account),
+        register_per_ip: rule(settings.rate_limits.register_per_ip),
+        hashing_capacity: settings.hashing_slots + settings.hashing_queue_limit,
+        trusted_proxies: settings.trusted_proxies.clone(),
+    }
+}
+
+/// Forgets revocations of expired tokens every ten minutes, so the table stays as small as
+/// the set of live revoked tokens.
+fn spawn_revocation_cleanup(auth: quill_domain::AuthService) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = auth.forget_expired_revocations().await {
+                tracing::warn!("forgetting expired token revocations failed: {e}");
+            }
+        }
+    });
 }
 
 /// `ASSETS_DIR` when set; else `web-assets` in the working directory (a checkout); else

@@ -390,27 +390,27 @@ async fn garbage_forged_expired_and_foreign_algorithm_tokens_are_invalid() {
     let tokens = [
         "garbage".to_owned(),
         forge(
-            &json!({"sub": sub, "exp": now + 600}),
+            &json!({"sub": sub, "exp": now + 600, "jti": "a", "gen": 0}),
             "another-key-another-key-another-key",
             jsonwebtoken::Algorithm::HS256,
         ),
         forge(
-            &json!({"sub": sub, "exp": now - 1}),
+            &json!({"sub": sub, "exp": now - 1, "jti": "a", "gen": 0}),
             SECRET_KEY,
             jsonwebtoken::Algorithm::HS256,
         ),
         forge(
-            &json!({"sub": sub, "exp": now + 600}),
+            &json!({"sub": sub, "exp": now + 600, "jti": "a", "gen": 0}),
             SECRET_KEY,
             jsonwebtoken::Algorithm::HS512,
         ),
         forge(
-            &json!({"sub": alice.id, "exp": now + 600}),
+            &json!({"sub": alice.id, "exp": now + 600, "jti": "a", "gen": 0}),
             SECRET_KEY,
             jsonwebtoken::Algorithm::HS256,
         ),
         forge(
-            &json!({"sub": sub}),
+            &json!({"sub": sub, "jti": "a", "gen": 0}),
             SECRET_KEY,
             jsonwebtoken::Algorithm::HS256,
         ),
@@ -423,7 +423,7 @@ async fn garbage_forged_expired_and_foreign_algorithm_tokens_are_invalid() {
         .await;
     }
     let genuine = forge(
-        &json!({"sub": sub, "exp": now + 600}),
+        &json!({"sub": sub, "exp": now + 600, "jti": "a-token-id", "gen": 0}),
         SECRET_KEY,
         jsonwebtoken::Algorithm::HS256,
     );

@@ -83,6 +83,13 @@ pub enum ApiError {
     PayloadTooLarge,
     /// 503 with a message.
     Unavailable(&'static str),
+    /// 429 with `Retry-After`: a rate limit was hit.
+    TooManyRequests {
+        /// Seconds until the next attempt may succeed.
+        retry_after_secs: u64,
+    },
+    /// 503 with `Retry-After`: every hashing slot and queue place is taken.
+    Busy,
     /// 500; the cause is logged, never sent.
     Internal(Unexpected),
 }
@@ -111,7 +118,8 @@ impl ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -173,12 +181,24 @@ impl IntoResponse for ApiError {
             Self::MethodNotAllowed => message(status, "Method Not Allowed"),
             Self::PayloadTooLarge => message(status, "Request body too large"),
             Self::Internal(_) => message(status, "Internal Server Error"),
+            Self::TooManyRequests { .. } => message(status, "Too many requests"),
+            Self::Busy => message(status, "Server busy, try again shortly"),
         };
         match self {
             Self::Unauthorized(_) => {
                 response
                     .headers_mut()
                     .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            Self::TooManyRequests { retry_after_secs } => {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs.max(1)));
+            }
+            Self::Busy => {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             }
             Self::Internal(error) => {
                 response
@@ -217,6 +237,7 @@ impl From<AuthError> for ApiError {
             AuthError::NotAllowed(UserAction::Delete) => {
                 Self::Forbidden("Not authorized to delete this user")
             }
+            AuthError::WrongCurrentPassword => Self::BadRequest("Current password is incorrect"),
             AuthError::Unexpected(e) => Self::Internal(e),
         }
     }

@@ -9,9 +9,11 @@
 
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
+mod audit;
 mod docs;
 pub mod error;
 pub mod extract;
+pub mod limits;
 pub mod openapi;
 pub mod pages;
 mod routes;
@@ -28,6 +30,8 @@ use utoipa_axum::router::OpenApiRouter;
 
 pub use error::ApiError;
 pub use extract::AuthUser;
+pub use limits::{AbuseConfig, ClientIp, RateRule};
+pub use routes::sessions::CurrentSession;
 pub use pages::{AssetPaths, TemplateError};
 pub use state::{AppState, Readiness};
 
@@ -40,6 +44,8 @@ pub struct WebConfig {
     pub cors_allowed_origins: Vec<String>,
     /// Templates, static files and uploaded pictures.
     pub assets: AssetPaths,
+    /// Rate limits, hashing back-pressure, trusted proxies.
+    pub abuse: AbuseConfig,
 }
 
 impl Default for AssetPaths {
@@ -58,6 +64,7 @@ impl Default for WebConfig {
             max_body_bytes: 256 * 1024,
             cors_allowed_origins: Vec::new(),
             assets: AssetPaths::default(),
+            abuse: AbuseConfig::default(),
         }
     }
 }
@@ -70,6 +77,8 @@ impl Default for WebConfig {
 /// [`TemplateError`] when a page template is missing or malformed.
 pub fn router(state: AppState, config: &WebConfig) -> Result<Router, TemplateError> {
     let templates = pages::Templates::load(&config.assets.assets_dir.join("templates"))?;
+    let guards = std::sync::Arc::new(limits::Guards::new(&config.abuse));
+    limits::spawn_housekeeping(&guards);
     let (for_fallback, for_405) = (templates.clone(), templates.clone());
     let (api, document) = OpenApiRouter::default()
         .nest("/api", routes::api_router())
@@ -93,6 +102,7 @@ pub fn router(state: AppState, config: &WebConfig) -> Result<Router, TemplateErr
         app = app.layer(cors);
     }
     Ok(app
+        .layer(axum::Extension(guards))
         .layer(axum::middleware::from_fn(pages::security_headers))
         .layer(axum::middleware::from_fn_with_state(
             extract::BodyLimit(config.max_body_bytes),

@@ -138,6 +138,32 @@ impl PartialSchema for RegisterRequest {
     }
 }
 
+/// Body of `PATCH /api/users/me/password`.
+pub struct PasswordChangeRequest;
+named!(PasswordChangeRequest);
+
+impl PartialSchema for PasswordChangeRequest {
+    fn schema() -> RefOr<Schema> {
+        let secret = |min| {
+            text(min, Some(Password::MAX_CHARS))
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Password)))
+        };
+        schema(
+            ObjectBuilder::new()
+                .property(
+                    "current_password",
+                    secret(1).description(Some("The password in use now.")),
+                )
+                .required("current_password")
+                .property(
+                    "new_password",
+                    secret(Password::MIN_CHARS).examples(["a-new-password"]),
+                )
+                .required("new_password"),
+        )
+    }
+}
+
 /// Body of `PATCH /api/users/{user_id}`: every field optional.
 pub struct UserUpdateRequest;
 named!(UserUpdateRequest);

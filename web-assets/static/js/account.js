@@ -1,6 +1,7 @@
-// Account page: edit username and email, delete the account.
+// Account page: edit username and email, change the password, log out everywhere, delete
+// the account.
 
-import { getCurrentUser, logout, updateCurrentUser } from "./auth.js";
+import { clearToken, getCurrentUser, logout, setToken, updateCurrentUser } from "./auth.js";
 import { redirectToLogin, request } from "./api.js";
 import { showUser } from "./nav.js";
 import { busy, openDialog, setMessage, submitButton } from "./ui.js";
@@ -17,6 +18,11 @@ const deleteButton = document.getElementById("delete-account-button");
 const deleteDialog = document.getElementById("delete-account-dialog");
 const deleteForm = document.getElementById("delete-account-form");
 const deleteError = document.getElementById("delete-account-error");
+const passwordForm = document.getElementById("password-form");
+const passwordStatus = document.getElementById("password-status");
+const passwordError = document.getElementById("password-error");
+const everywhereButton = document.getElementById("logout-everywhere-button");
+const sessionsError = document.getElementById("sessions-error");
 
 let user = await getCurrentUser();
 
@@ -74,6 +80,50 @@ if (!user) {
     setMessage(status, "Your account has been updated.");
   });
 
+  passwordForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    setMessage(passwordStatus, "");
+    setMessage(passwordError, "");
+    const current = passwordForm.elements.current_password.value;
+    const next = passwordForm.elements.new_password.value;
+    if (next !== passwordForm.elements.confirm_password.value) {
+      setMessage(passwordError, "Passwords do not match");
+      return;
+    }
+    const result = await busy(submitButton(passwordForm), () =>
+      request("/api/users/me/password", {
+        method: "PATCH",
+        json: { current_password: current, new_password: next },
+        auth: true,
+      }),
+    );
+    if (result.status === 401) {
+      redirectToLogin();
+      return;
+    }
+    if (!result.ok) {
+      setMessage(passwordError, result.message);
+      return;
+    }
+    // Every earlier token was revoked; this session continues with the fresh one.
+    setToken(result.data.access_token);
+    passwordForm.reset();
+    setMessage(passwordStatus, "Password changed. Your other sessions were logged out.");
+  });
+
+  everywhereButton.addEventListener("click", async () => {
+    setMessage(sessionsError, "");
+    const result = await busy(everywhereButton, () =>
+      request("/api/users/logout-all", { method: "POST", auth: true }),
+    );
+    if (!result.ok && result.status !== 401) {
+      setMessage(sessionsError, result.message);
+      return;
+    }
+    clearToken();
+    window.location.assign("/login");
+  });
+
   deleteButton.addEventListener("click", () => openDialog(deleteDialog));
 
   deleteForm.addEventListener("submit", async (event) => {
@@ -90,6 +140,7 @@ if (!user) {
       setMessage(deleteError, result.message);
       return;
     }
-    logout();
+    // The account and its tokens are gone already: nothing to revoke.
+    logout({ revoke: false });
   });
 }

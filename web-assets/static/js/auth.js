@@ -84,7 +84,21 @@ export function updateCurrentUser(user) {
   currentUser = user;
 }
 
-export function logout() {
+export async function logout({ revoke = true } = {}) {
+  const token = getToken();
+  if (token && revoke) {
+    // Revoke the token on the server too, so a copy of it is useless. Best effort: the
+    // local token goes whatever the answer (it may already be invalid).
+    try {
+      await fetch("/api/users/logout", {
+        method: "POST",
+        headers: { Authorization: `Bearer ${token}` },
+        keepalive: true,
+      });
+    } catch {
+      // Offline: forgetting the token locally is all that can be done.
+    }
+  }
   clearToken();
   currentUser = null;
   pending = null;

@@ -58,6 +58,14 @@ pub async fn start_server(
         ("ARGON2_MEMORY_KIB", "1024"),
         ("ARGON2_ITERATIONS", "1"),
         ("ARGON2_PARALLELISM", "1"),
+        // Tests log in and register far faster than any person; the limits themselves are
+        // tested on their own (crates/web/tests/rate_limits.rs).
+        ("LOGIN_RATE_BURST", "100000"),
+        ("LOGIN_RATE_PER_MINUTE", "100000"),
+        ("ACCOUNT_LOGIN_RATE_BURST", "100000"),
+        ("ACCOUNT_LOGIN_RATE_PER_MINUTE", "100000"),
+        ("REGISTER_RATE_BURST", "100000"),
+        ("REGISTER_RATE_PER_MINUTE", "100000"),
     ];
     pairs.extend_from_slice(extra);
     let settings = quill_infra::Settings::from_pairs(pairs).unwrap();

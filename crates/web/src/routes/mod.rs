@@ -3,6 +3,7 @@
 
 mod health;
 mod posts;
+pub(crate) mod sessions;
 mod users;
 
 use axum::Router;
@@ -25,6 +26,9 @@ pub(crate) fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(users::register))
         .routes(routes!(users::login))
         .routes(routes!(users::me))
+        .routes(routes!(sessions::logout))
+        .routes(routes!(sessions::logout_all))
+        .routes(routes!(sessions::change_password))
         .routes(routes!(users::profile, users::update, users::delete))
         .routes(routes!(posts::list_by_user))
         .routes(routes!(posts::list, posts::create))

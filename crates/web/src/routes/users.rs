@@ -6,11 +6,18 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use quill_domain::{Email, ImageFile, Password, ProfileUpdate, Registration, Username};
 
+use std::sync::Arc;
+
+use axum::extract::Extension;
+
+use super::sessions;
+use crate::audit::{self, Action};
 use crate::error::{ApiError, ErrorMessage, ValidationFailure};
+use crate::limits::{ClientIp, Guards};
 use crate::extract::{AuthUser, BodyFields, JsonObject, LoginForm, UserIdParam};
 use crate::openapi::{RegisterRequest, UserUpdateRequest};
 use crate::state::AppState;
-use crate::views::{TokenBody, UserPrivateBody, UserPublicBody};
+use crate::views::{UserPrivateBody, UserPublicBody};
 
 /// Register an account.
 ///
@@ -29,10 +36,18 @@ use crate::views::{TokenBody, UserPrivateBody, UserPublicBody};
         (status = 413, description = "`Request body too large`.", body = ErrorMessage),
         (status = 422, description = "A field is missing or invalid, or the body is not a JSON \
             object.", body = ValidationFailure),
+        (status = 429, description = "`Too many requests`: too many registrations from this \
+            address.", body = ErrorMessage,
+            headers(("Retry-After" = String, description = "Seconds to wait."))),
+        (status = 503, description = "`Server busy, try again shortly`: every hashing slot \
+            and queue place is taken.", body = ErrorMessage,
+            headers(("Retry-After" = String, description = "Seconds to wait."))),
     )
 )]
 pub(crate) async fn register(
     State(state): State<AppState>,
+    Extension(guards): Extension<Arc<Guards>>,
+    ClientIp(ip): ClientIp,
     body: JsonObject,
 ) -> Result<(StatusCode, Json<UserPrivateBody>), ApiError> {
     let mut fields = BodyFields::new(body);
@@ -43,15 +58,13 @@ pub(crate) async fn register(
     let (Some(username), Some(email), Some(password)) = (username, email, password) else {
         return Err(ApiError::Validation(Vec::new()));
     };
-    let created = state
-        .auth
-        .register(Registration {
-            username,
-            email,
-            password,
-        })
-        .await?;
-    Ok((StatusCode::CREATED, Json(created.into())))
+    let registration = Registration {
+        username,
+        email,
+        password,
+    };
+    let created = sessions::guarded_register(&state, &guards, ip, registration).await?;
+    Ok((StatusCode::CREATED, sessions::private_body(created)))
 }
 
 /// Log in for an access token.
@@ -80,15 +93,21 @@ pub(crate) async fn register(
         (status = 413, description = "`Request body too large`.", body = ErrorMessage),
         (status = 422, description = "`username` or `password` missing or empty, another \
             `grant_type`, or a body that is not a form.", body = ValidationFailure),
+        (status = 429, description = "`Too many requests`: too many attempts from this \
+            address or for this account; answered before any hashing.", body = ErrorMessage,
+            headers(("Retry-After" = String, description = "Seconds to wait."))),
+        (status = 503, description = "`Server busy, try again shortly`: every hashing slot \
+            and queue place is taken.", body = ErrorMessage,
+            headers(("Retry-After" = String, description = "Seconds to wait."))),
     )
 )]
-pub(crate) async fn login(State(state): State<AppState>, form: LoginForm) -> Response {
-    let outcome = state
-        .auth
-        .login(&form.username, &form.password)
-        .await
-        .map(|token| Json(TokenBody::from(token)))
-        .map_err(ApiError::from);
+pub(crate) async fn login(
+    State(state): State<AppState>,
+    Extension(guards): Extension<Arc<Guards>>,
+    ClientIp(ip): ClientIp,
+    form: LoginForm,
+) -> Response {
+    let outcome = sessions::guarded_login(&state, &guards, ip, &form).await;
     let mut response = outcome.into_response();
     // RFC 6749: token responses (and their refusals) must never be cached.
     response
@@ -214,9 +233,12 @@ pub(crate) async fn update(
 )]
 pub(crate) async fn delete(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     AuthUser(caller): AuthUser,
     UserIdParam(id): UserIdParam,
 ) -> Result<StatusCode, ApiError> {
-    state.auth.delete_account(&caller, id).await?;
+    let outcome = state.auth.delete_account(&caller, id).await;
+    audit::record_result(Action::AccountDeletion, &outcome, Some(caller.id), ip);
+    outcome?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,0 +1,188 @@
+//! Rate limits and hashing back-pressure through the real router over the domain's fakes,
+//! so every password verification is counted at the hasher port.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use quill_domain::testing::Harness;
+use quill_web::{AbuseConfig, AppState, RateRule, Readiness, WebConfig};
+use reqwest::StatusCode;
+
+struct AlwaysReady;
+
+#[async_trait]
+impl Readiness for AlwaysReady {
+    async fn check(&self) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+struct App {
+    base: String,
+    client: reqwest::Client,
+    harness: Harness,
+}
+
+async fn start(abuse: AbuseConfig) -> App {
+    let harness = Harness::builder()
+        .user("alice", "alice@example.com", "password123")
+        .user("bob", "bob@example.com", "password123")
+        .build();
+    let state = AppState {
+        auth: harness.auth.clone(),
+        posts: harness.posts.clone(),
+        readiness: Arc::new(AlwaysReady),
+    };
+    let config = WebConfig {
+        abuse,
+        ..WebConfig::default()
+    };
+    let router = quill_web::router(state, &config).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+    });
+    App {
+        base,
+        client: reqwest::Client::new(),
+        harness,
+    }
+}
+
+impl App {
+    async fn login(&self, email: &str, password: &str, client_ip: &str) -> reqwest::Response {
+        self.client
+            .post(format!("{}/api/users/token", self.base))
+            .header("x-forwarded-for", client_ip)
+            .form(&[("username", email), ("password", password)])
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+fn limits(account: RateRule) -> AbuseConfig {
+    AbuseConfig {
+        login_per_ip: RateRule {
+            burst: 10,
+            per_minute: 60,
+        },
+        login_per_account: account,
+        trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+        ..AbuseConfig::default()
+    }
+}
+
+#[tokio::test]
+async fn thirty_wrong_passwords_in_a_second_hit_429_after_the_burst_without_hashing() {
+    let app = start(limits(RateRule {
+        burst: 5,
+        per_minute: 60,
+    }))
+    .await;
+    let mut statuses = Vec::new();
+    for _ in 0..30 {
+        let response = app.login("alice@example.com", "wrong-guess", "198.51.100.7").await;
+        if response.status() == StatusCode::TOO_MANY_REQUESTS {
+            let wait: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+            assert!((1..=60).contains(&wait), "Retry-After {wait}");
+            assert_eq!(
+                response.json::<serde_json::Value>().await.unwrap(),
+                serde_json::json!({"detail": "Too many requests"})
+            );
+        }
+        statuses.push(response.status());
+    }
+    let refused = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    assert_eq!(statuses[..5], [StatusCode::UNAUTHORIZED; 5]);
+    assert_eq!(refused, 25, "{statuses:?}");
+    assert_eq!(app.harness.hasher.verifications(), 5, "refused attempts never reach the hasher");
+}
+
+#[tokio::test]
+async fn another_address_logging_into_another_account_is_unaffected() {
+    let app = start(limits(RateRule {
+        burst: 5,
+        per_minute: 60,
+    }))
+    .await;
+    for _ in 0..30 {
+        app.login("alice@example.com", "wrong-guess", "198.51.100.7").await;
+    }
+    let bob = app.login("bob@example.com", "password123", "203.0.113.20").await;
+    assert_eq!(bob.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_owner_logs_in_again_after_the_refill_interval() {
+    // 60 per minute: one attempt regained every second.
+    let app = start(limits(RateRule {
+        burst: 3,
+        per_minute: 60,
+    }))
+    .await;
+    for _ in 0..10 {
+        app.login("alice@example.com", "wrong-guess", "198.51.100.7").await;
+    }
+    let locked = app.login("alice@example.com", "password123", "203.0.113.20").await;
+    assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let owner = app.login("alice@example.com", "password123", "203.0.113.20").await;
+    assert_eq!(owner.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn guesses_at_a_missing_account_are_limited_the_same() {
+    let app = start(limits(RateRule {
+        burst: 5,
+        per_minute: 60,
+    }))
+    .await;
+    let mut refused = 0;
+    for _ in 0..30 {
+        let response = app.login("nobody@example.com", "wrong-guess", "198.51.100.7").await;
+        refused += usize::from(response.status() == StatusCode::TOO_MANY_REQUESTS);
+    }
+    assert_eq!(refused, 25);
+}
+
+#[tokio::test]
+async fn registrations_are_limited_per_address() {
+    let app = start(AbuseConfig {
+        register_per_ip: RateRule {
+            burst: 2,
+            per_minute: 1,
+        },
+        trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+        ..AbuseConfig::default()
+    })
+    .await;
+    let mut statuses = Vec::new();
+    for n in 0..4 {
+        let response = app
+            .client
+            .post(format!("{}/api/users", app.base))
+            .header("x-forwarded-for", "198.51.100.9")
+            .json(&serde_json::json!({"username": format!("u{n}"), "email": format!("u{n}@example.com"), "password": "password123"}))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status());
+    }
+    assert_eq!(
+        statuses,
+        [
+            StatusCode::CREATED,
+            StatusCode::CREATED,
+            StatusCode::TOO_MANY_REQUESTS,
+            StatusCode::TOO_MANY_REQUESTS
+        ]
+    );
+}
