@@ -47,6 +47,9 @@ echo "== start quill on $base"
     BIND_ADDR="127.0.0.1:$port" \
     ASSETS_DIR="$root/web-assets" \
     ARGON2_MEMORY_KIB=1024 ARGON2_ITERATIONS=1 ARGON2_PARALLELISM=1 \
+    LOGIN_RATE_BURST=1000000 LOGIN_RATE_PER_MINUTE=1000000 \
+    ACCOUNT_LOGIN_RATE_BURST=1000000 ACCOUNT_LOGIN_RATE_PER_MINUTE=1000000 \
+    REGISTER_RATE_BURST=1000000 REGISTER_RATE_PER_MINUTE=1000000 \
     RUST_LOG=warn \
     "$binary"
 ) >"$work/server.log" 2>&1 &
@@ -61,12 +64,20 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 
-echo "== register the fuzzing account"
-curl -fsS -o /dev/null -H 'Content-Type: application/json' \
-  -d '{"username":"fuzzer","email":"fuzzer@example.com","password":"fuzzer-password"}' \
-  "$base/api/users"
-token=$(curl -fsS -d 'username=fuzzer@example.com&password=fuzzer-password' "$base/api/users/token" |
-  python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
+# Registers an account and prints a fresh token for it. Each pass that can revoke its own
+# token (logout, logout everywhere, password change, deletion) gets an account of its own,
+# so no pass leaves the next one with nothing but 401s.
+account_token() {
+  local name=$1
+  curl -fsS -o /dev/null -H 'Content-Type: application/json' \
+    -d "{\"username\":\"$name\",\"email\":\"$name@example.com\",\"password\":\"fuzzer-password\"}" \
+    "$base/api/users"
+  curl -fsS -d "username=$name@example.com&password=fuzzer-password" "$base/api/users/token" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])'
+}
+
+echo "== register the fuzzing accounts"
+token=$(account_token fuzzer)
 
 # Every check runs. Valid data may still be refused with a 400 when it names a username or
 # email another account already has (the contract's duplicate answer), so that status counts
@@ -80,10 +91,10 @@ TOML
 # parses source while generating, so two workers can crash the run itself.
 # It runs in the scratch folder, where it keeps its crash cache.
 fuzz() {
-  local name=$1
-  shift
+  local name=$1 bearer=$2
+  shift 2
   (cd "$work" && "$venv/bin/schemathesis" --config-file "$work/schemathesis.toml" run "$base/openapi.json" \
-    --header "Authorization: Bearer $token" \
+    --header "Authorization: Bearer $bearer" \
     --checks all \
     --max-examples "$max_examples" \
     --workers 1 \
@@ -94,13 +105,17 @@ fuzz() {
     "$@")
 }
 
-# The account deleting itself would leave every later protected request a 401, so account
-# deletion is fuzzed last, in a pass of its own.
+# Operations that revoke the caller's own token or account would leave every later protected
+# request a 401, so each is fuzzed in a pass of its own, with an account of its own.
 status=0
-echo "== schemathesis run, all but account deletion ($max_examples examples per operation)"
-fuzz main --exclude-operation-id delete_user || status=1
-echo "== schemathesis run, account deletion ($max_examples examples)"
-fuzz delete-account --include-operation-id delete_user || status=1
+echo "== schemathesis run, all but the self-revoking operations ($max_examples examples per operation)"
+fuzz main "$token" \
+  --exclude-operation-id delete_user --exclude-operation-id logout \
+  --exclude-operation-id logout_everywhere --exclude-operation-id change_password || status=1
+for operation in change_password logout logout_everywhere delete_user; do
+  echo "== schemathesis run, $operation ($max_examples examples)"
+  fuzz "$operation" "$(account_token "fuzz_$operation")" --include-operation-id "$operation" || status=1
+done
 
 if ! kill -0 "$server" 2>/dev/null; then
   echo "quill died during the run; its log:" >&2

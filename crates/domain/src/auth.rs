@@ -372,14 +372,12 @@ impl AuthService {
             .tokens
             .verify(token, self.clock.now())
             .map_err(|_| AuthError::InvalidToken)?;
-        let user = self
+        let (user, revoked) = self
             .users
-            .by_id(claims.user)
+            .by_id_with_token_status(claims.user, &claims.token_id)
             .await?
             .ok_or(AuthError::AccountGone)?;
-        if claims.generation != user.token_generation
-            || self.users.is_token_revoked(&claims.token_id).await?
-        {
+        if revoked || claims.generation != user.token_generation {
             return Err(AuthError::InvalidToken);
         }
         Ok(Session { user, claims })

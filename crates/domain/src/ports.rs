@@ -110,6 +110,19 @@ pub trait UserRepository: Send + Sync {
     /// Whether this token was revoked.
     async fn is_token_revoked(&self, token_id: &str) -> Result<bool, StoreError>;
 
+    /// The account with this id and whether this token of it was revoked: what checking a
+    /// bearer token needs, which a store may answer in one round trip.
+    async fn by_id_with_token_status(
+        &self,
+        id: UserId,
+        token_id: &str,
+    ) -> Result<Option<(User, bool)>, StoreError> {
+        let Some(user) = self.by_id(id).await? else {
+            return Ok(None);
+        };
+        Ok(Some((user, self.is_token_revoked(token_id).await?)))
+    }
+
     /// Forgets revocations of tokens that have expired by `now` (they are refused anyway);
     /// returns how many.
     async fn purge_revoked_tokens(&self, now: DateTime<Utc>) -> Result<u64, StoreError>;

@@ -13,14 +13,23 @@ use crate::config::{SecretKey, TokenAlgorithm};
 ///
 /// ```
 /// use chrono::{Duration, Utc};
-/// use quill_domain::{TokenCodec, TokenRejected, UserId};
+/// use quill_domain::{PasswordHash, TokenCodec, TokenRejected, User, UserId};
 /// use quill_infra::{JwtCodec, SecretKey, TokenAlgorithm};
 ///
 /// let key = SecretKey::new("an-example-key-of-at-least-32-bytes".to_owned())?;
 /// let codec = JwtCodec::new(&key, TokenAlgorithm::Hs256, Duration::minutes(30));
+/// let alice = User {
+///     id: UserId(7),
+///     username: "alice".into(),
+///     email: "alice@example.com".into(),
+///     password_hash: PasswordHash::new("$argon2id$..."),
+///     image_file: None,
+///     token_generation: 0,
+/// };
 /// let now = Utc::now();
-/// let token = codec.issue(UserId(7), now)?;
-/// assert_eq!(codec.verify(token.as_str(), now), Ok(UserId(7)));
+/// let token = codec.issue(&alice, now)?;
+/// let claims = codec.verify(token.as_str(), now).map_err(|_| "rejected")?;
+/// assert_eq!((claims.user, claims.generation), (UserId(7), 0));
 /// assert_eq!(codec.verify(token.as_str(), now + Duration::minutes(30)), Err(TokenRejected));
 ///
 /// let other_key = SecretKey::new("another-key-of-at-least-32-bytes!!".to_owned())?;

@@ -413,3 +413,37 @@ async fn revoked_tokens_are_remembered_until_they_expire_and_revoking_twice_is_h
     assert_eq!(db.users.purge_revoked_tokens(expires).await.unwrap(), 1);
     assert!(!db.users.is_token_revoked("token-a").await.unwrap());
 }
+
+#[tokio::test]
+async fn an_account_reads_back_with_the_revocation_status_of_a_token_in_one_call() {
+    let db = fresh_db().await;
+    let alice = db
+        .users
+        .create(new_user("alice", "alice@example.com"))
+        .await
+        .unwrap();
+    let expires = Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap();
+    db.users.revoke_token("revoked-one", expires).await.unwrap();
+    let (user, revoked) = db
+        .users
+        .by_id_with_token_status(alice.id, "revoked-one")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(user, alice);
+    assert!(revoked);
+    let (_, revoked) = db
+        .users
+        .by_id_with_token_status(alice.id, "live-one")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!revoked);
+    assert!(
+        db.users
+            .by_id_with_token_status(UserId(999), "x")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}

@@ -191,11 +191,17 @@ async fn concurrent_login_flood(client: &reqwest::Client, cpus: usize) -> Flood 
             barrier.wait().await;
             let response = client
                 .post(format!("{base}/api/users/token"))
-                .form(&[("username", "flood@example.com"), ("password", "password123")])
+                .form(&[
+                    ("username", "flood@example.com"),
+                    ("password", "password123"),
+                ])
                 .send()
                 .await
                 .unwrap();
-            (response.status().as_u16(), response.headers().contains_key("retry-after"))
+            (
+                response.status().as_u16(),
+                response.headers().contains_key("retry-after"),
+            )
         }));
     }
     let mut flood = Flood {
@@ -373,11 +379,13 @@ async fn run() -> ExitCode {
     let flood = concurrent_login_flood(&client, cpus).await;
     println!(
         "{:<52} {:>12}",
-        "200 concurrent logins: 200 / 503 / other", format!("{} / {} / {}", flood.ok, flood.busy, flood.other)
+        "200 concurrent logins: 200 / 503 / other",
+        format!("{} / {} / {}", flood.ok, flood.busy, flood.other)
     );
     println!(
         "{:<52} {:>12}",
-        "every 503 carried Retry-After", flood.busy_with_retry_after == flood.busy
+        "every 503 carried Retry-After",
+        flood.busy_with_retry_after == flood.busy
     );
     println!(
         "{:<52} {:>9.1} MiB (bound {:.0} MiB) {}",

@@ -113,7 +113,9 @@ fn abuse_config(settings: &Settings) -> AbuseConfig {
 /// the set of live revoked tokens.
 fn spawn_revocation_cleanup(auth: quill_domain::AuthService) {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+        let period = std::time::Duration::from_secs(600);
+        // The first purge one period after start-up, not at once: nothing has expired yet.
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
         loop {
             tick.tick().await;
             if let Err(e) = auth.forget_expired_revocations().await {

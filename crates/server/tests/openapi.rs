@@ -7,17 +7,25 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{Account, TestApp, spawn_app};
+use common::{Account, TestApp, spawn_app, spawn_app_with};
 use reqwest::multipart::Form;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 
-/// Contract section 6 (and section 1's 413 for every route that takes a body): each route
-/// with every status it can answer.
+/// Contract section 6 (and section 1's 413 for every route that takes a body), with the
+/// session routes and the rate-limit (429) and hashing back-pressure (503) answers of the
+/// routes that hash passwords: each route with every status it can answer.
 const CONTRACT: &[(&str, &str, &[u16])] = &[
-    ("post", "/api/users", &[201, 400, 413, 422]),
-    ("post", "/api/users/token", &[200, 401, 413, 422]),
+    ("post", "/api/users", &[201, 400, 413, 422, 429, 503]),
+    ("post", "/api/users/token", &[200, 401, 413, 422, 429, 503]),
     ("get", "/api/users/me", &[200, 401]),
+    ("post", "/api/users/logout", &[204, 401]),
+    ("post", "/api/users/logout-all", &[204, 401]),
+    (
+        "patch",
+        "/api/users/me/password",
+        &[200, 400, 401, 413, 422, 429, 503],
+    ),
     ("get", "/api/users/{user_id}", &[200, 404, 422]),
     (
         "patch",
@@ -622,6 +630,167 @@ async fn every_documented_response_is_what_the_server_sends() {
         .await;
     c.call(M::DELETE, post, &post_path, Some(&alice.token))
         .await;
+
+    // Sessions: logout, logout everywhere, password change.
+    let (logout, logout_all, password) = (
+        "/api/users/logout",
+        "/api/users/logout-all",
+        "/api/users/me/password",
+    );
+    let carol = c.account("carol").await;
+    c.call(M::POST, logout, logout, None).await;
+    c.call(M::POST, logout, logout, Some(&carol.token)).await;
+    c.call(M::POST, logout_all, logout_all, None).await;
+    let dave = c.account("dave").await;
+    c.call(M::POST, logout_all, logout_all, Some(&dave.token))
+        .await;
+    let erin = c.account("erin").await;
+    let change = json!({"current_password": "password123", "new_password": "a-new-password"});
+    c.json(M::PATCH, password, password, None, &change, true)
+        .await;
+    let wrong_current = json!({"current_password": "not-it", "new_password": "a-new-password"});
+    c.json(
+        M::PATCH,
+        password,
+        password,
+        Some(&erin.token),
+        &wrong_current,
+        true,
+    )
+    .await;
+    let too_short = json!({"current_password": "password123", "new_password": "short"});
+    c.json(
+        M::PATCH,
+        password,
+        password,
+        Some(&erin.token),
+        &too_short,
+        false,
+    )
+    .await;
+    c.oversized(M::PATCH, password, password, &erin.token).await;
+    c.json(
+        M::PATCH,
+        password,
+        password,
+        Some(&erin.token),
+        &change,
+        true,
+    )
+    .await;
+
+    // Rate limits and hashing back-pressure, on a server with tight limits, one hashing slot
+    // with a queue of one, and hashes that take long enough for requests to overlap.
+    let relaxed = std::mem::replace(
+        &mut c.app,
+        spawn_app_with(&[
+            ("ACCOUNT_LOGIN_RATE_BURST", "2"),
+            ("ACCOUNT_LOGIN_RATE_PER_MINUTE", "1"),
+            ("REGISTER_RATE_BURST", "2"),
+            ("REGISTER_RATE_PER_MINUTE", "1"),
+            ("HASHING_SLOTS", "1"),
+            ("HASHING_QUEUE_LIMIT", "1"),
+            ("ARGON2_MEMORY_KIB", "65536"),
+            ("ARGON2_ITERATIONS", "3"),
+            ("TRUSTED_PROXIES", "127.0.0.1"),
+        ])
+        .await,
+    );
+    let frank = c.account("frank").await;
+    let guess = [("username", "frank@example.com"), ("password", "a-guess")];
+    for _ in 0..2 {
+        let request = c.request(&M::POST, token_route).form(&guess);
+        c.send(M::POST, token_route, request).await;
+    }
+    let request = c.request(&M::POST, token_route).form(&guess);
+    let limited = c.send(M::POST, token_route, request).await;
+    assert_eq!(limited, json!({"detail": "Too many requests"}));
+    c.json(
+        M::PATCH,
+        password,
+        password,
+        Some(&frank.token),
+        &change,
+        true,
+    )
+    .await;
+    let grace =
+        json!({"username": "grace", "email": "grace@example.com", "password": "password123"});
+    c.json(M::POST, users, users, None, &grace, true).await;
+    let heidi =
+        json!({"username": "heidi", "email": "heidi@example.com", "password": "password123"});
+    c.json(M::POST, users, users, None, &heidi, true).await;
+    // Three logins at once for three accounts: one hashes, one waits, the third is turned
+    // away at once.
+    let attempts = ["ivan", "judy", "mallory"].map(|name| {
+        let form = [
+            ("username", format!("{name}@example.com")),
+            ("password", "password123".to_owned()),
+        ];
+        c.request(&M::POST, token_route).form(&form).send()
+    });
+    let answers = futures_util::future::join_all(attempts).await;
+    let mut busy = 0;
+    for answer in answers {
+        let answer = answer.unwrap();
+        busy += usize::from(answer.status() == StatusCode::SERVICE_UNAVAILABLE);
+        c.check(&M::POST, token_route, answer).await;
+    }
+    assert!(busy >= 1, "a third simultaneous login was not turned away");
+    // A password change arriving while two hashes hold both places is turned away too.
+    let trent_body =
+        json!({"username": "trent", "email": "trent@example.com", "password": "password123"});
+    let request = c
+        .request(&M::POST, users)
+        .header("x-forwarded-for", "192.0.2.9")
+        .json(&trent_body);
+    c.send(M::POST, users, request).await;
+    let trent_form = [
+        ("username", "trent@example.com"),
+        ("password", "password123"),
+    ];
+    let request = c.request(&M::POST, token_route).form(&trent_form);
+    let trent = c.send(M::POST, token_route, request).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let holders: Vec<_> = ["victor", "walter"]
+        .map(|name| {
+            let request = c.request(&M::POST, token_route).form(&[
+                ("username", format!("{name}@example.com")),
+                ("password", "x".to_owned()),
+            ]);
+            tokio::spawn(request.send())
+        })
+        .into_iter()
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_millis(60)).await;
+    let request = c
+        .request(&M::PATCH, password)
+        .bearer_auth(&trent)
+        .json(&change);
+    let turned_away = c.send(M::PATCH, password, request).await;
+    assert_eq!(
+        turned_away,
+        json!({"detail": "Server busy, try again shortly"})
+    );
+    for holder in holders {
+        c.check(&M::POST, token_route, holder.await.unwrap().unwrap())
+            .await;
+    }
+    // Registrations are bounded by the same hashing places (from three addresses, so the
+    // per-address limit spent above does not answer first).
+    let newcomers = [("niaj", "192.0.2.1"), ("olivia", "192.0.2.2"), ("peggy", "192.0.2.3")].map(|(name, address)| {
+        c.request(&M::POST, users)
+            .header("x-forwarded-for", address)
+            .json(&json!({"username": name, "email": format!("{name}@example.com"), "password": "password123"}))
+            .send()
+    });
+    for answer in futures_util::future::join_all(newcomers).await {
+        c.check(&M::POST, users, answer.unwrap()).await;
+    }
+    let overloaded = std::mem::replace(&mut c.app, relaxed);
+    drop(overloaded);
 
     // Account deletion, then the deleted account's token.
     c.call(M::DELETE, user, &alice_path, None).await;

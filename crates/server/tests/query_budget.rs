@@ -95,7 +95,10 @@ async fn hot_requests_stay_within_their_query_budget() {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED);
-    assert_eq!(creating, 2, "authenticate + insert");
+    assert_eq!(
+        creating, 2,
+        "authenticate (account and token status at once) + insert"
+    );
     for n in 0..30 {
         app.client
             .post(url("/api/posts"))

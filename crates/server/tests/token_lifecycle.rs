@@ -13,10 +13,20 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 async fn post_as(app: &common::TestApp, path: &str, token: &str) -> reqwest::Response {
-    app.client.post(app.url(path)).bearer_auth(token).send().await.unwrap()
+    app.client
+        .post(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
 }
 
-async fn change_password(app: &common::TestApp, token: &str, current: &str, new: &str) -> reqwest::Response {
+async fn change_password(
+    app: &common::TestApp,
+    token: &str,
+    current: &str,
+    new: &str,
+) -> reqwest::Response {
     app.client
         .patch(app.url("/api/users/me/password"))
         .bearer_auth(token)
@@ -30,15 +40,31 @@ async fn change_password(app: &common::TestApp, token: &str, current: &str, new:
 async fn logging_out_revokes_the_presented_token_only() {
     let app = spawn_app().await;
     let alice = app.account("alice").await;
-    let second: Value = app.login("alice@example.com", "password123").await.json().await.unwrap();
+    let second: Value = app
+        .login("alice@example.com", "password123")
+        .await
+        .json()
+        .await
+        .unwrap();
     let second = second["access_token"].as_str().unwrap().to_owned();
 
     let logout = post_as(&app, "/api/users/logout", &alice.token).await;
     assert_eq!(logout.status(), StatusCode::NO_CONTENT);
     assert!(logout.bytes().await.unwrap().is_empty());
-    expect_unauthorized(app.get_as("/api/users/me", &alice.token).await, "Invalid or expired token").await;
-    assert_eq!(app.get_as("/api/users/me", &second).await.status(), StatusCode::OK);
-    expect_unauthorized(post_as(&app, "/api/users/logout", &alice.token).await, "Invalid or expired token").await;
+    expect_unauthorized(
+        app.get_as("/api/users/me", &alice.token).await,
+        "Invalid or expired token",
+    )
+    .await;
+    assert_eq!(
+        app.get_as("/api/users/me", &second).await.status(),
+        StatusCode::OK
+    );
+    expect_unauthorized(
+        post_as(&app, "/api/users/logout", &alice.token).await,
+        "Invalid or expired token",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -48,11 +74,26 @@ async fn logging_out_everywhere_revokes_every_earlier_token_and_later_logins_wor
     let bob = app.account("bob").await;
     let logout_all = post_as(&app, "/api/users/logout-all", &alice.token).await;
     assert_eq!(logout_all.status(), StatusCode::NO_CONTENT);
-    expect_unauthorized(app.get_as("/api/users/me", &alice.token).await, "Invalid or expired token").await;
-    assert_eq!(app.get_as("/api/users/me", &bob.token).await.status(), StatusCode::OK);
-    let fresh: Value = app.login("alice@example.com", "password123").await.json().await.unwrap();
+    expect_unauthorized(
+        app.get_as("/api/users/me", &alice.token).await,
+        "Invalid or expired token",
+    )
+    .await;
+    assert_eq!(
+        app.get_as("/api/users/me", &bob.token).await.status(),
+        StatusCode::OK
+    );
+    let fresh: Value = app
+        .login("alice@example.com", "password123")
+        .await
+        .json()
+        .await
+        .unwrap();
     let fresh = fresh["access_token"].as_str().unwrap();
-    assert_eq!(app.get_as("/api/users/me", fresh).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.get_as("/api/users/me", fresh).await.status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -61,20 +102,41 @@ async fn a_password_change_revokes_earlier_tokens_and_returns_one_that_works() {
     let alice = app.account("alice").await;
     let wrong = change_password(&app, &alice.token, "not-my-password", "brand-new-password").await;
     assert_eq!(wrong.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(wrong.json::<Value>().await.unwrap(), json!({"detail": "Current password is incorrect"}));
+    assert_eq!(
+        wrong.json::<Value>().await.unwrap(),
+        json!({"detail": "Current password is incorrect"})
+    );
     let short = change_password(&app, &alice.token, "password123", "short").await;
     assert_eq!(short.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(app.get_as("/api/users/me", &alice.token).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.get_as("/api/users/me", &alice.token).await.status(),
+        StatusCode::OK
+    );
 
     let changed = change_password(&app, &alice.token, "password123", "brand-new-password").await;
     assert_eq!(changed.status(), StatusCode::OK);
     let fresh: Value = changed.json().await.unwrap();
     assert_eq!(fresh["token_type"], "bearer");
     let fresh = fresh["access_token"].as_str().unwrap();
-    expect_unauthorized(app.get_as("/api/users/me", &alice.token).await, "Invalid or expired token").await;
-    assert_eq!(app.get_as("/api/users/me", fresh).await.status(), StatusCode::OK);
-    assert_eq!(app.login("alice@example.com", "password123").await.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(app.login("alice@example.com", "brand-new-password").await.status(), StatusCode::OK);
+    expect_unauthorized(
+        app.get_as("/api/users/me", &alice.token).await,
+        "Invalid or expired token",
+    )
+    .await;
+    assert_eq!(
+        app.get_as("/api/users/me", fresh).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.login("alice@example.com", "password123").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.login("alice@example.com", "brand-new-password")
+            .await
+            .status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -100,11 +162,20 @@ async fn a_revoked_token_stays_revoked_across_a_restart() {
     let token = {
         let first = start_server(&database.url, &[]).await.unwrap();
         let alice = first.account("alice").await;
-        assert_eq!(post_as(&first, "/api/users/logout", &alice.token).await.status(), StatusCode::NO_CONTENT);
+        assert_eq!(
+            post_as(&first, "/api/users/logout", &alice.token)
+                .await
+                .status(),
+            StatusCode::NO_CONTENT
+        );
         alice.token
     };
     let second = start_server(&database.url, &[]).await.unwrap();
-    expect_unauthorized(second.get_as("/api/users/me", &token).await, "Invalid or expired token").await;
+    expect_unauthorized(
+        second.get_as("/api/users/me", &token).await,
+        "Invalid or expired token",
+    )
+    .await;
 }
 
 /// Everything the process logs, for the audit test. Installed once per test binary.
@@ -143,7 +214,12 @@ async fn every_security_action_leaves_an_audit_event_and_no_secret_reaches_the_l
     let app = spawn_app().await;
     let alice = app.account("alice").await;
     app.login("alice@example.com", "wrong-password-1").await;
-    let second: Value = app.login("alice@example.com", "password123").await.json().await.unwrap();
+    let second: Value = app
+        .login("alice@example.com", "password123")
+        .await
+        .json()
+        .await
+        .unwrap();
     let second = second["access_token"].as_str().unwrap().to_owned();
     post_as(&app, "/api/users/logout", &alice.token).await;
     let changed: Value = change_password(&app, &second, "password123", "brand-new-password")
@@ -153,7 +229,12 @@ async fn every_security_action_leaves_an_audit_event_and_no_secret_reaches_the_l
         .unwrap();
     let fresh = changed["access_token"].as_str().unwrap().to_owned();
     post_as(&app, "/api/users/logout-all", &fresh).await;
-    let last: Value = app.login("alice@example.com", "brand-new-password").await.json().await.unwrap();
+    let last: Value = app
+        .login("alice@example.com", "brand-new-password")
+        .await
+        .json()
+        .await
+        .unwrap();
     let last = last["access_token"].as_str().unwrap().to_owned();
     app.client
         .delete(app.url(&format!("/api/users/{}", alice.id)))
@@ -185,13 +266,30 @@ async fn every_security_action_leaves_an_audit_event_and_no_secret_reaches_the_l
         ("logout_everywhere", "success"),
         ("account_deletion", "success"),
     ] {
-        assert!(seen(action, outcome), "no {action}/{outcome} audit event in {audit:#?}");
+        assert!(
+            seen(action, outcome),
+            "no {action}/{outcome} audit event in {audit:#?}"
+        );
     }
     assert!(
-        audit.iter().any(|e| e["fields"]["action"] == "logout" && e["fields"]["user_id"] == alice.id),
+        audit
+            .iter()
+            .any(|e| e["fields"]["action"] == "logout" && e["fields"]["user_id"] == alice.id),
         "the logout event names the account"
     );
-    for secret in ["password123", "wrong-password-1", "brand-new-password", "$argon2id$", &alice.token, &second, &fresh, &last] {
-        assert!(!text.contains(secret), "the logs contain a secret: {secret}");
+    for secret in [
+        "password123",
+        "wrong-password-1",
+        "brand-new-password",
+        "$argon2id$",
+        &alice.token,
+        &second,
+        &fresh,
+        &last,
+    ] {
+        assert!(
+            !text.contains(secret),
+            "the logs contain a secret: {secret}"
+        );
     }
 }

@@ -35,7 +35,12 @@ impl Action {
 }
 
 /// Records one action. `outcome` is `success`, `failure` or `refused`.
-pub(crate) fn record(action: Action, outcome: &'static str, user: Option<UserId>, client_ip: IpAddr) {
+pub(crate) fn record(
+    action: Action,
+    outcome: &'static str,
+    user: Option<UserId>,
+    client_ip: IpAddr,
+) {
     tracing::info!(
         target: "audit",
         action = action.name(),

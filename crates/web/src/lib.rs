@@ -31,8 +31,8 @@ use utoipa_axum::router::OpenApiRouter;
 pub use error::ApiError;
 pub use extract::AuthUser;
 pub use limits::{AbuseConfig, ClientIp, RateRule};
-pub use routes::sessions::CurrentSession;
 pub use pages::{AssetPaths, TemplateError};
+pub use routes::sessions::CurrentSession;
 pub use state::{AppState, Readiness};
 
 /// HTTP-level settings.

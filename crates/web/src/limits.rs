@@ -231,10 +231,22 @@ mod tests {
     fn forwarded_addresses_are_believed_only_from_trusted_proxies() {
         let proxy = ip("10.0.0.1");
         let trusted = [proxy];
-        assert_eq!(ClientIp::resolve(ip("203.0.113.9"), Some("1.2.3.4"), &trusted), ip("203.0.113.9"));
-        assert_eq!(ClientIp::resolve(proxy, Some("1.2.3.4"), &trusted), ip("1.2.3.4"));
-        assert_eq!(ClientIp::resolve(proxy, Some("6.6.6.6, 1.2.3.4"), &trusted), ip("1.2.3.4"));
-        assert_eq!(ClientIp::resolve(proxy, Some("1.2.3.4, 10.0.0.1"), &trusted), ip("1.2.3.4"));
+        assert_eq!(
+            ClientIp::resolve(ip("203.0.113.9"), Some("1.2.3.4"), &trusted),
+            ip("203.0.113.9")
+        );
+        assert_eq!(
+            ClientIp::resolve(proxy, Some("1.2.3.4"), &trusted),
+            ip("1.2.3.4")
+        );
+        assert_eq!(
+            ClientIp::resolve(proxy, Some("6.6.6.6, 1.2.3.4"), &trusted),
+            ip("1.2.3.4")
+        );
+        assert_eq!(
+            ClientIp::resolve(proxy, Some("1.2.3.4, 10.0.0.1"), &trusted),
+            ip("1.2.3.4")
+        );
         assert_eq!(ClientIp::resolve(proxy, Some("garbage"), &trusted), proxy);
         assert_eq!(ClientIp::resolve(proxy, None, &trusted), proxy);
     }
@@ -242,7 +254,10 @@ mod tests {
     #[test]
     fn a_burst_is_allowed_then_refused_with_a_wait() {
         let guards = Guards::new(&AbuseConfig {
-            login_per_account: RateRule { burst: 2, per_minute: 1 },
+            login_per_account: RateRule {
+                burst: 2,
+                per_minute: 1,
+            },
             ..AbuseConfig::default()
         });
         let client = ip("192.0.2.1");
@@ -254,7 +269,10 @@ mod tests {
             }
             other => panic!("expected 429, got {other:?}"),
         }
-        assert!(guards.login(client, "b@example.com").is_ok(), "other accounts are unaffected");
+        assert!(
+            guards.login(client, "b@example.com").is_ok(),
+            "other accounts are unaffected"
+        );
     }
 
     #[test]

@@ -89,21 +89,35 @@ async fn thirty_wrong_passwords_in_a_second_hit_429_after_the_burst_without_hash
     .await;
     let mut statuses = Vec::new();
     for _ in 0..30 {
-        let response = app.login("alice@example.com", "wrong-guess", "198.51.100.7").await;
-        if response.status() == StatusCode::TOO_MANY_REQUESTS {
-            let wait: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        let response = app
+            .login("alice@example.com", "wrong-guess", "198.51.100.7")
+            .await;
+        let status = response.status();
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            let wait: u64 = response.headers()["retry-after"]
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap();
             assert!((1..=60).contains(&wait), "Retry-After {wait}");
             assert_eq!(
                 response.json::<serde_json::Value>().await.unwrap(),
                 serde_json::json!({"detail": "Too many requests"})
             );
         }
-        statuses.push(response.status());
+        statuses.push(status);
     }
-    let refused = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
     assert_eq!(statuses[..5], [StatusCode::UNAUTHORIZED; 5]);
     assert_eq!(refused, 25, "{statuses:?}");
-    assert_eq!(app.harness.hasher.verifications(), 5, "refused attempts never reach the hasher");
+    assert_eq!(
+        app.harness.hasher.verifications(),
+        5,
+        "refused attempts never reach the hasher"
+    );
 }
 
 #[tokio::test]
@@ -114,9 +128,12 @@ async fn another_address_logging_into_another_account_is_unaffected() {
     }))
     .await;
     for _ in 0..30 {
-        app.login("alice@example.com", "wrong-guess", "198.51.100.7").await;
+        app.login("alice@example.com", "wrong-guess", "198.51.100.7")
+            .await;
     }
-    let bob = app.login("bob@example.com", "password123", "203.0.113.20").await;
+    let bob = app
+        .login("bob@example.com", "password123", "203.0.113.20")
+        .await;
     assert_eq!(bob.status(), StatusCode::OK);
 }
 
@@ -129,12 +146,17 @@ async fn the_owner_logs_in_again_after_the_refill_interval() {
     }))
     .await;
     for _ in 0..10 {
-        app.login("alice@example.com", "wrong-guess", "198.51.100.7").await;
+        app.login("alice@example.com", "wrong-guess", "198.51.100.7")
+            .await;
     }
-    let locked = app.login("alice@example.com", "password123", "203.0.113.20").await;
+    let locked = app
+        .login("alice@example.com", "password123", "203.0.113.20")
+        .await;
     assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let owner = app.login("alice@example.com", "password123", "203.0.113.20").await;
+    let owner = app
+        .login("alice@example.com", "password123", "203.0.113.20")
+        .await;
     assert_eq!(owner.status(), StatusCode::OK);
 }
 
@@ -147,7 +169,9 @@ async fn guesses_at_a_missing_account_are_limited_the_same() {
     .await;
     let mut refused = 0;
     for _ in 0..30 {
-        let response = app.login("nobody@example.com", "wrong-guess", "198.51.100.7").await;
+        let response = app
+            .login("nobody@example.com", "wrong-guess", "198.51.100.7")
+            .await;
         refused += usize::from(response.status() == StatusCode::TOO_MANY_REQUESTS);
     }
     assert_eq!(refused, 25);

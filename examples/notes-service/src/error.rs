@@ -39,6 +39,9 @@ impl From<AuthError> for NotesError {
             }
             AuthError::UserNotFound => Self::NotFound("No such user."),
             AuthError::NotAllowed(_) => Self::Forbidden("That account is not yours."),
+            AuthError::WrongCurrentPassword => {
+                Self::Invalid("The current password is wrong.".to_owned())
+            }
             AuthError::Unexpected(cause) => Self::Internal(cause),
         }
     }

@@ -3,14 +3,39 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use quill_domain::{NewUser, PasswordHash, StoreError, User, UserChanges, UserId, UserRepository};
-use sea_orm::sea_query::{Expr, ExprTrait as _, Func};
+use sea_orm::sea_query::{Expr, ExprTrait as _, Func, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
+    FromQueryResult, QueryFilter, QuerySelect,
 };
 
 use super::store_error;
 use crate::entities::{revoked_token, user};
+
+/// A `users` row with the revocation status of one token beside it.
+#[derive(FromQueryResult)]
+struct UserWithTokenStatus {
+    id: i64,
+    username: String,
+    email: String,
+    password_hash: String,
+    image_file: Option<String>,
+    token_generation: i64,
+    token_revoked: bool,
+}
+
+impl From<UserWithTokenStatus> for user::Model {
+    fn from(row: UserWithTokenStatus) -> Self {
+        Self {
+            id: row.id,
+            username: row.username,
+            email: row.email,
+            password_hash: row.password_hash,
+            image_file: row.image_file,
+            token_generation: row.token_generation,
+        }
+    }
+}
 
 /// Accounts in SQLite or PostgreSQL: the [`UserRepository`] that
 /// [`AuthStack`](crate::AuthStack) wires in. The schema's unique indexes on the lower-cased
@@ -220,6 +245,32 @@ impl UserRepository for SeaOrmUserRepository {
             .one(&self.db)
             .await
             .map(|found| found.is_some())
+            .map_err(store_error)
+    }
+
+    async fn by_id_with_token_status(
+        &self,
+        id: UserId,
+        token_id: &str,
+    ) -> Result<Option<(User, bool)>, StoreError> {
+        // One round trip on the hottest path (every authenticated request): the account row
+        // and, alongside, whether the presented token's id is among the revoked ones.
+        let revoked = Query::select()
+            .expr(Expr::val(1))
+            .from(revoked_token::Entity)
+            .and_where(Expr::col(revoked_token::Column::Jti).eq(token_id))
+            .to_owned();
+        user::Entity::find_by_id(id.0)
+            .column_as(Expr::exists(revoked), "token_revoked")
+            .into_model::<UserWithTokenStatus>()
+            .one(&self.db)
+            .await
+            .map(|found| {
+                found.map(|row| {
+                    let revoked = row.token_revoked;
+                    (to_domain(row.into()), revoked)
+                })
+            })
             .map_err(store_error)
     }
 

@@ -176,7 +176,9 @@ pub(crate) async fn change_password(
     guards
         .password_check(&caller.email)
         .map_err(|e| refused(e, Some(caller.id), ip))?;
-    let _permit = guards.hashing().map_err(|e| refused(e, Some(caller.id), ip))?;
+    let _permit = guards
+        .hashing()
+        .map_err(|e| refused(e, Some(caller.id), ip))?;
     let outcome = state.auth.change_password(&caller, &current, &new).await;
     audit::record_result(Action::PasswordChange, &outcome, Some(caller.id), ip);
     Ok(Json(TokenBody::from(outcome?)))

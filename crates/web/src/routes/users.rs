@@ -13,11 +13,11 @@ use axum::extract::Extension;
 use super::sessions;
 use crate::audit::{self, Action};
 use crate::error::{ApiError, ErrorMessage, ValidationFailure};
-use crate::limits::{ClientIp, Guards};
 use crate::extract::{AuthUser, BodyFields, JsonObject, LoginForm, UserIdParam};
+use crate::limits::{ClientIp, Guards};
 use crate::openapi::{RegisterRequest, UserUpdateRequest};
 use crate::state::AppState;
-use crate::views::{UserPrivateBody, UserPublicBody};
+use crate::views::{TokenBody, UserPrivateBody, UserPublicBody};
 
 /// Register an account.
 ///
