@@ -12,6 +12,7 @@ pub use sea_orm_migration::prelude::*;
 mod apply;
 mod m20261126_000001_create_users_and_posts;
 mod m20261126_000002_token_revocation;
+mod sql;
 
 pub use apply::{MIGRATION_LOCK_KEY, apply_pending};
 

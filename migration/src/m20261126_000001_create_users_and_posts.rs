@@ -1,7 +1,7 @@
 //! Users and posts, with the uniqueness and cascade rules enforced by the database itself.
 
+use crate::sql::Statements;
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
 
 pub struct Migration;
 
@@ -57,27 +57,18 @@ const POSTGRES_UP: &[&str] = &[
 
 const DOWN: &[&str] = &["DROP TABLE posts", "DROP TABLE users"];
 
-async fn run_all(manager: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
-    let db = manager.get_connection();
-    for statement in statements {
-        db.execute_unprepared(statement).await?;
-    }
-    Ok(())
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        match manager.get_database_backend() {
-            DbBackend::Sqlite => run_all(manager, SQLITE_UP).await,
-            DbBackend::Postgres => run_all(manager, POSTGRES_UP).await,
-            other => Err(DbErr::Migration(format!(
-                "quill supports SQLite and PostgreSQL, not {other:?}"
-            ))),
+        Statements {
+            sqlite: SQLITE_UP,
+            postgres: POSTGRES_UP,
         }
+        .run(manager)
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run_all(manager, DOWN).await
+        Statements::everywhere(DOWN).run(manager).await
     }
 }

@@ -1,8 +1,8 @@
 //! Token revocation: a per-account token generation (logout everywhere, password change) and
 //! the ids of single revoked tokens (logout), kept until the tokens would have expired.
 
+use crate::sql::Statements;
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
 
 pub struct Migration;
 
@@ -35,27 +35,18 @@ const DOWN: &[&str] = &[
     "ALTER TABLE users DROP COLUMN token_generation",
 ];
 
-async fn run_all(manager: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
-    let db = manager.get_connection();
-    for statement in statements {
-        db.execute_unprepared(statement).await?;
-    }
-    Ok(())
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        match manager.get_database_backend() {
-            DbBackend::Sqlite => run_all(manager, SQLITE_UP).await,
-            DbBackend::Postgres => run_all(manager, POSTGRES_UP).await,
-            other => Err(DbErr::Migration(format!(
-                "quill supports SQLite and PostgreSQL, not {other:?}"
-            ))),
+        Statements {
+            sqlite: SQLITE_UP,
+            postgres: POSTGRES_UP,
         }
+        .run(manager)
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run_all(manager, DOWN).await
+        Statements::everywhere(DOWN).run(manager).await
     }
 }

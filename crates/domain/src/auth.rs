@@ -169,6 +169,11 @@ pub struct Session {
 /// ```
 #[derive(Clone)]
 pub struct AuthService {
+    // One shared allocation: handlers clone the service for every request.
+    ports: Arc<AuthPorts>,
+}
+
+struct AuthPorts {
     users: Arc<dyn UserRepository>,
     hasher: Arc<dyn PasswordHasher>,
     tokens: Arc<dyn TokenCodec>,
@@ -200,10 +205,12 @@ impl AuthService {
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
-            users,
-            hasher,
-            tokens,
-            clock,
+            ports: Arc::new(AuthPorts {
+                users,
+                hasher,
+                tokens,
+                clock,
+            }),
         }
     }
 
@@ -242,6 +249,7 @@ impl AuthService {
             password,
         } = registration;
         if self
+            .ports
             .users
             .id_by_username(username.as_str())
             .await?
@@ -249,11 +257,12 @@ impl AuthService {
         {
             return Err(AuthError::UsernameTaken);
         }
-        if self.users.by_email(email.as_str()).await?.is_some() {
+        if self.ports.users.by_email(email.as_str()).await?.is_some() {
             return Err(AuthError::EmailTaken);
         }
-        let password_hash = self.hasher.hash(&password).await?;
+        let password_hash = self.ports.hasher.hash(&password).await?;
         let user = self
+            .ports
             .users
             .create(NewUser {
                 username,
@@ -297,12 +306,12 @@ impl AuthService {
     /// # });
     /// ```
     pub async fn login(&self, email: &str, password: &Password) -> Result<AccessToken, AuthError> {
-        let account = self.users.by_email(&Email::normalize(email)).await?;
+        let account = self.ports.users.by_email(&Email::normalize(email)).await?;
         let stored_hash = match &account {
             Some(user) => &user.password_hash,
-            None => self.hasher.dummy_hash(),
+            None => self.ports.hasher.dummy_hash(),
         };
-        let verdict = self.hasher.verify(password, stored_hash).await?;
+        let verdict = self.ports.hasher.verify(password, stored_hash).await?;
         let user = match (account, verdict) {
             (Some(user), Verification::Match | Verification::MatchNeedsRehash) => user,
             _ => return Err(AuthError::InvalidCredentials),
@@ -310,14 +319,14 @@ impl AuthService {
         if verdict == Verification::MatchNeedsRehash {
             self.upgrade_hash(&user, password).await;
         }
-        Ok(self.tokens.issue(&user, self.clock.now())?)
+        Ok(self.ports.tokens.issue(&user, self.ports.clock.now())?)
     }
 
     /// Best effort: the login already succeeded, and a failed upgrade is retried at the next
     /// login, so its failure must not turn a right password into an error.
     async fn upgrade_hash(&self, user: &User, password: &Password) {
-        if let Ok(fresh) = self.hasher.hash(password).await {
-            let _ = self.users.set_password_hash(user.id, fresh).await;
+        if let Ok(fresh) = self.ports.hasher.hash(password).await {
+            let _ = self.ports.users.set_password_hash(user.id, fresh).await;
         }
     }
 
@@ -369,10 +378,12 @@ impl AuthService {
     /// deleted since.
     pub async fn session(&self, token: &str) -> Result<Session, AuthError> {
         let claims = self
+            .ports
             .tokens
-            .verify(token, self.clock.now())
+            .verify(token, self.ports.clock.now())
             .map_err(|_| AuthError::InvalidToken)?;
         let (user, revoked) = self
+            .ports
             .users
             .by_id_with_token_status(claims.user, &claims.token_id)
             .await?
@@ -389,7 +400,8 @@ impl AuthService {
     /// # Errors
     /// [`AuthError::Unexpected`] only.
     pub async fn logout(&self, session: &Session) -> Result<(), AuthError> {
-        self.users
+        self.ports
+            .users
             .revoke_token(&session.claims.token_id, session.claims.expires_at)
             .await?;
         Ok(())
@@ -402,7 +414,11 @@ impl AuthService {
     /// # Errors
     /// [`AuthError::Unexpected`] only.
     pub async fn forget_expired_revocations(&self) -> Result<u64, AuthError> {
-        Ok(self.users.purge_revoked_tokens(self.clock.now()).await?)
+        Ok(self
+            .ports
+            .users
+            .purge_revoked_tokens(self.ports.clock.now())
+            .await?)
     }
 
     /// Revokes every token the caller holds, on every device.
@@ -410,7 +426,7 @@ impl AuthService {
     /// # Errors
     /// [`AuthError::AccountGone`] when the account was deleted meanwhile.
     pub async fn logout_everywhere(&self, caller: &User) -> Result<(), AuthError> {
-        if self.users.revoke_all_tokens(caller.id).await? {
+        if self.ports.users.revoke_all_tokens(caller.id).await? {
             Ok(())
         } else {
             Err(AuthError::AccountGone)
@@ -429,20 +445,26 @@ impl AuthService {
         current: &Password,
         new: &Password,
     ) -> Result<AccessToken, AuthError> {
-        match self.hasher.verify(current, &caller.password_hash).await? {
+        match self
+            .ports
+            .hasher
+            .verify(current, &caller.password_hash)
+            .await?
+        {
             Verification::Match | Verification::MatchNeedsRehash => {}
             Verification::Mismatch => return Err(AuthError::WrongCurrentPassword),
         }
-        let hash = self.hasher.hash(new).await?;
-        if !self.users.change_password(caller.id, hash).await? {
+        let hash = self.ports.hasher.hash(new).await?;
+        if !self.ports.users.change_password(caller.id, hash).await? {
             return Err(AuthError::AccountGone);
         }
         let user = self
+            .ports
             .users
             .by_id(caller.id)
             .await?
             .ok_or(AuthError::AccountGone)?;
-        Ok(self.tokens.issue(&user, self.clock.now())?)
+        Ok(self.ports.tokens.issue(&user, self.ports.clock.now())?)
     }
 
     /// Anyone's public profile.
@@ -471,7 +493,12 @@ impl AuthService {
     /// # }).unwrap();
     /// ```
     pub async fn public_profile(&self, id: UserId) -> Result<PublicUser, AuthError> {
-        let user = self.users.by_id(id).await?.ok_or(AuthError::UserNotFound)?;
+        let user = self
+            .ports
+            .users
+            .by_id(id)
+            .await?
+            .ok_or(AuthError::UserNotFound)?;
         Ok(PublicUser::from(&user))
     }
 
@@ -518,18 +545,19 @@ impl AuthService {
             return Err(AuthError::NotAllowed(UserAction::Update));
         }
         if let Some(username) = &changes.username
-            && let Some(owner) = self.users.id_by_username(username.as_str()).await?
+            && let Some(owner) = self.ports.users.id_by_username(username.as_str()).await?
             && owner != caller.id
         {
             return Err(AuthError::UsernameTaken);
         }
         if let Some(email) = &changes.email
-            && let Some(owner) = self.users.by_email(email.as_str()).await?
+            && let Some(owner) = self.ports.users.by_email(email.as_str()).await?
             && owner.id != caller.id
         {
             return Err(AuthError::EmailTaken);
         }
         let user = self
+            .ports
             .users
             .update(target, changes)
             .await?
@@ -567,7 +595,7 @@ impl AuthService {
         if caller.id != target {
             return Err(AuthError::NotAllowed(UserAction::Delete));
         }
-        if self.users.delete(target).await? {
+        if self.ports.users.delete(target).await? {
             Ok(())
         } else {
             Err(AuthError::UserNotFound)

@@ -9,7 +9,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use quill_domain::{AuthService, FieldError, Page, Password, PostId, User, UserId};
+use quill_domain::{AuthService, FieldError, Page, Password, PostId, Session, User, UserId};
 use serde_json::{Map, Value};
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
@@ -507,10 +507,26 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let CurrentSession(session) = CurrentSession::from_request_parts(parts, state).await?;
+        Ok(Self(session.user))
+    }
+}
+
+/// The caller's session: their account and their token's claims (to revoke that very
+/// token). Refuses exactly like [`AuthUser`].
+pub struct CurrentSession(pub Session);
+
+impl<S> FromRequestParts<S> for CurrentSession
+where
+    S: Send + Sync,
+    AuthService: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         let token =
             bearer_token(&parts.headers).ok_or(ApiError::Unauthorized("Not authenticated"))?;
-        let auth = AuthService::from_ref(state);
-        Ok(Self(auth.authenticate(token).await?))
+        Ok(Self(AuthService::from_ref(state).session(token).await?))
     }
 }
 

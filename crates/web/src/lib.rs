@@ -29,10 +29,9 @@ use tower_http::trace::TraceLayer;
 use utoipa_axum::router::OpenApiRouter;
 
 pub use error::ApiError;
-pub use extract::AuthUser;
+pub use extract::{AuthUser, CurrentSession};
 pub use limits::{AbuseConfig, ClientIp, RateRule};
 pub use pages::{AssetPaths, TemplateError};
-pub use routes::sessions::CurrentSession;
 pub use state::{AppState, Readiness};
 
 /// HTTP-level settings.

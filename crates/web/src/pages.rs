@@ -36,6 +36,8 @@ const TEMPLATES: &[&str] = &[
     "register.html",
     "account.html",
     "error.html",
+    "post_card.html",
+    "pager.html",
 ];
 
 /// The page templates could not be loaded.

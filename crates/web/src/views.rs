@@ -137,7 +137,8 @@ pub struct PostBody {
 /// RFC 3339 in UTC with microseconds and a `Z`, on every read alike.
 #[must_use]
 pub fn timestamp(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+    // A fixed format, not a format string to interpret for every post of every list.
+    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
 impl From<PostWithAuthor> for PostBody {

@@ -3,7 +3,7 @@
 
 mod health;
 mod posts;
-pub(crate) mod sessions;
+mod sessions;
 mod users;
 
 use axum::Router;

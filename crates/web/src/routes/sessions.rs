@@ -4,36 +4,17 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Extension, FromRef, FromRequestParts, State};
+use axum::extract::{Extension, State};
 use axum::http::StatusCode;
-use axum::http::request::Parts;
-use quill_domain::{AuthService, Email, Password, PrivateUser, Registration, Session};
+use quill_domain::{Email, Password, PrivateUser, Registration};
 
 use crate::audit::{self, Action};
 use crate::error::{ApiError, ErrorMessage, ValidationFailure};
-use crate::extract::{AuthUser, BodyFields, JsonObject, LoginForm, bearer_token};
+use crate::extract::{AuthUser, BodyFields, CurrentSession, JsonObject, LoginForm};
 use crate::limits::{ClientIp, Guards};
 use crate::openapi::PasswordChangeRequest;
 use crate::state::AppState;
 use crate::views::{TokenBody, UserPrivateBody};
-
-/// The caller's session: their account and their token's claims (to revoke that token).
-/// Refuses like [`AuthUser`].
-pub struct CurrentSession(pub Session);
-
-impl<S> FromRequestParts<S> for CurrentSession
-where
-    S: Send + Sync,
-    AuthService: FromRef<S>,
-{
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let token =
-            bearer_token(&parts.headers).ok_or(ApiError::Unauthorized("Not authenticated"))?;
-        Ok(Self(AuthService::from_ref(state).session(token).await?))
-    }
-}
 
 fn refused(error: ApiError, user: Option<quill_domain::UserId>, ip: std::net::IpAddr) -> ApiError {
     let action = match error {
