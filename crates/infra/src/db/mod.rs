@@ -58,6 +58,9 @@ pub async fn connect(
             opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                 .busy_timeout(std::time::Duration::from_secs(10))
+                // Reads through the shared page cache instead of a copy per connection and a
+                // system call per page: list latency stays flat as the file grows.
+                .pragma("mmap_size", "268435456")
                 .foreign_keys(true)
         });
     Database::connect(options).await.map_err(DatabaseError)
