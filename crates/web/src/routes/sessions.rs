@@ -14,7 +14,7 @@ use crate::extract::{AuthUser, BodyFields, CurrentSession, JsonObject, LoginForm
 use crate::limits::{ClientIp, Guards};
 use crate::openapi::PasswordChangeRequest;
 use crate::state::AppState;
-use crate::views::{TokenBody, UserPrivateBody};
+use crate::views::TokenBody;
 
 fn refused(error: ApiError, user: Option<quill_domain::UserId>, ip: std::net::IpAddr) -> ApiError {
     let action = match error {
@@ -163,9 +163,4 @@ pub(crate) async fn change_password(
     let outcome = state.auth.change_password(&caller, &current, &new).await;
     audit::record_result(Action::PasswordChange, &outcome, Some(caller.id), ip);
     Ok(Json(TokenBody::from(outcome?)))
-}
-
-/// The private view, for the handlers that answer with it.
-pub(crate) fn private_body(user: PrivateUser) -> Json<UserPrivateBody> {
-    Json(user.into())
 }

@@ -64,7 +64,7 @@ pub(crate) async fn register(
         password,
     };
     let created = sessions::guarded_register(&state, &guards, ip, registration).await?;
-    Ok((StatusCode::CREATED, sessions::private_body(created)))
+    Ok((StatusCode::CREATED, Json(created.into())))
 }
 
 /// Log in for an access token.
