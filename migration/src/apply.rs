@@ -16,20 +16,21 @@ use sea_orm_migration::sea_orm::{
     ConnectionTrait, DatabaseConnection, DbBackend, DbErr, TransactionTrait,
 };
 
-use crate::{Migrator, MigratorTrait};
+use crate::MigratorTrait;
 
 /// The advisory lock key held while migrating. Any constant works as long as nothing else
 /// in the same database uses it: this one spells "quill" in ASCII.
 pub const MIGRATION_LOCK_KEY: i64 = 0x71_75_69_6c_6c;
 
-/// Applies every pending migration exactly once, however many processes call this at the
-/// same time against one database.
+/// Applies every pending migration of `M` ([`AuthMigrator`](crate::AuthMigrator) or
+/// [`BlogMigrator`](crate::BlogMigrator)) exactly once, however many processes call this at
+/// the same time against one database.
 ///
 /// # Errors
 /// The first failing statement; on PostgreSQL nothing of this run is left applied.
-pub async fn apply_pending(db: &DatabaseConnection) -> Result<(), DbErr> {
+pub async fn apply_pending<M: MigratorTrait>(db: &DatabaseConnection) -> Result<(), DbErr> {
     if db.get_database_backend() != DbBackend::Postgres {
-        return Migrator::up(db, None).await;
+        return M::up(db, None).await;
     }
     let transaction = db.begin().await?;
     // Advisory locks belong to the current database, so quill databases sharing one cluster
@@ -41,6 +42,6 @@ pub async fn apply_pending(db: &DatabaseConnection) -> Result<(), DbErr> {
         .await?;
     // Inside a transaction the migrator's own per-migration transactions become savepoints,
     // so the whole run commits, and releases the lock, together below.
-    Migrator::up(&transaction, None).await?;
+    M::up(&transaction, None).await?;
     transaction.commit().await
 }

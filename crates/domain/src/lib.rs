@@ -2,8 +2,9 @@
 //!
 //! This crate owns what a user, a post and a credential are, which inputs are acceptable, and
 //! every decision the service makes (who may log in, who owns what, what counts as a
-//! duplicate). It knows nothing of SQL, HTTP, cryptography, configuration files or an async
-//! runtime: storage, password hashing, tokens and time arrive through the traits in [`ports`],
+//! duplicate, how fast anyone may guess a password, what goes into the audit trail). It knows nothing of SQL, HTTP, cryptography, configuration files or an async
+//! runtime: storage, password hashing, tokens, time, rate-limit buckets ([`throttle`]) and the
+//! audit trail ([`events`]) arrive through traits (most in [`ports`]),
 //! implemented by `quill-infra` (or by the in-memory fakes of the `testing` module, behind the
 //! `test-util` feature).
 //!
@@ -18,14 +19,15 @@
 //!
 //! ```
 //! use quill_domain::testing::Harness;
-//! use quill_domain::{AuthError, Email, Password, Registration, Username};
+//! use quill_domain::{AuthError, Client, Email, Password, Registration, Username};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let h = Harness::new();
 //! # futures_executor::block_on(async {
+//! let client = Client::new([192, 0, 2, 1].into());
 //! let alice = h
 //!     .auth
-//!     .register(Registration {
+//!     .register(client, Registration {
 //!         username: Username::parse("alice")?,
 //!         email: Email::parse("Alice@Example.com")?,
 //!         password: Password::parse("password123")?,
@@ -35,13 +37,13 @@
 //!
 //! let token = h
 //!     .auth
-//!     .login("alice@example.com", &Password::attempt("password123"))
+//!     .login(client, "alice@example.com", &Password::attempt("password123"))
 //!     .await?;
-//! assert_eq!(h.auth.authenticate(token.as_str()).await?.id, alice.public.id);
+//! assert_eq!(h.auth.authenticate(token.as_str()).await?.id(), alice.public.id);
 //!
 //! let wrong = h
 //!     .auth
-//!     .login("alice@example.com", &Password::attempt("guess"))
+//!     .login(client, "alice@example.com", &Password::attempt("guess"))
 //!     .await;
 //! assert!(matches!(wrong, Err(AuthError::InvalidCredentials)));
 //! # Ok(())
@@ -50,23 +52,32 @@
 //! ```
 
 pub mod auth;
+pub mod client;
 pub mod error;
+pub mod events;
 pub mod ports;
 pub mod post;
 pub mod posts;
 #[cfg(feature = "test-util")]
 pub mod testing;
+pub mod throttle;
 pub mod user;
 pub mod validation;
 
-pub use auth::{AuthError, AuthService, ProfileUpdate, Registration, Session, UserAction};
+pub use auth::{
+    AuthError, AuthPolicy, AuthPorts, AuthService, Caller, Maintenance, ProfileUpdate,
+    Registration, Session, UserAction,
+};
+pub use client::{Client, ClientKey};
 pub use error::Unexpected;
+pub use events::{AuthAction, AuthEvent, AuthEvents, AuthOutcome, NoAuthEvents};
 pub use ports::{
-    AccessToken, Clock, PasswordHasher, PostRepository, StoreError, SystemClock, TokenClaims,
-    TokenCodec, TokenRejected, UserRepository, Verification,
+    AccessToken, Clock, HashingError, PasswordHasher, PostRepository, StoreError, SystemClock,
+    TokenClaims, TokenCodec, TokenRejected, UserRepository, Verification,
 };
 pub use post::{NewPost, Page, Post, PostChanges, PostContent, PostId, PostTitle, PostWithAuthor};
 pub use posts::{PostAction, PostDraft, PostError, PostService};
+pub use throttle::{Admission, InMemoryThrottle, Rate, Throttle, ThrottleKey, ThrottleScope};
 pub use user::{
     Email, ImageFile, NewUser, Password, PasswordHash, PrivateUser, PublicUser, User, UserChanges,
     UserId, Username,

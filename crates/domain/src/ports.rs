@@ -86,8 +86,16 @@ pub trait UserRepository: Send + Sync {
     /// As [`UserRepository::create`] for uniqueness.
     async fn update(&self, id: UserId, changes: UserChanges) -> Result<Option<User>, StoreError>;
 
-    /// Replaces the stored password hash (after a parameter upgrade).
-    async fn set_password_hash(&self, id: UserId, hash: PasswordHash) -> Result<(), StoreError>;
+    /// Replaces the stored password hash with `fresh` only if it is still `expected` (a
+    /// compare-and-swap), leaving the token generation alone: a parameter upgrade after a
+    /// login must never undo a password change that happened meanwhile. `false` when the hash
+    /// had changed (or the account is gone) and nothing was written.
+    async fn replace_password_hash(
+        &self,
+        id: UserId,
+        expected: &PasswordHash,
+        fresh: PasswordHash,
+    ) -> Result<bool, StoreError>;
 
     /// Deletes the account and, with it, all its posts; `false` when it did not exist.
     async fn delete(&self, id: UserId) -> Result<bool, StoreError>;
@@ -173,8 +181,21 @@ pub enum Verification {
     MatchNeedsRehash,
 }
 
+/// Why a hash or verification did not run.
+#[derive(Debug, thiserror::Error)]
+pub enum HashingError {
+    /// Every hashing place (running or waiting) is taken: the work was refused at once,
+    /// without queueing, so a flood cannot grow memory or latency without bound.
+    #[error("every hashing place is taken")]
+    Busy,
+    /// Anything else.
+    #[error(transparent)]
+    Unexpected(#[from] Unexpected),
+}
+
 /// Password hashing. Implementations keep this expensive work off async worker threads and
-/// bound how much of it runs at once.
+/// bound how much of it runs at once and how much may wait: past that bound they answer
+/// [`HashingError::Busy`] at once.
 ///
 /// ```
 /// use quill_domain::testing::FakeHasher;
@@ -186,20 +207,26 @@ pub enum Verification {
 /// let right = hasher.verify(&Password::attempt("password123"), &hash).await?;
 /// let wrong = hasher.verify(&Password::attempt("password124"), &hash).await?;
 /// assert_eq!((right, wrong), (Verification::Match, Verification::Mismatch));
-/// # Ok::<(), quill_domain::Unexpected>(())
+/// # Ok::<(), quill_domain::HashingError>(())
 /// # }).unwrap();
 /// ```
 #[async_trait]
 pub trait PasswordHasher: Send + Sync {
     /// Hashes a new password with the configured parameters and a fresh salt.
-    async fn hash(&self, password: &Password) -> Result<PasswordHash, Unexpected>;
+    ///
+    /// # Errors
+    /// [`HashingError::Busy`] when every place is taken.
+    async fn hash(&self, password: &Password) -> Result<PasswordHash, HashingError>;
 
     /// Checks a password against a stored hash, with the cost the hash itself names.
+    ///
+    /// # Errors
+    /// [`HashingError::Busy`] when every place is taken.
     async fn verify(
         &self,
         password: &Password,
         hash: &PasswordHash,
-    ) -> Result<Verification, Unexpected>;
+    ) -> Result<Verification, HashingError>;
 
     /// A hash of no one's password, with the configured parameters, verified against when
     /// an email is unknown so that both failures cost the same.

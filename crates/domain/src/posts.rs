@@ -5,10 +5,11 @@ use std::sync::Arc;
 
 use chrono::Timelike as _;
 
+use crate::auth::Caller;
 use crate::error::Unexpected;
 use crate::ports::{Clock, PostRepository, StoreError, UserRepository};
 use crate::post::{NewPost, Page, PostChanges, PostContent, PostId, PostTitle, PostWithAuthor};
-use crate::user::{PublicUser, User, UserId};
+use crate::user::UserId;
 
 /// Which action a caller attempted on someone else's post, carried by
 /// [`PostError::NotAllowed`] so the refusal can name it.
@@ -91,7 +92,7 @@ pub struct PostDraft {
 /// let h = Harness::builder()
 ///     .user("alice", "alice@example.com", "password123")
 ///     .build();
-/// let alice = h.user("alice");
+/// let alice = h.caller("alice");
 /// # futures_executor::block_on(async {
 /// let draft = PostDraft {
 ///     title: PostTitle::parse("Hello")?,
@@ -148,7 +149,7 @@ impl PostService {
     /// [`PostError::Unexpected`] only.
     pub async fn create(
         &self,
-        author: &User,
+        author: &Caller,
         draft: PostDraft,
     ) -> Result<PostWithAuthor, PostError> {
         let now = self.clock.now();
@@ -160,13 +161,13 @@ impl PostService {
             .create(NewPost {
                 title: draft.title,
                 content: draft.content,
-                user_id: author.id,
+                user_id: author.id(),
                 date_posted,
             })
             .await?;
         Ok(PostWithAuthor {
             post,
-            author: PublicUser::from(author),
+            author: author.public().clone(),
         })
     }
 
@@ -259,7 +260,7 @@ impl PostService {
     ///     .user("alice", "alice@example.com", "password123")
     ///     .user("bob", "bob@example.com", "password123")
     ///     .build();
-    /// let (alice, bob) = (h.user("alice"), h.user("bob"));
+    /// let (alice, bob) = (h.caller("alice"), h.caller("bob"));
     /// # futures_executor::block_on(async {
     /// let draft = PostDraft {
     ///     title: PostTitle::parse("Hello")?,
@@ -281,7 +282,7 @@ impl PostService {
     /// ```
     pub async fn update(
         &self,
-        caller: &User,
+        caller: &Caller,
         id: PostId,
         changes: PostChanges,
     ) -> Result<PostWithAuthor, PostError> {
@@ -293,7 +294,7 @@ impl PostService {
             .ok_or(PostError::NotFound)?;
         Ok(PostWithAuthor {
             post,
-            author: PublicUser::from(caller),
+            author: caller.public().clone(),
         })
     }
 
@@ -312,10 +313,10 @@ impl PostService {
     ///     .user("bob", "bob@example.com", "password123")
     ///     .build();
     /// // No such post: NotFound, whoever asks.
-    /// let outcome = futures_executor::block_on(h.posts.delete(&h.user("bob"), PostId(1)));
+    /// let outcome = futures_executor::block_on(h.posts.delete(&h.caller("bob"), PostId(1)));
     /// assert!(matches!(outcome, Err(PostError::NotFound)));
     /// ```
-    pub async fn delete(&self, caller: &User, id: PostId) -> Result<(), PostError> {
+    pub async fn delete(&self, caller: &Caller, id: PostId) -> Result<(), PostError> {
         self.ensure_owner(caller, id, PostAction::Delete).await?;
         if self.posts.delete(id).await? {
             Ok(())
@@ -326,12 +327,12 @@ impl PostService {
 
     async fn ensure_owner(
         &self,
-        caller: &User,
+        caller: &Caller,
         id: PostId,
         action: PostAction,
     ) -> Result<(), PostError> {
         let existing = self.posts.by_id(id).await?.ok_or(PostError::NotFound)?;
-        if existing.post.user_id == caller.id {
+        if existing.post.user_id == caller.id() {
             Ok(())
         } else {
             Err(PostError::NotAllowed(action))

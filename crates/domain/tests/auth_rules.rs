@@ -4,9 +4,11 @@ use chrono::Duration;
 use futures_executor::block_on;
 use quill_domain::testing::{FakeHasher, Harness};
 use quill_domain::{
-    AuthError, Email, ImageFile, Password, PasswordHash, ProfileUpdate, Registration, UserAction,
-    UserId, UserRepository, Username,
+    AuthError, Client, Email, ImageFile, Password, PasswordHash, ProfileUpdate, Registration,
+    UserAction, UserId, UserRepository, Username,
 };
+
+const HERE: Client = Client::UNKNOWN;
 
 fn registration(username: &str, email: &str) -> Registration {
     Registration {
@@ -22,7 +24,7 @@ fn registering_stores_a_lower_cased_email_and_a_hash_not_the_password() {
         let h = Harness::new();
         let created = h
             .auth
-            .register(registration("alice", "Alice@Example.com"))
+            .register(HERE, registration("alice", "Alice@Example.com"))
             .await
             .unwrap();
         assert_eq!(created.email, "alice@example.com");
@@ -41,7 +43,7 @@ fn a_username_differing_only_in_case_is_taken() {
             .await;
         let err = h
             .auth
-            .register(registration("ALICE", "other@example.com"))
+            .register(HERE, registration("ALICE", "other@example.com"))
             .await
             .unwrap_err();
         assert!(matches!(err, AuthError::UsernameTaken));
@@ -56,7 +58,7 @@ fn an_email_differing_only_in_case_is_taken() {
             .await;
         let err = h
             .auth
-            .register(registration("alice2", "ALICE@EXAMPLE.COM"))
+            .register(HERE, registration("alice2", "ALICE@EXAMPLE.COM"))
             .await
             .unwrap_err();
         assert!(matches!(err, AuthError::EmailTaken));
@@ -72,7 +74,7 @@ fn a_duplicate_username_is_reported_before_a_duplicate_email_and_costs_no_hash()
         let hashes_before = h.hasher.hashes();
         let err = h
             .auth
-            .register(registration("Alice", "alice@example.com"))
+            .register(HERE, registration("Alice", "alice@example.com"))
             .await
             .unwrap_err();
         assert!(matches!(err, AuthError::UsernameTaken));
@@ -89,12 +91,16 @@ fn login_accepts_the_email_in_any_case_and_issues_a_token_for_that_account() {
             .await;
         let token = h
             .auth
-            .login("  ALICE@example.COM", &Password::attempt("password123"))
+            .login(
+                HERE,
+                "  ALICE@example.COM",
+                &Password::attempt("password123"),
+            )
             .await
             .unwrap();
         assert_eq!(
-            h.auth.authenticate(token.as_str()).await.unwrap().id,
-            alice.id
+            h.auth.authenticate(token.as_str()).await.unwrap().id(),
+            alice.id()
         );
     });
 }
@@ -109,14 +115,22 @@ fn unknown_email_and_wrong_password_fail_alike_after_exactly_one_verification_ea
         let before = h.hasher.verifications();
         let unknown = h
             .auth
-            .login("nobody@example.com", &Password::attempt("password123"))
+            .login(
+                HERE,
+                "nobody@example.com",
+                &Password::attempt("password123"),
+            )
             .await;
         assert!(matches!(unknown, Err(AuthError::InvalidCredentials)));
         assert_eq!(h.hasher.verifications(), before + 1);
 
         let wrong = h
             .auth
-            .login("alice@example.com", &Password::attempt("wrong-password"))
+            .login(
+                HERE,
+                "alice@example.com",
+                &Password::attempt("wrong-password"),
+            )
             .await;
         assert!(matches!(wrong, Err(AuthError::InvalidCredentials)));
         assert_eq!(h.hasher.verifications(), before + 2);
@@ -131,7 +145,7 @@ fn a_username_is_not_a_login_name() {
             .await;
         let result = h
             .auth
-            .login("alice", &Password::attempt("password123"))
+            .login(HERE, "alice", &Password::attempt("password123"))
             .await;
         assert!(matches!(result, Err(AuthError::InvalidCredentials)));
         assert_eq!(h.hasher.verifications(), 1);
@@ -145,7 +159,11 @@ fn the_dummy_hash_never_lets_anyone_in_even_with_its_own_password() {
         let dummy_password = h.hasher.dummy_hash_password();
         let result = h
             .auth
-            .login("nobody@example.com", &Password::attempt(dummy_password))
+            .login(
+                HERE,
+                "nobody@example.com",
+                &Password::attempt(dummy_password),
+            )
             .await;
         assert!(matches!(result, Err(AuthError::InvalidCredentials)));
     });
@@ -159,14 +177,18 @@ fn a_right_password_with_an_outdated_hash_gets_its_hash_upgraded() {
             .register("alice", "alice@example.com", "password123")
             .await;
         h.store
-            .set_password_hash(alice.id, PasswordHash::new("fake:v1:password123"))
+            .replace_password_hash(
+                alice.id(),
+                &FakeHasher::hash_uncounted(&Password::attempt("password123")),
+                PasswordHash::new("fake:v1:password123"),
+            )
             .await
             .unwrap();
         h.auth
-            .login("alice@example.com", &Password::attempt("password123"))
+            .login(HERE, "alice@example.com", &Password::attempt("password123"))
             .await
             .unwrap();
-        let stored = h.store.by_id(alice.id).await.unwrap().unwrap();
+        let stored = h.store.by_id(alice.id()).await.unwrap().unwrap();
         assert!(
             stored
                 .password_hash
@@ -184,14 +206,18 @@ fn a_wrong_password_never_upgrades_the_hash() {
             .register("alice", "alice@example.com", "password123")
             .await;
         h.store
-            .set_password_hash(alice.id, PasswordHash::new("fake:v1:password123"))
+            .replace_password_hash(
+                alice.id(),
+                &FakeHasher::hash_uncounted(&Password::attempt("password123")),
+                PasswordHash::new("fake:v1:password123"),
+            )
             .await
             .unwrap();
         let _ = h
             .auth
-            .login("alice@example.com", &Password::attempt("nope-nope"))
+            .login(HERE, "alice@example.com", &Password::attempt("nope-nope"))
             .await;
-        let stored = h.store.by_id(alice.id).await.unwrap().unwrap();
+        let stored = h.store.by_id(alice.id()).await.unwrap().unwrap();
         assert_eq!(stored.password_hash.as_str(), "fake:v1:password123");
     });
 }
@@ -200,10 +226,9 @@ fn a_wrong_password_never_upgrades_the_hash() {
 fn an_expired_token_is_refused() {
     block_on(async {
         let h = Harness::new();
-        let alice = h
-            .register("alice", "alice@example.com", "password123")
+        h.register("alice", "alice@example.com", "password123")
             .await;
-        let token = h.token_for(&alice);
+        let token = h.token_for(&h.user("alice"));
         h.clock.advance(Duration::minutes(30));
         let result = h.auth.authenticate(token.as_str()).await;
         assert!(matches!(result, Err(AuthError::InvalidToken)));
@@ -228,8 +253,11 @@ fn a_token_of_a_deleted_account_is_refused_as_gone() {
         let alice = h
             .register("alice", "alice@example.com", "password123")
             .await;
-        let token = h.token_for(&alice);
-        h.auth.delete_account(&alice, alice.id).await.unwrap();
+        let token = h.token_for(&h.user("alice"));
+        h.auth
+            .delete_account(HERE, &alice, alice.id())
+            .await
+            .unwrap();
         assert!(matches!(
             h.auth.authenticate(token.as_str()).await,
             Err(AuthError::AccountGone)
@@ -244,10 +272,13 @@ fn a_token_of_a_deleted_account_never_names_a_later_account() {
         let alice = h
             .register("alice", "alice@example.com", "password123")
             .await;
-        let token = h.token_for(&alice);
-        h.auth.delete_account(&alice, alice.id).await.unwrap();
+        let token = h.token_for(&h.user("alice"));
+        h.auth
+            .delete_account(HERE, &alice, alice.id())
+            .await
+            .unwrap();
         let bob = h.register("bob", "bob@example.com", "password123").await;
-        assert_ne!(bob.id, alice.id);
+        assert_ne!(bob.id(), alice.id());
         assert!(h.auth.authenticate(token.as_str()).await.is_err());
     });
 }
@@ -265,7 +296,7 @@ fn a_user_may_change_the_case_of_their_own_name() {
         };
         let updated = h
             .auth
-            .update_profile(&alice, alice.id, update)
+            .update_profile(&alice, alice.id(), update)
             .await
             .unwrap();
         assert_eq!(updated.public.username, "Alice");
@@ -285,7 +316,7 @@ fn taking_another_users_name_or_email_is_refused() {
             ..ProfileUpdate::default()
         };
         assert!(matches!(
-            h.auth.update_profile(&alice, alice.id, name).await,
+            h.auth.update_profile(&alice, alice.id(), name).await,
             Err(AuthError::UsernameTaken)
         ));
         let email = ProfileUpdate {
@@ -293,7 +324,7 @@ fn taking_another_users_name_or_email_is_refused() {
             ..ProfileUpdate::default()
         };
         assert!(matches!(
-            h.auth.update_profile(&alice, alice.id, email).await,
+            h.auth.update_profile(&alice, alice.id(), email).await,
             Err(AuthError::EmailTaken)
         ));
     });
@@ -312,7 +343,7 @@ fn absent_fields_of_an_update_are_left_unchanged() {
         };
         let updated = h
             .auth
-            .update_profile(&alice, alice.id, update)
+            .update_profile(&alice, alice.id(), update)
             .await
             .unwrap();
         assert_eq!(updated.public.username, "alice");
@@ -329,7 +360,7 @@ fn changing_or_deleting_another_account_is_forbidden_whether_or_not_it_exists() 
             .register("alice", "alice@example.com", "password123")
             .await;
         let bob = h.register("bob", "bob@example.com", "password123").await;
-        for target in [bob.id, UserId(999)] {
+        for target in [bob.id(), UserId(999)] {
             assert!(matches!(
                 h.auth
                     .update_profile(&alice, target, ProfileUpdate::default())
@@ -337,11 +368,11 @@ fn changing_or_deleting_another_account_is_forbidden_whether_or_not_it_exists() 
                 Err(AuthError::NotAllowed(UserAction::Update))
             ));
             assert!(matches!(
-                h.auth.delete_account(&alice, target).await,
+                h.auth.delete_account(HERE, &alice, target).await,
                 Err(AuthError::NotAllowed(UserAction::Delete))
             ));
         }
-        assert!(h.store.by_id(bob.id).await.unwrap().is_some());
+        assert!(h.store.by_id(bob.id()).await.unwrap().is_some());
     });
 }
 

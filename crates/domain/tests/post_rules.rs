@@ -4,7 +4,8 @@ use chrono::Duration;
 use futures_executor::block_on;
 use quill_domain::testing::Harness;
 use quill_domain::{
-    Page, PostAction, PostChanges, PostContent, PostDraft, PostError, PostId, PostTitle, UserId,
+    Client, Page, PostAction, PostChanges, PostContent, PostDraft, PostError, PostId, PostTitle,
+    UserId,
 };
 
 fn draft(title: &str) -> PostDraft {
@@ -23,7 +24,7 @@ fn a_new_post_belongs_to_its_author_and_is_dated_by_the_clock_to_the_microsecond
             .await;
         h.clock.advance(Duration::nanoseconds(1_234_567));
         let created = h.posts.create(&alice, draft("Hello")).await.unwrap();
-        assert_eq!(created.post.user_id, alice.id);
+        assert_eq!(created.post.user_id, alice.id());
         assert_eq!(created.author.username, "alice");
         assert_eq!(created.post.date_posted.timestamp_subsec_nanos(), 1_234_000);
     });
@@ -73,7 +74,7 @@ fn listing_the_posts_of_a_missing_user_is_not_found_but_an_existing_user_may_hav
             .await;
         assert!(
             h.posts
-                .list_by_author(alice.id, Page::default())
+                .list_by_author(alice.id(), Page::default())
                 .await
                 .unwrap()
                 .is_empty()
@@ -143,7 +144,10 @@ fn deleting_an_account_deletes_its_posts() {
             .register("alice", "alice@example.com", "password123")
             .await;
         h.posts.create(&alice, draft("bye")).await.unwrap();
-        h.auth.delete_account(&alice, alice.id).await.unwrap();
+        h.auth
+            .delete_account(Client::UNKNOWN, &alice, alice.id())
+            .await
+            .unwrap();
         assert_eq!(h.store.post_count(), 0);
     });
 }

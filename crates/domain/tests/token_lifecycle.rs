@@ -3,7 +3,9 @@
 
 use futures_executor::block_on;
 use quill_domain::testing::Harness;
-use quill_domain::{AuthError, Password, UserRepository};
+use quill_domain::{AuthError, Client, Password, UserRepository};
+
+const HERE: Client = Client::UNKNOWN;
 
 fn harness() -> Harness {
     Harness::builder()
@@ -20,13 +22,13 @@ fn logging_out_revokes_only_the_presented_token() {
         let phone = h.token_for(&alice);
         let laptop = h.token_for(&alice);
         let session = h.auth.session(phone.as_str()).await.unwrap();
-        h.auth.logout(&session).await.unwrap();
+        h.auth.logout(HERE, &session).await.unwrap();
         assert!(matches!(
             h.auth.authenticate(phone.as_str()).await,
             Err(AuthError::InvalidToken)
         ));
         assert_eq!(
-            h.auth.authenticate(laptop.as_str()).await.unwrap().id,
+            h.auth.authenticate(laptop.as_str()).await.unwrap().id(),
             alice.id
         );
     });
@@ -40,7 +42,10 @@ fn logging_out_everywhere_revokes_every_earlier_token_but_not_later_ones() {
         let bob = h.user("bob");
         let old = h.token_for(&alice);
         let bobs = h.token_for(&bob);
-        h.auth.logout_everywhere(&alice).await.unwrap();
+        h.auth
+            .logout_everywhere(HERE, &h.caller("alice"))
+            .await
+            .unwrap();
         assert!(h.auth.authenticate(old.as_str()).await.is_err());
         assert!(
             h.auth.authenticate(bobs.as_str()).await.is_ok(),
@@ -48,7 +53,7 @@ fn logging_out_everywhere_revokes_every_earlier_token_but_not_later_ones() {
         );
         let fresh = h
             .auth
-            .login("alice@example.com", &Password::attempt("password123"))
+            .login(HERE, "alice@example.com", &Password::attempt("password123"))
             .await
             .unwrap();
         assert!(h.auth.authenticate(fresh.as_str()).await.is_ok());
@@ -64,7 +69,8 @@ fn changing_the_password_needs_the_current_one_and_revokes_earlier_tokens() {
         let wrong = h
             .auth
             .change_password(
-                &alice,
+                HERE,
+                &h.caller("alice"),
                 &Password::attempt("not-it-at-all"),
                 &Password::parse("a-new-password").unwrap(),
             )
@@ -78,7 +84,8 @@ fn changing_the_password_needs_the_current_one_and_revokes_earlier_tokens() {
         let fresh = h
             .auth
             .change_password(
-                &alice,
+                HERE,
+                &h.caller("alice"),
                 &Password::attempt("password123"),
                 &Password::parse("a-new-password").unwrap(),
             )
@@ -88,13 +95,17 @@ fn changing_the_password_needs_the_current_one_and_revokes_earlier_tokens() {
         assert!(h.auth.authenticate(fresh.as_str()).await.is_ok());
         assert!(
             h.auth
-                .login("alice@example.com", &Password::attempt("password123"))
+                .login(HERE, "alice@example.com", &Password::attempt("password123"))
                 .await
                 .is_err()
         );
         assert!(
             h.auth
-                .login("alice@example.com", &Password::attempt("a-new-password"))
+                .login(
+                    HERE,
+                    "alice@example.com",
+                    &Password::attempt("a-new-password")
+                )
                 .await
                 .is_ok()
         );
@@ -105,11 +116,11 @@ fn changing_the_password_needs_the_current_one_and_revokes_earlier_tokens() {
 fn a_password_change_runs_one_verification_and_one_hash() {
     block_on(async {
         let h = harness();
-        let alice = h.user("alice");
         let (verifications, hashes) = (h.hasher.verifications(), h.hasher.hashes());
         h.auth
             .change_password(
-                &alice,
+                HERE,
+                &h.caller("alice"),
                 &Password::attempt("password123"),
                 &Password::parse("a-new-password").unwrap(),
             )
@@ -127,7 +138,7 @@ fn revocations_are_forgotten_once_the_token_would_have_expired_anyway() {
         let alice = h.user("alice");
         let token = h.token_for(&alice);
         let session = h.auth.session(token.as_str()).await.unwrap();
-        h.auth.logout(&session).await.unwrap();
+        h.auth.logout(HERE, &session).await.unwrap();
         let purged = h
             .store
             .purge_revoked_tokens(session.claims.expires_at)

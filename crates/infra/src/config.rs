@@ -14,6 +14,7 @@ use std::path::Path;
 
 use figment::Figment;
 use figment::providers::{Env, Serialized};
+use quill_domain::{AuthPolicy, Rate};
 use serde::Deserialize;
 
 /// The settings quill reads, by name: only these are taken from the environment and the
@@ -43,28 +44,12 @@ pub const SETTING_NAMES: &[&str] = &[
     "ACCOUNT_LOGIN_RATE_PER_MINUTE",
     "REGISTER_RATE_BURST",
     "REGISTER_RATE_PER_MINUTE",
+    "PASSWORD_CHANGE_RATE_BURST",
+    "PASSWORD_CHANGE_RATE_PER_MINUTE",
+    "HASHING_PLACES_PER_CLIENT",
+    "IPV6_CLIENT_PREFIX",
     "TRUSTED_PROXIES",
 ];
-
-/// A token-bucket rate: `burst` requests at once, refilled at `per_minute`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Rate {
-    /// Requests allowed back to back.
-    pub burst: u32,
-    /// Requests regained per minute.
-    pub per_minute: u32,
-}
-
-/// The rate limits on the endpoints that hash passwords.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RateLimits {
-    /// Login attempts per client IP.
-    pub login_per_ip: Rate,
-    /// Login attempts per target account (email), whoever sends them.
-    pub login_per_account: Rate,
-    /// Registrations per client IP.
-    pub register_per_ip: Rate,
-}
 
 /// A setting was missing or unusable. Its `Display` is the one line to print before
 /// refusing to start.
@@ -308,8 +293,9 @@ pub struct Settings {
     /// How many login/registration requests may wait for a hashing slot before the next
     /// ones are turned away with 503.
     pub hashing_queue_limit: usize,
-    /// Rate limits on login and registration.
-    pub rate_limits: RateLimits,
+    /// Rate limits, each client's share of the hashing places, how IPv6 clients are
+    /// grouped: the domain's policy, with quill's defaults for whatever is not set.
+    pub auth_policy: AuthPolicy,
     /// Proxies whose `X-Forwarded-For` is believed for the client's address.
     pub trusted_proxies: Vec<std::net::IpAddr>,
 }
@@ -387,7 +373,82 @@ struct RawSettings {
     #[serde(default, deserialize_with = "as_text")]
     register_rate_per_minute: Option<String>,
     #[serde(default, deserialize_with = "as_text")]
+    password_change_rate_burst: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    password_change_rate_per_minute: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    hashing_places_per_client: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    ipv6_client_prefix: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
     trusted_proxies: Option<String>,
+}
+
+/// One rate from its two settings, each defaulting to the policy's own.
+fn rate(
+    (burst_name, burst): (&'static str, Option<String>),
+    (per_minute_name, per_minute): (&'static str, Option<String>),
+    default: Rate,
+) -> Result<Rate, ConfigError> {
+    Ok(Rate::new(
+        positive(burst_name, burst, default.burst)?,
+        positive(per_minute_name, per_minute, default.per_minute)?,
+    ))
+}
+
+fn auth_policy(raw: &mut RawSettings) -> Result<AuthPolicy, ConfigError> {
+    let default = AuthPolicy::default();
+    let ipv6_client_prefix: u8 = positive(
+        "IPV6_CLIENT_PREFIX",
+        raw.ipv6_client_prefix.take(),
+        default.ipv6_client_prefix,
+    )?;
+    if ipv6_client_prefix > 128 {
+        return Err(invalid("IPV6_CLIENT_PREFIX", "must be 1 to 128"));
+    }
+    Ok(AuthPolicy {
+        login_per_client: rate(
+            ("LOGIN_RATE_BURST", raw.login_rate_burst.take()),
+            ("LOGIN_RATE_PER_MINUTE", raw.login_rate_per_minute.take()),
+            default.login_per_client,
+        )?,
+        login_failures_per_account: rate(
+            (
+                "ACCOUNT_LOGIN_RATE_BURST",
+                raw.account_login_rate_burst.take(),
+            ),
+            (
+                "ACCOUNT_LOGIN_RATE_PER_MINUTE",
+                raw.account_login_rate_per_minute.take(),
+            ),
+            default.login_failures_per_account,
+        )?,
+        register_per_client: rate(
+            ("REGISTER_RATE_BURST", raw.register_rate_burst.take()),
+            (
+                "REGISTER_RATE_PER_MINUTE",
+                raw.register_rate_per_minute.take(),
+            ),
+            default.register_per_client,
+        )?,
+        password_changes_per_account: rate(
+            (
+                "PASSWORD_CHANGE_RATE_BURST",
+                raw.password_change_rate_burst.take(),
+            ),
+            (
+                "PASSWORD_CHANGE_RATE_PER_MINUTE",
+                raw.password_change_rate_per_minute.take(),
+            ),
+            default.password_changes_per_account,
+        )?,
+        hashing_places_per_client: positive(
+            "HASHING_PLACES_PER_CLIENT",
+            raw.hashing_places_per_client.take(),
+            default.hashing_places_per_client,
+        )?,
+        ipv6_client_prefix,
+    })
 }
 
 fn positive<T: std::str::FromStr + PartialOrd + Default>(
@@ -543,7 +604,8 @@ impl Settings {
         Self::from_raw(raw)
     }
 
-    fn from_raw(raw: RawSettings) -> Result<Self, ConfigError> {
+    fn from_raw(mut raw: RawSettings) -> Result<Self, ConfigError> {
+        let auth_policy = auth_policy(&mut raw)?;
         let environment = match raw.environment.as_deref().map(str::trim) {
             None | Some("development") => Environment::Development,
             Some("production") => Environment::Production,
@@ -650,28 +712,7 @@ impl Settings {
                 std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
             )?,
             hashing_queue_limit: positive("HASHING_QUEUE_LIMIT", raw.hashing_queue_limit, 32)?,
-            rate_limits: RateLimits {
-                login_per_ip: Rate {
-                    burst: positive("LOGIN_RATE_BURST", raw.login_rate_burst, 10)?,
-                    per_minute: positive("LOGIN_RATE_PER_MINUTE", raw.login_rate_per_minute, 30)?,
-                },
-                login_per_account: Rate {
-                    burst: positive("ACCOUNT_LOGIN_RATE_BURST", raw.account_login_rate_burst, 5)?,
-                    per_minute: positive(
-                        "ACCOUNT_LOGIN_RATE_PER_MINUTE",
-                        raw.account_login_rate_per_minute,
-                        6,
-                    )?,
-                },
-                register_per_ip: Rate {
-                    burst: positive("REGISTER_RATE_BURST", raw.register_rate_burst, 5)?,
-                    per_minute: positive(
-                        "REGISTER_RATE_PER_MINUTE",
-                        raw.register_rate_per_minute,
-                        10,
-                    )?,
-                },
-            },
+            auth_policy,
             trusted_proxies: trusted_proxies(raw.trusted_proxies.as_deref())?,
         })
     }

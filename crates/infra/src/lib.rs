@@ -1,9 +1,10 @@
 //! quill's adapters: the implementations of `quill-domain`'s ports, configuration, and the
 //! one-call wiring of both into ready-to-use services.
 //!
-//! - [`stack`]: [`AuthStack::connect`] connects, migrates and wires everything from
-//!   [`Settings`] in one call, for quill's server and for services that embed quill's auth
-//!   core; [`migrate`] applies quill's schema on its own.
+//! - [`stack`]: [`AuthStack::connect`] connects, migrates and wires the auth core from
+//!   [`Settings`] in one call, for quill's server and for services that embed it, with its
+//!   background maintenance ([`AuthStack::spawn_maintenance`]); [`migrate`] applies the auth
+//!   core's schema on its own.
 //! - [`config`]: [`Settings`], read from the environment, a `.env` file and defaults, or
 //!   from explicit pairs ([`Settings::from_pairs`]) for an application with its own
 //!   configuration.
@@ -11,6 +12,9 @@
 //!   ([`SeaOrmUserRepository`], [`SeaOrmPostRepository`]).
 //! - [`hashing`]: [`Argon2Hasher`], Argon2id on a bounded blocking pool.
 //! - [`tokens`]: [`JwtCodec`], HMAC-signed JWTs with a pinned algorithm.
+//! - [`throttle`]: [`PostgresThrottle`], rate-limit buckets shared by a fleet.
+//! - [`events`]: [`TracingAuthEvents`], the audit trail as `tracing` events.
+//! - [`blog`]: the blog's schema and posts service, which embedders leave out.
 //!
 //! What this crate must not know: HTTP (that is `quill-web`'s, or the embedding
 //! application's), and any rule (those are `quill-domain`'s; this crate only stores, hashes,
@@ -23,7 +27,7 @@
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use quill_domain::{AuthError, Password};
+//! use quill_domain::{AuthError, Client, Password};
 //! use quill_infra::{AuthStack, Settings};
 //!
 //! let settings = Settings::from_pairs([
@@ -37,7 +41,7 @@
 //! let stack = AuthStack::connect(&settings).await?;
 //! let refused = stack
 //!     .auth
-//!     .login("nobody@example.com", &Password::attempt("password123"))
+//!     .login(Client::UNKNOWN, "nobody@example.com", &Password::attempt("password123"))
 //!     .await;
 //! assert!(matches!(refused, Err(AuthError::InvalidCredentials)));
 //! # Ok(())
@@ -49,17 +53,20 @@
 
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod blog;
 pub mod config;
 pub mod db;
 mod entities;
+pub mod events;
 pub mod hashing;
 pub mod stack;
+pub mod throttle;
 pub mod tokens;
 
-pub use config::{
-    Argon2Settings, ConfigError, Environment, Rate, RateLimits, SecretKey, Settings, TokenAlgorithm,
-};
+pub use config::{Argon2Settings, ConfigError, Environment, SecretKey, Settings, TokenAlgorithm};
 pub use db::{DatabaseError, SeaOrmPostRepository, SeaOrmUserRepository, connect};
+pub use events::TracingAuthEvents;
 pub use hashing::Argon2Hasher;
-pub use stack::{AuthStack, MigrationError, StackError, migrate};
+pub use stack::{AuthStack, MaintenanceHandle, MigrationError, StackError, migrate};
+pub use throttle::PostgresThrottle;
 pub use tokens::JwtCodec;

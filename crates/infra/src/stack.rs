@@ -1,18 +1,27 @@
-//! From settings to ready-to-use domain services: connecting, migrating and wiring the
-//! adapters, for quill's server and for any service that embeds quill's auth core.
+//! From settings to the ready-to-use auth core: connecting, migrating and wiring the adapters,
+//! with the throttle, the audit trail and the background maintenance, for quill's server and
+//! for any service that embeds quill's auth core. Nothing of the blog is here: that is
+//! [`blog`](crate::blog)'s.
 //!
-//! [`AuthStack::connect`] does all three in one call. The steps are public too
-//! ([`connect`], [`migrate`], [`AuthStack::new`]) for an application that
-//! owns its connection pool or runs migrations as a separate deployment step.
+//! [`AuthStack::connect`] does it all in one call. The steps are public too ([`connect`],
+//! [`migrate`], [`AuthStack::new`]) for an application that owns its connection pool or runs
+//! migrations as a separate deployment step.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use quill_domain::{AuthService, Clock, PostService, SystemClock, Unexpected};
-use sea_orm::{DatabaseConnection, DbErr};
+use quill_domain::{
+    AuthPorts, AuthService, Clock, InMemoryThrottle, SystemClock, Throttle, Unexpected,
+    UserRepository,
+};
+use quill_migration::AuthMigrator;
+use sea_orm::{DatabaseConnection, DbBackend, DbErr};
 
 use crate::config::Settings;
-use crate::db::{DatabaseError, SeaOrmPostRepository, SeaOrmUserRepository, connect};
+use crate::db::{DatabaseError, SeaOrmUserRepository, connect};
+use crate::events::TracingAuthEvents;
 use crate::hashing::Argon2Hasher;
+use crate::throttle::PostgresThrottle;
 use crate::tokens::JwtCodec;
 
 /// Bringing quill's schema up to date failed. The message names the failing step; the
@@ -21,9 +30,16 @@ use crate::tokens::JwtCodec;
 #[error("migrating the database: {0}")]
 pub struct MigrationError(#[source] DbErr);
 
-/// Applies every pending migration of quill's schema (the `users` and `posts` tables and
-/// their indexes) to `db`; already-applied ones are skipped, so calling it at every start
-/// is cheap and safe, even from several processes at once against one PostgreSQL database.
+impl MigrationError {
+    pub(crate) fn from_db(error: DbErr) -> Self {
+        Self(error)
+    }
+}
+
+/// Applies every pending migration of the auth core's schema (accounts, token revocations,
+/// rate-limit buckets; no blog table) to `db`; already-applied ones are skipped, so calling
+/// it at every start is cheap and safe, even from several processes at once against one
+/// PostgreSQL database.
 ///
 /// quill's tables live alongside the embedding application's own, and the bookkeeping
 /// table is `seaql_migrations`: an application that also keeps its own tables under
@@ -49,7 +65,7 @@ pub struct MigrationError(#[source] DbErr);
 /// # }
 /// ```
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), MigrationError> {
-    quill_migration::apply_pending(db)
+    quill_migration::apply_pending::<AuthMigrator>(db)
         .await
         .map_err(MigrationError)
 }
@@ -69,8 +85,15 @@ pub enum StackError {
     Services(#[from] Unexpected),
 }
 
-/// The domain services wired to the real adapters: SeaORM repositories, Argon2id with one
-/// hashing slot per CPU, JWTs from the settings, and the system clock.
+/// The auth core wired to the real adapters: the SeaORM account store, Argon2id with one
+/// hashing slot per CPU and a bounded queue, JWTs from the settings, the system clock, rate
+/// limits kept in PostgreSQL when that is the database (so they hold for a fleet) and in the
+/// process otherwise, and the audit trail as `tracing` events (target `audit`). The policy
+/// (rates, hashing shares) is the settings' [`auth_policy`](Settings::auth_policy).
+///
+/// The stored state needs periodic clean-up (expired revocations, idle buckets): hold the
+/// handle of [`spawn_maintenance`](AuthStack::spawn_maintenance) for as long as the
+/// application serves.
 ///
 /// Cheap to clone (every part is a shared handle), so put it, or just its
 /// [`auth`](AuthStack::auth), in an application's state. There is no global: two stacks
@@ -83,7 +106,7 @@ pub enum StackError {
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// use quill_domain::{Email, Password, Registration, Username};
+/// use quill_domain::{Client, Email, Password, Registration, Username};
 /// use quill_infra::{AuthStack, Settings};
 ///
 /// let dir = tempfile::tempdir()?;
@@ -97,10 +120,12 @@ pub enum StackError {
 ///     ("ARGON2_PARALLELISM", "1"),
 /// ])?;
 /// let stack = AuthStack::connect(&settings).await?;
+/// let _maintenance = stack.spawn_maintenance();
+/// let client = Client::new([192, 0, 2, 1].into());
 ///
 /// let alice = stack
 ///     .auth
-///     .register(Registration {
+///     .register(client, Registration {
 ///         username: Username::parse("alice")?,
 ///         email: Email::parse("alice@example.com")?,
 ///         password: Password::parse("password123")?,
@@ -108,20 +133,42 @@ pub enum StackError {
 ///     .await?;
 /// let token = stack
 ///     .auth
-///     .login("alice@example.com", &Password::attempt("password123"))
+///     .login(client, "alice@example.com", &Password::attempt("password123"))
 ///     .await?;
 /// let caller = stack.auth.authenticate(token.as_str()).await?;
-/// assert_eq!(caller.id, alice.public.id);
+/// assert_eq!(caller.id(), alice.public.id);
 /// # Ok(())
 /// # }
 /// ```
 #[derive(Clone)]
 pub struct AuthStack {
-    /// Registration, login, tokens, account self-service.
+    /// Registration, login, tokens, account self-service, with their limits and audit trail.
     pub auth: AuthService,
-    /// Posts.
-    pub posts: PostService,
+    users: Arc<SeaOrmUserRepository>,
+    clock: Arc<dyn Clock>,
     db: DatabaseConnection,
+}
+
+/// The auth core's background clean-up, running while this handle lives: every minute it
+/// forgets revocations of expired tokens and rate-limit buckets that are full again. Dropping
+/// the handle (or [`stop`](MaintenanceHandle::stop)) ends it, so it goes with the
+/// application's own shutdown.
+#[derive(Debug)]
+#[must_use = "maintenance stops when the handle is dropped"]
+pub struct MaintenanceHandle(tokio::task::JoinHandle<()>);
+
+impl MaintenanceHandle {
+    /// How often a pass runs.
+    pub const PERIOD: Duration = Duration::from_secs(60);
+
+    /// Stops the clean-up.
+    pub fn stop(self) {}
+}
+
+impl Drop for MaintenanceHandle {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 impl AuthStack {
@@ -198,8 +245,8 @@ impl AuthStack {
     /// ```
     pub async fn new(settings: &Settings, db: DatabaseConnection) -> Result<Self, Unexpected> {
         let argon2 = settings.argon2;
-        let slots = settings.hashing_slots;
-        let hasher = tokio::task::spawn_blocking(move || Argon2Hasher::new(argon2, slots))
+        let (slots, queue) = (settings.hashing_slots, settings.hashing_queue_limit);
+        let hasher = tokio::task::spawn_blocking(move || Argon2Hasher::new(argon2, slots, queue))
             .await
             .map_err(Unexpected::new)??;
         let tokens = JwtCodec::new(
@@ -207,19 +254,68 @@ impl AuthStack {
             settings.algorithm,
             settings.access_token_lifetime,
         );
+        let throttle: Arc<dyn Throttle> = match db.get_database_backend() {
+            DbBackend::Postgres => Arc::new(PostgresThrottle::new(db.clone())),
+            _ => Arc::new(InMemoryThrottle::default()),
+        };
         let users = Arc::new(SeaOrmUserRepository::new(db.clone()));
-        let posts = Arc::new(SeaOrmPostRepository::new(db.clone()));
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let auth = AuthService::new(
+            AuthPorts {
+                users: users.clone(),
+                hasher: Arc::new(hasher),
+                tokens: Arc::new(tokens),
+                clock: clock.clone(),
+                throttle,
+                events: Arc::new(TracingAuthEvents),
+            },
+            settings.auth_policy,
+        );
         Ok(Self {
-            auth: AuthService::new(
-                users.clone(),
-                Arc::new(hasher),
-                Arc::new(tokens),
-                clock.clone(),
-            ),
-            posts: PostService::new(posts, users, clock),
+            auth,
+            users,
+            clock,
             db,
         })
+    }
+
+    /// Starts the background clean-up on the current tokio runtime; it runs until the handle
+    /// is dropped. Failures are logged (`warn`) and retried at the next pass.
+    ///
+    /// # Panics
+    /// Outside a tokio runtime.
+    pub fn spawn_maintenance(&self) -> MaintenanceHandle {
+        let auth = self.auth.clone();
+        let period = MaintenanceHandle::PERIOD;
+        MaintenanceHandle(tokio::spawn(async move {
+            // The first pass one period after start-up: nothing can have expired before.
+            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                match auth.maintain().await {
+                    Ok(pass) => tracing::debug!(
+                        expired_revocations = pass.expired_revocations,
+                        idle_buckets = pass.idle_buckets,
+                        "auth maintenance pass"
+                    ),
+                    Err(e) => tracing::warn!("auth maintenance failed (retried next pass): {e}"),
+                }
+            }
+        }))
+    }
+
+    /// The account store, for layers built beside the auth core (quill's blog checks that
+    /// authors exist through it).
+    #[must_use]
+    pub fn users(&self) -> Arc<dyn UserRepository> {
+        self.users.clone()
+    }
+
+    /// The clock the services use.
+    #[must_use]
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.clock.clone()
     }
 
     /// The connection pool the services use: for a readiness probe, or for the

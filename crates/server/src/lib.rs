@@ -14,8 +14,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use axum::Router;
-use quill_infra::{AuthStack, Settings, connect};
-use quill_web::{AbuseConfig, AppState, AssetPaths, RateRule, Readiness, WebConfig};
+use quill_infra::{AuthStack, MaintenanceHandle, Settings, connect};
+use quill_web::{AppState, AssetPaths, Readiness, WebConfig};
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
@@ -26,8 +26,8 @@ pub enum StartError {
     #[error(transparent)]
     Database(#[from] quill_infra::DatabaseError),
     /// A migration failed.
-    #[error("migrating the database: {0}")]
-    Migration(String),
+    #[error(transparent)]
+    Migration(#[from] quill_infra::MigrationError),
     /// The adapters could not be built.
     #[error("preparing the services: {0}")]
     Services(#[from] quill_domain::Unexpected),
@@ -36,12 +36,17 @@ pub enum StartError {
     Templates(#[from] quill_web::TemplateError),
 }
 
-struct DatabaseReadiness(DatabaseConnection);
+/// Readiness of the database, holding the auth core's maintenance for as long as the
+/// application (whose state owns this) lives.
+struct DatabaseReadiness {
+    db: DatabaseConnection,
+    _maintenance: MaintenanceHandle,
+}
 
 #[async_trait]
 impl Readiness for DatabaseReadiness {
     async fn check(&self) -> Result<(), String> {
-        self.0.ping().await.map_err(|e| e.to_string())
+        self.db.ping().await.map_err(|e| e.to_string())
     }
 }
 
@@ -78,9 +83,12 @@ pub async fn prepare_observed(
     }
     let stack = AuthStack::new(settings, db.clone()).await?;
     let state = AppState {
-        auth: stack.auth,
-        posts: stack.posts,
-        readiness: Arc::new(DatabaseReadiness(db)),
+        auth: stack.auth.clone(),
+        posts: quill_infra::blog::post_service(&stack),
+        readiness: Arc::new(DatabaseReadiness {
+            db,
+            _maintenance: stack.spawn_maintenance(),
+        }),
     };
     let web = WebConfig {
         max_body_bytes: settings.max_body_bytes,
@@ -89,40 +97,9 @@ pub async fn prepare_observed(
             assets_dir: assets_dir(settings),
             media_dir: settings.media_dir.clone(),
         },
-        abuse: abuse_config(settings),
-    };
-    spawn_revocation_cleanup(state.auth.clone());
-    Ok(quill_web::router(state, &web)?)
-}
-
-fn abuse_config(settings: &Settings) -> AbuseConfig {
-    let rule = |rate: quill_infra::Rate| RateRule {
-        burst: rate.burst,
-        per_minute: rate.per_minute,
-    };
-    AbuseConfig {
-        login_per_ip: rule(settings.rate_limits.login_per_ip),
-        login_per_account: rule(settings.rate_limits.login_per_account),
-        register_per_ip: rule(settings.rate_limits.register_per_ip),
-        hashing_capacity: settings.hashing_slots + settings.hashing_queue_limit,
         trusted_proxies: settings.trusted_proxies.clone(),
-    }
-}
-
-/// Forgets revocations of expired tokens every ten minutes, so the table stays as small as
-/// the set of live revoked tokens.
-fn spawn_revocation_cleanup(auth: quill_domain::AuthService) {
-    tokio::spawn(async move {
-        let period = std::time::Duration::from_secs(600);
-        // The first purge one period after start-up, not at once: nothing has expired yet.
-        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
-        loop {
-            tick.tick().await;
-            if let Err(e) = auth.forget_expired_revocations().await {
-                tracing::warn!("forgetting expired token revocations failed: {e}");
-            }
-        }
-    });
+    };
+    Ok(quill_web::router(state, &web)?)
 }
 
 /// `ASSETS_DIR` when set; else `web-assets` in the working directory (a checkout); else

@@ -1,6 +1,8 @@
 //! The layering rules, checked against the resolved dependency graph rather than memory:
 //! the domain depends on nothing that touches SQL, HTTP, crypto, configuration or an async
-//! runtime, and the HTTP layer never sees the adapters or SeaORM.
+//! runtime; the HTTP layers never see the adapters or SeaORM; the light HTTP crate for
+//! embedders carries nothing but axum and the domain; and an embedding service gets none of
+//! the blog's web layer.
 
 use std::path::Path;
 use std::process::Command;
@@ -75,6 +77,41 @@ fn the_domain_depends_on_no_database_http_crypto_config_or_runtime_crate() {
             "figment",
             "dotenvy",
             "reqwest",
+            "sha2",
+            "governor",
+        ],
+    );
+}
+
+#[test]
+fn the_embedders_http_crate_carries_no_orm_hashing_token_or_configuration_crate() {
+    assert_free_of(
+        "quill-axum",
+        &[
+            "quill-infra",
+            "quill-web",
+            "sea-orm",
+            "sqlx",
+            "sqlx-core",
+            "argon2",
+            "jsonwebtoken",
+            "figment",
+            "minijinja",
+            "utoipa",
+        ],
+    );
+}
+
+#[test]
+fn an_embedding_service_compiles_none_of_the_blogs_web_layer() {
+    assert_free_of(
+        "notes-service",
+        &[
+            "quill-web",
+            "minijinja",
+            "utoipa",
+            "utoipa-swagger-ui",
+            "governor",
         ],
     );
 }

@@ -688,6 +688,8 @@ async fn every_documented_response_is_what_the_server_sends() {
             ("ACCOUNT_LOGIN_RATE_PER_MINUTE", "1"),
             ("REGISTER_RATE_BURST", "2"),
             ("REGISTER_RATE_PER_MINUTE", "1"),
+            ("PASSWORD_CHANGE_RATE_BURST", "1"),
+            ("PASSWORD_CHANGE_RATE_PER_MINUTE", "1"),
             ("HASHING_SLOTS", "1"),
             ("HASHING_QUEUE_LIMIT", "1"),
             ("ARGON2_MEMORY_KIB", "65536"),
@@ -705,15 +707,20 @@ async fn every_documented_response_is_what_the_server_sends() {
     let request = c.request(&M::POST, token_route).form(&guess);
     let limited = c.send(M::POST, token_route, request).await;
     assert_eq!(limited, json!({"detail": "Too many requests"}));
-    c.json(
-        M::PATCH,
-        password,
-        password,
-        Some(&frank.token),
-        &change,
-        true,
-    )
-    .await;
+    // Password changes have a bucket of their own: the first (a wrong current password)
+    // spends it, the second is refused.
+    let wrong_current = json!({"current_password": "not-it", "new_password": "a-new-password"});
+    for _ in 0..2 {
+        c.json(
+            M::PATCH,
+            password,
+            password,
+            Some(&frank.token),
+            &wrong_current,
+            true,
+        )
+        .await;
+    }
     let grace =
         json!({"username": "grace", "email": "grace@example.com", "password": "password123"});
     c.json(M::POST, users, users, None, &grace, true).await;

@@ -11,7 +11,7 @@ mod common;
 
 use common::database::{TEST_DATABASE_URL, TestDatabase, postgres_admin_url};
 use common::{TestApp, start_server};
-use quill_migration::{Migrator, MigratorTrait as _};
+use quill_migration::{AuthMigrator, MigratorTrait as _};
 use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait as _, Database, Statement};
 use serde_json::{Value, json};
@@ -30,8 +30,12 @@ async fn postgres_database() -> Option<TestDatabase> {
 }
 
 async fn two_servers(database: &TestDatabase) -> (TestApp, TestApp) {
-    let first = start_server(&database.url, &[]).await.unwrap();
-    let second = start_server(&database.url, &[]).await.unwrap();
+    two_servers_with(database, &[]).await
+}
+
+async fn two_servers_with(database: &TestDatabase, extra: &[(&str, &str)]) -> (TestApp, TestApp) {
+    let first = start_server(&database.url, extra).await.unwrap();
+    let second = start_server(&database.url, extra).await.unwrap();
     (first, second)
 }
 
@@ -96,7 +100,7 @@ async fn two_servers_starting_together_on_an_empty_database_both_come_up_and_mig
         "SELECT COUNT(DISTINCT version) FROM seaql_migrations",
     )
     .await;
-    let expected = i64::try_from(Migrator::migrations().len()).unwrap();
+    let expected = i64::try_from(AuthMigrator::migrations().len()).unwrap();
     assert_eq!((applied, distinct), (expected, expected));
 }
 
@@ -151,4 +155,51 @@ async fn racing_duplicate_registrations_split_across_two_servers_yield_exactly_o
         assert_eq!(created, 1, "{loser_detail}");
     }
     assert_eq!(scalar(&database.url, "SELECT COUNT(*) FROM users").await, 2);
+}
+
+#[tokio::test]
+async fn wrong_passwords_alternating_between_two_servers_share_one_account_limit() {
+    let Some(database) = postgres_database().await else {
+        return;
+    };
+    let burst = 5;
+    let (first, second) = two_servers_with(
+        &database,
+        &[
+            ("ACCOUNT_LOGIN_RATE_BURST", "5"),
+            ("ACCOUNT_LOGIN_RATE_PER_MINUTE", "6"),
+        ],
+    )
+    .await;
+    let registered = first
+        .register("erin", "erin@example.com", "password123")
+        .await;
+    assert_eq!(registered.status(), StatusCode::CREATED);
+    let servers = [&first, &second];
+    let mut statuses = Vec::new();
+    for attempt in 0..30 {
+        let response = servers[attempt % 2]
+            .login("erin@example.com", "not-her-password")
+            .await;
+        statuses.push(response.status());
+    }
+    let wrong = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let throttled = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!(wrong, burst, "{statuses:?}");
+    assert_eq!(throttled, 30 - burst, "{statuses:?}");
+    // The buckets are rows of the shared database, keyed by digests: no email in them.
+    let rows = scalar(&database.url, "SELECT COUNT(*) FROM auth_throttle").await;
+    assert!(rows >= 1);
+    let leaked = scalar(
+        &database.url,
+        "SELECT COUNT(*) FROM auth_throttle WHERE position('erin' in encode(key, 'escape')) > 0",
+    )
+    .await;
+    assert_eq!(leaked, 0);
 }

@@ -2,13 +2,12 @@
 //! `{"detail": ...}` body. Domain outcomes convert into it exhaustively, so a new domain
 //! variant cannot go unmapped.
 
-use std::sync::Arc;
-
 use axum::Json;
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use quill_axum::FailureCause;
 use quill_domain::{
     AuthError, FieldError, PostAction, PostError, Unexpected, UserAction, ValidationErrors,
 };
@@ -90,6 +89,9 @@ pub enum ApiError {
     },
     /// 503 with `Retry-After`: every hashing slot and queue place is taken.
     Busy,
+    /// 503 with `Retry-After`, answered like [`ApiError::Busy`]: the rate limiter's store could
+    /// not answer, so the attempt is refused rather than let through; the cause is logged.
+    LimiterDown(Unexpected),
     /// 500; the cause is logged, never sent.
     Internal(Unexpected),
 }
@@ -118,7 +120,9 @@ impl ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Unavailable(_) | Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::Busy | Self::LimiterDown(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -150,11 +154,6 @@ fn message(status: StatusCode, text: &'static str) -> Response {
     (status, Json(ErrorMessage { detail: text })).into_response()
 }
 
-/// The cause of a 500, carried in the response's extensions from [`ApiError`] (which must
-/// stay free of side effects) to [`log_internal_errors`], which logs it once.
-#[derive(Clone)]
-pub struct InternalCause(pub Arc<String>);
-
 pub(crate) fn cause_chain(error: &Unexpected) -> String {
     let mut text = error.to_string();
     let mut source = std::error::Error::source(error);
@@ -182,7 +181,7 @@ impl IntoResponse for ApiError {
             Self::PayloadTooLarge => message(status, "Request body too large"),
             Self::Internal(_) => message(status, "Internal Server Error"),
             Self::TooManyRequests { .. } => message(status, "Too many requests"),
-            Self::Busy => message(status, "Server busy, try again shortly"),
+            Self::Busy | Self::LimiterDown(_) => message(status, "Server busy, try again shortly"),
         };
         match self {
             Self::Unauthorized(_) => {
@@ -201,10 +200,18 @@ impl IntoResponse for ApiError {
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             }
+            Self::LimiterDown(error) => {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                response
+                    .extensions_mut()
+                    .insert(FailureCause(cause_chain(&error).into()));
+            }
             Self::Internal(error) => {
                 response
                     .extensions_mut()
-                    .insert(InternalCause(Arc::new(cause_chain(&error))));
+                    .insert(FailureCause(cause_chain(&error).into()));
             }
             _ => {}
         }
@@ -212,13 +219,16 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Logs the cause of every 500 produced by an [`ApiError`], once, with the request line.
+/// Logs the cause of every failure an [`ApiError`] or an authentication refusal carries
+/// (500s, and 503s from a rate limiter that could not answer), once, with the request line.
+/// The cause travels in the response's extensions as a [`FailureCause`], so producing an
+/// error stays free of side effects.
 pub async fn log_internal_errors(request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let response = next.run(request).await;
-    if let Some(InternalCause(cause)) = response.extensions().get::<InternalCause>() {
-        tracing::error!(%method, %path, cause = %cause, "request failed");
+    if let Some(FailureCause(cause)) = response.extensions().get::<FailureCause>() {
+        tracing::error!(%method, %path, status = response.status().as_u16(), cause = %cause, "request failed");
     }
     response
 }
@@ -239,6 +249,11 @@ impl From<AuthError> for ApiError {
                 Self::Forbidden("Not authorized to delete this user")
             }
             AuthError::WrongCurrentPassword => Self::BadRequest("Current password is incorrect"),
+            AuthError::Throttled { retry_after } => Self::TooManyRequests {
+                retry_after_secs: retry_after.as_secs(),
+            },
+            AuthError::Busy => Self::Busy,
+            AuthError::ThrottleUnavailable(e) => Self::LimiterDown(e),
             AuthError::Unexpected(e) => Self::Internal(e),
         }
     }

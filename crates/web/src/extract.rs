@@ -1,15 +1,16 @@
-//! Extractors that turn requests into domain values. Every refusal (a missing token, bad
-//! JSON, a wrong content type, a non-integer id, an oversized body) becomes an [`ApiError`]
-//! with the contract's body, never axum's plain-text rejections.
+//! Extractors that turn requests into domain values. Every refusal (bad JSON, a wrong content
+//! type, a non-integer id, an oversized body) becomes an [`ApiError`] with the contract's
+//! body, never axum's plain-text rejections; the authenticating extractors are
+//! `quill-axum`'s, whose refusals have the same bodies.
 
 use std::collections::HashMap;
 
-use axum::extract::{FromRef, FromRequest, FromRequestParts, Multipart, RawPathParams, Request};
+use axum::extract::{FromRequest, FromRequestParts, Multipart, RawPathParams, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use quill_domain::{AuthService, FieldError, Page, Password, PostId, Session, User, UserId};
+use quill_domain::{Email, FieldError, FieldErrorKind, Page, Password, PostId, UserId};
 use serde_json::{Map, Value};
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
@@ -416,7 +417,9 @@ impl PartialSchema for LoginForm {
             ))
             .property(
                 "username",
-                text("The account's email address (any case).").min_length(Some(1)),
+                text("The account's email address (any case).")
+                    .min_length(Some(1))
+                    .max_length(Some(Email::MAX_CHARS)),
             )
             .required("username")
             .property(
@@ -462,6 +465,22 @@ impl<S: Send + Sync> FromRequest<S> for LoginForm {
         };
         let username = required("username");
         let password = required("password");
+        // No account's email is longer, so a longer name is refused before any limiter or
+        // lookup sees it.
+        if username
+            .as_ref()
+            .is_some_and(|name| name.chars().count() > Email::MAX_CHARS)
+        {
+            problems.push(ErrorItem::from_field(
+                "body",
+                &FieldError::new(
+                    "username",
+                    FieldErrorKind::TooLong {
+                        max: Email::MAX_CHARS,
+                    },
+                ),
+            ));
+        }
         if fields
             .get("grant_type")
             .is_some_and(|grant| !grant.is_empty() && grant != "password")
@@ -483,69 +502,11 @@ impl<S: Send + Sync> FromRequest<S> for LoginForm {
     }
 }
 
-/// The caller, authenticated by an `Authorization: Bearer <token>` header (scheme name in
-/// any case). Works in any axum application whose state yields an [`AuthService`].
-///
-/// Refusals: 401 `Not authenticated` without a bearer header, 401 `Invalid or expired token`
-/// for a bad token, 401 `User not found` when the account was deleted since.
-pub struct AuthUser(pub User);
-
-/// The bearer token of a request, if it has one.
-#[must_use]
-pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.trim().split_once(' ')?;
-    let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
-}
-
-impl<S> FromRequestParts<S> for AuthUser
-where
-    S: Send + Sync,
-    AuthService: FromRef<S>,
-{
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let CurrentSession(session) = CurrentSession::from_request_parts(parts, state).await?;
-        Ok(Self(session.user))
-    }
-}
-
-/// The caller's session: their account and their token's claims (to revoke that very
-/// token). Refuses exactly like [`AuthUser`].
-pub struct CurrentSession(pub Session);
-
-impl<S> FromRequestParts<S> for CurrentSession
-where
-    S: Send + Sync,
-    AuthService: FromRef<S>,
-{
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let token =
-            bearer_token(&parts.headers).ok_or(ApiError::Unauthorized("Not authenticated"))?;
-        Ok(Self(AuthService::from_ref(state).session(token).await?))
-    }
-}
+pub use quill_axum::{AuthUser, CurrentSession, bearer_token};
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_bearer_scheme_name_is_case_insensitive() {
-        let mut headers = HeaderMap::new();
-        headers.insert(header::AUTHORIZATION, "bearer abc".parse().unwrap());
-        assert_eq!(bearer_token(&headers), Some("abc"));
-        headers.insert(header::AUTHORIZATION, "BEARER abc".parse().unwrap());
-        assert_eq!(bearer_token(&headers), Some("abc"));
-        headers.insert(header::AUTHORIZATION, "Basic abc".parse().unwrap());
-        assert_eq!(bearer_token(&headers), None);
-        headers.insert(header::AUTHORIZATION, "Bearer ".parse().unwrap());
-        assert_eq!(bearer_token(&headers), None);
-    }
 
     #[test]
     fn paging_defaults_to_the_first_hundred_and_refuses_out_of_range_values() {

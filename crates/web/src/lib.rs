@@ -9,11 +9,9 @@
 
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
-mod audit;
 mod docs;
 pub mod error;
 pub mod extract;
-pub mod limits;
 pub mod openapi;
 pub mod pages;
 mod routes;
@@ -30,7 +28,6 @@ use utoipa_axum::router::OpenApiRouter;
 
 pub use error::ApiError;
 pub use extract::{AuthUser, CurrentSession};
-pub use limits::{AbuseConfig, ClientIp, RateRule};
 pub use pages::{AssetPaths, TemplateError};
 pub use state::{AppState, Readiness};
 
@@ -43,8 +40,9 @@ pub struct WebConfig {
     pub cors_allowed_origins: Vec<String>,
     /// Templates, static files and uploaded pictures.
     pub assets: AssetPaths,
-    /// Rate limits, hashing back-pressure, trusted proxies.
-    pub abuse: AbuseConfig,
+    /// Proxies whose `X-Forwarded-For` is believed for the client's address (the address
+    /// the auth core's per-client limits are charged to).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for AssetPaths {
@@ -63,7 +61,7 @@ impl Default for WebConfig {
             max_body_bytes: 256 * 1024,
             cors_allowed_origins: Vec::new(),
             assets: AssetPaths::default(),
-            abuse: AbuseConfig::default(),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -76,8 +74,6 @@ impl Default for WebConfig {
 /// [`TemplateError`] when a page template is missing or malformed.
 pub fn router(state: AppState, config: &WebConfig) -> Result<Router, TemplateError> {
     let templates = pages::Templates::load(&config.assets.assets_dir.join("templates"))?;
-    let guards = std::sync::Arc::new(limits::Guards::new(&config.abuse));
-    limits::spawn_housekeeping(&guards);
     let (for_fallback, for_405) = (templates.clone(), templates.clone());
     let (api, document) = OpenApiRouter::default()
         .nest("/api", routes::api_router())
@@ -101,7 +97,9 @@ pub fn router(state: AppState, config: &WebConfig) -> Result<Router, TemplateErr
         app = app.layer(cors);
     }
     Ok(app
-        .layer(axum::Extension(guards))
+        .layer(axum::Extension(quill_axum::TrustedProxies::new(
+            config.trusted_proxies.clone(),
+        )))
         .layer(axum::middleware::from_fn(pages::security_headers))
         .layer(axum::middleware::from_fn_with_state(
             extract::BodyLimit(config.max_body_bytes),

@@ -155,7 +155,7 @@ impl IntoResponse for PageError {
         if let Some(cause) = cause {
             response
                 .extensions_mut()
-                .insert(crate::error::InternalCause(Arc::new(cause)));
+                .insert(quill_axum::FailureCause(cause.into()));
         }
         response
             .extensions_mut()

@@ -1,13 +1,16 @@
-//! Rate limits and hashing back-pressure through the real router over the domain's fakes,
-//! so every password verification is counted at the hasher port.
+//! The auth core's rate limits and hashing back-pressure as the HTTP layer answers them:
+//! through the real router over the domain's fakes, so every password verification is
+//! counted at the hasher port and time is the harness clock's (no sleeps). The rules
+//! themselves are the domain's and tested there; this checks the statuses, headers, bodies and
+//! the client address the limits are charged to.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use quill_domain::testing::Harness;
-use quill_web::{AbuseConfig, AppState, RateRule, Readiness, WebConfig};
+use quill_domain::{AuthPolicy, Rate};
+use quill_web::{AppState, Readiness, WebConfig};
 use reqwest::StatusCode;
 
 struct AlwaysReady;
@@ -25,10 +28,11 @@ struct App {
     harness: Harness,
 }
 
-async fn start(abuse: AbuseConfig) -> App {
+async fn start(policy: AuthPolicy) -> App {
     let harness = Harness::builder()
         .user("alice", "alice@example.com", "password123")
         .user("bob", "bob@example.com", "password123")
+        .policy(policy)
         .build();
     let state = AppState {
         auth: harness.auth.clone(),
@@ -36,7 +40,7 @@ async fn start(abuse: AbuseConfig) -> App {
         readiness: Arc::new(AlwaysReady),
     };
     let config = WebConfig {
-        abuse,
+        trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
         ..WebConfig::default()
     };
     let router = quill_web::router(state, &config).unwrap();
@@ -68,25 +72,17 @@ impl App {
     }
 }
 
-fn limits(account: RateRule) -> AbuseConfig {
-    AbuseConfig {
-        login_per_ip: RateRule {
-            burst: 10,
-            per_minute: 60,
-        },
-        login_per_account: account,
-        trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
-        ..AbuseConfig::default()
+fn limits(account: Rate) -> AuthPolicy {
+    AuthPolicy {
+        login_per_client: Rate::new(10, 60),
+        login_failures_per_account: account,
+        ..AuthPolicy::default()
     }
 }
 
 #[tokio::test]
 async fn thirty_wrong_passwords_in_a_second_hit_429_after_the_burst_without_hashing() {
-    let app = start(limits(RateRule {
-        burst: 5,
-        per_minute: 60,
-    }))
-    .await;
+    let app = start(limits(Rate::new(5, 60))).await;
     let mut statuses = Vec::new();
     for _ in 0..30 {
         let response = app
@@ -122,11 +118,7 @@ async fn thirty_wrong_passwords_in_a_second_hit_429_after_the_burst_without_hash
 
 #[tokio::test]
 async fn another_address_logging_into_another_account_is_unaffected() {
-    let app = start(limits(RateRule {
-        burst: 5,
-        per_minute: 60,
-    }))
-    .await;
+    let app = start(limits(Rate::new(5, 60))).await;
     for _ in 0..30 {
         app.login("alice@example.com", "wrong-guess", "198.51.100.7")
             .await;
@@ -140,11 +132,7 @@ async fn another_address_logging_into_another_account_is_unaffected() {
 #[tokio::test]
 async fn the_owner_logs_in_again_after_the_refill_interval() {
     // 60 per minute: one attempt regained every second.
-    let app = start(limits(RateRule {
-        burst: 3,
-        per_minute: 60,
-    }))
-    .await;
+    let app = start(limits(Rate::new(3, 60))).await;
     for _ in 0..10 {
         app.login("alice@example.com", "wrong-guess", "198.51.100.7")
             .await;
@@ -153,7 +141,7 @@ async fn the_owner_logs_in_again_after_the_refill_interval() {
         .login("alice@example.com", "password123", "203.0.113.20")
         .await;
     assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    app.harness.clock.advance(chrono::Duration::seconds(1));
     let owner = app
         .login("alice@example.com", "password123", "203.0.113.20")
         .await;
@@ -162,11 +150,7 @@ async fn the_owner_logs_in_again_after_the_refill_interval() {
 
 #[tokio::test]
 async fn guesses_at_a_missing_account_are_limited_the_same() {
-    let app = start(limits(RateRule {
-        burst: 5,
-        per_minute: 60,
-    }))
-    .await;
+    let app = start(limits(Rate::new(5, 60))).await;
     let mut refused = 0;
     for _ in 0..30 {
         let response = app
@@ -179,13 +163,9 @@ async fn guesses_at_a_missing_account_are_limited_the_same() {
 
 #[tokio::test]
 async fn registrations_are_limited_per_address() {
-    let app = start(AbuseConfig {
-        register_per_ip: RateRule {
-            burst: 2,
-            per_minute: 1,
-        },
-        trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
-        ..AbuseConfig::default()
+    let app = start(AuthPolicy {
+        register_per_client: Rate::new(2, 1),
+        ..AuthPolicy::default()
     })
     .await;
     let mut statuses = Vec::new();
@@ -209,4 +189,61 @@ async fn registrations_are_limited_per_address() {
             StatusCode::TOO_MANY_REQUESTS
         ]
     );
+}
+
+#[tokio::test]
+async fn a_saturated_hasher_answers_503_with_retry_after_before_any_hashing() {
+    let app = start(AuthPolicy::default()).await;
+    app.harness.hasher.set_busy(true);
+    let response = app
+        .login("alice@example.com", "password123", "198.51.100.7")
+        .await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(response.headers()["retry-after"], "1");
+    assert_eq!(
+        response.json::<serde_json::Value>().await.unwrap(),
+        serde_json::json!({"detail": "Server busy, try again shortly"})
+    );
+    assert_eq!(app.harness.hasher.verifications(), 0);
+}
+
+#[tokio::test]
+async fn a_login_name_longer_than_any_email_is_refused_with_422_before_any_limit() {
+    let app = start(limits(Rate::new(1, 1))).await;
+    let long = format!("{}@example.com", "a".repeat(120));
+    for _ in 0..3 {
+        let response = app.login(&long, "password123", "198.51.100.7").await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["detail"][0]["type"], "string_too_long");
+        assert_eq!(
+            body["detail"][0]["loc"],
+            serde_json::json!(["body", "username"])
+        );
+    }
+    assert_eq!(app.harness.hasher.verifications(), 0);
+    assert!(app.harness.throttle.is_empty(), "no bucket was charged");
+}
+
+#[tokio::test]
+async fn the_client_charged_is_the_address_the_trusted_proxy_forwarded() {
+    let app = start(AuthPolicy {
+        login_per_client: Rate::new(2, 1),
+        ..AuthPolicy::default()
+    })
+    .await;
+    for n in 0..2 {
+        let response = app
+            .login(&format!("u{n}@example.com"), "wrong-guess", "198.51.100.7")
+            .await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    let same_client = app
+        .login("u9@example.com", "wrong-guess", "198.51.100.7")
+        .await;
+    assert_eq!(same_client.status(), StatusCode::TOO_MANY_REQUESTS);
+    let other_client = app
+        .login("u9@example.com", "wrong-guess", "198.51.100.8")
+        .await;
+    assert_eq!(other_client.status(), StatusCode::UNAUTHORIZED);
 }

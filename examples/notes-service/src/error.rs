@@ -21,6 +21,10 @@ pub enum NotesError {
     Forbidden(&'static str),
     /// 404.
     NotFound(&'static str),
+    /// 429, with `Retry-After` in seconds.
+    TooManyAttempts(u64),
+    /// 503, with `Retry-After: 1`.
+    Busy,
     /// 500: logged, never shown.
     Internal(Unexpected),
 }
@@ -42,6 +46,12 @@ impl From<AuthError> for NotesError {
             AuthError::WrongCurrentPassword => {
                 Self::Invalid("The current password is wrong.".to_owned())
             }
+            AuthError::Throttled { retry_after } => Self::TooManyAttempts(retry_after.as_secs()),
+            AuthError::Busy => Self::Busy,
+            AuthError::ThrottleUnavailable(cause) => {
+                tracing::error!(cause = %cause, "the rate limiter is unavailable");
+                Self::Busy
+            }
             AuthError::Unexpected(cause) => Self::Internal(cause),
         }
     }
@@ -61,12 +71,25 @@ impl From<JsonRejection> for NotesError {
 
 impl IntoResponse for NotesError {
     fn into_response(self) -> Response {
+        let retry_after = match &self {
+            Self::TooManyAttempts(seconds) => Some((*seconds).max(1)),
+            Self::Busy => Some(1),
+            _ => None,
+        };
         let (status, detail) = match self {
             Self::Invalid(reason) => (StatusCode::UNPROCESSABLE_ENTITY, reason),
             Self::Conflict(m) => (StatusCode::CONFLICT, m.to_owned()),
             Self::Unauthorized(m) => (StatusCode::UNAUTHORIZED, m.to_owned()),
             Self::Forbidden(m) => (StatusCode::FORBIDDEN, m.to_owned()),
             Self::NotFound(m) => (StatusCode::NOT_FOUND, m.to_owned()),
+            Self::TooManyAttempts(_) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many attempts; try again later.".to_owned(),
+            ),
+            Self::Busy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Busy; try again shortly.".to_owned(),
+            ),
             Self::Internal(cause) => {
                 tracing::error!(cause = %cause, "request failed");
                 (
@@ -80,6 +103,11 @@ impl IntoResponse for NotesError {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

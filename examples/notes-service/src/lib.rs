@@ -2,10 +2,11 @@
 //! quill's server.
 //!
 //! It has its own routes, its own state and its own error responses, and no auth logic:
-//! accounts, password hashing, tokens and the database schema for users all come from
-//! quill. What it brings is configuration ([`settings`]), a database connection (made,
+//! accounts, password hashing, tokens, the database schema for users, login throttling,
+//! hashing back-pressure, the audit trail and their clean-up all come from quill. What it brings is configuration ([`settings`]), a database connection (made,
 //! migrated and wired by [`quill_infra::AuthStack::connect`]) and quill's
-//! [`AuthUser`](quill_web::AuthUser) extractor on the routes it protects, which works
+//! [`AuthUser`](quill_axum::AuthUser) extractor (from the light `quill-axum` crate) on the
+//! routes it protects, which works
 //! because [`NotesState`] hands out an [`AuthService`] through [`FromRef`].
 //!
 //! | route | auth | does |
@@ -35,7 +36,7 @@ use axum::Router;
 use axum::extract::FromRef;
 use axum::routing::post;
 use quill_domain::AuthService;
-use quill_infra::{AuthStack, ConfigError, Settings, StackError};
+use quill_infra::{AuthStack, ConfigError, MaintenanceHandle, Settings, StackError};
 
 pub use error::NotesError;
 use notes::NoteStore;
@@ -49,6 +50,8 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://notes.db?mode=rwc";
 pub struct NotesState {
     auth: AuthService,
     notes: Arc<NoteStore>,
+    // Held so the auth core's clean-up runs exactly as long as the application.
+    _maintenance: Option<Arc<MaintenanceHandle>>,
 }
 
 impl NotesState {
@@ -59,11 +62,12 @@ impl NotesState {
         Self {
             auth,
             notes: Arc::new(NoteStore::default()),
+            _maintenance: None,
         }
     }
 }
 
-/// What lets quill's [`AuthUser`](quill_web::AuthUser) extractor find the service in this
+/// What lets quill's [`AuthUser`](quill_axum::AuthUser) extractor find the service in this
 /// application's state.
 impl FromRef<NotesState> for AuthService {
     fn from_ref(state: &NotesState) -> Self {
@@ -81,13 +85,17 @@ pub fn router(state: NotesState) -> Router {
 }
 
 /// The whole application for these settings: connects to the database, applies quill's
-/// pending migrations, wires quill's services and returns the router, ready to serve.
+/// pending migrations, wires quill's services (with their background clean-up) and returns
+/// the router, ready to serve with `into_make_service_with_connect_info::<SocketAddr>()` so
+/// per-client limits see each client's address.
 ///
 /// # Errors
 /// [`StackError`] naming the step that failed.
 pub async fn app(settings: &Settings) -> Result<Router, StackError> {
     let stack = AuthStack::connect(settings).await?;
-    Ok(router(NotesState::new(stack.auth)))
+    let mut state = NotesState::new(stack.auth.clone());
+    state._maintenance = Some(Arc::new(stack.spawn_maintenance()));
+    Ok(router(state))
 }
 
 /// quill's settings as quill reads them (the environment over a `.env` file over

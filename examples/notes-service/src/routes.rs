@@ -6,8 +6,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
+use quill_axum::{AuthUser, ClientAddr};
 use quill_domain::{AuthService, Email, Password, Registration, Username, ValidationErrors};
-use quill_web::AuthUser;
 use serde::{Deserialize, Serialize};
 
 use crate::NotesState;
@@ -57,6 +57,7 @@ pub struct NoteRequest {
 /// every field that breaks quill's rules.
 pub async fn register(
     State(auth): State<AuthService>,
+    ClientAddr(client): ClientAddr,
     body: Result<Json<RegisterRequest>, JsonRejection>,
 ) -> Result<(StatusCode, Json<AccountResponse>), NotesError> {
     let Json(body) = body?;
@@ -69,11 +70,14 @@ pub async fn register(
         return Err(errors.into());
     };
     let account = auth
-        .register(Registration {
-            username,
-            email,
-            password,
-        })
+        .register(
+            client,
+            Registration {
+                username,
+                email,
+                password,
+            },
+        )
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -86,14 +90,16 @@ pub async fn register(
 }
 
 /// Exchanges an email and password for a token: 200, or 401 for either an unknown email or
-/// a wrong password (quill makes the two indistinguishable).
+/// a wrong password (quill makes the two indistinguishable); 429 past quill's rate limits,
+/// 503 when hashing is saturated.
 pub async fn login(
     State(auth): State<AuthService>,
+    ClientAddr(client): ClientAddr,
     body: Result<Json<LoginRequest>, JsonRejection>,
 ) -> Result<Json<TokenResponse>, NotesError> {
     let Json(body) = body?;
     let token = auth
-        .login(&body.email, &Password::attempt(body.password))
+        .login(client, &body.email, &Password::attempt(body.password))
         .await?;
     Ok(Json(TokenResponse {
         access_token: token.into_inner(),
@@ -106,7 +112,7 @@ pub async fn list_notes(
     State(state): State<NotesState>,
     AuthUser(caller): AuthUser,
 ) -> Json<Vec<Note>> {
-    Json(state.notes.of(caller.id))
+    Json(state.notes.of(caller.id()))
 }
 
 /// Adds a note of the caller's: 201 with the note, or 422 when it is empty or too long.
@@ -122,6 +128,6 @@ pub async fn add_note(
             "text: a note has 1 to {NOTE_MAX_CHARS} characters"
         )));
     }
-    let note = state.notes.add(caller.id, body.text);
+    let note = state.notes.add(caller.id(), body.text);
     Ok((StatusCode::CREATED, Json(note)))
 }

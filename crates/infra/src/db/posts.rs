@@ -67,8 +67,8 @@ impl ListedPost {
     }
 }
 
-/// Posts in SQLite or PostgreSQL: the [`PostRepository`] that
-/// [`AuthStack`](crate::AuthStack) wires in. Deleting a user cascades to their posts in the
+/// Posts in SQLite or PostgreSQL: the [`PostRepository`] of quill's blog (see
+/// [`blog`](crate::blog)). Deleting a user cascades to their posts in the
 /// database itself.
 ///
 /// ```
@@ -81,6 +81,7 @@ impl ListedPost {
 ///
 /// let db = quill_infra::connect("sqlite::memory:", 1, Duration::from_secs(5)).await?;
 /// quill_infra::migrate(&db).await?;
+/// quill_infra::blog::migrate_blog(&db).await?;
 /// let posts = SeaOrmPostRepository::new(db);
 /// assert!(posts.list(None, Page::default()).await?.is_empty());
 /// # Ok(())

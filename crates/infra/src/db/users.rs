@@ -180,13 +180,21 @@ impl UserRepository for SeaOrmUserRepository {
         }
     }
 
-    async fn set_password_hash(&self, id: UserId, hash: PasswordHash) -> Result<(), StoreError> {
+    async fn replace_password_hash(
+        &self,
+        id: UserId,
+        expected: &PasswordHash,
+        fresh: PasswordHash,
+    ) -> Result<bool, StoreError> {
+        // One conditional statement: a password change committed since the caller read the
+        // hash makes it match no row, and nothing is written.
         user::Entity::update_many()
-            .col_expr(user::Column::PasswordHash, Expr::value(hash.as_str()))
+            .col_expr(user::Column::PasswordHash, Expr::value(fresh.as_str()))
             .filter(user::Column::Id.eq(id.0))
+            .filter(user::Column::PasswordHash.eq(expected.as_str()))
             .exec(&self.db)
             .await
-            .map(|_| ())
+            .map(|result| result.rows_affected == 1)
             .map_err(store_error)
     }
 

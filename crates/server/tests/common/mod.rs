@@ -66,6 +66,10 @@ pub async fn start_server(
         ("ACCOUNT_LOGIN_RATE_PER_MINUTE", "100000"),
         ("REGISTER_RATE_BURST", "100000"),
         ("REGISTER_RATE_PER_MINUTE", "100000"),
+        ("PASSWORD_CHANGE_RATE_BURST", "100000"),
+        ("PASSWORD_CHANGE_RATE_PER_MINUTE", "100000"),
+        // Races from one address (concurrent registrations, say) are tested as such.
+        ("HASHING_PLACES_PER_CLIENT", "100000"),
     ];
     pairs.extend_from_slice(extra);
     let settings = quill_infra::Settings::from_pairs(pairs).unwrap();

@@ -1,60 +1,18 @@
-//! Sessions: guarded login and registration (rate limits and hashing back-pressure before
-//! any hashing), logout, logout everywhere, and password changes.
-
-use std::sync::Arc;
+//! Sessions: logout, logout everywhere, and password changes. Their rate limits,
+//! back-pressure and audit events are the auth core's; this layer supplies the client's
+//! address and maps the outcomes.
 
 use axum::Json;
-use axum::extract::{Extension, State};
+use axum::extract::State;
 use axum::http::StatusCode;
-use quill_domain::{Email, Password, PrivateUser, Registration};
+use quill_axum::ClientAddr;
+use quill_domain::Password;
 
-use crate::audit::{self, Action};
 use crate::error::{ApiError, ErrorMessage, ValidationFailure};
-use crate::extract::{AuthUser, BodyFields, CurrentSession, JsonObject, LoginForm};
-use crate::limits::{ClientIp, Guards};
+use crate::extract::{AuthUser, BodyFields, CurrentSession, JsonObject};
 use crate::openapi::PasswordChangeRequest;
 use crate::state::AppState;
 use crate::views::TokenBody;
-
-fn refused(error: ApiError, user: Option<quill_domain::UserId>, ip: std::net::IpAddr) -> ApiError {
-    let action = match error {
-        ApiError::Busy => Action::HashingBusy,
-        _ => Action::RateLimited,
-    };
-    audit::record(action, "refused", user, ip);
-    error
-}
-
-/// Login behind the rate limits and the hashing bound.
-pub(crate) async fn guarded_login(
-    state: &AppState,
-    guards: &Guards,
-    ip: std::net::IpAddr,
-    form: &LoginForm,
-) -> Result<Json<TokenBody>, ApiError> {
-    guards
-        .login(ip, &Email::normalize(&form.username))
-        .map_err(|e| refused(e, None, ip))?;
-    let _permit = guards.hashing().map_err(|e| refused(e, None, ip))?;
-    let outcome = state.auth.login(&form.username, &form.password).await;
-    audit::record_result(Action::Login, &outcome, None, ip);
-    Ok(Json(TokenBody::from(outcome?)))
-}
-
-/// Registration behind the rate limit and the hashing bound.
-pub(crate) async fn guarded_register(
-    state: &AppState,
-    guards: &Guards,
-    ip: std::net::IpAddr,
-    registration: Registration,
-) -> Result<PrivateUser, ApiError> {
-    guards.register(ip).map_err(|e| refused(e, None, ip))?;
-    let _permit = guards.hashing().map_err(|e| refused(e, None, ip))?;
-    let outcome = state.auth.register(registration).await;
-    let user = outcome.as_ref().ok().map(|u| u.public.id);
-    audit::record_result(Action::Register, &outcome, user, ip);
-    Ok(outcome?)
-}
 
 /// Log out: revoke the presented token.
 ///
@@ -74,12 +32,10 @@ pub(crate) async fn guarded_register(
 )]
 pub(crate) async fn logout(
     State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
+    ClientAddr(client): ClientAddr,
     CurrentSession(session): CurrentSession,
 ) -> Result<StatusCode, ApiError> {
-    let outcome = state.auth.logout(&session).await;
-    audit::record_result(Action::Logout, &outcome, Some(session.user.id), ip);
-    outcome?;
+    state.auth.logout(client, &session).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -101,12 +57,10 @@ pub(crate) async fn logout(
 )]
 pub(crate) async fn logout_all(
     State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
+    ClientAddr(client): ClientAddr,
     AuthUser(caller): AuthUser,
 ) -> Result<StatusCode, ApiError> {
-    let outcome = state.auth.logout_everywhere(&caller).await;
-    audit::record_result(Action::LogoutEverywhere, &outcome, Some(caller.id), ip);
-    outcome?;
+    state.auth.logout_everywhere(client, &caller).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -141,8 +95,7 @@ pub(crate) async fn logout_all(
 )]
 pub(crate) async fn change_password(
     State(state): State<AppState>,
-    Extension(guards): Extension<Arc<Guards>>,
-    ClientIp(ip): ClientIp,
+    ClientAddr(client): ClientAddr,
     AuthUser(caller): AuthUser,
     body: JsonObject,
 ) -> Result<Json<TokenBody>, ApiError> {
@@ -154,13 +107,9 @@ pub(crate) async fn change_password(
     let (Some(current), Some(new)) = (current, new) else {
         return Err(ApiError::Validation(Vec::new()));
     };
-    guards
-        .password_check(&caller.email)
-        .map_err(|e| refused(e, Some(caller.id), ip))?;
-    let _permit = guards
-        .hashing()
-        .map_err(|e| refused(e, Some(caller.id), ip))?;
-    let outcome = state.auth.change_password(&caller, &current, &new).await;
-    audit::record_result(Action::PasswordChange, &outcome, Some(caller.id), ip);
-    Ok(Json(TokenBody::from(outcome?)))
+    let token = state
+        .auth
+        .change_password(client, &caller, &current, &new)
+        .await?;
+    Ok(Json(TokenBody::from(token)))
 }

@@ -4,17 +4,11 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use quill_axum::ClientAddr;
 use quill_domain::{Email, ImageFile, Password, ProfileUpdate, Registration, Username};
 
-use std::sync::Arc;
-
-use axum::extract::Extension;
-
-use super::sessions;
-use crate::audit::{self, Action};
 use crate::error::{ApiError, ErrorMessage, ValidationFailure};
 use crate::extract::{AuthUser, BodyFields, JsonObject, LoginForm, UserIdParam};
-use crate::limits::{ClientIp, Guards};
 use crate::openapi::{RegisterRequest, UserUpdateRequest};
 use crate::state::AppState;
 use crate::views::{TokenBody, UserPrivateBody, UserPublicBody};
@@ -46,8 +40,7 @@ use crate::views::{TokenBody, UserPrivateBody, UserPublicBody};
 )]
 pub(crate) async fn register(
     State(state): State<AppState>,
-    Extension(guards): Extension<Arc<Guards>>,
-    ClientIp(ip): ClientIp,
+    ClientAddr(client): ClientAddr,
     body: JsonObject,
 ) -> Result<(StatusCode, Json<UserPrivateBody>), ApiError> {
     let mut fields = BodyFields::new(body);
@@ -63,7 +56,7 @@ pub(crate) async fn register(
         email,
         password,
     };
-    let created = sessions::guarded_register(&state, &guards, ip, registration).await?;
+    let created = state.auth.register(client, registration).await?;
     Ok((StatusCode::CREATED, Json(created.into())))
 }
 
@@ -103,11 +96,15 @@ pub(crate) async fn register(
 )]
 pub(crate) async fn login(
     State(state): State<AppState>,
-    Extension(guards): Extension<Arc<Guards>>,
-    ClientIp(ip): ClientIp,
+    ClientAddr(client): ClientAddr,
     form: LoginForm,
 ) -> Response {
-    let outcome = sessions::guarded_login(&state, &guards, ip, &form).await;
+    let outcome = state
+        .auth
+        .login(client, &form.username, &form.password)
+        .await
+        .map(|token| Json(TokenBody::from(token)))
+        .map_err(ApiError::from);
     let mut response = outcome.into_response();
     // RFC 6749: token responses (and their refusals) must never be cached.
     response
@@ -133,8 +130,8 @@ pub(crate) async fn login(
             headers(("WWW-Authenticate" = String, description = "`Bearer`."))),
     )
 )]
-pub(crate) async fn me(AuthUser(user): AuthUser) -> Json<UserPrivateBody> {
-    Json(quill_domain::PrivateUser::from(&user).into())
+pub(crate) async fn me(AuthUser(caller): AuthUser) -> Json<UserPrivateBody> {
+    Json(caller.account().clone().into())
 }
 
 /// Read a public profile.
@@ -233,12 +230,10 @@ pub(crate) async fn update(
 )]
 pub(crate) async fn delete(
     State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
+    ClientAddr(client): ClientAddr,
     AuthUser(caller): AuthUser,
     UserIdParam(id): UserIdParam,
 ) -> Result<StatusCode, ApiError> {
-    let outcome = state.auth.delete_account(&caller, id).await;
-    audit::record_result(Action::AccountDeletion, &outcome, Some(caller.id), ip);
-    outcome?;
+    state.auth.delete_account(client, &caller, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,4 +1,9 @@
-//! Users and posts, with the uniqueness and cascade rules enforced by the database itself.
+//! Users, with the uniqueness rules enforced by the database itself.
+//!
+//! The name is historical: databases made before the blog's tables moved to their own
+//! migrator recorded this step under it (and got the `posts` table from it), so it must stay.
+//! Today it creates the `users` table only; `blog::m20261201_000001_posts` creates `posts`,
+//! and does nothing where this step already made it.
 
 use crate::sql::Statements;
 use sea_orm_migration::prelude::*;
@@ -22,15 +27,6 @@ const SQLITE_UP: &[&str] = &[
     )",
     "CREATE UNIQUE INDEX users_username_lower_key ON users (lower(username))",
     "CREATE UNIQUE INDEX users_email_lower_key ON users (lower(email))",
-    "CREATE TABLE posts (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        title VARCHAR(100) NOT NULL,
-        content TEXT NOT NULL,
-        user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-        date_posted TEXT NOT NULL
-    )",
-    "CREATE INDEX posts_newest_first_idx ON posts (date_posted DESC, id DESC)",
-    "CREATE INDEX posts_by_user_newest_first_idx ON posts (user_id, date_posted DESC, id DESC)",
 ];
 
 const POSTGRES_UP: &[&str] = &[
@@ -44,18 +40,9 @@ const POSTGRES_UP: &[&str] = &[
     )",
     "CREATE UNIQUE INDEX users_username_lower_key ON users (lower(username))",
     "CREATE UNIQUE INDEX users_email_lower_key ON users (lower(email))",
-    "CREATE TABLE posts (
-        id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-        title VARCHAR(100) NOT NULL,
-        content TEXT NOT NULL,
-        user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-        date_posted TIMESTAMPTZ NOT NULL
-    )",
-    "CREATE INDEX posts_newest_first_idx ON posts (date_posted DESC, id DESC)",
-    "CREATE INDEX posts_by_user_newest_first_idx ON posts (user_id, date_posted DESC, id DESC)",
 ];
 
-const DOWN: &[&str] = &["DROP TABLE posts", "DROP TABLE users"];
+const DOWN: &[&str] = &["DROP TABLE users"];
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

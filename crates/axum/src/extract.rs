@@ -1,0 +1,106 @@
+//! The authenticating extractors: [`AuthUser`], [`MaybeAuthUser`] and [`CurrentSession`].
+//! Handlers never read the `Authorization` header or decode a token themselves.
+
+use axum::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use quill_domain::{AuthService, Caller, Session};
+
+use crate::refusal::AuthRefusal;
+
+/// The bearer token of a request, if it has one: `Authorization: Bearer <token>`, the scheme
+/// name in any case, the token non-empty.
+///
+/// ```
+/// use axum::http::{HeaderMap, HeaderValue, header};
+/// use quill_axum::bearer_token;
+///
+/// let mut headers = HeaderMap::new();
+/// headers.insert(header::AUTHORIZATION, HeaderValue::from_static("bearer abc"));
+/// assert_eq!(bearer_token(&headers), Some("abc"));
+/// headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic abc"));
+/// assert_eq!(bearer_token(&headers), None);
+/// ```
+#[must_use]
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+/// The caller's session: their account and their token's claims (to revoke that very
+/// token). Works in any axum application whose state yields an [`AuthService`].
+///
+/// Refusals ([`AuthRefusal`]): 401 `Not authenticated` without a bearer header, 401 `Invalid
+/// or expired token` for a bad token, 401 `User not found` when the account was deleted
+/// since.
+#[derive(Debug, Clone)]
+pub struct CurrentSession(pub Session);
+
+impl<S> FromRequestParts<S> for CurrentSession
+where
+    S: Send + Sync,
+    AuthService: FromRef<S>,
+{
+    type Rejection = AuthRefusal;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AuthRefusal> {
+        let token = bearer_token(&parts.headers).ok_or(AuthRefusal::Missing)?;
+        Ok(Self(AuthService::from_ref(state).session(token).await?))
+    }
+}
+
+/// The authenticated caller. Refuses exactly like [`CurrentSession`].
+#[derive(Debug, Clone)]
+pub struct AuthUser(pub Caller);
+
+impl<S> FromRequestParts<S> for AuthUser
+where
+    S: Send + Sync,
+    AuthService: FromRef<S>,
+{
+    type Rejection = AuthRefusal;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AuthRefusal> {
+        let CurrentSession(session) = CurrentSession::from_request_parts(parts, state).await?;
+        Ok(Self(session.caller))
+    }
+}
+
+/// The caller when the request carries a bearer token, `None` when it carries none: for
+/// routes that anyone may call and that answer signed-in callers differently. A token that
+/// is present but bad is still refused (the client should learn that its token is dead).
+#[derive(Debug, Clone)]
+pub struct MaybeAuthUser(pub Option<Caller>);
+
+impl<S> FromRequestParts<S> for MaybeAuthUser
+where
+    S: Send + Sync,
+    AuthService: FromRef<S>,
+{
+    type Rejection = AuthRefusal;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AuthRefusal> {
+        match bearer_token(&parts.headers) {
+            None => Ok(Self(None)),
+            Some(token) => Ok(Self(Some(
+                AuthService::from_ref(state).authenticate(token).await?,
+            ))),
+        }
+    }
+}
+
+impl<S> OptionalFromRequestParts<S> for AuthUser
+where
+    S: Send + Sync,
+    AuthService: FromRef<S>,
+{
+    type Rejection = AuthRefusal;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Option<Self>, AuthRefusal> {
+        let MaybeAuthUser(caller) =
+            <MaybeAuthUser as FromRequestParts<S>>::from_request_parts(parts, state).await?;
+        Ok(caller.map(Self))
+    }
+}

@@ -1,0 +1,450 @@
+//! The authentication service: registration, login, token checks and self-service account
+//! changes, with every rule that decides them, including the abuse-resistance ones (rate
+//! limits, each client's share of the hashing places) and the audit trail. [`AuthService`]
+//! is what an HTTP layer (quill's or an embedding application's) calls; [`AuthError`] is
+//! everything it can refuse.
+
+mod account;
+mod error;
+mod places;
+mod policy;
+mod session;
+
+use std::sync::Arc;
+
+pub use account::{Maintenance, ProfileUpdate};
+pub use error::{AuthError, UserAction};
+pub use policy::AuthPolicy;
+pub use session::{Caller, Session};
+
+use crate::client::{Client, ClientKey};
+use crate::events::{AuthAction, AuthEvent, AuthEvents, AuthOutcome};
+use crate::ports::{AccessToken, Clock, PasswordHasher, TokenCodec, UserRepository, Verification};
+use crate::throttle::{Admission, Rate, Throttle, ThrottleKey, ThrottleScope};
+use crate::user::{Email, NewUser, Password, PasswordHash, PrivateUser, User, UserId, Username};
+use places::{HashingShares, HeldPlace};
+
+/// A checked registration: each field has passed its `parse`, so [`AuthService::register`]
+/// only has uniqueness left to decide.
+///
+/// ```
+/// use quill_domain::{Email, Password, Registration, Username, ValidationErrors};
+///
+/// /// Checks every field and reports all the problems at once.
+/// fn check(username: &str, email: &str, password: &str) -> Result<Registration, ValidationErrors> {
+///     let mut errors = ValidationErrors::new();
+///     let username = errors.collect(Username::parse(username));
+///     let email = errors.collect(Email::parse(email));
+///     let password = errors.collect(Password::parse(password));
+///     match (username, email, password) {
+///         (Some(username), Some(email), Some(password)) => Ok(Registration {
+///             username,
+///             email,
+///             password,
+///         }),
+///         _ => Err(errors),
+///     }
+/// }
+///
+/// assert!(check("alice", "alice@example.com", "password123").is_ok());
+/// let refused = check("", "not-an-email", "short").unwrap_err();
+/// let fields: Vec<_> = refused.errors().iter().map(|e| e.field).collect();
+/// assert_eq!(fields, ["username", "email", "password"]);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Registration {
+    /// Chosen display name.
+    pub username: Username,
+    /// Email address, the login name.
+    pub email: Email,
+    /// Chosen password.
+    pub password: Password,
+}
+
+/// Every port [`AuthService`] works through. `quill_infra::AuthStack` fills it with the real
+/// adapters; the `testing` module's `Harness` with fakes.
+#[derive(Clone)]
+pub struct AuthPorts {
+    /// Accounts and token revocations.
+    pub users: Arc<dyn UserRepository>,
+    /// Password hashing, bounded.
+    pub hasher: Arc<dyn PasswordHasher>,
+    /// Issuing and checking access tokens.
+    pub tokens: Arc<dyn TokenCodec>,
+    /// The time.
+    pub clock: Arc<dyn Clock>,
+    /// The rate limits' buckets.
+    pub throttle: Arc<dyn Throttle>,
+    /// The audit trail.
+    pub events: Arc<dyn AuthEvents>,
+}
+
+/// Registration, login, token checks and account self-service, with the rate limits,
+/// hashing back-pressure and audit trail enforced on every call: no caller can forget them.
+///
+/// Cheap to clone: it holds only shared handles to its ports. Build it from real adapters
+/// with `quill_infra::AuthStack`, or from fakes with the `testing` module's `Harness` (as
+/// the examples here do); either way code that takes an `AuthService` cannot tell.
+///
+/// # Examples
+///
+/// ```
+/// use quill_domain::testing::Harness;
+/// use quill_domain::{AuthError, Client, Password};
+///
+/// let h = Harness::builder()
+///     .user("alice", "alice@example.com", "password123")
+///     .build();
+/// let client = Client::new([192, 0, 2, 1].into());
+/// # futures_executor::block_on(async {
+/// let token = h
+///     .auth
+///     .login(client, "alice@example.com", &Password::attempt("password123"))
+///     .await?;
+/// let caller = h.auth.authenticate(token.as_str()).await?;
+/// assert_eq!(caller.username(), "alice");
+/// # Ok::<(), AuthError>(())
+/// # }).unwrap();
+/// ```
+#[derive(Clone)]
+pub struct AuthService {
+    // One shared allocation: handlers clone the service for every request.
+    ports: Arc<AuthPorts>,
+    policy: AuthPolicy,
+    shares: Arc<HashingShares>,
+}
+
+impl AuthService {
+    /// A service over these ports, enforcing this policy.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// use quill_domain::testing::{FakeHasher, FakeTokenCodec, FixedClock, InMemoryStore, RecordedEvents};
+    /// use quill_domain::{AuthPolicy, AuthPorts, AuthService, InMemoryThrottle};
+    ///
+    /// let auth = AuthService::new(
+    ///     AuthPorts {
+    ///         users: Arc::new(InMemoryStore::new()),
+    ///         hasher: Arc::new(FakeHasher::new()),
+    ///         tokens: Arc::new(FakeTokenCodec::default()),
+    ///         clock: Arc::new(FixedClock::default()),
+    ///         throttle: Arc::new(InMemoryThrottle::default()),
+    ///         events: Arc::new(RecordedEvents::default()),
+    ///     },
+    ///     AuthPolicy::default(),
+    /// );
+    /// # let _ = auth;
+    /// ```
+    #[must_use]
+    pub fn new(ports: AuthPorts, policy: AuthPolicy) -> Self {
+        Self {
+            ports: Arc::new(ports),
+            policy,
+            shares: Arc::new(HashingShares::default()),
+        }
+    }
+
+    /// The policy this service enforces.
+    #[must_use]
+    pub fn policy(&self) -> &AuthPolicy {
+        &self.policy
+    }
+
+    /// Creates an account, for `client`.
+    ///
+    /// The registration rate of the client is charged first and the hashing place taken
+    /// before anything else runs. The username is checked before the email, so a request
+    /// duplicating both reports the username. The store's own constraints decide races, with
+    /// the same outcomes.
+    ///
+    /// # Errors
+    /// [`AuthError::UsernameTaken`], [`AuthError::EmailTaken`], [`AuthError::Throttled`],
+    /// [`AuthError::Busy`], [`AuthError::ThrottleUnavailable`], or
+    /// [`AuthError::Unexpected`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use quill_domain::testing::Harness;
+    /// use quill_domain::{AuthError, Client, Email, Password, Registration, Username};
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let h = Harness::builder()
+    ///     .user("alice", "alice@example.com", "password123")
+    ///     .build();
+    /// let again = Registration {
+    ///     username: Username::parse("ALICE")?,
+    ///     email: Email::parse("other@example.com")?,
+    ///     password: Password::parse("password123")?,
+    /// };
+    /// let outcome = futures_executor::block_on(h.auth.register(Client::UNKNOWN, again));
+    /// assert!(matches!(outcome, Err(AuthError::UsernameTaken)));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn register(
+        &self,
+        client: Client,
+        registration: Registration,
+    ) -> Result<PrivateUser, AuthError> {
+        let key = self.client_key(client);
+        self.admit(
+            client,
+            None,
+            &ThrottleKey::client(ThrottleScope::RegisterPerClient, key),
+            self.policy.register_per_client,
+        )
+        .await?;
+        let _place = self.hashing_place(client, key, None)?;
+        let outcome = self.create_account(client, registration).await;
+        let user = outcome.as_ref().ok().map(|u| u.public.id);
+        self.record_result(AuthAction::Register, &outcome, user, client);
+        outcome
+    }
+
+    async fn create_account(
+        &self,
+        client: Client,
+        registration: Registration,
+    ) -> Result<PrivateUser, AuthError> {
+        let Registration {
+            username,
+            email,
+            password,
+        } = registration;
+        let users = &self.ports.users;
+        if users.id_by_username(username.as_str()).await?.is_some() {
+            return Err(AuthError::UsernameTaken);
+        }
+        if users.by_email(email.as_str()).await?.is_some() {
+            return Err(AuthError::EmailTaken);
+        }
+        let password_hash = self.hashed(client, None, &password).await?;
+        let user = users
+            .create(NewUser {
+                username,
+                email,
+                password_hash,
+            })
+            .await?;
+        Ok(PrivateUser::from(&user))
+    }
+
+    /// Checks an email and password from `client` and issues an access token.
+    ///
+    /// Before any hashing, the client's login rate and the account's failure rate are charged
+    /// (refusals carry the wait) and the client takes one of its hashing places. Then,
+    /// whatever the email, exactly one password verification runs (against a dummy hash when
+    /// no account has that email), so an unknown email and a wrong password are
+    /// indistinguishable in outcome and in time. A success gives the account's attempt back:
+    /// only failures count against an account. A correct password whose hash used older
+    /// parameters gets its hash upgraded, unless the password changed meanwhile.
+    ///
+    /// # Errors
+    /// [`AuthError::InvalidCredentials`] for an unknown email or a wrong password;
+    /// [`AuthError::Throttled`], [`AuthError::Busy`], [`AuthError::ThrottleUnavailable`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use quill_domain::testing::Harness;
+    /// use quill_domain::{AuthError, Client, Password};
+    ///
+    /// let h = Harness::builder()
+    ///     .user("alice", "alice@example.com", "password123")
+    ///     .build();
+    /// let client = Client::new([192, 0, 2, 1].into());
+    /// # futures_executor::block_on(async {
+    /// // The email is matched in its canonical form.
+    /// let token = h.auth.login(client, " ALICE@example.com", &Password::attempt("password123")).await;
+    /// assert!(token.is_ok());
+    ///
+    /// let unknown = h.auth.login(client, "bob@example.com", &Password::attempt("password123")).await;
+    /// let wrong = h.auth.login(client, "alice@example.com", &Password::attempt("password124")).await;
+    /// assert!(matches!(unknown, Err(AuthError::InvalidCredentials)));
+    /// assert!(matches!(wrong, Err(AuthError::InvalidCredentials)));
+    /// // One verification each time, even for the unknown email.
+    /// assert_eq!(h.hasher.verifications(), 3);
+    /// # });
+    /// ```
+    pub async fn login(
+        &self,
+        client: Client,
+        email: &str,
+        password: &Password,
+    ) -> Result<AccessToken, AuthError> {
+        let email = Email::normalize(email);
+        let key = self.client_key(client);
+        self.admit(
+            client,
+            None,
+            &ThrottleKey::client(ThrottleScope::LoginPerClient, key),
+            self.policy.login_per_client,
+        )
+        .await?;
+        let account_key =
+            ThrottleKey::account_email(ThrottleScope::LoginFailuresPerAccount, &email);
+        let account_rate = self.policy.login_failures_per_account;
+        self.admit(client, None, &account_key, account_rate).await?;
+        let _place = self.hashing_place(client, key, None)?;
+        let account = self.ports.users.by_email(&email).await?;
+        let stored_hash = match &account {
+            Some(user) => &user.password_hash,
+            None => self.ports.hasher.dummy_hash(),
+        };
+        let verdict = self.verified(client, None, password, stored_hash).await?;
+        let user = match (account, verdict) {
+            (Some(user), Verification::Match | Verification::MatchNeedsRehash) => user,
+            _ => {
+                self.record(AuthAction::Login, AuthOutcome::Failure, None, client);
+                return Err(AuthError::InvalidCredentials);
+            }
+        };
+        // Best effort: a failed refund only leaves the account's bucket stricter.
+        let _ = self
+            .ports
+            .throttle
+            .refund(&account_key, account_rate, self.ports.clock.now())
+            .await;
+        if verdict == Verification::MatchNeedsRehash {
+            self.upgrade_hash(client, &user, password).await;
+        }
+        let outcome = self
+            .ports
+            .tokens
+            .issue(&user, self.ports.clock.now())
+            .map_err(AuthError::from);
+        self.record_result(AuthAction::Login, &outcome, Some(user.id), client);
+        outcome
+    }
+
+    /// Best effort: the login already succeeded, and a failed upgrade is retried at the next
+    /// login, so its failure must not turn a right password into an error. The write is a
+    /// compare-and-swap on the hash that was verified, so a password change that won the race
+    /// is never undone.
+    async fn upgrade_hash(&self, client: Client, user: &User, password: &Password) {
+        if let Ok(fresh) = self.hashed(client, Some(user.id), password).await {
+            let _ = self
+                .ports
+                .users
+                .replace_password_hash(user.id, &user.password_hash, fresh)
+                .await;
+        }
+    }
+
+    fn client_key(&self, client: Client) -> ClientKey {
+        client.key(self.policy.ipv6_client_prefix)
+    }
+
+    /// Charges one attempt to a bucket, refusing (and recording the refusal) when it is empty
+    /// or when its store cannot answer.
+    async fn admit(
+        &self,
+        client: Client,
+        user: Option<UserId>,
+        key: &ThrottleKey,
+        rate: Rate,
+    ) -> Result<(), AuthError> {
+        let now = self.ports.clock.now();
+        match self.ports.throttle.admit(key, rate, now).await {
+            Ok(Admission::Admitted) => Ok(()),
+            Ok(Admission::Refused { retry_after }) => {
+                self.record_refusal(AuthAction::RateLimited, user, client, Some(key.scope()));
+                Err(AuthError::Throttled { retry_after })
+            }
+            Err(cause) => {
+                self.record_refusal(
+                    AuthAction::ThrottleUnavailable,
+                    user,
+                    client,
+                    Some(key.scope()),
+                );
+                Err(AuthError::ThrottleUnavailable(cause))
+            }
+        }
+    }
+
+    /// One of the client's hashing places, or [`AuthError::Busy`] when it holds its share.
+    fn hashing_place(
+        &self,
+        client: Client,
+        key: ClientKey,
+        user: Option<UserId>,
+    ) -> Result<HeldPlace, AuthError> {
+        self.shares
+            .take(key, self.policy.hashing_places_per_client)
+            .ok_or_else(|| {
+                self.record_refusal(AuthAction::HashingBusy, user, client, None);
+                AuthError::Busy
+            })
+    }
+
+    async fn hashed(
+        &self,
+        client: Client,
+        user: Option<UserId>,
+        password: &Password,
+    ) -> Result<PasswordHash, AuthError> {
+        let outcome = self.ports.hasher.hash(password).await;
+        self.busy_recorded(outcome, client, user)
+    }
+
+    async fn verified(
+        &self,
+        client: Client,
+        user: Option<UserId>,
+        password: &Password,
+        hash: &PasswordHash,
+    ) -> Result<Verification, AuthError> {
+        let outcome = self.ports.hasher.verify(password, hash).await;
+        self.busy_recorded(outcome, client, user)
+    }
+
+    fn busy_recorded<T>(
+        &self,
+        outcome: Result<T, crate::ports::HashingError>,
+        client: Client,
+        user: Option<UserId>,
+    ) -> Result<T, AuthError> {
+        outcome.map_err(|e| {
+            let error = AuthError::from(e);
+            if matches!(error, AuthError::Busy) {
+                self.record_refusal(AuthAction::HashingBusy, user, client, None);
+            }
+            error
+        })
+    }
+
+    fn record_refusal(
+        &self,
+        action: AuthAction,
+        user: Option<UserId>,
+        client: Client,
+        limit: Option<ThrottleScope>,
+    ) {
+        self.ports.events.record(&AuthEvent {
+            action,
+            outcome: AuthOutcome::Refused,
+            user,
+            client,
+            limit,
+        });
+    }
+
+    fn record(
+        &self,
+        action: AuthAction,
+        outcome: AuthOutcome,
+        user: Option<UserId>,
+        client: Client,
+    ) {
+        self.ports.events.record(&AuthEvent {
+            action,
+            outcome,
+            user,
+            client,
+            limit: None,
+        });
+    }
+}

@@ -1,0 +1,51 @@
+//! [`AuthPolicy`]: how hard the service pushes back, as numbers: the rate limits, each
+//! client's share of the hashing places, and how IPv6 clients are grouped. The defaults here
+//! are quill's, written once; the settings of `quill-infra` start from them.
+
+use crate::throttle::Rate;
+
+/// The abuse-resistance numbers [`AuthService`](crate::AuthService) enforces.
+///
+/// ```
+/// use quill_domain::{AuthPolicy, Rate};
+///
+/// let strict = AuthPolicy {
+///     login_failures_per_account: Rate::new(3, 2),
+///     ..AuthPolicy::default()
+/// };
+/// assert_eq!(strict.login_per_client, Rate::new(10, 30));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuthPolicy {
+    /// Password checks (logins and password changes) per client (address or IPv6 prefix).
+    pub login_per_client: Rate,
+    /// Failed logins per target account (the email typed, existing or not), from anywhere:
+    /// slows guessing one password without caring how many addresses the guesser has. A
+    /// successful login gives its attempt back, so the owner never pays for their own
+    /// success; after a burst of failures the owner waits at most one refill interval.
+    pub login_failures_per_account: Rate,
+    /// Registrations per client.
+    pub register_per_client: Rate,
+    /// Password changes per signed-in account: the owner's own bucket, which strangers'
+    /// login guesses never touch.
+    pub password_changes_per_account: Rate,
+    /// How many hashing places (running or waiting) one client may hold at once, so a flood
+    /// from one client cannot queue in front of everyone else.
+    pub hashing_places_per_client: usize,
+    /// IPv6 clients are grouped by this many leading bits (one customer usually holds a whole
+    /// /64); IPv4 clients by their whole address.
+    pub ipv6_client_prefix: u8,
+}
+
+impl Default for AuthPolicy {
+    fn default() -> Self {
+        Self {
+            login_per_client: Rate::new(10, 30),
+            login_failures_per_account: Rate::new(5, 6),
+            register_per_client: Rate::new(5, 10),
+            password_changes_per_account: Rate::new(5, 6),
+            hashing_places_per_client: 2,
+            ipv6_client_prefix: 64,
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! The audit trail, as a rule: which authentication events happen and what each says.
+//! [`AuthService`](crate::AuthService) reports every one to an [`AuthEvents`] port, so an
+//! embedding application records the same trail as quill without a line of its own.
+//! `quill-infra` writes them as `tracing` events (target `audit`); the `testing` module keeps
+//! them for assertions.
+//!
+//! An event never carries a password, a hash, a token or an email: only what happened, how it
+//! ended, the account when known and the client's address.
+
+use std::fmt;
+
+use crate::client::Client;
+use crate::throttle::ThrottleScope;
+use crate::user::UserId;
+
+/// What was attempted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuthAction {
+    /// Creating an account.
+    Register,
+    /// Exchanging a password for a token.
+    Login,
+    /// Revoking one token.
+    Logout,
+    /// Revoking every token of an account.
+    LogoutEverywhere,
+    /// Changing one's password.
+    PasswordChange,
+    /// Deleting one's account.
+    AccountDeletion,
+    /// An attempt refused by a rate limit, before any hashing.
+    RateLimited,
+    /// An attempt refused because every hashing place (or the client's share of them) was
+    /// taken.
+    HashingBusy,
+    /// An attempt refused because the throttle's store could not answer (limits fail
+    /// closed).
+    ThrottleUnavailable,
+}
+
+impl AuthAction {
+    /// The stable name written to the audit trail.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Register => "register",
+            Self::Login => "login",
+            Self::Logout => "logout",
+            Self::LogoutEverywhere => "logout_everywhere",
+            Self::PasswordChange => "password_change",
+            Self::AccountDeletion => "account_deletion",
+            Self::RateLimited => "rate_limited",
+            Self::HashingBusy => "hashing_busy",
+            Self::ThrottleUnavailable => "throttle_unavailable",
+        }
+    }
+}
+
+/// How it ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuthOutcome {
+    /// It happened.
+    Success,
+    /// It was tried and the rules said no (a wrong password, a taken name).
+    Failure,
+    /// It was not even tried (a limit, back-pressure).
+    Refused,
+}
+
+impl AuthOutcome {
+    /// The stable name written to the audit trail.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Success => "success",
+            Self::Failure => "failure",
+            Self::Refused => "refused",
+        }
+    }
+}
+
+/// One entry of the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthEvent {
+    /// What was attempted.
+    pub action: AuthAction,
+    /// How it ended.
+    pub outcome: AuthOutcome,
+    /// The account, when known (never guessed from an email for a failed login).
+    pub user: Option<UserId>,
+    /// Where the attempt came from.
+    pub client: Client,
+    /// For refusals by a limit: which one.
+    pub limit: Option<ThrottleScope>,
+}
+
+impl fmt::Display for AuthEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.action.name(), self.outcome.name())?;
+        if let Some(user) = self.user {
+            write!(f, " user {user}")?;
+        }
+        write!(f, " from {}", self.client)
+    }
+}
+
+/// Where the audit trail goes. Recording must be cheap and must not fail the action: an
+/// implementation that writes somewhere slow queues the event itself.
+pub trait AuthEvents: Send + Sync {
+    /// Records one event.
+    fn record(&self, event: &AuthEvent);
+}
+
+/// A trail that goes nowhere, for code that has no use for one (a one-off command).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoAuthEvents;
+
+impl AuthEvents for NoAuthEvents {
+    fn record(&self, _: &AuthEvent) {}
+}

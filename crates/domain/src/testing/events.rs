@@ -1,0 +1,57 @@
+//! [`RecordedEvents`]: the audit trail kept in memory, for assertions.
+
+use std::sync::{Mutex, PoisonError};
+
+use crate::events::{AuthAction, AuthEvent, AuthEvents, AuthOutcome};
+
+/// Keeps every event it is given, in order.
+///
+/// ```
+/// use quill_domain::testing::Harness;
+/// use quill_domain::{AuthAction, AuthOutcome, Client, Password};
+///
+/// let h = Harness::builder().user("alice", "alice@example.com", "password123").build();
+/// let _ = futures_executor::block_on(
+///     h.auth.login(Client::UNKNOWN, "alice@example.com", &Password::attempt("nope")),
+/// );
+/// assert_eq!(h.events.count(AuthAction::Login, AuthOutcome::Failure), 1);
+/// ```
+#[derive(Default)]
+pub struct RecordedEvents {
+    events: Mutex<Vec<AuthEvent>>,
+}
+
+impl RecordedEvents {
+    /// Every event so far, oldest first.
+    #[must_use]
+    pub fn all(&self) -> Vec<AuthEvent> {
+        self.events
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// How many events of this action ended this way.
+    #[must_use]
+    pub fn count(&self, action: AuthAction, outcome: AuthOutcome) -> usize {
+        self.all()
+            .iter()
+            .filter(|e| e.action == action && e.outcome == outcome)
+            .count()
+    }
+
+    /// The most recent event, if any.
+    #[must_use]
+    pub fn last(&self) -> Option<AuthEvent> {
+        self.all().pop()
+    }
+}
+
+impl AuthEvents for RecordedEvents {
+    fn record(&self, event: &AuthEvent) {
+        self.events
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(event.clone());
+    }
+}

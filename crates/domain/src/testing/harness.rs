@@ -1,0 +1,373 @@
+//! [`Harness`]: the services wired to fakes, and [`HarnessBuilder`] to describe one.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::{FakeHasher, FakeTokenCodec, FixedClock, InMemoryStore, RecordedEvents};
+use crate::auth::{AuthPolicy, AuthPorts, AuthService, Caller, Registration};
+use crate::client::Client;
+use crate::ports::{AccessToken, Clock, TokenCodec, UserRepository};
+use crate::posts::PostService;
+use crate::throttle::InMemoryThrottle;
+use crate::user::{Email, NewUser, Password, User, Username};
+
+/// The services wired to fakes, with the fakes kept at hand for assertions.
+///
+/// [`Harness::new`] gives empty fakes; [`Harness::builder`] also plants accounts with known
+/// passwords, sets the clock and the token lifetime. Either way the fields are the very
+/// objects the services use, so a test can advance [`clock`](Harness::clock), count
+/// [`hasher`](Harness::hasher) calls or look into [`store`](Harness::store).
+///
+/// Downstream code that takes an [`AuthService`] (an HTTP extractor, a job that checks
+/// tokens) gets [`auth`](Harness::auth), a clone of which is as good as the real thing:
+///
+/// ```
+/// use quill_domain::AuthService;
+/// use quill_domain::testing::Harness;
+///
+/// /// Code under test: it only knows the service.
+/// async fn whose_token(auth: &AuthService, token: &str) -> Option<String> {
+///     auth.authenticate(token).await.ok().map(|caller| caller.username().to_owned())
+/// }
+///
+/// let h = Harness::builder()
+///     .user("alice", "alice@example.com", "password123")
+///     .build();
+/// let token = h.token_for(&h.user("alice"));
+/// futures_executor::block_on(async {
+///     assert_eq!(whose_token(&h.auth, token.as_str()).await.as_deref(), Some("alice"));
+///     assert_eq!(whose_token(&h.auth, "forged").await, None);
+/// });
+/// ```
+pub struct Harness {
+    /// Users and posts.
+    pub store: Arc<InMemoryStore>,
+    /// Counts hashes and verifications.
+    pub hasher: Arc<FakeHasher>,
+    /// Unsigned tokens, 30 minutes by default.
+    pub tokens: Arc<FakeTokenCodec>,
+    /// Stands still at 2026-11-26T18:00:00Z (by default) until advanced.
+    pub clock: Arc<FixedClock>,
+    /// The rate limits' buckets, driven by [`clock`](Harness::clock).
+    pub throttle: Arc<InMemoryThrottle>,
+    /// Every audit event the services reported.
+    pub events: Arc<RecordedEvents>,
+    /// The auth service over the fakes.
+    pub auth: AuthService,
+    /// The post service over the fakes.
+    pub posts: PostService,
+}
+
+impl Default for Harness {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Harness {
+    /// Fresh fakes, empty store, the clock at 2026-11-26T18:00:00Z, 30-minute tokens.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::builder().build()
+    }
+
+    /// Starts describing a harness: see [`HarnessBuilder`].
+    pub fn builder() -> HarnessBuilder {
+        HarnessBuilder::default()
+    }
+
+    /// Registers an account through the service (from [`Client::UNKNOWN`]) and returns it as
+    /// an authenticated caller. Unlike accounts planted by [`HarnessBuilder::user`], this
+    /// counts one hash and one registration against the client's rate.
+    ///
+    /// # Panics
+    /// If the inputs break a rule or the account clashes with an existing one: a harness
+    /// set-up mistake, not an outcome under test.
+    pub async fn register(&self, username: &str, email: &str, password: &str) -> Caller {
+        let registration = Registration {
+            username: Username::parse(username).unwrap_or_else(|e| panic!("harness: {e}")),
+            email: Email::parse(email).unwrap_or_else(|e| panic!("harness: {e}")),
+            password: Password::parse(password).unwrap_or_else(|e| panic!("harness: {e}")),
+        };
+        let created = self
+            .auth
+            .register(Client::UNKNOWN, registration)
+            .await
+            .unwrap_or_else(|e| panic!("harness: registering {username}: {e}"));
+        let stored = UserRepository::by_id(&*self.store, created.public.id)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("harness: {username} vanished after registering"));
+        Caller::vouch_for(&stored)
+    }
+
+    /// The stored account whose username is `username` (ignoring case), as it is now.
+    ///
+    /// # Panics
+    /// If there is none: the test asked for an account it never set up (or deleted).
+    #[must_use]
+    pub fn user(&self, username: &str) -> User {
+        let wanted = username.to_lowercase();
+        self.store
+            .state()
+            .users
+            .values()
+            .find(|u| u.username.to_lowercase() == wanted)
+            .cloned()
+            .unwrap_or_else(|| panic!("harness: no account named {username}"))
+    }
+
+    /// The account named `username` as an authenticated caller, as if its token had just
+    /// been verified: for calling the services' owner-only operations directly.
+    ///
+    /// # Panics
+    /// If there is no such account.
+    #[must_use]
+    pub fn caller(&self, username: &str) -> Caller {
+        Caller::vouch_for(&self.user(username))
+    }
+
+    /// A valid token for `user`, issued now.
+    ///
+    /// # Panics
+    /// Never with the fake codec.
+    #[must_use]
+    pub fn token_for(&self, user: &User) -> AccessToken {
+        self.tokens
+            .issue(user, self.clock.now())
+            .unwrap_or_else(|e| panic!("harness: {e}"))
+    }
+}
+
+/// An account to plant, in the words a test wrote it.
+struct Seed {
+    username: String,
+    email: String,
+    password: String,
+}
+
+/// Describes a [`Harness`]: the accounts that already exist (with passwords the test knows),
+/// the instant the clock stands at, and how long tokens live. Made by [`Harness::builder`].
+///
+/// Planted accounts pass the same parsing and uniqueness rules as a registration (the email
+/// is lower-cased, a duplicate is refused) but are stored directly rather than through the
+/// service, so [`FakeHasher`]'s counters start at zero and count only the test's own calls.
+///
+/// ```
+/// use chrono::{Duration, TimeZone as _, Utc};
+/// use quill_domain::testing::Harness;
+/// use quill_domain::Clock as _;
+///
+/// let noon = Utc.with_ymd_and_hms(2030, 1, 1, 12, 0, 0).unwrap();
+/// let h = Harness::builder()
+///     .user("alice", "Alice@Example.com", "password123")
+///     .user("bob", "bob@example.com", "hunter2hunter2")
+///     .clock_at(noon)
+///     .token_lifetime(Duration::hours(1))
+///     .build();
+/// assert_eq!(h.user("alice").email, "alice@example.com");
+/// assert_ne!(h.user("alice").id, h.user("bob").id);
+/// assert_eq!(h.clock.now(), noon);
+/// assert_eq!(h.tokens.lifetime(), Duration::hours(1));
+/// assert_eq!(h.hasher.hashes(), 0);
+/// ```
+#[must_use]
+pub struct HarnessBuilder {
+    seeds: Vec<Seed>,
+    now: Option<DateTime<Utc>>,
+    token_lifetime: Duration,
+    policy: AuthPolicy,
+}
+
+impl Default for HarnessBuilder {
+    fn default() -> Self {
+        Self {
+            seeds: Vec::new(),
+            now: None,
+            token_lifetime: FakeTokenCodec::default().lifetime(),
+            policy: AuthPolicy::default(),
+        }
+    }
+}
+
+impl HarnessBuilder {
+    /// An account that exists from the start, with this username, email and password. Log
+    /// in as it with the password, or skip the login with [`Harness::token_for`].
+    pub fn user(mut self, username: &str, email: &str, password: &str) -> Self {
+        self.seeds.push(Seed {
+            username: username.to_owned(),
+            email: email.to_owned(),
+            password: password.to_owned(),
+        });
+        self
+    }
+
+    /// Where the clock stands (2026-11-26T18:00:00Z if not set).
+    pub fn clock_at(mut self, now: DateTime<Utc>) -> Self {
+        self.now = Some(now);
+        self
+    }
+
+    /// How long issued tokens live (30 minutes if not set).
+    pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.token_lifetime = lifetime;
+        self
+    }
+
+    /// The rate limits and hashing shares the service enforces ([`AuthPolicy::default`] if
+    /// not set).
+    pub fn policy(mut self, policy: AuthPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// The harness, with the planted accounts stored in the order they were given (so the
+    /// first gets id 1).
+    ///
+    /// # Panics
+    /// If a planted account breaks a rule (a 7-character password, a malformed email) or
+    /// clashes with an earlier one: a set-up mistake, not an outcome under test.
+    #[must_use]
+    pub fn build(self) -> Harness {
+        let store = Arc::new(InMemoryStore::new());
+        for seed in self.seeds {
+            let parsed = NewUser {
+                username: Username::parse(seed.username.as_str())
+                    .unwrap_or_else(|e| panic!("harness: {e}")),
+                email: Email::parse(&seed.email).unwrap_or_else(|e| panic!("harness: {e}")),
+                password_hash: FakeHasher::hash_uncounted(
+                    &Password::parse(seed.password).unwrap_or_else(|e| panic!("harness: {e}")),
+                ),
+            };
+            store
+                .insert_user(parsed)
+                .unwrap_or_else(|e| panic!("harness: planting {}: {e}", seed.username));
+        }
+        let hasher = Arc::new(FakeHasher::new());
+        let tokens = Arc::new(FakeTokenCodec::new(self.token_lifetime));
+        let clock = Arc::new(self.now.map_or_else(FixedClock::default, FixedClock::at));
+        let throttle = Arc::new(InMemoryThrottle::default());
+        let events = Arc::new(RecordedEvents::default());
+        let auth = AuthService::new(
+            AuthPorts {
+                users: store.clone(),
+                hasher: hasher.clone(),
+                tokens: tokens.clone(),
+                clock: clock.clone(),
+                throttle: throttle.clone(),
+                events: events.clone(),
+            },
+            self.policy,
+        );
+        let posts = PostService::new(store.clone(), store.clone(), clock.clone());
+        Harness {
+            store,
+            hasher,
+            tokens,
+            clock,
+            throttle,
+            events,
+            auth,
+            posts,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use futures_executor::block_on;
+
+    use super::*;
+    use crate::AuthError;
+    use crate::user::UserId;
+
+    #[test]
+    fn a_harness_from_new_is_the_same_as_an_empty_builder() {
+        let h = Harness::new();
+        assert_eq!(h.clock.now(), FixedClock::default().now());
+        assert_eq!(h.tokens.lifetime(), Duration::minutes(30));
+        assert!(
+            block_on(h.store.by_email("alice@example.com"))
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn planted_accounts_log_in_with_their_password_and_only_with_it() {
+        let h = Harness::builder()
+            .user("alice", "alice@example.com", "password123")
+            .build();
+        block_on(async {
+            assert!(
+                h.auth
+                    .login(
+                        Client::UNKNOWN,
+                        "alice@example.com",
+                        &Password::attempt("password123")
+                    )
+                    .await
+                    .is_ok()
+            );
+            assert!(matches!(
+                h.auth
+                    .login(
+                        Client::UNKNOWN,
+                        "alice@example.com",
+                        &Password::attempt("password124")
+                    )
+                    .await,
+                Err(AuthError::InvalidCredentials)
+            ));
+        });
+        assert_eq!(h.hasher.hashes(), 0);
+        assert_eq!(h.hasher.verifications(), 2);
+    }
+
+    #[test]
+    fn planted_accounts_get_ids_in_the_order_given() {
+        let h = Harness::builder()
+            .user("alice", "alice@example.com", "password123")
+            .user("bob", "bob@example.com", "password123")
+            .build();
+        assert_eq!(h.user("alice").id, UserId(1));
+        assert_eq!(h.user("BOB").id, UserId(2));
+    }
+
+    #[test]
+    #[should_panic(expected = "harness: planting ALICE: username already taken")]
+    fn planting_two_accounts_with_one_username_is_a_set_up_mistake() {
+        let _ = Harness::builder()
+            .user("alice", "alice@example.com", "password123")
+            .user("ALICE", "other@example.com", "password123")
+            .build();
+    }
+
+    #[test]
+    #[should_panic(expected = "harness: password")]
+    fn planting_an_account_with_a_too_short_password_is_a_set_up_mistake() {
+        let _ = Harness::builder()
+            .user("alice", "alice@example.com", "short")
+            .build();
+    }
+
+    #[test]
+    fn tokens_expire_after_the_chosen_lifetime_on_the_fixed_clock() {
+        let h = Harness::builder()
+            .user("alice", "alice@example.com", "password123")
+            .token_lifetime(Duration::seconds(10))
+            .build();
+        let token = h.token_for(&h.user("alice"));
+        block_on(async {
+            h.clock.advance(Duration::seconds(9));
+            assert!(h.auth.authenticate(token.as_str()).await.is_ok());
+            h.clock.advance(Duration::seconds(1));
+            assert!(matches!(
+                h.auth.authenticate(token.as_str()).await,
+                Err(AuthError::InvalidToken)
+            ));
+        });
+    }
+}

@@ -1,0 +1,76 @@
+//! [`FakeTokenCodec`]: unsigned tokens that still expire and carry ids and generations.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::error::Unexpected;
+use crate::ports::{AccessToken, TokenClaims, TokenCodec, TokenRejected};
+use crate::user::{User, UserId};
+
+/// A token codec without signatures: tokens read
+/// `fake:<user id>:<generation>:<expiry, Unix seconds>:<token id>`. They expire like real
+/// ones and each has its own id, so expiry and revocation rules are testable; see
+/// [`TokenCodec`] for an example.
+pub struct FakeTokenCodec {
+    lifetime: Duration,
+    issued: AtomicUsize,
+}
+
+impl FakeTokenCodec {
+    /// Tokens that live for `lifetime`.
+    #[must_use]
+    pub fn new(lifetime: Duration) -> Self {
+        Self {
+            lifetime,
+            issued: AtomicUsize::new(0),
+        }
+    }
+}
+
+impl FakeTokenCodec {
+    /// How long the tokens it issues live.
+    #[must_use]
+    pub fn lifetime(&self) -> Duration {
+        self.lifetime
+    }
+}
+
+impl Default for FakeTokenCodec {
+    fn default() -> Self {
+        Self::new(Duration::minutes(30))
+    }
+}
+
+impl TokenCodec for FakeTokenCodec {
+    fn issue(&self, user: &User, now: DateTime<Utc>) -> Result<AccessToken, Unexpected> {
+        let expires = (now + self.lifetime).timestamp();
+        let serial = self.issued.fetch_add(1, Ordering::SeqCst);
+        Ok(AccessToken::new(format!(
+            "fake:{}:{}:{expires}:t{serial}",
+            user.id, user.token_generation
+        )))
+    }
+
+    fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<TokenClaims, TokenRejected> {
+        let parts: Vec<&str> = token
+            .strip_prefix("fake:")
+            .ok_or(TokenRejected)?
+            .split(':')
+            .collect();
+        let [user, generation, expires, token_id] = parts.as_slice() else {
+            return Err(TokenRejected);
+        };
+        let number = |text: &str| text.parse::<i64>().map_err(|_| TokenRejected);
+        let expires_at = DateTime::from_timestamp(number(expires)?, 0).ok_or(TokenRejected)?;
+        if now >= expires_at {
+            return Err(TokenRejected);
+        }
+        Ok(TokenClaims {
+            user: UserId(number(user)?),
+            token_id: (*token_id).to_owned(),
+            generation: number(generation)?,
+            expires_at,
+        })
+    }
+}

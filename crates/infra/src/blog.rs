@@ -1,0 +1,34 @@
+//! quill's blog on top of the auth core: its own schema ([`migrate_blog`]) and its service
+//! ([`post_service`]). An application embedding only the auth core never calls these, so its
+//! database gets no blog table.
+
+use std::sync::Arc;
+
+use quill_domain::PostService;
+use quill_migration::BlogMigrator;
+use sea_orm::DatabaseConnection;
+
+use crate::db::SeaOrmPostRepository;
+use crate::stack::{AuthStack, MigrationError};
+
+/// Applies the blog's pending migrations (the `posts` table), after the auth core's
+/// ([`migrate`](crate::migrate)), which they refer to. Safe to run at every start and from
+/// several processes at once.
+///
+/// # Errors
+/// [`MigrationError`] when a statement fails.
+pub async fn migrate_blog(db: &DatabaseConnection) -> Result<(), MigrationError> {
+    quill_migration::apply_pending::<BlogMigrator>(db)
+        .await
+        .map_err(MigrationError::from_db)
+}
+
+/// The posts service over the stack's database, sharing its account store and clock.
+#[must_use]
+pub fn post_service(stack: &AuthStack) -> PostService {
+    PostService::new(
+        Arc::new(SeaOrmPostRepository::new(stack.connection().clone())),
+        stack.users(),
+        stack.clock(),
+    )
+}

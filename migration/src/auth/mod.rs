@@ -1,0 +1,23 @@
+//! The auth core's schema: accounts, token revocations and rate-limit buckets. This is all an
+//! application that embeds quill's auth core gets in its database.
+
+mod m20261126_000001_create_users_and_posts;
+mod m20261126_000002_token_revocation;
+mod m20261201_000003_auth_throttle;
+
+use sea_orm_migration::prelude::*;
+
+/// The auth core's migrations, oldest first, recorded in `seaql_migrations` (the table quill
+/// has always used, so existing databases upgrade in place).
+pub struct AuthMigrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for AuthMigrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261126_000001_create_users_and_posts::Migration),
+            Box::new(m20261126_000002_token_revocation::Migration),
+            Box::new(m20261201_000003_auth_throttle::Migration),
+        ]
+    }
+}
