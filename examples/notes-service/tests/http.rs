@@ -1,61 +1,11 @@
 //! The whole service on a real SQLite file, as `main` builds it: quill's migrations, Argon2
 //! hashing and signed JWTs, through the service's own router.
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
-use quill_infra::Settings;
-use serde_json::{Value, json};
-use tower::ServiceExt as _;
+mod support;
 
-/// The service over a fresh database file in `dir`, with cheap hashing parameters.
-async fn app_in(dir: &tempfile::TempDir) -> Router {
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("notes.db").display()
-    );
-    let settings = Settings::from_pairs([
-        ("SECRET_KEY", "notes-service-test-key-of-32-bytes!"),
-        ("DATABASE_URL", url.as_str()),
-        ("ARGON2_MEMORY_KIB", "1024"),
-        ("ARGON2_ITERATIONS", "1"),
-        ("ARGON2_PARALLELISM", "1"),
-    ])
-    .unwrap();
-    notes_service::app(&settings).await.unwrap()
-}
-
-async fn send(app: &Router, request: Request<Body>) -> (StatusCode, Option<String>, Value) {
-    let response = app.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let challenge = response
-        .headers()
-        .get(header::WWW_AUTHENTICATE)
-        .map(|v| v.to_str().unwrap().to_owned());
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
-        .await
-        .unwrap();
-    (
-        status,
-        challenge,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
-}
-
-fn post_json(path: &str, body: &Value) -> Request<Body> {
-    Request::post(path)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(body.to_string()))
-        .unwrap()
-}
-
-fn get(path: &str, token: Option<&str>) -> Request<Body> {
-    let mut request = Request::get(path);
-    if let Some(token) = token {
-        request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
-    }
-    request.body(Body::empty()).unwrap()
-}
+use axum::http::StatusCode;
+use serde_json::json;
+use support::{app_in, get, post_json, send};
 
 #[tokio::test]
 async fn a_new_user_registers_logs_in_and_reaches_the_protected_route_only_with_the_token() {
