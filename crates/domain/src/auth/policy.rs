@@ -22,7 +22,8 @@ pub struct AuthPolicy {
     /// Failed logins per target account (the email typed, existing or not), from anywhere:
     /// slows guessing one password without caring how many addresses the guesser has. A
     /// successful login gives its attempt back, so the owner never pays for their own
-    /// success; after a burst of failures the owner waits at most one refill interval.
+    /// success. After a burst of failures one attempt is admitted per refill interval, which
+    /// under a sustained attack the owner shares with the attacker.
     pub login_failures_per_account: Rate,
     /// Registrations per client.
     pub register_per_client: Rate,
