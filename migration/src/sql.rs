@@ -1,4 +1,5 @@
-//! Running a migration's plain SQL: one list of statements per supported backend.
+//! Running a migration's plain SQL: one list of statements per supported backend, and
+//! [`SqlMigration`], the one migration type every step of quill's schema is.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
@@ -34,5 +35,29 @@ impl Statements {
             db.execute_unprepared(statement).await?;
         }
         Ok(())
+    }
+}
+
+/// A migration step made of plain SQL: its recorded name, and its statements up and down.
+pub(crate) struct SqlMigration {
+    pub name: &'static str,
+    pub up: Statements,
+    pub down: Statements,
+}
+
+impl MigrationName for SqlMigration {
+    fn name(&self) -> &str {
+        self.name
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for SqlMigration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        self.up.run(manager).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        self.down.run(manager).await
     }
 }

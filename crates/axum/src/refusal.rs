@@ -41,10 +41,33 @@ pub enum AuthRefusal {
     Failed(FailureCause),
 }
 
-/// The cause of a 500 from a refusal, carried in the response's extensions so a logging layer
+/// The cause of a failed request, carried in the response's extensions so a logging layer
 /// can record it once; never sent to the client.
 #[derive(Debug, Clone)]
 pub struct FailureCause(pub Arc<str>);
+
+impl FailureCause {
+    /// The error and its whole `source()` chain, joined by `": "`.
+    ///
+    /// ```
+    /// use quill_axum::FailureCause;
+    /// use quill_domain::Unexpected;
+    ///
+    /// let cause = FailureCause::of(&Unexpected::new(std::io::Error::other("disk full")));
+    /// assert_eq!(&*cause.0, "disk full");
+    /// ```
+    #[must_use]
+    pub fn of(error: &dyn std::error::Error) -> Self {
+        let mut text = error.to_string();
+        let mut source = error.source();
+        while let Some(cause) = source {
+            text.push_str(": ");
+            text.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        Self(text.into())
+    }
+}
 
 impl AuthRefusal {
     /// The status it answers with: 401, or 500 for [`AuthRefusal::Failed`].
@@ -84,20 +107,9 @@ impl From<AuthError> for AuthRefusal {
             | AuthError::Throttled { .. }
             | AuthError::Busy
             | AuthError::ThrottleUnavailable(_)
-            | AuthError::Unexpected(_)) => Self::Failed(FailureCause(cause_chain(&other).into())),
+            | AuthError::Unexpected(_)) => Self::Failed(FailureCause::of(&other)),
         }
     }
-}
-
-fn cause_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 impl IntoResponse for AuthRefusal {

@@ -40,6 +40,15 @@ async fn fresh_db() -> Db {
     }
 }
 
+/// A connection to a fresh, unmigrated database, and the database (dropped after the pool).
+async fn empty_database() -> (sea_orm::DatabaseConnection, TestDatabase) {
+    let database = TestDatabase::fresh().await;
+    let db = connect(&database.url, 2, Duration::from_secs(5))
+        .await
+        .unwrap();
+    (db, database)
+}
+
 fn new_user(username: &str, email: &str) -> NewUser {
     NewUser {
         username: Username::parse(username).unwrap(),
@@ -330,10 +339,7 @@ fn every_migration_once() -> Vec<(String, i64)> {
 
 #[tokio::test]
 async fn migrating_an_up_to_date_database_again_changes_nothing() {
-    let database = TestDatabase::fresh().await;
-    let db = connect(&database.url, 2, Duration::from_secs(5))
-        .await
-        .unwrap();
+    let (db, _database) = empty_database().await;
     apply_pending::<AuthMigrator>(&db).await.unwrap();
     apply_pending::<AuthMigrator>(&db).await.unwrap();
     assert_eq!(applied_migrations(&db).await, every_migration_once());
@@ -498,10 +504,7 @@ async fn table_names(db: &sea_orm::DatabaseConnection) -> Vec<String> {
 
 #[tokio::test]
 async fn the_auth_cores_migrations_create_its_tables_and_no_blog_table() {
-    let database = TestDatabase::fresh().await;
-    let db = connect(&database.url, 2, Duration::from_secs(5))
-        .await
-        .unwrap();
+    let (db, _database) = empty_database().await;
     quill_infra::migrate(&db).await.unwrap();
     assert_eq!(
         table_names(&db).await,
@@ -535,10 +538,7 @@ const PREVIOUS_POSTS_POSTGRES: &[&str] = &[
 async fn a_database_of_the_previous_release_upgrades_in_place_keeping_accounts_and_posts() {
     use quill_migration::MigratorTrait as _;
     use sea_orm::{ConnectionTrait as _, DbBackend};
-    let database = TestDatabase::fresh().await;
-    let db = connect(&database.url, 2, Duration::from_secs(5))
-        .await
-        .unwrap();
+    let (db, _database) = empty_database().await;
     // The previous release's schema: its two recorded migrations (users, revocations), with
     // the posts table its first migration also made, and data in it.
     AuthMigrator::up(&db, Some(2)).await.unwrap();

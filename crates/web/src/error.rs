@@ -154,17 +154,6 @@ fn message(status: StatusCode, text: &'static str) -> Response {
     (status, Json(ErrorMessage { detail: text })).into_response()
 }
 
-pub(crate) fn cause_chain(error: &Unexpected) -> String {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
@@ -183,7 +172,7 @@ impl IntoResponse for ApiError {
             Self::TooManyRequests { .. } => message(status, "Too many requests"),
             Self::Busy | Self::LimiterDown(_) => message(status, "Server busy, try again shortly"),
         };
-        match self {
+        match &self {
             Self::Unauthorized(_) => {
                 response
                     .headers_mut()
@@ -192,28 +181,18 @@ impl IntoResponse for ApiError {
             Self::TooManyRequests { retry_after_secs } => {
                 response.headers_mut().insert(
                     header::RETRY_AFTER,
-                    HeaderValue::from(retry_after_secs.max(1)),
+                    HeaderValue::from((*retry_after_secs).max(1)),
                 );
             }
-            Self::Busy => {
+            Self::Busy | Self::LimiterDown(_) => {
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-            }
-            Self::LimiterDown(error) => {
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-                response
-                    .extensions_mut()
-                    .insert(FailureCause(cause_chain(&error).into()));
-            }
-            Self::Internal(error) => {
-                response
-                    .extensions_mut()
-                    .insert(FailureCause(cause_chain(&error).into()));
             }
             _ => {}
+        }
+        if let Self::LimiterDown(error) | Self::Internal(error) = &self {
+            response.extensions_mut().insert(FailureCause::of(error));
         }
         response
     }

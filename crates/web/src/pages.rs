@@ -142,20 +142,18 @@ impl IntoResponse for PageError {
             Self::Api(ApiError::Internal(e)) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 OUR_FAULT.to_owned(),
-                Some(crate::error::cause_chain(&e)),
+                Some(quill_axum::FailureCause::of(&e)),
             ),
             Self::Api(other) => (other.status(), OUR_FAULT.to_owned(), None),
             Self::Render(reason) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 OUR_FAULT.to_owned(),
-                Some(reason),
+                Some(quill_axum::FailureCause(reason.into())),
             ),
         };
         let mut response = status.into_response();
         if let Some(cause) = cause {
-            response
-                .extensions_mut()
-                .insert(quill_axum::FailureCause(cause.into()));
+            response.extensions_mut().insert(cause);
         }
         response
             .extensions_mut()

@@ -5,16 +5,7 @@
 //! Today it creates the `users` table only; `blog::m20261201_000001_posts` creates `posts`,
 //! and does nothing where this step already made it.
 
-use crate::sql::Statements;
-use sea_orm_migration::prelude::*;
-
-pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261126_000001_create_users_and_posts"
-    }
-}
+use crate::sql::{SqlMigration, Statements};
 
 const SQLITE_UP: &[&str] = &[
     // AUTOINCREMENT keeps ids of deleted rows from ever being handed out again.
@@ -44,18 +35,11 @@ const POSTGRES_UP: &[&str] = &[
 
 const DOWN: &[&str] = &["DROP TABLE users"];
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        Statements {
-            sqlite: SQLITE_UP,
-            postgres: POSTGRES_UP,
-        }
-        .run(manager)
-        .await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        Statements::everywhere(DOWN).run(manager).await
-    }
-}
+pub(crate) const MIGRATION: SqlMigration = SqlMigration {
+    name: "m20261126_000001_create_users_and_posts",
+    up: Statements {
+        sqlite: SQLITE_UP,
+        postgres: POSTGRES_UP,
+    },
+    down: Statements::everywhere(DOWN),
+};

@@ -1,16 +1,7 @@
 //! Token revocation: a per-account token generation (logout everywhere, password change) and
 //! the ids of single revoked tokens (logout), kept until the tokens would have expired.
 
-use crate::sql::Statements;
-use sea_orm_migration::prelude::*;
-
-pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261126_000002_token_revocation"
-    }
-}
+use crate::sql::{SqlMigration, Statements};
 
 const SQLITE_UP: &[&str] = &[
     "ALTER TABLE users ADD COLUMN token_generation BIGINT NOT NULL DEFAULT 0",
@@ -35,18 +26,11 @@ const DOWN: &[&str] = &[
     "ALTER TABLE users DROP COLUMN token_generation",
 ];
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        Statements {
-            sqlite: SQLITE_UP,
-            postgres: POSTGRES_UP,
-        }
-        .run(manager)
-        .await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        Statements::everywhere(DOWN).run(manager).await
-    }
-}
+pub(crate) const MIGRATION: SqlMigration = SqlMigration {
+    name: "m20261126_000002_token_revocation",
+    up: Statements {
+        sqlite: SQLITE_UP,
+        postgres: POSTGRES_UP,
+    },
+    down: Statements::everywhere(DOWN),
+};

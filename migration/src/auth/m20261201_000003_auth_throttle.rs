@@ -2,16 +2,7 @@
 //! digest of its scope and subject, holding the bucket's GCRA arrival time in microseconds.
 //! quill uses the table on PostgreSQL; on SQLite (one server) buckets live in the process.
 
-use crate::sql::Statements;
-use sea_orm_migration::prelude::*;
-
-pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261201_000003_auth_throttle"
-    }
-}
+use crate::sql::{SqlMigration, Statements};
 
 const SQLITE_UP: &[&str] = &[
     "CREATE TABLE auth_throttle (
@@ -31,18 +22,11 @@ const POSTGRES_UP: &[&str] = &[
 
 const DOWN: &[&str] = &["DROP TABLE auth_throttle"];
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        Statements {
-            sqlite: SQLITE_UP,
-            postgres: POSTGRES_UP,
-        }
-        .run(manager)
-        .await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        Statements::everywhere(DOWN).run(manager).await
-    }
-}
+pub(crate) const MIGRATION: SqlMigration = SqlMigration {
+    name: "m20261201_000003_auth_throttle",
+    up: Statements {
+        sqlite: SQLITE_UP,
+        postgres: POSTGRES_UP,
+    },
+    down: Statements::everywhere(DOWN),
+};

@@ -15,9 +15,9 @@ pub struct AuthMigrator;
 impl MigratorTrait for AuthMigrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         vec![
-            Box::new(m20261126_000001_create_users_and_posts::Migration),
-            Box::new(m20261126_000002_token_revocation::Migration),
-            Box::new(m20261201_000003_auth_throttle::Migration),
+            Box::new(m20261126_000001_create_users_and_posts::MIGRATION),
+            Box::new(m20261126_000002_token_revocation::MIGRATION),
+            Box::new(m20261201_000003_auth_throttle::MIGRATION),
         ]
     }
 }

@@ -4,16 +4,7 @@
 //! core's first step used to create it), so every statement here is a no-op where its object
 //! exists: such a database upgrades in place, its posts untouched.
 
-use crate::sql::Statements;
-use sea_orm_migration::prelude::*;
-
-pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261201_000001_posts"
-    }
-}
+use crate::sql::{SqlMigration, Statements};
 
 const SQLITE_UP: &[&str] = &[
     // AUTOINCREMENT keeps ids of deleted rows from ever being handed out again.
@@ -45,18 +36,11 @@ const POSTGRES_UP: &[&str] = &[
 
 const DOWN: &[&str] = &["DROP TABLE posts"];
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        Statements {
-            sqlite: SQLITE_UP,
-            postgres: POSTGRES_UP,
-        }
-        .run(manager)
-        .await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        Statements::everywhere(DOWN).run(manager).await
-    }
-}
+pub(crate) const MIGRATION: SqlMigration = SqlMigration {
+    name: "m20261201_000001_posts",
+    up: Statements {
+        sqlite: SQLITE_UP,
+        postgres: POSTGRES_UP,
+    },
+    down: Statements::everywhere(DOWN),
+};

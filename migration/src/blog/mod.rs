@@ -14,7 +14,7 @@ pub struct BlogMigrator;
 #[async_trait::async_trait]
 impl MigratorTrait for BlogMigrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261201_000001_posts::Migration)]
+        vec![Box::new(m20261201_000001_posts::MIGRATION)]
     }
 
     fn migration_table_name() -> DynIden {

@@ -447,4 +447,20 @@ impl AuthService {
             limit: None,
         });
     }
+
+    /// Records a success or a failure by the result's kind.
+    pub(crate) fn record_result<T>(
+        &self,
+        action: AuthAction,
+        result: &Result<T, AuthError>,
+        user: Option<UserId>,
+        client: Client,
+    ) {
+        let outcome = if result.is_ok() {
+            AuthOutcome::Success
+        } else {
+            AuthOutcome::Failure
+        };
+        self.record(action, outcome, user, client);
+    }
 }

@@ -3,7 +3,7 @@
 
 use crate::auth::{AuthError, AuthService};
 use crate::client::Client;
-use crate::events::{AuthAction, AuthOutcome};
+use crate::events::AuthAction;
 use crate::ports::TokenClaims;
 use crate::user::{PrivateUser, PublicUser, User, UserId};
 
@@ -184,21 +184,5 @@ impl AuthService {
             client,
         );
         outcome
-    }
-
-    /// Records a success or a failure by the result's kind.
-    pub(crate) fn record_result<T>(
-        &self,
-        action: AuthAction,
-        result: &Result<T, AuthError>,
-        user: Option<UserId>,
-        client: Client,
-    ) {
-        let outcome = if result.is_ok() {
-            AuthOutcome::Success
-        } else {
-            AuthOutcome::Failure
-        };
-        self.record(action, outcome, user, client);
     }
 }
