@@ -23,11 +23,12 @@ use crate::error::{ApiError, ErrorItem, LocPart};
 #[derive(Debug, Clone, Copy)]
 pub struct BodyLimit(pub usize);
 
-/// Refuses a declared oversized body before anything reads it, and hands the limit to the
-/// body extractors (which enforce it again on bodies of undeclared length).
+/// Refuses a declared oversized body before anything reads it, and caps the body itself, so a
+/// body of undeclared length (chunked) fails with 413 as soon as it passes the limit, however
+/// it is read: JSON, forms, multipart, any route.
 pub async fn reject_oversized_bodies(
     axum::extract::State(limit): axum::extract::State<BodyLimit>,
-    mut request: Request,
+    request: Request,
     next: Next,
 ) -> Response {
     let declared = request
@@ -38,19 +39,14 @@ pub async fn reject_oversized_bodies(
     if declared.is_some_and(|n| n > limit.0 as u64) {
         return ApiError::PayloadTooLarge.into_response();
     }
-    request.extensions_mut().insert(limit);
-    request
-        .extensions_mut()
-        .insert(axum::extract::DefaultBodyLimit::max(limit.0));
-    next.run(request).await
+    let (parts, body) = request.into_parts();
+    let capped = axum::body::Body::new(http_body_util::Limited::new(body, limit.0));
+    next.run(Request::from_parts(parts, capped)).await
 }
 
+/// The whole body; past the limit the capped body fails, which is a 413.
 async fn read_body(request: Request) -> Result<axum::body::Bytes, ApiError> {
-    let limit = request
-        .extensions()
-        .get::<BodyLimit>()
-        .map_or(256 * 1024, |l| l.0);
-    axum::body::to_bytes(request.into_body(), limit)
+    axum::body::to_bytes(request.into_body(), usize::MAX)
         .await
         .map_err(|_| ApiError::PayloadTooLarge)
 }
@@ -373,11 +369,11 @@ async fn form_fields(request: Request) -> Result<HashMap<String, String>, ApiErr
                         Ok(text) => {
                             fields.insert(name, text);
                         }
-                        Err(e) => return Err(multipart_failure(e.status())),
+                        Err(e) => return Err(multipart_failure(&e)),
                     }
                 }
                 Ok(None) => return Ok(fields),
-                Err(e) => return Err(multipart_failure(e.status())),
+                Err(e) => return Err(multipart_failure(&e)),
             }
         }
     }
@@ -393,8 +389,16 @@ fn form_unreadable() -> ErrorItem {
     }
 }
 
-fn multipart_failure(status: axum::http::StatusCode) -> ApiError {
-    if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+/// A multipart body that broke off: too large (axum's own limit, or the capped body of
+/// [`reject_oversized_bodies`] somewhere in the error's causes), else unreadable.
+fn multipart_failure(error: &axum::extract::multipart::MultipartError) -> ApiError {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    let mut too_large = error.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE;
+    while let Some(current) = cause {
+        too_large |= current.is::<http_body_util::LengthLimitError>();
+        cause = current.source();
+    }
+    if too_large {
         ApiError::PayloadTooLarge
     } else {
         ApiError::Validation(vec![form_unreadable()])
