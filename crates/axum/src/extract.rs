@@ -23,18 +23,52 @@ use crate::refusal::AuthRefusal;
 /// ```
 #[must_use]
 pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.trim().split_once(' ')?;
+    match presented(headers) {
+        Presented::Token(token) => Some(token),
+        Presented::Absent | Presented::Empty => None,
+    }
+}
+
+/// What a request presents as its bearer credential.
+enum Presented<'a> {
+    /// No `Authorization: Bearer` header at all (or another scheme).
+    Absent,
+    /// The bearer scheme with nothing after it: a credential, and a bad one.
+    Empty,
+    Token(&'a str),
+}
+
+fn presented(headers: &HeaderMap) -> Presented<'_> {
+    let Some(value) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Presented::Absent;
+    };
+    let (scheme, token) = value.trim().split_once(' ').unwrap_or((value.trim(), ""));
     let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+    match (scheme.eq_ignore_ascii_case("bearer"), token.is_empty()) {
+        (false, _) => Presented::Absent,
+        (true, true) => Presented::Empty,
+        (true, false) => Presented::Token(token),
+    }
+}
+
+/// The token to check, or the refusal for a request that presents none (or an empty one).
+fn token_of(headers: &HeaderMap) -> Result<Option<&str>, AuthRefusal> {
+    match presented(headers) {
+        Presented::Absent => Ok(None),
+        Presented::Empty => Err(AuthRefusal::Invalid),
+        Presented::Token(token) => Ok(Some(token)),
+    }
 }
 
 /// The caller's session: their account and their token's claims (to revoke that very
 /// token). Works in any axum application whose state yields an [`AuthService`].
 ///
 /// Refusals ([`AuthRefusal`]): 401 `Not authenticated` without a bearer header, 401 `Invalid
-/// or expired token` for a bad token, 401 `User not found` when the account was deleted
-/// since.
+/// or expired token` for a bad or empty token, 401 `User not found` when the account was
+/// deleted since.
 #[derive(Debug, Clone)]
 pub struct CurrentSession(pub Session);
 
@@ -46,7 +80,7 @@ where
     type Rejection = AuthRefusal;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AuthRefusal> {
-        let token = bearer_token(&parts.headers).ok_or(AuthRefusal::Missing)?;
+        let token = token_of(&parts.headers)?.ok_or(AuthRefusal::Missing)?;
         Ok(Self(AuthService::from_ref(state).session(token).await?))
     }
 }
@@ -82,7 +116,7 @@ where
     type Rejection = AuthRefusal;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AuthRefusal> {
-        match bearer_token(&parts.headers) {
+        match token_of(&parts.headers)? {
             None => Ok(Self(None)),
             Some(token) => Ok(Self(Some(
                 AuthService::from_ref(state).authenticate(token).await?,

@@ -6,6 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
 use quill_domain::{AccessToken, TokenClaims, TokenCodec, TokenRejected, Unexpected, User, UserId};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
 
 use crate::config::{SecretKey, TokenAlgorithm};
 
@@ -55,13 +56,24 @@ struct IssuedClaims<'a> {
     generation: i64,
 }
 
+/// What a presented token says. Tokens the original service issued with the same key carry
+/// only `sub` and `exp` (and `iat`); they are accepted as tokens of generation 0 with an id
+/// derived from the token itself, so logout and logout-everywhere revoke them too.
 #[derive(Deserialize)]
 struct PresentedClaims {
     sub: String,
     exp: i64,
-    jti: String,
-    #[serde(rename = "gen")]
+    jti: Option<String>,
+    #[serde(rename = "gen", default)]
     generation: i64,
+}
+
+/// The id of a token that names none: `sig:` and 60 hex digits of its SHA-256, within the
+/// 64 characters a revocation keeps.
+fn derived_token_id(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sig:{}", &hex[..60])
 }
 
 /// A fresh token id: 128 random bits, hex-encoded.
@@ -118,12 +130,17 @@ impl TokenCodec for JwtCodec {
         }
         // Only a canonical decimal id: "007" or "+7" would be a second spelling of one id.
         let id: i64 = claims.sub.parse().map_err(|_| TokenRejected)?;
-        if id.to_string() != claims.sub || claims.jti.is_empty() || claims.jti.len() > 64 {
+        if id.to_string() != claims.sub {
             return Err(TokenRejected);
         }
+        let token_id = match claims.jti {
+            Some(jti) if jti.is_empty() || jti.len() > 64 => return Err(TokenRejected),
+            Some(jti) => jti,
+            None => derived_token_id(token),
+        };
         Ok(TokenClaims {
             user: UserId(id),
-            token_id: claims.jti,
+            token_id,
             generation: claims.generation,
             expires_at: DateTime::from_timestamp(claims.exp, 0).ok_or(TokenRejected)?,
         })
@@ -240,6 +257,28 @@ mod tests {
         assert_eq!(codec().verify(&token, now()), Err(TokenRejected));
     }
 
+    #[test]
+    fn a_token_of_the_original_service_with_only_sub_and_exp_is_accepted_until_it_expires() {
+        let exp = now().timestamp() + 60;
+        let original = signed(&serde_json::json!({"sub": "7", "exp": exp, "iat": exp - 60}));
+        let claims = codec().verify(&original, now()).unwrap();
+        assert_eq!((claims.user, claims.generation), (UserId(7), 0));
+        // A stable id of its own, so it can be revoked on its own.
+        assert!(claims.token_id.starts_with("sig:"), "{}", claims.token_id);
+        assert_eq!(claims.token_id.len(), 64);
+        assert_eq!(
+            codec().verify(&original, now()).unwrap().token_id,
+            claims.token_id
+        );
+        let other = signed(&serde_json::json!({"sub": "7", "exp": exp + 1}));
+        assert_ne!(
+            codec().verify(&other, now()).unwrap().token_id,
+            claims.token_id
+        );
+        let expired = now() + Duration::seconds(60);
+        assert_eq!(codec().verify(&original, expired), Err(TokenRejected));
+    }
+
     fn signed(claims: &serde_json::Value) -> String {
         jsonwebtoken::encode(
             &Header::new(jsonwebtoken::Algorithm::HS256),
@@ -258,8 +297,8 @@ mod tests {
             serde_json::json!({"sub": 7, "exp": exp, "jti": "a", "gen": 0}),
             serde_json::json!({"sub": "seven", "exp": exp, "jti": "a", "gen": 0}),
             serde_json::json!({"sub": "007", "exp": exp, "jti": "a", "gen": 0}),
-            serde_json::json!({"sub": "7", "exp": exp, "gen": 0}),
-            serde_json::json!({"sub": "7", "exp": exp, "jti": "a"}),
+            serde_json::json!({"sub": "7", "exp": exp, "jti": "", "gen": 0}),
+            serde_json::json!({"sub": "7", "exp": exp, "jti": "x".repeat(65), "gen": 0}),
         ] {
             assert_eq!(
                 codec().verify(&signed(&claims), now()),

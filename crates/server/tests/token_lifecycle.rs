@@ -36,6 +36,67 @@ async fn change_password(
         .unwrap()
 }
 
+/// A token as the original service issued it with the same key: `sub` and `exp` only,
+/// expiring `lifetime_secs` from now.
+fn original_token(user_id: i64, lifetime_secs: i64) -> String {
+    let exp = chrono::Utc::now().timestamp() + lifetime_secs;
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &json!({"sub": user_id.to_string(), "exp": exp}),
+        &jsonwebtoken::EncodingKey::from_secret(common::SECRET_KEY.as_bytes()),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn tokens_of_the_original_service_work_and_are_revoked_by_logout_and_logout_everywhere() {
+    let app = spawn_app().await;
+    let alice = app.account("alice").await;
+    let first = original_token(alice.id, 600);
+    assert_eq!(
+        app.get_as("/api/users/me", &first).await.status(),
+        StatusCode::OK
+    );
+    let logout = post_as(&app, "/api/users/logout", &first).await;
+    assert_eq!(logout.status(), StatusCode::NO_CONTENT);
+    expect_unauthorized(
+        app.get_as("/api/users/me", &first).await,
+        "Invalid or expired token",
+    )
+    .await;
+
+    // Another expiry makes another token, which the logout above did not touch.
+    let second = original_token(alice.id, 900);
+    assert_eq!(
+        app.get_as("/api/users/me", &second).await.status(),
+        StatusCode::OK
+    );
+    let everywhere = post_as(&app, "/api/users/logout-all", &alice.token).await;
+    assert_eq!(everywhere.status(), StatusCode::NO_CONTENT);
+    expect_unauthorized(
+        app.get_as("/api/users/me", &second).await,
+        "Invalid or expired token",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_bearer_header_with_an_empty_credential_is_an_invalid_token() {
+    let app = spawn_app().await;
+    for header in ["Bearer", "Bearer ", "bearer    "] {
+        let response = app
+            .client
+            .get(app.url("/api/users/me"))
+            .header("authorization", header)
+            .send()
+            .await
+            .unwrap();
+        expect_unauthorized(response, "Invalid or expired token").await;
+    }
+    let without = app.get("/api/users/me").await;
+    expect_unauthorized(without, "Not authenticated").await;
+}
+
 #[tokio::test]
 async fn logging_out_revokes_the_presented_token_only() {
     let app = spawn_app().await;
