@@ -188,3 +188,58 @@ async fn cross_origin_calls_are_allowed_only_from_configured_origins() {
             .is_none()
     );
 }
+
+#[tokio::test]
+async fn every_answer_carrying_a_token_or_private_data_is_marked_no_store() {
+    let app = spawn_app().await;
+    let no_store = |response: &reqwest::Response| {
+        response
+            .headers()
+            .get("cache-control")
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+    let registered = app
+        .register("alice", "alice@example.com", "password123")
+        .await;
+    assert_eq!(registered.status(), StatusCode::CREATED);
+    assert_eq!(
+        no_store(&registered).as_deref(),
+        Some("no-store"),
+        "registration"
+    );
+    let bob = app.account("bob").await;
+    let login = app.login("bob@example.com", "password123").await;
+    assert_eq!(no_store(&login).as_deref(), Some("no-store"), "login");
+    let me = app.get_as("/api/users/me", &bob.token).await;
+    assert_eq!(no_store(&me).as_deref(), Some("no-store"), "/me");
+    let renamed = app
+        .client
+        .patch(app.url(&format!("/api/users/{}", bob.id)))
+        .bearer_auth(&bob.token)
+        .json(&json!({"username": "bobby"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(renamed.status(), StatusCode::OK);
+    assert_eq!(no_store(&renamed).as_deref(), Some("no-store"), "own PATCH");
+    let changed = app
+        .client
+        .patch(app.url("/api/users/me/password"))
+        .bearer_auth(&bob.token)
+        .json(&json!({"current_password": "password123", "new_password": "a-new-password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), StatusCode::OK);
+    assert_eq!(
+        no_store(&changed).as_deref(),
+        Some("no-store"),
+        "password change"
+    );
+    let public = app.get(&format!("/api/users/{}", bob.id)).await;
+    assert_ne!(
+        no_store(&public).as_deref(),
+        Some("no-store"),
+        "public profiles may be cached"
+    );
+}

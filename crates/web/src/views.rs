@@ -1,10 +1,26 @@
 //! The JSON shapes of the contract (section 4), built from the domain's views. The domain's
 //! types are never serialised directly: this module decides what leaves the service.
 
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use quill_domain::{AccessToken, PostWithAuthor, PrivateUser, PublicUser};
 use serde::Serialize;
 use utoipa::ToSchema;
+
+/// A private answer (a token, one's own account): `Cache-Control: no-store` on it, success or
+/// refusal, so no browser cache or proxy keeps it.
+pub(crate) struct NoStore<T>(pub T);
+
+impl<T: IntoResponse> IntoResponse for NoStore<T> {
+    fn into_response(self) -> Response {
+        let mut response = self.0.into_response();
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        response
+    }
+}
 
 // Each view below is documented as a closed object (`additionalProperties: false`, from the
 // `deny_unknown_fields` marker, which serialisation ignores), so a field that leaks into a

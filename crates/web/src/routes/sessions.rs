@@ -12,7 +12,7 @@ use crate::error::{ApiError, ErrorMessage, ValidationFailure};
 use crate::extract::{AuthUser, BodyFields, CurrentSession, JsonObject};
 use crate::openapi::PasswordChangeRequest;
 use crate::state::AppState;
-use crate::views::TokenBody;
+use crate::views::{NoStore, TokenBody};
 
 /// Log out: revoke the presented token.
 ///
@@ -78,7 +78,8 @@ pub(crate) async fn logout_all(
     request_body = PasswordChangeRequest,
     responses(
         (status = 200, description = "Changed; every earlier token is revoked and this fresh \
-            one replaces them.", body = TokenBody),
+            one replaces them.", body = TokenBody,
+            headers(("Cache-Control" = String, description = "`no-store`."))),
         (status = 400, description = "`Current password is incorrect`.", body = ErrorMessage),
         (status = 401, description = "No valid bearer token.", body = ErrorMessage,
             headers(("WWW-Authenticate" = String, description = "`Bearer`."))),
@@ -98,6 +99,15 @@ pub(crate) async fn change_password(
     ClientAddr(client): ClientAddr,
     AuthUser(caller): AuthUser,
     body: JsonObject,
+) -> NoStore<Result<Json<TokenBody>, ApiError>> {
+    NoStore(change_checked(&state, client, &caller, body).await)
+}
+
+async fn change_checked(
+    state: &AppState,
+    client: quill_domain::Client,
+    caller: &quill_domain::Caller,
+    body: JsonObject,
 ) -> Result<Json<TokenBody>, ApiError> {
     let mut fields = BodyFields::new(body);
     // The current password is checked, not parsed: any text is a (wrong or right) attempt.
@@ -109,7 +119,7 @@ pub(crate) async fn change_password(
     };
     let token = state
         .auth
-        .change_password(client, &caller, &current, &new)
+        .change_password(client, caller, &current, &new)
         .await?;
     Ok(Json(TokenBody::from(token)))
 }

@@ -2,8 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
 use quill_axum::ClientAddr;
 use quill_domain::{Email, ImageFile, Password, ProfileUpdate, Registration, Username};
 
@@ -11,7 +10,7 @@ use crate::error::{ApiError, ErrorMessage, ValidationFailure};
 use crate::extract::{AuthUser, BodyFields, JsonObject, LoginForm, UserIdParam};
 use crate::openapi::{RegisterRequest, UserUpdateRequest};
 use crate::state::AppState;
-use crate::views::{TokenBody, UserPrivateBody, UserPublicBody};
+use crate::views::{NoStore, TokenBody, UserPrivateBody, UserPublicBody};
 
 /// Register an account.
 ///
@@ -24,7 +23,8 @@ use crate::views::{TokenBody, UserPrivateBody, UserPublicBody};
     operation_id = "register_user",
     request_body = RegisterRequest,
     responses(
-        (status = 201, description = "Registered; the caller's own view.", body = UserPrivateBody),
+        (status = 201, description = "Registered; the caller's own view.", body = UserPrivateBody,
+            headers(("Cache-Control" = String, description = "`no-store`."))),
         (status = 400, description = "`Username already exists` (checked first, regardless of \
             letter case) or `Email already registered`.", body = ErrorMessage),
         (status = 413, description = "`Request body too large`.", body = ErrorMessage),
@@ -41,6 +41,14 @@ use crate::views::{TokenBody, UserPrivateBody, UserPublicBody};
 pub(crate) async fn register(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
+    body: JsonObject,
+) -> NoStore<Result<(StatusCode, Json<UserPrivateBody>), ApiError>> {
+    NoStore(register_checked(state, client, body).await)
+}
+
+async fn register_checked(
+    state: AppState,
+    client: quill_domain::Client,
     body: JsonObject,
 ) -> Result<(StatusCode, Json<UserPrivateBody>), ApiError> {
     let mut fields = BodyFields::new(body);
@@ -98,19 +106,16 @@ pub(crate) async fn login(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
     form: LoginForm,
-) -> Response {
-    let outcome = state
-        .auth
-        .login(client, &form.username, &form.password)
-        .await
-        .map(|token| Json(TokenBody::from(token)))
-        .map_err(ApiError::from);
-    let mut response = outcome.into_response();
+) -> NoStore<Result<Json<TokenBody>, ApiError>> {
     // RFC 6749: token responses (and their refusals) must never be cached.
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+    NoStore(
+        state
+            .auth
+            .login(client, &form.username, &form.password)
+            .await
+            .map(|token| Json(TokenBody::from(token)))
+            .map_err(ApiError::from),
+    )
 }
 
 /// Read the caller's own account.
@@ -123,15 +128,16 @@ pub(crate) async fn login(
     operation_id = "read_me",
     security(("OAuth2PasswordBearer" = [])),
     responses(
-        (status = 200, description = "The caller's own view.", body = UserPrivateBody),
+        (status = 200, description = "The caller's own view.", body = UserPrivateBody,
+            headers(("Cache-Control" = String, description = "`no-store`."))),
         (status = 401, description = "`Not authenticated` (no bearer token), `Invalid or \
             expired token`, or `User not found` (the account was deleted since).",
             body = ErrorMessage,
             headers(("WWW-Authenticate" = String, description = "`Bearer`."))),
     )
 )]
-pub(crate) async fn me(AuthUser(caller): AuthUser) -> Json<UserPrivateBody> {
-    Json(caller.account().clone().into())
+pub(crate) async fn me(AuthUser(caller): AuthUser) -> NoStore<Json<UserPrivateBody>> {
+    NoStore(Json(caller.account().clone().into()))
 }
 
 /// Read a public profile.
@@ -169,7 +175,8 @@ pub(crate) async fn profile(
     params(UserIdParam),
     request_body = UserUpdateRequest,
     responses(
-        (status = 200, description = "Updated; the caller's own view.", body = UserPrivateBody),
+        (status = 200, description = "Updated; the caller's own view.", body = UserPrivateBody,
+            headers(("Cache-Control" = String, description = "`no-store`."))),
         (status = 400, description = "`Username already exists` or `Email already \
             registered` (another account has it).", body = ErrorMessage),
         (status = 401, description = "No valid bearer token (checked before anything else).",
@@ -189,6 +196,15 @@ pub(crate) async fn update(
     AuthUser(caller): AuthUser,
     UserIdParam(id): UserIdParam,
     body: JsonObject,
+) -> NoStore<Result<Json<UserPrivateBody>, ApiError>> {
+    NoStore(update_checked(&state, &caller, id, body).await)
+}
+
+async fn update_checked(
+    state: &AppState,
+    caller: &quill_domain::Caller,
+    id: quill_domain::UserId,
+    body: JsonObject,
 ) -> Result<Json<UserPrivateBody>, ApiError> {
     let mut fields = BodyFields::new(body);
     let changes = ProfileUpdate {
@@ -198,11 +214,7 @@ pub(crate) async fn update(
     };
     fields.finish()?;
     Ok(Json(
-        state
-            .auth
-            .update_profile(&caller, id, changes)
-            .await?
-            .into(),
+        state.auth.update_profile(caller, id, changes).await?.into(),
     ))
 }
 
