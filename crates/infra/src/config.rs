@@ -83,6 +83,9 @@ fn invalid(setting: &'static str, reason: impl Into<String>) -> ConfigError {
     }
 }
 
+/// Words that mark a key as one of the documentation's examples rather than a secret.
+const PLACEHOLDER_MARKS: &[&str] = &["change-me", "changeme", "example-key", "your-secret"];
+
 /// The HMAC key tokens are signed with. Never shown by `Debug` or `Display`.
 ///
 /// ```
@@ -116,6 +119,52 @@ impl SecretKey {
             ));
         }
         Ok(Self(key.into_bytes()))
+    }
+
+    /// The fewest distinct byte values a production key must have: a random 32-byte key has
+    /// about 28, hex of 32 random bytes 16; `aaaa...` or `abab...` has one or two.
+    pub const MIN_DISTINCT_BYTES: usize = 16;
+
+    /// Whether this key is fit for production: not a placeholder copied from quill's
+    /// documentation, and not obviously low in entropy (too few distinct bytes, such as one
+    /// character repeated).
+    ///
+    /// ```
+    /// use quill_infra::SecretKey;
+    ///
+    /// let hex = SecretKey::new("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into())?;
+    /// assert!(hex.check_strength().is_ok());
+    /// let repeated = SecretKey::new("a".repeat(40))?;
+    /// assert!(repeated.check_strength().is_err());
+    /// # Ok::<(), quill_infra::ConfigError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`ConfigError::Invalid`] for `SECRET_KEY`, saying why (never the key).
+    pub fn check_strength(&self) -> Result<(), ConfigError> {
+        let lowered = String::from_utf8_lossy(&self.0).to_lowercase();
+        if PLACEHOLDER_MARKS.iter().any(|mark| lowered.contains(mark)) {
+            return Err(invalid(
+                "SECRET_KEY",
+                "is a placeholder from the documentation; generate one with openssl rand -hex 32",
+            ));
+        }
+        let distinct = self
+            .0
+            .iter()
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
+        if distinct < Self::MIN_DISTINCT_BYTES {
+            return Err(invalid(
+                "SECRET_KEY",
+                format!(
+                    "is too regular to be secret ({distinct} distinct bytes, at least {} \
+                     needed); generate one with openssl rand -hex 32",
+                    Self::MIN_DISTINCT_BYTES
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// A fresh random key (for development runs without one).
@@ -617,7 +666,13 @@ impl Settings {
             }
         };
         let (secret_key, secret_key_generated) = match raw.secret_key {
-            Some(key) => (SecretKey::new(key)?, false),
+            Some(key) => {
+                let key = SecretKey::new(key)?;
+                if environment == Environment::Production {
+                    key.check_strength()?;
+                }
+                (key, false)
+            }
             None if environment == Environment::Production => {
                 return Err(invalid(
                     "SECRET_KEY",
@@ -797,6 +852,30 @@ mod tests {
             assert!(err.starts_with("SECRET_KEY: "), "{err}");
             Ok(())
         });
+    }
+
+    #[test]
+    fn production_refuses_placeholder_and_low_entropy_keys_without_showing_them() {
+        let weak = [
+            "change-me-to-at-least-32-random-bytes".to_owned(),
+            "an-example-key-of-at-least-32-bytes".to_owned(),
+            "x".repeat(64),
+            "abcabcabcabcabcabcabcabcabcabcabcabc".to_owned(),
+            "0123456789012345678901234567890123".to_owned(),
+        ];
+        for key in &weak {
+            let err = Settings::from_pairs([("ENVIRONMENT", "production"), ("SECRET_KEY", key)])
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with("SECRET_KEY: "), "{err}");
+            assert!(!err.contains(key.as_str()), "the key is never shown: {err}");
+            // Development keeps accepting them: they only sign throwaway tokens.
+            assert!(Settings::from_pairs([("SECRET_KEY", key.as_str())]).is_ok());
+        }
+        let strong = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+        assert!(
+            Settings::from_pairs([("ENVIRONMENT", "production"), ("SECRET_KEY", strong)]).is_ok()
+        );
     }
 
     #[test]
