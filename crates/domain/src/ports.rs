@@ -30,6 +30,10 @@ pub enum StoreError {
     /// Another account already has this email address.
     #[error("email already registered")]
     EmailTaken,
+    /// The row refers to an account that no longer exists (it was deleted meanwhile), as
+    /// the store's own foreign key reported.
+    #[error("the account no longer exists")]
+    AccountGone,
     /// Anything else.
     #[error(transparent)]
     Unexpected(#[from] Unexpected),

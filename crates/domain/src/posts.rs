@@ -38,6 +38,10 @@ pub enum PostError {
     /// No user has the requested id (listing a user's posts).
     #[error("user not found")]
     UserNotFound,
+    /// The caller's account was deleted while the request ran (a post cannot outlive its
+    /// author, so none was stored).
+    #[error("the author's account no longer exists")]
+    AuthorGone,
     /// The caller is not the post's author.
     #[error("not authorized to {} this post", match .0 { PostAction::Update => "update", PostAction::Delete => "delete" })]
     NotAllowed(PostAction),
@@ -53,6 +57,7 @@ impl From<StoreError> for PostError {
             StoreError::UsernameTaken | StoreError::EmailTaken => {
                 Self::Unexpected(Unexpected::new(error.to_string()))
             }
+            StoreError::AccountGone => Self::AuthorGone,
             StoreError::Unexpected(e) => Self::Unexpected(e),
         }
     }

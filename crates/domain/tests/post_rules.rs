@@ -151,3 +151,23 @@ fn deleting_an_account_deletes_its_posts() {
         assert_eq!(h.store.post_count(), 0);
     });
 }
+
+#[test]
+fn a_post_by_an_author_deleted_while_the_request_ran_is_refused_as_author_gone() {
+    block_on(async {
+        let h = Harness::new();
+        let alice = h
+            .register("alice", "alice@example.com", "password123")
+            .await;
+        // The account goes between the token check (the caller exists) and the write.
+        h.auth
+            .delete_account(Client::UNKNOWN, &alice, alice.id())
+            .await
+            .unwrap();
+        assert!(matches!(
+            h.posts.create(&alice, draft("too late")).await,
+            Err(PostError::AuthorGone)
+        ));
+        assert_eq!(h.store.post_count(), 0);
+    });
+}

@@ -679,3 +679,25 @@ mod postgres_throttle {
         assert_eq!(admitted, 5);
     }
 }
+
+#[tokio::test]
+async fn a_post_for_an_account_that_no_longer_exists_is_refused_as_account_gone() {
+    let db = fresh_db().await;
+    let alice = db
+        .users
+        .create(new_user("alice", "alice@example.com"))
+        .await
+        .unwrap();
+    assert!(db.users.delete(alice.id).await.unwrap());
+    assert!(matches!(
+        db.posts.create(new_post(alice.id, "orphan", 1)).await,
+        Err(StoreError::AccountGone)
+    ));
+    assert!(
+        db.posts
+            .list(None, Page::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

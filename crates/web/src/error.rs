@@ -243,6 +243,8 @@ impl From<PostError> for ApiError {
         match error {
             PostError::NotFound => Self::NotFound("Post not found"),
             PostError::UserNotFound => Self::NotFound("User not found"),
+            // Like any request of a deleted account's token.
+            PostError::AuthorGone => Self::Unauthorized("User not found"),
             PostError::NotAllowed(PostAction::Update) => {
                 Self::Forbidden("Not authorized to update this post")
             }

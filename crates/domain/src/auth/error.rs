@@ -94,6 +94,7 @@ impl From<StoreError> for AuthError {
         match error {
             StoreError::UsernameTaken => Self::UsernameTaken,
             StoreError::EmailTaken => Self::EmailTaken,
+            StoreError::AccountGone => Self::AccountGone,
             StoreError::Unexpected(e) => Self::Unexpected(e),
         }
     }

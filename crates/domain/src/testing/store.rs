@@ -229,9 +229,7 @@ impl PostRepository for InMemoryStore {
     async fn create(&self, post: NewPost) -> Result<Post, StoreError> {
         let mut state = self.state();
         if !state.users.contains_key(&post.user_id) {
-            return Err(StoreError::Unexpected(Unexpected::new(
-                "foreign key: no such author",
-            )));
+            return Err(StoreError::AccountGone);
         }
         state.last_post_id += 1;
         let stored = Post {

@@ -67,15 +67,20 @@ pub async fn connect(
 }
 
 /// Maps a database error to the domain's storage outcomes: the uniqueness indexes are
-/// recognised by name, everything else is unexpected.
+/// recognised by name, a foreign-key violation means the account a row refers to is gone
+/// (every foreign key of the schema points at `users`), everything else is unexpected.
 pub(crate) fn store_error(error: DbErr) -> StoreError {
-    if let Some(SqlErr::UniqueConstraintViolation(message)) = error.sql_err() {
-        if message.contains("users_username_lower_key") {
-            return StoreError::UsernameTaken;
+    match error.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(message)) => {
+            if message.contains("users_username_lower_key") {
+                return StoreError::UsernameTaken;
+            }
+            if message.contains("users_email_lower_key") {
+                return StoreError::EmailTaken;
+            }
         }
-        if message.contains("users_email_lower_key") {
-            return StoreError::EmailTaken;
-        }
+        Some(SqlErr::ForeignKeyConstraintViolation(_)) => return StoreError::AccountGone,
+        _ => {}
     }
     StoreError::Unexpected(Unexpected::new(error))
 }
