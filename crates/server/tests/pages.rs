@@ -115,7 +115,7 @@ async fn pages_answer_head_requests() {
 }
 
 #[tokio::test]
-async fn static_files_are_served_with_their_type_and_cache_headers() {
+async fn static_files_are_served_with_their_type_and_revalidated_on_every_use() {
     let app = spawn_app().await;
     for (path, kind) in [
         ("/static/js/auth.js", "text/javascript"),
@@ -131,13 +131,18 @@ async fn static_files_are_served_with_their_type_and_cache_headers() {
                 .starts_with(kind),
             "{path}"
         );
-        assert!(
-            response.headers()["cache-control"]
-                .to_str()
-                .unwrap()
-                .contains("max-age"),
-            "{path}"
-        );
+        assert_eq!(response.headers()["cache-control"], "no-cache", "{path}");
+        let modified = response.headers()["last-modified"].clone();
+        // The browser's revalidation: unchanged, so 304 and no body.
+        let again = app
+            .client
+            .get(app.url(path))
+            .header("if-modified-since", modified)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{path}");
+        assert!(again.bytes().await.unwrap().is_empty());
     }
 }
 

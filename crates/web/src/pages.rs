@@ -377,13 +377,22 @@ pub(crate) fn router(app: AppState, templates: Templates, paths: &AssetPaths) ->
     let media = ServeDir::new(&paths.media_dir).fallback(
         axum::handler::HandlerWithoutStateExt::into_service(not_found),
     );
+    // Front-end files keep their names across releases, so browsers revalidate them every
+    // time (a 304 from their Last-Modified costs a round trip, not a download): a fix reaches
+    // every browser at once.
+    let static_files = Router::new().nest_service("/static", static_files).layer(
+        SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-cache"),
+        ),
+    );
     let files = Router::new()
-        .nest_service("/static", static_files)
         .nest_service("/media", media)
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
             HeaderValue::from_static("public, max-age=3600"),
-        ));
+        ))
+        .merge(static_files);
     let pages = Router::new()
         .route("/", get(home))
         .route("/posts", get(home))

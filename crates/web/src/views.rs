@@ -106,8 +106,8 @@ pub enum TokenType {
     Bearer,
 }
 
-/// `Token`: an OAuth2 bearer token response.
-#[derive(Debug, Serialize, ToSchema)]
+/// `Token`: an OAuth2 bearer token response. Its `Debug` hides the token.
+#[derive(Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(as = Token)]
 pub struct TokenBody {
@@ -115,6 +115,12 @@ pub struct TokenBody {
     access_token: String,
     /// Always `bearer`.
     token_type: TokenType,
+}
+
+impl std::fmt::Debug for TokenBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenBody { access_token: <redacted>, token_type: bearer }")
+    }
 }
 
 impl From<AccessToken> for TokenBody {
@@ -184,5 +190,16 @@ mod tests {
         assert_eq!(timestamp(at), "2026-11-26T18:01:27.345935Z");
         let whole = Utc.with_ymd_and_hms(2026, 11, 26, 18, 1, 27).unwrap();
         assert_eq!(timestamp(whole), "2026-11-26T18:01:27.000000Z");
+    }
+
+    #[test]
+    fn a_token_body_never_shows_its_token_when_debugged() {
+        let body = TokenBody::from(AccessToken::new("eyJ.secret.sig"));
+        assert!(!format!("{body:?}").contains("secret"));
+        assert!(
+            serde_json::to_string(&body)
+                .unwrap()
+                .contains("eyJ.secret.sig")
+        );
     }
 }
