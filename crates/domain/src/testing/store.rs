@@ -7,7 +7,6 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::error::Unexpected;
 use crate::ports::{PostRepository, StoreError, UserRepository};
 use crate::post::{NewPost, Page, Post, PostChanges, PostId, PostWithAuthor};
 use crate::user::{Email, NewUser, PasswordHash, PublicUser, User, UserChanges, UserId, Username};
