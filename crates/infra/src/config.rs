@@ -49,6 +49,10 @@ pub const SETTING_NAMES: &[&str] = &[
     "HASHING_PLACES_PER_CLIENT",
     "IPV6_CLIENT_PREFIX",
     "TRUSTED_PROXIES",
+    "HEADER_READ_TIMEOUT_SECONDS",
+    "REQUEST_TIMEOUT_SECONDS",
+    "MAX_CONNECTIONS",
+    "SHUTDOWN_GRACE_SECONDS",
 ];
 
 /// A setting was missing or unusable. Its `Display` is the one line to print before
@@ -347,6 +351,16 @@ pub struct Settings {
     pub auth_policy: AuthPolicy,
     /// Proxies whose `X-Forwarded-For` is believed for the client's address.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// How long a connection may take to send a request's headers, and stay idle between
+    /// requests, before it is closed.
+    pub header_read_timeout: std::time::Duration,
+    /// How long one request (its body included) may take before it is answered 408.
+    pub request_timeout: std::time::Duration,
+    /// How many connections are served at once; further ones wait to be accepted.
+    pub max_connections: usize,
+    /// After a shutdown signal, how long requests in flight may take before the remaining
+    /// connections are dropped.
+    pub shutdown_grace: std::time::Duration,
 }
 
 /// Accepts a setting whether figment parsed it as text, a number or a boolean, since the
@@ -431,6 +445,14 @@ struct RawSettings {
     ipv6_client_prefix: Option<String>,
     #[serde(default, deserialize_with = "as_text")]
     trusted_proxies: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    header_read_timeout_seconds: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    request_timeout_seconds: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    max_connections: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    shutdown_grace_seconds: Option<String>,
 }
 
 /// One rate from its two settings, each defaulting to the policy's own.
@@ -769,6 +791,22 @@ impl Settings {
             hashing_queue_limit: positive("HASHING_QUEUE_LIMIT", raw.hashing_queue_limit, 32)?,
             auth_policy,
             trusted_proxies: trusted_proxies(raw.trusted_proxies.as_deref())?,
+            header_read_timeout: std::time::Duration::from_secs(positive(
+                "HEADER_READ_TIMEOUT_SECONDS",
+                raw.header_read_timeout_seconds,
+                10,
+            )?),
+            request_timeout: std::time::Duration::from_secs(positive(
+                "REQUEST_TIMEOUT_SECONDS",
+                raw.request_timeout_seconds,
+                30,
+            )?),
+            max_connections: positive("MAX_CONNECTIONS", raw.max_connections, 1024)?,
+            shutdown_grace: std::time::Duration::from_secs(positive(
+                "SHUTDOWN_GRACE_SECONDS",
+                raw.shutdown_grace_seconds,
+                10,
+            )?),
         })
     }
 }

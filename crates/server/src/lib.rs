@@ -8,8 +8,10 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod migrate;
+mod serve;
 
-use std::future::Future;
+pub use serve::{ConnectionLimits, serve};
+
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -17,7 +19,6 @@ use axum::Router;
 use quill_infra::{AuthStack, MaintenanceHandle, Settings, connect};
 use quill_web::{AppState, AssetPaths, Readiness, WebConfig};
 use sea_orm::DatabaseConnection;
-use tokio::net::TcpListener;
 
 /// Start-up failed; the message says which step and why.
 #[derive(Debug, thiserror::Error)]
@@ -98,6 +99,7 @@ pub async fn prepare_observed(
             media_dir: settings.media_dir.clone(),
         },
         trusted_proxies: settings.trusted_proxies.clone(),
+        request_timeout: settings.request_timeout,
     };
     Ok(quill_web::router(state, &web)?)
 }
@@ -114,24 +116,6 @@ fn assets_dir(settings: &Settings) -> std::path::PathBuf {
     } else {
         AssetPaths::default().assets_dir
     }
-}
-
-/// Serves `app` on an already-bound listener until `shutdown` completes, then lets requests
-/// in flight finish.
-///
-/// # Errors
-/// The listener's I/O error.
-pub async fn serve(
-    listener: TcpListener,
-    app: Router,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
 }
 
 /// Completes on Ctrl-C or SIGTERM.

@@ -38,7 +38,8 @@ async fn main() -> ExitCode {
         }
     };
     tracing::info!("quill listening on http://{}", settings.bind_addr);
-    match quill_server::serve(listener, app, quill_server::shutdown_signal()).await {
+    let limits = quill_server::ConnectionLimits::from(&settings);
+    match quill_server::serve(listener, app, limits, quill_server::shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("server failed: {e}");

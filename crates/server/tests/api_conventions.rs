@@ -1,5 +1,6 @@
 //! Conventions every route keeps: JSON 404/405 under `/api`, the body size limit, health
-//! checks, CORS, and HTML errors outside `/api`.
+//! checks, CORS, HTML errors outside `/api`, private answers never cached, and the
+//! connection limits (header timeout, idle connections, a shutdown deadline).
 
 mod common;
 
@@ -242,4 +243,147 @@ async fn every_answer_carrying_a_token_or_private_data_is_marked_no_store() {
         Some("no-store"),
         "public profiles may be cached"
     );
+}
+
+/// Waits until the server closes `stream` (reads return end of file or an error), or
+/// `limit` passes; returns how long it took, `None` if it never closed.
+async fn closed_within(
+    mut stream: tokio::io::ReadHalf<tokio::net::TcpStream>,
+    limit: std::time::Duration,
+) -> Option<std::time::Duration> {
+    use tokio::io::AsyncReadExt as _;
+    let started = std::time::Instant::now();
+    let mut buffer = [0u8; 4096];
+    let read_until_closed = async {
+        loop {
+            match stream.read(&mut buffer).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    };
+    tokio::time::timeout(limit, read_until_closed)
+        .await
+        .ok()
+        .map(|()| started.elapsed())
+}
+
+#[tokio::test]
+async fn a_client_sending_one_header_byte_at_a_time_is_disconnected_within_the_header_timeout() {
+    use tokio::io::AsyncWriteExt as _;
+    let app = spawn_app_with(&[("HEADER_READ_TIMEOUT_SECONDS", "1")]).await;
+    let stream = tokio::net::TcpStream::connect(app.base.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    let (reader, mut writer) = tokio::io::split(stream);
+    let trickle = tokio::spawn(async move {
+        let head = b"GET /healthz HTTP/1.1\r\nHost: quill\r\nX-Slow: ";
+        for byte in head.iter().chain(std::iter::repeat(&b'a')) {
+            if writer.write_all(&[*byte]).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    });
+    let closed = closed_within(reader, std::time::Duration::from_secs(5)).await;
+    trickle.abort();
+    let closed = closed.expect("the connection was never closed");
+    assert!(
+        closed < std::time::Duration::from_millis(2500),
+        "closed after {closed:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_idle_keep_alive_connection_is_closed_after_the_header_timeout() {
+    use tokio::io::AsyncWriteExt as _;
+    let app = spawn_app_with(&[("HEADER_READ_TIMEOUT_SECONDS", "1")]).await;
+    let stream = tokio::net::TcpStream::connect(app.base.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    let (reader, mut writer) = tokio::io::split(stream);
+    writer
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: quill\r\n\r\n")
+        .await
+        .unwrap();
+    // The response arrives, then the connection sits idle until the server lets it go.
+    let closed = closed_within(reader, std::time::Duration::from_secs(5))
+        .await
+        .expect("an idle connection was kept for ever");
+    assert!(
+        closed < std::time::Duration::from_millis(2500),
+        "closed after {closed:?}"
+    );
+    drop(writer);
+}
+
+#[tokio::test]
+async fn a_terminated_server_exits_within_its_grace_period_despite_a_half_open_connection() {
+    use tokio::io::AsyncWriteExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().port()
+    };
+    let address = format!("127.0.0.1:{port}");
+    let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_quill"))
+        .current_dir(dir.path())
+        .env(
+            "DATABASE_URL",
+            format!(
+                "sqlite://{}?mode=rwc",
+                dir.path().join("quill.db").display()
+            ),
+        )
+        .env("BIND_ADDR", &address)
+        .env("SECRET_KEY", common::SECRET_KEY)
+        .env("ARGON2_MEMORY_KIB", "1024")
+        .env("ARGON2_ITERATIONS", "1")
+        .env("ARGON2_PARALLELISM", "1")
+        .env("HEADER_READ_TIMEOUT_SECONDS", "60")
+        .env("SHUTDOWN_GRACE_SECONDS", "1")
+        .env("RUST_LOG", "warn")
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let mut up = false;
+    for _ in 0..200 {
+        if client
+            .get(format!("http://{address}/healthz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(up, "the server did not start");
+    // Headers begun and never finished: the connection is open, the request never complete.
+    let mut half_open = tokio::net::TcpStream::connect(&address).await.unwrap();
+    half_open
+        .write_all(b"POST /api/users HTTP/1.1\r\nHost: quill\r\nContent-Length: 100\r\n\r\n{")
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let pid = server.id().unwrap().to_string();
+    let started = std::time::Instant::now();
+    let signalled = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(signalled.success());
+    let exited = tokio::time::timeout(std::time::Duration::from_secs(10), server.wait())
+        .await
+        .expect("the server was still running 10 s after SIGTERM")
+        .unwrap();
+    let took = started.elapsed();
+    assert!(exited.success(), "{exited:?}");
+    assert!(
+        took < std::time::Duration::from_secs(3),
+        "exit took {took:?} with a grace period of 1 s"
+    );
+    drop(half_open);
 }

@@ -37,7 +37,12 @@ impl CountingApp {
             .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(quill_server::serve(listener, app, std::future::pending()));
+        tokio::spawn(quill_server::serve(
+            listener,
+            app,
+            quill_server::ConnectionLimits::from(&settings),
+            std::future::pending(),
+        ));
         Self {
             base,
             client: reqwest::Client::new(),

@@ -23,6 +23,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::{HeaderValue, Method, header};
 use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 use utoipa_axum::router::OpenApiRouter;
 
@@ -43,6 +44,8 @@ pub struct WebConfig {
     /// Proxies whose `X-Forwarded-For` is believed for the client's address (the address
     /// the auth core's per-client limits are charged to).
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// How long one request, its body included, may take; then 408.
+    pub request_timeout: Duration,
 }
 
 impl Default for AssetPaths {
@@ -62,6 +65,7 @@ impl Default for WebConfig {
             cors_allowed_origins: Vec::new(),
             assets: AssetPaths::default(),
             trusted_proxies: Vec::new(),
+            request_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -106,6 +110,13 @@ pub fn router(state: AppState, config: &WebConfig) -> Result<Router, TemplateErr
             extract::reject_oversized_bodies,
         ))
         .layer(axum::middleware::from_fn(error::log_internal_errors))
+        // A client that trickles its body, or a request stuck for any reason, ends here
+        // rather than holding its connection and its task for ever.
+        .layer(RequestBodyTimeoutLayer::new(config.request_timeout))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            config.request_timeout,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state))
 }

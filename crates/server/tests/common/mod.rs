@@ -77,7 +77,8 @@ pub async fn start_server(
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(quill_server::serve(listener, app, async {
+    let limits = quill_server::ConnectionLimits::from(&settings);
+    tokio::spawn(quill_server::serve(listener, app, limits, async {
         let _ = stopped.await;
     }));
     Ok(TestApp {

@@ -1,0 +1,114 @@
+//! Serving the application on a bound listener with the limits a public server needs: a
+//! ceiling on connections, a deadline for each request's headers (which is also how long an
+//! idle keep-alive connection is kept), and a deadline for graceful shutdown, after which the
+//! connections still open are dropped. axum's own `serve` runs hyper without a timer, so a
+//! client sending one header byte a second, or holding a half-open connection, would keep a
+//! connection (and a terminated process) alive forever.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::ConnectInfo;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use quill_infra::Settings;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+/// The connection-level limits of [`serve`].
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionLimits {
+    /// How long a connection may take to send a request's headers, and may stay idle between
+    /// requests, before it is closed.
+    pub header_read_timeout: Duration,
+    /// Connections served at once; further ones wait in the listen backlog.
+    pub max_connections: usize,
+    /// After the shutdown signal, how long requests in flight may take to finish; then the
+    /// remaining connections are dropped.
+    pub shutdown_grace: Duration,
+}
+
+impl From<&Settings> for ConnectionLimits {
+    fn from(settings: &Settings) -> Self {
+        Self {
+            header_read_timeout: settings.header_read_timeout,
+            max_connections: settings.max_connections,
+            shutdown_grace: settings.shutdown_grace,
+        }
+    }
+}
+
+/// Serves `app` on an already-bound listener until `shutdown` completes, then stops
+/// accepting, lets requests in flight finish for at most the grace period, and drops what is
+/// left. Each request sees its peer address as `ConnectInfo<SocketAddr>`.
+///
+/// # Errors
+/// None today: a failed `accept` (out of file descriptors, say) is logged and retried.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    limits: ConnectionLimits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let places = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let graceful = GracefulShutdown::new();
+    let mut connections = JoinSet::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout);
+    tokio::pin!(shutdown);
+    loop {
+        let place = tokio::select! {
+            place = places.clone().acquire_owned() => match place {
+                Ok(place) => place,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    tracing::warn!("accepting a connection failed (retrying): {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let service = tower::ServiceExt::map_request(
+            app.clone(),
+            move |mut request: hyper::Request<Incoming>| {
+                request.extensions_mut().insert(ConnectInfo(peer));
+                request
+            },
+        );
+        let connection = graceful
+            .watch(http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service)));
+        connections.spawn(async move {
+            // Held for the connection's life: the ceiling counts open connections.
+            let _place = place;
+            if let Err(e) = connection.await {
+                tracing::debug!("connection from {peer} ended: {e}");
+            }
+        });
+        while connections.try_join_next().is_some() {}
+    }
+    drop(listener);
+    if tokio::time::timeout(limits.shutdown_grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            open = connections.len(),
+            "shutdown grace period over: dropping the connections still open"
+        );
+    }
+    connections.abort_all();
+    Ok(())
+}
