@@ -4,8 +4,10 @@
 //! `quill-infra` writes them as `tracing` events (target `audit`); the `testing` module keeps
 //! them for assertions.
 //!
-//! An event never carries a password, a hash, a token or an email: only what happened, how it
-//! ended, the account when known and the client's address.
+//! An event never carries a password, a hash or a token. The email a failed login named is
+//! handed to the port wrapped in [`AttemptedAccount`], which never shows it: an adapter
+//! records a keyed digest of it, so a campaign against one account can be seen in the trail
+//! without the trail holding anyone's address.
 
 use std::fmt;
 
@@ -79,6 +81,45 @@ impl AuthOutcome {
     }
 }
 
+/// The account a login attempt named, as its canonical email, for an adapter to digest. Its
+/// `Debug` and `Display` never show the address.
+///
+/// ```
+/// use quill_domain::AttemptedAccount;
+///
+/// let attempted = AttemptedAccount::new("alice@example.com");
+/// assert_eq!(format!("{attempted:?} {attempted}"), "AttemptedAccount(<redacted>) <redacted>");
+/// assert_eq!(attempted.canonical_email(), "alice@example.com");
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct AttemptedAccount(String);
+
+impl AttemptedAccount {
+    /// The attempt on this canonical email.
+    #[must_use]
+    pub fn new(canonical_email: impl Into<String>) -> Self {
+        Self(canonical_email.into())
+    }
+
+    /// The address, for digesting; never log it.
+    #[must_use]
+    pub fn canonical_email(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for AttemptedAccount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AttemptedAccount(<redacted>)")
+    }
+}
+
+impl fmt::Display for AttemptedAccount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
 /// One entry of the audit trail.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthEvent {
@@ -92,6 +133,8 @@ pub struct AuthEvent {
     pub client: Client,
     /// For refusals by a limit: which one.
     pub limit: Option<ThrottleScope>,
+    /// For a failed login: the account it named (existing or not), to be digested.
+    pub attempted: Option<AttemptedAccount>,
 }
 
 impl fmt::Display for AuthEvent {

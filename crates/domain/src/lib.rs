@@ -70,7 +70,7 @@ pub use auth::{
 };
 pub use client::{Client, ClientKey};
 pub use error::Unexpected;
-pub use events::{AuthAction, AuthEvent, AuthEvents, AuthOutcome, NoAuthEvents};
+pub use events::{AttemptedAccount, AuthAction, AuthEvent, AuthEvents, AuthOutcome, NoAuthEvents};
 pub use ports::{
     AccessToken, Clock, HashingError, PasswordHasher, PostRepository, StoreError, SystemClock,
     TokenClaims, TokenCodec, TokenRejected, UserRepository, Verification,

@@ -267,7 +267,7 @@ impl AuthStack {
                 tokens: Arc::new(tokens),
                 clock: clock.clone(),
                 throttle,
-                events: Arc::new(TracingAuthEvents),
+                events: Arc::new(TracingAuthEvents::new(&settings.secret_key)),
             },
             settings.auth_policy,
         );

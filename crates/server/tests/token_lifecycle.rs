@@ -338,6 +338,13 @@ async fn every_security_action_leaves_an_audit_event_and_no_secret_reaches_the_l
             .any(|e| e["fields"]["action"] == "logout" && e["fields"]["user_id"] == alice.id),
         "the logout event names the account"
     );
+    let failed_login = audit
+        .iter()
+        .find(|e| e["fields"]["action"] == "login" && e["fields"]["outcome"] == "failure")
+        .unwrap();
+    let digest = failed_login["fields"]["account_digest"].as_str().unwrap();
+    assert_eq!(digest.len(), 16, "a keyed digest of the attempted email");
+    assert!(!text.contains("alice@example.com"), "no email in the logs");
     for secret in [
         "password123",
         "wrong-password-1",

@@ -18,7 +18,7 @@ pub use policy::AuthPolicy;
 pub use session::{Caller, Session};
 
 use crate::client::{Client, ClientKey};
-use crate::events::{AuthAction, AuthEvent, AuthEvents, AuthOutcome};
+use crate::events::{AttemptedAccount, AuthAction, AuthEvent, AuthEvents, AuthOutcome};
 use crate::ports::{AccessToken, Clock, PasswordHasher, TokenCodec, UserRepository, Verification};
 use crate::throttle::{Admission, Rate, Throttle, ThrottleKey, ThrottleScope};
 use crate::user::{Email, NewUser, Password, PasswordHash, PrivateUser, User, UserId, Username};
@@ -297,7 +297,14 @@ impl AuthService {
         let user = match (account, verdict) {
             (Some(user), Verification::Match | Verification::MatchNeedsRehash) => user,
             _ => {
-                self.record(AuthAction::Login, AuthOutcome::Failure, None, client);
+                self.ports.events.record(&AuthEvent {
+                    action: AuthAction::Login,
+                    outcome: AuthOutcome::Failure,
+                    user: None,
+                    client,
+                    limit: None,
+                    attempted: Some(AttemptedAccount::new(email)),
+                });
                 return Err(AuthError::InvalidCredentials);
             }
         };
@@ -429,6 +436,7 @@ impl AuthService {
             user,
             client,
             limit,
+            attempted: None,
         });
     }
 
@@ -445,6 +453,7 @@ impl AuthService {
             user,
             client,
             limit: None,
+            attempted: None,
         });
     }
 
