@@ -24,18 +24,69 @@ impl fmt::Display for UserId {
     }
 }
 
-/// A display name: 1 to 50 characters, unique regardless of letter case.
+/// A display name: 1 to 50 characters in Unicode normalisation form NFKC, not blank, with no
+/// control or invisible (format) characters, unique by its [`key`](Username::key) (letter
+/// case and compatibility forms ignored).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Username(String);
+
+/// Whether a character is one that shows nothing or moves text around: controls (Cc), format
+/// characters (Cf: zero-width spaces and joiners, bidi overrides and isolates, the BOM, soft
+/// hyphens) and line or paragraph separators. A name or address holding one can look like
+/// another that does not.
+fn is_invisible(c: char) -> bool {
+    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory as _};
+    matches!(
+        c.general_category(),
+        GeneralCategory::Control
+            | GeneralCategory::Format
+            | GeneralCategory::LineSeparator
+            | GeneralCategory::ParagraphSeparator
+    )
+}
+
+/// The characters no username or email may hold (see [`Username::parse`]), as inclusive
+/// ranges of code points, for describing the rule elsewhere (an API schema's pattern, say).
+///
+/// ```
+/// let ranges = quill_domain::user::invisible_character_ranges();
+/// assert!(ranges.contains(&('\u{0}', '\u{1f}')));
+/// assert!(ranges.iter().any(|&(from, to)| from <= '\u{200b}' && '\u{200b}' <= to));
+/// ```
+#[must_use]
+pub fn invisible_character_ranges() -> Vec<(char, char)> {
+    let mut ranges: Vec<(char, char)> = Vec::new();
+    for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+        if !is_invisible(c) {
+            continue;
+        }
+        match ranges.last_mut() {
+            Some((_, to)) if u32::from(*to) + 1 == u32::from(c) => *to = c,
+            _ => ranges.push((c, c)),
+        }
+    }
+    ranges
+}
+
+fn invisible_refusal(field: &'static str, what: &str) -> FieldError {
+    FieldError::new(
+        field,
+        FieldErrorKind::Invalid(format!(
+            "Value error, {what} must not contain control or invisible characters"
+        )),
+    )
+}
 
 impl Username {
     /// The most characters a username may have.
     pub const MAX_CHARS: usize = 50;
 
-    /// Accepts a username of 1 to 50 characters, kept exactly as written.
+    /// Accepts a username of 1 to 50 characters, kept as written but in NFKC form (so
+    /// `Ｅｌｉｓｅ` in full-width letters is stored as `Elise`).
     ///
     /// # Errors
-    /// A [`FieldError`] for `username` when the length is outside that range.
+    /// A [`FieldError`] for `username` when the length is outside that range, when it is
+    /// blank, or when it holds a control or invisible character.
     ///
     /// # Examples
     ///
@@ -46,12 +97,48 @@ impl Username {
     /// let refused = Username::parse("").unwrap_err();
     /// assert_eq!(refused.field, "username");
     /// assert_eq!(refused.kind, FieldErrorKind::TooShort { min: 1 });
+    /// assert!(Username::parse("ali\u{200b}ce").is_err());
+    /// assert!(Username::parse("   ").is_err());
     /// # Ok::<(), quill_domain::FieldError>(())
     /// ```
     pub fn parse(raw: impl Into<String>) -> Result<Self, FieldError> {
-        let raw = raw.into();
-        check_length("username", &raw, 1, Some(Self::MAX_CHARS))?;
-        Ok(Self(raw))
+        use unicode_normalization::UnicodeNormalization as _;
+        let name: String = raw.into().nfkc().collect();
+        check_length("username", &name, 1, Some(Self::MAX_CHARS))?;
+        if name.chars().any(is_invisible) {
+            return Err(invisible_refusal("username", "a username"));
+        }
+        if name.trim().is_empty() {
+            return Err(FieldError::new(
+                "username",
+                FieldErrorKind::Invalid("Value error, a username must not be blank".to_owned()),
+            ));
+        }
+        Ok(Self(name))
+    }
+
+    /// The key two names are compared by: NFKC of the lower-cased NFKC form, so names that
+    /// differ only in letter case (in any script) or in compatibility forms are the same name.
+    /// Stores keep it in a uniquely indexed column.
+    ///
+    /// ```
+    /// use quill_domain::Username;
+    ///
+    /// assert_eq!(Username::key_of("Élise"), Username::key_of("élise"));
+    /// assert_eq!(Username::key_of("ＡＬＩＣＥ"), Username::key_of("alice"));
+    /// assert_ne!(Username::key_of("alice"), Username::key_of("alicе")); // Cyrillic е
+    /// ```
+    #[must_use]
+    pub fn key_of(name: &str) -> String {
+        use unicode_normalization::UnicodeNormalization as _;
+        let normalized: String = name.nfkc().collect();
+        normalized.to_lowercase().nfkc().collect()
+    }
+
+    /// This name's comparison key (see [`Username::key_of`]).
+    #[must_use]
+    pub fn key(&self) -> String {
+        Self::key_of(&self.0)
     }
 
     /// The name as written.
@@ -105,6 +192,9 @@ impl Email {
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         let email = Self::normalize(raw);
         check_length("email", &email, 1, Some(Self::MAX_CHARS))?;
+        if email.chars().any(is_invisible) {
+            return Err(invisible_refusal("email", "an email address"));
+        }
         if !email.validate_email() {
             let reason = if email.contains('@') {
                 "The email address is not valid."
@@ -417,6 +507,47 @@ pub struct UserChanges {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn usernames_with_invisible_or_control_characters_or_nothing_visible_are_refused() {
+        for bad in [
+            "ali\u{200b}ce", // zero-width space
+            "ali\u{200d}ce", // zero-width joiner
+            "\u{202e}ecila", // right-to-left override
+            "alice\u{2066}", // left-to-right isolate
+            "\u{feff}alice", // byte order mark
+            "al\u{00ad}ice", // soft hyphen
+            "ali\nce",       // control
+            "ali\u{2028}ce", // line separator
+            " ",
+            "\u{3000}\u{3000}", // ideographic spaces only
+        ] {
+            let refused = Username::parse(bad).unwrap_err();
+            assert_eq!(refused.field, "username", "{bad:?}");
+            assert_eq!(refused.kind.code(), "value_error", "{bad:?}");
+        }
+        assert_eq!(
+            Username::parse("Jean Dupont").unwrap().as_str(),
+            "Jean Dupont"
+        );
+    }
+
+    #[test]
+    fn usernames_are_kept_in_nfkc_form_and_keyed_without_case() {
+        assert_eq!(Username::parse("Ｅｌｉｓｅ").unwrap().as_str(), "Elise");
+        assert_eq!(Username::parse("E\u{301}lise").unwrap().as_str(), "Élise");
+        let key = Username::parse("Élise").unwrap().key();
+        assert_eq!(Username::parse("ÉLISE").unwrap().key(), key);
+        assert_eq!(Username::key_of("élise"), key);
+        assert_ne!(Username::key_of("elise"), key, "accents still count");
+    }
+
+    #[test]
+    fn emails_with_invisible_characters_are_refused() {
+        let refused = Email::parse("alice\u{200b}@example.com").unwrap_err();
+        assert_eq!(refused.field, "email");
+        assert!(Email::parse("alice@exa\u{202e}mple.com").is_err());
+    }
 
     #[test]
     fn email_is_trimmed_and_lower_cased() {

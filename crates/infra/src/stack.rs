@@ -18,7 +18,7 @@ use quill_migration::AuthMigrator;
 use sea_orm::{DatabaseConnection, DbBackend, DbErr};
 
 use crate::config::Settings;
-use crate::db::{DatabaseError, SeaOrmUserRepository, connect};
+use crate::db::{DatabaseError, SeaOrmUserRepository, connect, key_usernames};
 use crate::events::TracingAuthEvents;
 use crate::hashing::Argon2Hasher;
 use crate::throttle::PostgresThrottle;
@@ -67,7 +67,19 @@ impl MigrationError {
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), MigrationError> {
     quill_migration::apply_pending::<AuthMigrator>(db)
         .await
-        .map_err(MigrationError)
+        .map_err(MigrationError)?;
+    let (keyed, collided) = key_usernames(db).await.map_err(MigrationError)?;
+    if keyed > 0 {
+        tracing::info!(keyed, "gave existing accounts their username keys");
+    }
+    if collided > 0 {
+        tracing::warn!(
+            collided,
+            "accounts whose names the Unicode-aware rule calls the same as an older account's \
+             keep working under a key made unique with their id"
+        );
+    }
+    Ok(())
 }
 
 /// Why [`AuthStack::connect`] could not produce the services. Each variant is one step, so

@@ -549,13 +549,23 @@ async fn a_database_of_the_previous_release_upgrades_in_place_keeping_accounts_a
     for statement in previous_posts {
         db.execute_unprepared(statement).await.unwrap();
     }
-    let users = SeaOrmUserRepository::new(db.clone());
-    let posts = SeaOrmPostRepository::new(db.clone());
-    let alice = users
-        .create(new_user("alice", "alice@example.com"))
+    // Two accounts the previous release's lower() index let in, which the Unicode-aware rule
+    // calls the same name (full-width letters are a compatibility form of ASCII).
+    for (name, email) in [
+        ("alice", "alice@example.com"),
+        ("ａｌｉｃｅ", "wide@example.com"),
+    ] {
+        db.execute_unprepared(&format!(
+            "INSERT INTO users (username, email, password_hash, token_generation) \
+             VALUES ('{name}', '{email}', '$argon2id$v=19$m=1024,t=1,p=1$c2FsdA$aGFzaA', 0)"
+        ))
         .await
         .unwrap();
-    let old_post = posts.create(new_post(alice.id, "kept", 1)).await.unwrap();
+    }
+    let users = SeaOrmUserRepository::new(db.clone());
+    let posts = SeaOrmPostRepository::new(db.clone());
+    let alice_id = UserId(1);
+    let old_post = posts.create(new_post(alice_id, "kept", 1)).await.unwrap();
 
     quill_infra::migrate(&db).await.unwrap();
     quill_infra::blog::migrate_blog(&db).await.unwrap();
@@ -572,17 +582,23 @@ async fn a_database_of_the_previous_release_upgrades_in_place_keeping_accounts_a
         ]
     );
     assert_eq!(applied_migrations(&db).await, every_migration_once());
-    assert_eq!(
-        users.by_email("alice@example.com").await.unwrap(),
-        Some(alice.clone())
-    );
+    // Both accounts keep working; the name belongs to the older one, and no third account
+    // can take it in any form.
+    let alice = users.by_email("alice@example.com").await.unwrap().unwrap();
+    let wide = users.by_email("wide@example.com").await.unwrap().unwrap();
+    assert_eq!((alice.id, wide.username.as_str()), (alice_id, "ａｌｉｃｅ"));
+    assert_eq!(users.id_by_username("ALICE").await.unwrap(), Some(alice_id));
+    assert!(matches!(
+        users.create(new_user("Alice", "third@example.com")).await,
+        Err(StoreError::UsernameTaken)
+    ));
     let listed = posts.list(None, Page::default()).await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].post, old_post);
-    let newer = posts.create(new_post(alice.id, "new", 2)).await.unwrap();
+    let newer = posts.create(new_post(alice_id, "new", 2)).await.unwrap();
     assert!(newer.id > old_post.id);
     // The cascade still holds on the kept table.
-    assert!(users.delete(alice.id).await.unwrap());
+    assert!(users.delete(alice_id).await.unwrap());
     assert!(posts.list(None, Page::default()).await.unwrap().is_empty());
 }
 
@@ -699,5 +715,34 @@ async fn a_post_for_an_account_that_no_longer_exists_is_refused_as_account_gone(
             .await
             .unwrap()
             .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn names_differing_only_in_unicode_case_or_compatibility_form_are_one_name() {
+    let db = fresh_db().await;
+    db.users
+        .create(new_user("Élise", "elise@example.com"))
+        .await
+        .unwrap();
+    for same in ["élise", "ÉLISE", "E\u{301}lise"] {
+        assert!(
+            matches!(
+                db.users.create(new_user(same, "other@example.com")).await,
+                Err(StoreError::UsernameTaken)
+            ),
+            "{same}"
+        );
+        assert!(
+            db.users.id_by_username(same).await.unwrap().is_some(),
+            "{same}"
+        );
+    }
+    // A lookalike from another script is another name (and shows as such).
+    assert!(
+        db.users
+            .create(new_user("Еlise", "cyrillic@example.com"))
+            .await
+            .is_ok()
     );
 }

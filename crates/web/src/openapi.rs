@@ -81,8 +81,37 @@ fn unchanged_when_null(schema: ObjectBuilder) -> ObjectBuilder {
 
 fn username() -> ObjectBuilder {
     text(1, Some(Username::MAX_CHARS))
-        .description(Some("Unique regardless of letter case."))
+        .description(Some(
+            "Unique regardless of letter case and of Unicode compatibility forms; stored in \
+             NFKC form. Not blank, and without control or invisible (format) characters.",
+        ))
+        .pattern(Some(visible_text_pattern()))
         .examples(["alice"])
+}
+
+/// Text with at least one character that is not white space and none of the domain's
+/// invisible characters, written so that ECMA-262, Rust's and Python's regular expressions
+/// read it alike: code points of the Basic Multilingual Plane escaped as `\uXXXX`, the few
+/// beyond it written as themselves.
+fn visible_text_pattern() -> String {
+    let escape = |c: char| {
+        if u32::from(c) <= 0xFFFF {
+            format!("\\u{:04X}", u32::from(c))
+        } else {
+            c.to_string()
+        }
+    };
+    let class: String = quill_domain::user::invisible_character_ranges()
+        .into_iter()
+        .map(|(from, to)| {
+            if from == to {
+                escape(from)
+            } else {
+                format!("{}-{}", escape(from), escape(to))
+            }
+        })
+        .collect();
+    format!("^[^{class}]*[^{class}\\s][^{class}]*$")
 }
 
 fn email() -> ObjectBuilder {

@@ -4,6 +4,7 @@
 mod m20261126_000001_create_users_and_posts;
 mod m20261126_000002_token_revocation;
 mod m20261201_000003_auth_throttle;
+mod m20261201_000004_username_keys;
 
 use sea_orm_migration::prelude::*;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for AuthMigrator {
             Box::new(m20261126_000001_create_users_and_posts::MIGRATION),
             Box::new(m20261126_000002_token_revocation::MIGRATION),
             Box::new(m20261201_000003_auth_throttle::MIGRATION),
+            Box::new(m20261201_000004_username_keys::MIGRATION),
         ]
     }
 }

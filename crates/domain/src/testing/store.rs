@@ -91,7 +91,9 @@ impl InMemoryStore {
     ) -> Option<StoreError> {
         let others = state.users.values().filter(|u| Some(u.id) != except);
         for other in others {
-            if username.is_some_and(|name| other.username.to_lowercase() == name.to_lowercase()) {
+            if username
+                .is_some_and(|name| Username::key_of(&other.username) == Username::key_of(name))
+            {
                 return Some(StoreError::UsernameTaken);
             }
             if email.is_some_and(|email| other.email == email) {
@@ -122,12 +124,12 @@ impl UserRepository for InMemoryStore {
     }
 
     async fn id_by_username(&self, username: &str) -> Result<Option<UserId>, StoreError> {
-        let wanted = username.to_lowercase();
+        let wanted = Username::key_of(username);
         Ok(self
             .state()
             .users
             .values()
-            .find(|u| u.username.to_lowercase() == wanted)
+            .find(|u| Username::key_of(&u.username) == wanted)
             .map(|u| u.id))
     }
 

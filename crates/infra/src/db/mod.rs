@@ -10,6 +10,7 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, SqlErr};
 
 pub use posts::SeaOrmPostRepository;
 pub use users::SeaOrmUserRepository;
+pub(crate) use users::key_usernames;
 
 /// The connection pool: a cheap-to-clone handle shared by the repositories, and by an
 /// embedding application's own queries if it has any.
@@ -70,17 +71,26 @@ pub async fn connect(
 /// recognised by name, a foreign-key violation means the account a row refers to is gone
 /// (every foreign key of the schema points at `users`), everything else is unexpected.
 pub(crate) fn store_error(error: DbErr) -> StoreError {
-    match error.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(message)) => {
-            if message.contains("users_username_lower_key") {
-                return StoreError::UsernameTaken;
-            }
-            if message.contains("users_email_lower_key") {
-                return StoreError::EmailTaken;
-            }
-        }
-        Some(SqlErr::ForeignKeyConstraintViolation(_)) => return StoreError::AccountGone,
-        _ => {}
+    if violates(&error, USERNAME_INDEX) {
+        return StoreError::UsernameTaken;
+    }
+    if violates(&error, "users_email_lower_key") {
+        return StoreError::EmailTaken;
+    }
+    if matches!(
+        error.sql_err(),
+        Some(SqlErr::ForeignKeyConstraintViolation(_))
+    ) {
+        return StoreError::AccountGone;
     }
     StoreError::Unexpected(Unexpected::new(error))
+}
+
+/// What names the username rule in a violation: PostgreSQL reports the index
+/// (`users_username_key_key`), SQLite the column of a plain index (`users.username_key`).
+pub(crate) const USERNAME_INDEX: &str = "username_key";
+
+/// Whether `error` is a violation of the unique index (or column) `index`.
+pub(crate) fn violates(error: &DbErr, index: &str) -> bool {
+    matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(message)) if message.contains(index))
 }

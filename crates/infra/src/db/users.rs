@@ -2,11 +2,13 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use quill_domain::{NewUser, PasswordHash, StoreError, User, UserChanges, UserId, UserRepository};
-use sea_orm::sea_query::{Expr, ExprTrait as _, Func};
+use quill_domain::{
+    NewUser, PasswordHash, StoreError, User, UserChanges, UserId, UserRepository, Username,
+};
+use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbBackend, EntityTrait,
-    FromQueryResult, QueryFilter, QuerySelect, Statement,
+    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 
 use super::store_error;
@@ -37,6 +39,8 @@ impl From<UserWithTokenStatus> for user::Model {
         Self {
             id: row.id,
             username: row.username,
+            // Not selected by the token check, and not part of the domain's account.
+            username_key: None,
             email: row.email,
             password_hash: row.password_hash,
             image_file: row.image_file,
@@ -104,6 +108,7 @@ pub(crate) fn to_domain(model: user::Model) -> User {
 impl UserRepository for SeaOrmUserRepository {
     async fn create(&self, new: NewUser) -> Result<User, StoreError> {
         let row = user::ActiveModel {
+            username_key: Set(Some(new.username.key())),
             username: Set(new.username.into_inner()),
             email: Set(new.email.into_inner()),
             password_hash: Set(new.password_hash.as_str().to_owned()),
@@ -135,15 +140,12 @@ impl UserRepository for SeaOrmUserRepository {
     }
 
     async fn id_by_username(&self, username: &str) -> Result<Option<UserId>, StoreError> {
-        // The same expression the unique index is built on, so the database decides what
-        // "the same name" means, in the check and in the constraint alike.
+        // The column the unique index is built on, so the check and the constraint agree on
+        // what "the same name" means.
         user::Entity::find()
             .select_only()
             .column(user::Column::Id)
-            .filter(
-                Expr::expr(Func::lower(Expr::col(user::Column::Username)))
-                    .eq(Func::lower(Expr::val(username))),
-            )
+            .filter(user::Column::UsernameKey.eq(Username::key_of(username)))
             .into_tuple::<i64>()
             .one(&self.db)
             .await
@@ -165,6 +167,7 @@ impl UserRepository for SeaOrmUserRepository {
             ..Default::default()
         };
         if let Some(username) = username {
+            row.username_key = Set(Some(username.key()));
             row.username = Set(username.into_inner());
         }
         if let Some(email) = email {
@@ -299,4 +302,45 @@ impl UserRepository for SeaOrmUserRepository {
             .map(|result| result.rows_affected)
             .map_err(store_error)
     }
+}
+
+/// Gives every account still without one its username key (see
+/// `m20261201_000004_username_keys`): rows of a database made before keys existed. A row
+/// whose key another account already holds (two names the new rule calls the same, which
+/// older versions let in) keeps working: its key is made unique with its id, so both accounts
+/// log in as before and no third can take either name. Returns how many rows were keyed and
+/// how many of those collided.
+///
+/// Safe to run from several servers at once: each write only fills a key that is still empty.
+pub(crate) async fn key_usernames(db: &DatabaseConnection) -> Result<(u64, u64), sea_orm::DbErr> {
+    let unkeyed: Vec<(i64, String)> = user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .column(user::Column::Username)
+        .filter(user::Column::UsernameKey.is_null())
+        .order_by_asc(user::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let (mut keyed, mut collided) = (0, 0);
+    for (id, username) in unkeyed {
+        let key = Username::key_of(&username);
+        let write = |key: String| {
+            user::Entity::update_many()
+                .col_expr(user::Column::UsernameKey, Expr::value(key))
+                .filter(user::Column::Id.eq(id))
+                .filter(user::Column::UsernameKey.is_null())
+                .exec(db)
+        };
+        match write(key.clone()).await {
+            Ok(_) => keyed += 1,
+            Err(e) if super::violates(&e, super::USERNAME_INDEX) => {
+                write(format!("{key}#{id}")).await?;
+                keyed += 1;
+                collided += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok((keyed, collided))
 }

@@ -8,6 +8,8 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub username: String,
+    /// `Username::key_of(username)`: what uniqueness of names is decided on.
+    pub username_key: Option<String>,
     pub email: String,
     pub password_hash: String,
     pub image_file: Option<String>,
