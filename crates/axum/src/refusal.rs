@@ -106,7 +106,7 @@ impl From<AuthError> for AuthRefusal {
             | AuthError::WrongCurrentPassword
             | AuthError::Throttled { .. }
             | AuthError::Busy
-            | AuthError::ThrottleUnavailable(_)
+            | AuthError::Unavailable(_)
             | AuthError::Unexpected(_)) => Self::Failed(FailureCause::of(&other)),
         }
     }

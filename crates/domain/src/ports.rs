@@ -34,6 +34,10 @@ pub enum StoreError {
     /// the store's own foreign key reported.
     #[error("the account no longer exists")]
     AccountGone,
+    /// The store cannot take this now (locked, read-only, out of connections), though nothing
+    /// is wrong with the request: retry shortly.
+    #[error("the store is unavailable: {0}")]
+    Unavailable(#[source] Unexpected),
     /// Anything else.
     #[error(transparent)]
     Unexpected(#[from] Unexpected),

@@ -45,6 +45,9 @@ pub enum PostError {
     /// The caller is not the post's author.
     #[error("not authorized to {} this post", match .0 { PostAction::Update => "update", PostAction::Delete => "delete" })]
     NotAllowed(PostAction),
+    /// The store cannot take this now (locked, read-only); retry shortly.
+    #[error("temporarily unavailable: {0}")]
+    Unavailable(#[source] Unexpected),
     /// Something outside the rules failed.
     #[error(transparent)]
     Unexpected(#[from] Unexpected),
@@ -58,6 +61,7 @@ impl From<StoreError> for PostError {
                 Self::Unexpected(Unexpected::new(error.to_string()))
             }
             StoreError::AccountGone => Self::AuthorGone,
+            StoreError::Unavailable(e) => Self::Unavailable(e),
             StoreError::Unexpected(e) => Self::Unexpected(e),
         }
     }

@@ -375,7 +375,7 @@ fn a_throttle_that_cannot_answer_refuses_the_attempt_rather_than_letting_it_thro
     let events = Arc::new(RecordedEvents::default());
     let auth = service_with(hasher.clone(), Arc::new(BrokenThrottle), events.clone());
     let outcome = block_on(auth.login(client(1), "alice@example.com", &wrong()));
-    assert!(matches!(outcome, Err(AuthError::ThrottleUnavailable(_))));
+    assert!(matches!(outcome, Err(AuthError::Unavailable(_))));
     assert_eq!(hasher.verifications(), 0);
     let event = events.last().unwrap();
     assert_eq!(event.action, AuthAction::ThrottleUnavailable);

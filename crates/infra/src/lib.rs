@@ -64,7 +64,7 @@ pub mod throttle;
 pub mod tokens;
 
 pub use config::{Argon2Settings, ConfigError, Environment, SecretKey, Settings, TokenAlgorithm};
-pub use db::{DatabaseError, SeaOrmPostRepository, SeaOrmUserRepository, connect};
+pub use db::{DatabaseError, SeaOrmPostRepository, SeaOrmUserRepository, connect, probe_writable};
 pub use events::TracingAuthEvents;
 pub use hashing::Argon2Hasher;
 pub use stack::{AuthStack, MaintenanceHandle, MigrationError, StackError, migrate};

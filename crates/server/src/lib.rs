@@ -47,7 +47,10 @@ struct DatabaseReadiness {
 #[async_trait]
 impl Readiness for DatabaseReadiness {
     async fn check(&self) -> Result<(), String> {
-        self.db.ping().await.map_err(|e| e.to_string())
+        self.db.ping().await.map_err(|e| e.to_string())?;
+        quill_infra::probe_writable(&self.db)
+            .await
+            .map_err(|e| format!("the database takes no writes: {e}"))
     }
 }
 

@@ -203,3 +203,54 @@ async fn wrong_passwords_alternating_between_two_servers_share_one_account_limit
     .await;
     assert_eq!(leaked, 0);
 }
+
+#[tokio::test]
+async fn a_database_that_takes_no_writes_is_not_ready_and_writes_answer_503_not_500() {
+    let Some(database) = postgres_database().await else {
+        return;
+    };
+    let app = start_server(&database.url, &[]).await.unwrap();
+    assert_eq!(app.get("/readyz").await.status(), StatusCode::OK);
+    // Turn the database read-only, as a failover to a standby would, and drop the sessions
+    // opened before so every new one is read-only.
+    let name = database.url.rsplit('/').next().unwrap().to_owned();
+    let admin = Database::connect(postgres_admin_url().unwrap())
+        .await
+        .unwrap();
+    for statement in [
+        format!("ALTER DATABASE \"{name}\" SET default_transaction_read_only = on"),
+        format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+        ),
+    ] {
+        admin
+            .execute_raw(Statement::from_string(
+                admin.get_database_backend(),
+                statement,
+            ))
+            .await
+            .unwrap();
+    }
+    admin.close().await.unwrap();
+    let mut statuses = Vec::new();
+    for n in 0..4 {
+        let readiness = app.get("/readyz").await;
+        statuses.push(readiness.status());
+        let registered = app
+            .register(
+                &format!("late{n}"),
+                &format!("late{n}@example.com"),
+                "password123",
+            )
+            .await;
+        assert_eq!(registered.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(registered.headers().contains_key("retry-after"));
+    }
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::SERVICE_UNAVAILABLE),
+        "{statuses:?}"
+    );
+}

@@ -89,9 +89,9 @@ pub enum ApiError {
     },
     /// 503 with `Retry-After`: every hashing slot and queue place is taken.
     Busy,
-    /// 503 with `Retry-After`, answered like [`ApiError::Busy`]: the rate limiter's store could
-    /// not answer, so the attempt is refused rather than let through; the cause is logged.
-    LimiterDown(Unexpected),
+    /// 503 with `Retry-After`, answered like [`ApiError::Busy`]: a store (the rate limiter's,
+    /// or the database, locked or read-only) cannot answer now; the cause is logged.
+    StoreDown(Unexpected),
     /// 500; the cause is logged, never sent.
     Internal(Unexpected),
 }
@@ -120,7 +120,7 @@ impl ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Unavailable(_) | Self::Busy | Self::LimiterDown(_) => {
+            Self::Unavailable(_) | Self::Busy | Self::StoreDown(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -170,7 +170,7 @@ impl IntoResponse for ApiError {
             Self::PayloadTooLarge => message(status, "Request body too large"),
             Self::Internal(_) => message(status, "Internal Server Error"),
             Self::TooManyRequests { .. } => message(status, "Too many requests"),
-            Self::Busy | Self::LimiterDown(_) => message(status, "Server busy, try again shortly"),
+            Self::Busy | Self::StoreDown(_) => message(status, "Server busy, try again shortly"),
         };
         match &self {
             Self::Unauthorized(_) => {
@@ -184,14 +184,14 @@ impl IntoResponse for ApiError {
                     HeaderValue::from((*retry_after_secs).max(1)),
                 );
             }
-            Self::Busy | Self::LimiterDown(_) => {
+            Self::Busy | Self::StoreDown(_) => {
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             }
             _ => {}
         }
-        if let Self::LimiterDown(error) | Self::Internal(error) = &self {
+        if let Self::StoreDown(error) | Self::Internal(error) = &self {
             response.extensions_mut().insert(FailureCause::of(error));
         }
         response
@@ -232,7 +232,7 @@ impl From<AuthError> for ApiError {
                 retry_after_secs: retry_after.as_secs(),
             },
             AuthError::Busy => Self::Busy,
-            AuthError::ThrottleUnavailable(e) => Self::LimiterDown(e),
+            AuthError::Unavailable(e) => Self::StoreDown(e),
             AuthError::Unexpected(e) => Self::Internal(e),
         }
     }
@@ -251,6 +251,7 @@ impl From<PostError> for ApiError {
             PostError::NotAllowed(PostAction::Delete) => {
                 Self::Forbidden("Not authorized to delete this post")
             }
+            PostError::Unavailable(e) => Self::StoreDown(e),
             PostError::Unexpected(e) => Self::Internal(e),
         }
     }

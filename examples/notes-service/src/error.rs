@@ -48,7 +48,7 @@ impl From<AuthError> for NotesError {
             }
             AuthError::Throttled { retry_after } => Self::TooManyAttempts(retry_after.as_secs()),
             AuthError::Busy => Self::Busy,
-            AuthError::ThrottleUnavailable(cause) => {
+            AuthError::Unavailable(cause) => {
                 tracing::error!(cause = %cause, "the rate limiter is unavailable");
                 Self::Busy
             }

@@ -33,7 +33,7 @@ impl AuthService {
     /// # Errors
     /// [`AuthError::WrongCurrentPassword`]; [`AuthError::AccountGone`] when the account was
     /// deleted meanwhile; [`AuthError::Throttled`], [`AuthError::Busy`],
-    /// [`AuthError::ThrottleUnavailable`].
+    /// [`AuthError::Unavailable`].
     pub async fn change_password(
         &self,
         client: Client,

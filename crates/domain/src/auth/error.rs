@@ -37,7 +37,7 @@ pub enum UserAction {
 ///         AuthError::NotAllowed(_) => (403, "not yours"),
 ///         AuthError::WrongCurrentPassword => (400, "the current password is wrong"),
 ///         AuthError::Throttled { .. } => (429, "slow down"),
-///         AuthError::Busy | AuthError::ThrottleUnavailable(_) => (503, "try again shortly"),
+///         AuthError::Busy | AuthError::Unavailable(_) => (503, "try again shortly"),
 ///         // Log `error` (its source chain says what broke); never show it.
 ///         AuthError::Unexpected(_) => (500, "something went wrong"),
 ///     }
@@ -80,10 +80,11 @@ pub enum AuthError {
     /// Every hashing place, or this client's share of them, is taken; retry shortly.
     #[error("every hashing place is taken")]
     Busy,
-    /// The throttle's store could not answer, so the attempt was refused rather than let
-    /// through unlimited. The source says why.
-    #[error("the rate limiter is unavailable: {0}")]
-    ThrottleUnavailable(#[source] Unexpected),
+    /// A store could not answer right now (the rate limiter's, so the attempt was refused
+    /// rather than let through unlimited; or the database, locked or read-only); retry
+    /// shortly. The source says why.
+    #[error("temporarily unavailable: {0}")]
+    Unavailable(#[source] Unexpected),
     /// Something outside the rules failed.
     #[error(transparent)]
     Unexpected(#[from] Unexpected),
@@ -95,6 +96,7 @@ impl From<StoreError> for AuthError {
             StoreError::UsernameTaken => Self::UsernameTaken,
             StoreError::EmailTaken => Self::EmailTaken,
             StoreError::AccountGone => Self::AccountGone,
+            StoreError::Unavailable(e) => Self::Unavailable(e),
             StoreError::Unexpected(e) => Self::Unexpected(e),
         }
     }

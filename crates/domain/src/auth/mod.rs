@@ -160,7 +160,7 @@ impl AuthService {
     ///
     /// # Errors
     /// [`AuthError::UsernameTaken`], [`AuthError::EmailTaken`], [`AuthError::Throttled`],
-    /// [`AuthError::Busy`], [`AuthError::ThrottleUnavailable`], or
+    /// [`AuthError::Busy`], [`AuthError::Unavailable`], or
     /// [`AuthError::Unexpected`].
     ///
     /// # Examples
@@ -243,7 +243,7 @@ impl AuthService {
     ///
     /// # Errors
     /// [`AuthError::InvalidCredentials`] for an unknown email or a wrong password;
-    /// [`AuthError::Throttled`], [`AuthError::Busy`], [`AuthError::ThrottleUnavailable`].
+    /// [`AuthError::Throttled`], [`AuthError::Busy`], [`AuthError::Unavailable`].
     ///
     /// # Examples
     ///
@@ -367,7 +367,7 @@ impl AuthService {
                     client,
                     Some(key.scope()),
                 );
-                Err(AuthError::ThrottleUnavailable(cause))
+                Err(AuthError::Unavailable(cause))
             }
         }
     }

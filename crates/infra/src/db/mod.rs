@@ -67,9 +67,27 @@ pub async fn connect(
     Database::connect(options).await.map_err(DatabaseError)
 }
 
+/// Whether the database takes writes now: a write that changes nothing, inside a transaction
+/// rolled back at once. A read-only SQLite file, a locked one (past the busy timeout), a
+/// PostgreSQL standby or read-only session all fail it, so a readiness probe can say "not
+/// ready" before users see errors.
+///
+/// # Errors
+/// The database's reason.
+pub async fn probe_writable(db: &DatabaseConnection) -> Result<(), Unexpected> {
+    use sea_orm::{ConnectionTrait as _, TransactionTrait as _};
+    let transaction = db.begin().await.map_err(Unexpected::new)?;
+    transaction
+        .execute_unprepared("DELETE FROM auth_throttle WHERE 1 = 0")
+        .await
+        .map_err(Unexpected::new)?;
+    transaction.rollback().await.map_err(Unexpected::new)
+}
+
 /// Maps a database error to the domain's storage outcomes: the uniqueness indexes are
 /// recognised by name, a foreign-key violation means the account a row refers to is gone
-/// (every foreign key of the schema points at `users`), everything else is unexpected.
+/// (every foreign key of the schema points at `users`), a database that cannot take the
+/// statement now is unavailable, everything else is unexpected.
 pub(crate) fn store_error(error: DbErr) -> StoreError {
     if violates(&error, USERNAME_INDEX) {
         return StoreError::UsernameTaken;
@@ -83,7 +101,48 @@ pub(crate) fn store_error(error: DbErr) -> StoreError {
     ) {
         return StoreError::AccountGone;
     }
+    if is_unavailable(&error) {
+        return StoreError::Unavailable(Unexpected::new(error));
+    }
     StoreError::Unexpected(Unexpected::new(error))
+}
+
+/// Errors that say "not now" rather than "wrong": no pooled connection in time, a SQLite file
+/// that is locked past the busy timeout or read-only, a PostgreSQL server that is read-only
+/// (a standby, `default_transaction_read_only`), shutting down or full.
+fn is_unavailable(error: &DbErr) -> bool {
+    const CODES: &[&str] = &[
+        "5",     // SQLITE_BUSY
+        "6",     // SQLITE_LOCKED
+        "8",     // SQLITE_READONLY
+        "25006", // read_only_sql_transaction
+        "57P01", // admin_shutdown
+        "57P02", // crash_shutdown
+        "57P03", // cannot_connect_now
+        "53300", // too_many_connections
+    ];
+    let runtime = match error {
+        DbErr::ConnectionAcquire(_) => return true,
+        DbErr::Exec(runtime) | DbErr::Query(runtime) | DbErr::Conn(runtime) => runtime,
+        _ => return false,
+    };
+    let sea_orm::RuntimeErr::SqlxError(sqlx) = runtime else {
+        return false;
+    };
+    match &**sqlx {
+        sea_orm::sqlx::Error::PoolTimedOut => true,
+        sea_orm::sqlx::Error::Database(database) => database.code().is_some_and(|code| {
+            // SQLite's extended codes (at most four digits; PostgreSQL's are always five
+            // characters) carry the primary one in their low byte.
+            let primary = code
+                .parse::<u32>()
+                .ok()
+                .filter(|_| code.len() < 5)
+                .map(|n| (n & 0xff).to_string());
+            CODES.contains(&code.as_ref()) || primary.is_some_and(|p| CODES.contains(&p.as_str()))
+        }),
+        _ => false,
+    }
 }
 
 /// What names the username rule in a violation: PostgreSQL reports the index
