@@ -3,9 +3,7 @@
 //! variant cannot go unmapped.
 
 use axum::Json;
-use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use quill_axum::FailureCause;
 use quill_domain::{
@@ -196,20 +194,6 @@ impl IntoResponse for ApiError {
         }
         response
     }
-}
-
-/// Logs the cause of every failure an [`ApiError`] or an authentication refusal carries
-/// (500s, and 503s from a rate limiter that could not answer), once, with the request line.
-/// The cause travels in the response's extensions as a [`FailureCause`], so producing an
-/// error stays free of side effects.
-pub async fn log_internal_errors(request: Request, next: Next) -> Response {
-    let method = request.method().clone();
-    let path = request.uri().path().to_owned();
-    let response = next.run(request).await;
-    if let Some(FailureCause(cause)) = response.extensions().get::<FailureCause>() {
-        tracing::error!(%method, %path, status = response.status().as_u16(), cause = %cause, "request failed");
-    }
-    response
 }
 
 impl From<AuthError> for ApiError {

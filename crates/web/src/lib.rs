@@ -12,6 +12,7 @@
 mod docs;
 pub mod error;
 pub mod extract;
+mod failures;
 pub mod openapi;
 pub mod pages;
 mod routes;
@@ -109,7 +110,10 @@ pub fn router(state: AppState, config: &WebConfig) -> Result<Router, TemplateErr
             extract::BodyLimit(config.max_body_bytes),
             extract::reject_oversized_bodies,
         ))
-        .layer(axum::middleware::from_fn(error::log_internal_errors))
+        .layer(axum::middleware::from_fn_with_state(
+            std::sync::Arc::new(failures::OverloadLog::new(Duration::from_secs(10))),
+            failures::log_failures,
+        ))
         // A client that trickles its body, or a request stuck for any reason, ends here
         // rather than holding its connection and its task for ever.
         .layer(RequestBodyTimeoutLayer::new(config.request_timeout))
