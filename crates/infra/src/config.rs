@@ -341,13 +341,9 @@ pub struct Settings {
     pub assets_dir: Option<std::path::PathBuf>,
     /// Where uploaded profile pictures are (served under `/media/profile_pics`).
     pub media_dir: std::path::PathBuf,
-    /// How many password hashes run at once (one per CPU by default).
-    pub hashing_slots: usize,
-    /// How many login/registration requests may wait for a hashing slot before the next
-    /// ones are turned away with 503.
-    pub hashing_queue_limit: usize,
-    /// Rate limits, each client's share of the hashing places, how IPv6 clients are
-    /// grouped: the domain's policy, with quill's defaults for whatever is not set.
+    /// Rate limits, hashing slots (one per CPU by default) and queue, each client's share of
+    /// them, how IPv6 clients are grouped: the domain's policy, with quill's defaults for
+    /// whatever is not set.
     pub auth_policy: AuthPolicy,
     /// Proxies whose `X-Forwarded-For` is believed for the client's address.
     pub trusted_proxies: Vec<std::net::IpAddr>,
@@ -512,6 +508,17 @@ fn auth_policy(raw: &mut RawSettings) -> Result<AuthPolicy, ConfigError> {
                 raw.password_change_rate_per_minute.take(),
             ),
             default.password_changes_per_account,
+        )?,
+        // Hashing is CPU-bound: one slot per CPU, as many as run without waiting on each other.
+        hashing_slots: positive(
+            "HASHING_SLOTS",
+            raw.hashing_slots.take(),
+            std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+        )?,
+        hashing_queue_limit: positive(
+            "HASHING_QUEUE_LIMIT",
+            raw.hashing_queue_limit.take(),
+            default.hashing_queue_limit,
         )?,
         hashing_places_per_client: positive(
             "HASHING_PLACES_PER_CLIENT",
@@ -783,12 +790,6 @@ impl Settings {
                 || std::path::PathBuf::from("media"),
                 std::path::PathBuf::from,
             ),
-            hashing_slots: positive(
-                "HASHING_SLOTS",
-                raw.hashing_slots,
-                std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
-            )?,
-            hashing_queue_limit: positive("HASHING_QUEUE_LIMIT", raw.hashing_queue_limit, 32)?,
             auth_policy,
             trusted_proxies: trusted_proxies(raw.trusted_proxies.as_deref())?,
             header_read_timeout: std::time::Duration::from_secs(positive(

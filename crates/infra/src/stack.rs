@@ -257,7 +257,8 @@ impl AuthStack {
     /// ```
     pub async fn new(settings: &Settings, db: DatabaseConnection) -> Result<Self, Unexpected> {
         let argon2 = settings.argon2;
-        let (slots, queue) = (settings.hashing_slots, settings.hashing_queue_limit);
+        let policy = settings.auth_policy;
+        let (slots, queue) = (policy.hashing_slots, policy.hashing_queue_limit);
         let hasher = tokio::task::spawn_blocking(move || Argon2Hasher::new(argon2, slots, queue))
             .await
             .map_err(Unexpected::new)??;

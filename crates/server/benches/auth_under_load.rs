@@ -13,6 +13,13 @@
 //!
 //! Run with `cargo bench -p quill-server --bench auth_under_load`. Writes
 //! `target/bench/auth_under_load.json`. Exits non-zero when a target is missed.
+//!
+//! `cargo bench -p quill-server --bench auth_under_load -- prefix-flood` runs instead the
+//! per-client fairness scenario: ten client addresses (127.0.0.10 to .19, each its own client)
+//! log in and change their passwords as fast as their per-client limits admit, with quill's
+//! default limits, for 20 s, while another address logs in every 2 s. Reports that client's
+//! login time (p50, p95, max) in verifications, every status seen, and the server's peak RSS;
+//! writes `target/bench/prefix_flood.json`.
 
 #![allow(clippy::print_stdout)]
 
@@ -234,7 +241,172 @@ fn main() -> ExitCode {
         .enable_all()
         .build()
         .unwrap();
-    runtime.block_on(run())
+    if std::env::args().any(|arg| arg == "prefix-flood") {
+        runtime.block_on(prefix_flood())
+    } else {
+        runtime.block_on(run())
+    }
+}
+
+const FLOODING_CLIENTS: u8 = 10;
+const PREFIX_FLOOD_SECONDS: u64 = 20;
+
+fn client_at(address: [u8; 4]) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from(address))
+        .build()
+        .unwrap()
+}
+
+/// One flooding client: its own account, then logins and password changes back to back,
+/// each sent as soon as the previous answer (a 429 waits out its `Retry-After`).
+async fn flood_from(
+    base: String,
+    n: u8,
+    stop: Arc<AtomicBool>,
+    statuses: Arc<std::sync::Mutex<std::collections::BTreeMap<u16, usize>>>,
+) {
+    let client = client_at([127, 0, 0, 10 + n]);
+    let email = format!("flood{n}@example.com");
+    let created = client
+        .post(format!("{base}/api/users"))
+        .json(&json!({"username": format!("flood{n}"), "email": email, "password": "password123"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let mut password = "password123".to_owned();
+    let mut round = 0u64;
+    while !stop.load(Ordering::Relaxed) {
+        round += 1;
+        let login = client
+            .post(format!("{base}/api/users/token"))
+            .form(&[
+                ("username", email.as_str()),
+                ("password", password.as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let status = login.status().as_u16();
+        let wait = login
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        let body: Value = login.json().await.unwrap_or(Value::Null);
+        *statuses.lock().unwrap().entry(status).or_default() += 1;
+        if let Some(token) = body["access_token"].as_str() {
+            let next = format!("flood-password-{n}-{round}");
+            let changed = client
+                .patch(format!("{base}/api/users/me/password"))
+                .bearer_auth(token)
+                .json(&json!({"current_password": password, "new_password": next}))
+                .send()
+                .await
+                .unwrap();
+            let status = changed.status().as_u16();
+            *statuses.lock().unwrap().entry(status).or_default() += 1;
+            if status == 200 {
+                password = next;
+            }
+        }
+        if status == 429 {
+            let seconds = wait.unwrap_or(1).min(PREFIX_FLOOD_SECONDS);
+            tokio::time::sleep(Duration::from_secs(seconds)).await;
+        }
+    }
+}
+
+async fn prefix_flood() -> ExitCode {
+    let verification = one_verification_time().await;
+    let probe = reqwest::Client::new();
+    // quill's own defaults for every limit, unlike the other scenarios.
+    let server = start_server(
+        &probe,
+        &[
+            ("LOGIN_RATE_BURST", "10"),
+            ("LOGIN_RATE_PER_MINUTE", "30"),
+            ("ACCOUNT_LOGIN_RATE_BURST", "5"),
+            ("ACCOUNT_LOGIN_RATE_PER_MINUTE", "6"),
+            ("HASHING_PLACES_PER_CLIENT", "2"),
+        ],
+    )
+    .await;
+    let base = server.base.clone();
+    let other = client_at([127, 0, 0, 50]);
+    let created = other
+        .post(format!("{base}/api/users"))
+        .json(&json!({"username":"bystander","email":"bystander@example.com","password":"password123"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let stop = Arc::new(AtomicBool::new(false));
+    let statuses = Arc::new(std::sync::Mutex::new(std::collections::BTreeMap::new()));
+    let flooders: Vec<_> = (0..FLOODING_CLIENTS)
+        .map(|n| tokio::spawn(flood_from(base.clone(), n, stop.clone(), statuses.clone())))
+        .collect();
+    let mut bystander = Vec::new();
+    let mut bystander_statuses = std::collections::BTreeMap::<u16, usize>::new();
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(PREFIX_FLOOD_SECONDS) {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let (status, took) = login(&other, &base, "bystander@example.com", "password123").await;
+        *bystander_statuses.entry(status).or_default() += 1;
+        bystander.push(took);
+    }
+    stop.store(true, Ordering::Relaxed);
+    for flooder in flooders {
+        let _ = flooder.await;
+    }
+    let rss = peak_rss_mib(server.child.id());
+    bystander.sort();
+    let in_verifications = |d: Duration| d.as_secs_f64() / verification.as_secs_f64();
+    let (p50, p95, max) = (
+        percentile(&bystander, 50.0),
+        percentile(&bystander, 95.0),
+        *bystander.last().unwrap(),
+    );
+    let statuses = statuses.lock().unwrap().clone();
+    let server_errors = statuses.iter().any(|(s, _)| *s >= 500 && *s != 503);
+    println!("one verification: {:.1} ms", ms(verification));
+    println!(
+        "bystander login: p50 {:.1} ms ({:.2} verifications), p95 {:.1} ms ({:.2}), max {:.1} ms ({:.2}); statuses {bystander_statuses:?}",
+        ms(p50),
+        in_verifications(p50),
+        ms(p95),
+        in_verifications(p95),
+        ms(max),
+        in_verifications(max)
+    );
+    println!("flooding clients' statuses: {statuses:?}");
+    println!("server peak RSS: {rss:.1} MiB");
+    let ok = in_verifications(p95) < 2.0
+        && !server_errors
+        && bystander_statuses.keys().all(|s| *s == 200);
+    let report = json!({
+        "verification_ms": ms(verification),
+        "bystander_p50_ms": ms(p50),
+        "bystander_p95_ms": ms(p95),
+        "bystander_max_ms": ms(max),
+        "bystander_p95_verifications": in_verifications(p95),
+        "bystander_statuses": bystander_statuses,
+        "flooding_statuses": statuses,
+        "peak_rss_mib": rss,
+        "ok": ok,
+    });
+    let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/bench");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(
+        out.join("prefix_flood.json"),
+        serde_json::to_vec_pretty(&report).unwrap(),
+    )
+    .unwrap();
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
 async fn run() -> ExitCode {

@@ -9,6 +9,7 @@ mod error;
 mod places;
 mod policy;
 mod session;
+mod turns;
 
 use std::sync::Arc;
 
@@ -23,6 +24,7 @@ use crate::ports::{AccessToken, Clock, PasswordHasher, TokenCodec, UserRepositor
 use crate::throttle::{Admission, Rate, Throttle, ThrottleKey, ThrottleScope};
 use crate::user::{Email, NewUser, Password, PasswordHash, PrivateUser, User, UserId, Username};
 use places::{HashingShares, HeldPlace};
+use turns::{HashingTurns, Turn};
 
 /// A checked registration: each field has passed its `parse`, so [`AuthService::register`]
 /// only has uniqueness left to decide.
@@ -112,6 +114,7 @@ pub struct AuthService {
     ports: Arc<AuthPorts>,
     policy: AuthPolicy,
     shares: Arc<HashingShares>,
+    turns: Arc<HashingTurns>,
 }
 
 impl AuthService {
@@ -142,6 +145,10 @@ impl AuthService {
             ports: Arc::new(ports),
             policy,
             shares: Arc::new(HashingShares::default()),
+            turns: Arc::new(HashingTurns::new(
+                policy.hashing_slots,
+                policy.hashing_queue_limit,
+            )),
         }
     }
 
@@ -393,8 +400,21 @@ impl AuthService {
         user: Option<UserId>,
         password: &Password,
     ) -> Result<PasswordHash, AuthError> {
+        let _turn = self.turn(client, user).await?;
         let outcome = self.ports.hasher.hash(password).await;
         self.busy_recorded(outcome, client, user)
+    }
+
+    /// This client's turn at a hashing slot, in round-robin order among clients, or
+    /// [`AuthError::Busy`] at once when every slot and queue place is taken.
+    async fn turn(&self, client: Client, user: Option<UserId>) -> Result<Turn, AuthError> {
+        match self.turns.turn(self.client_key(client)) {
+            Some(wait) => Ok(wait.await),
+            None => {
+                self.record_refusal(AuthAction::HashingBusy, user, client, None);
+                Err(AuthError::Busy)
+            }
+        }
     }
 
     async fn verified(
@@ -404,6 +424,7 @@ impl AuthService {
         password: &Password,
         hash: &PasswordHash,
     ) -> Result<Verification, AuthError> {
+        let _turn = self.turn(client, user).await?;
         let outcome = self.ports.hasher.verify(password, hash).await;
         self.busy_recorded(outcome, client, user)
     }

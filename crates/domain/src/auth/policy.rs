@@ -30,8 +30,14 @@ pub struct AuthPolicy {
     /// Password changes per signed-in account: the owner's own bucket, which strangers'
     /// login guesses never touch.
     pub password_changes_per_account: Rate,
+    /// How many hashes run at once (as many as the hasher's slots). When one finishes, the
+    /// slot goes to the next client in round-robin order, so a client with many requests
+    /// waiting delays another by at most one hash per slot.
+    pub hashing_slots: usize,
+    /// How many hashing requests may wait for a slot; beyond that they are refused at once.
+    pub hashing_queue_limit: usize,
     /// How many hashing places (running or waiting) one client may hold at once, so a flood
-    /// from one client cannot queue in front of everyone else.
+    /// from one client cannot fill the queue for everyone else.
     pub hashing_places_per_client: usize,
     /// IPv6 clients are grouped by this many leading bits (one customer usually holds a whole
     /// /64); IPv4 clients by their whole address.
@@ -45,6 +51,8 @@ impl Default for AuthPolicy {
             login_failures_per_account: Rate::new(5, 6),
             register_per_client: Rate::new(5, 10),
             password_changes_per_account: Rate::new(5, 6),
+            hashing_slots: 2,
+            hashing_queue_limit: 32,
             hashing_places_per_client: 2,
             ipv6_client_prefix: 64,
         }
