@@ -82,4 +82,4 @@ pub use user::{
     Email, ImageFile, NewUser, Password, PasswordHash, PrivateUser, PublicUser, User, UserChanges,
     UserId, Username,
 };
-pub use validation::{FieldError, FieldErrorKind, ValidationErrors};
+pub use validation::{EmailFault, FieldError, FieldErrorKind, ValidationErrors};

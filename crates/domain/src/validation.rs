@@ -3,17 +3,17 @@
 
 use std::fmt;
 
-/// What is wrong with one field. Its `Display` is the message quill shows; [`code`](Self::code)
-/// is a stable name to branch on or to put in an API response.
+/// What is wrong with one field: a kind to branch on, with the numbers a message needs. Its
+/// `Display` is a short English phrase for logs and plain front ends; an adapter that speaks a
+/// contract (HTTP's 422 list) maps the kinds to its own codes and wording.
 ///
 /// ```
 /// use quill_domain::FieldErrorKind;
 ///
 /// let kind = FieldErrorKind::TooShort { min: 8 };
-/// assert_eq!(kind.code(), "string_too_short");
-/// assert_eq!(kind.to_string(), "String should have at least 8 characters");
+/// assert_eq!(kind.to_string(), "needs at least 8 characters");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldErrorKind {
     /// The field is required and was not given.
     Missing,
@@ -37,43 +37,45 @@ pub enum FieldErrorKind {
         /// The largest value allowed.
         max: i64,
     },
-    /// Present but malformed; the text says how.
-    Invalid(String),
+    /// Nothing but white space.
+    Blank,
+    /// A control or invisible (format) character, which would let two names look alike.
+    InvisibleCharacter,
+    /// Not an email address.
+    NotAnEmail(EmailFault),
+    /// Not a plain file name: a path, a URL's punctuation, a hidden file or a control
+    /// character.
+    NotAPlainFileName,
 }
 
-impl FieldErrorKind {
-    /// A stable machine-readable name for the problem (Pydantic's names, which the HTTP
-    /// contract uses).
-    #[must_use]
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::Missing => "missing",
-            Self::TooShort { .. } => "string_too_short",
-            Self::TooLong { .. } => "string_too_long",
-            Self::TooSmall { .. } => "greater_than_equal",
-            Self::TooLarge { .. } => "less_than_equal",
-            Self::Invalid(_) => "value_error",
-        }
-    }
+/// Why a text is not an email address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailFault {
+    /// It has no `@`.
+    NoAtSign,
+    /// It has an `@` but is malformed around it.
+    Malformed,
 }
 
 impl fmt::Display for FieldErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Missing => f.write_str("Field required"),
-            Self::TooShort { min } => write!(
-                f,
-                "String should have at least {min} character{}",
-                plural(*min)
-            ),
-            Self::TooLong { max } => write!(
-                f,
-                "String should have at most {max} character{}",
-                plural(*max)
-            ),
-            Self::TooSmall { min } => write!(f, "Input should be greater than or equal to {min}"),
-            Self::TooLarge { max } => write!(f, "Input should be less than or equal to {max}"),
-            Self::Invalid(reason) => f.write_str(reason),
+            Self::Missing => f.write_str("is required"),
+            Self::TooShort { min } => {
+                write!(f, "needs at least {min} character{}", plural(*min))
+            }
+            Self::TooLong { max } => write!(f, "allows at most {max} character{}", plural(*max)),
+            Self::TooSmall { min } => write!(f, "must be at least {min}"),
+            Self::TooLarge { max } => write!(f, "must be at most {max}"),
+            Self::Blank => f.write_str("must not be blank"),
+            Self::InvisibleCharacter => {
+                f.write_str("must not contain control or invisible characters")
+            }
+            Self::NotAnEmail(EmailFault::NoAtSign) => {
+                f.write_str("is not an email address: it has no @-sign")
+            }
+            Self::NotAnEmail(EmailFault::Malformed) => f.write_str("is not a valid email address"),
+            Self::NotAPlainFileName => f.write_str("must be a plain file name"),
         }
     }
 }
@@ -91,10 +93,10 @@ fn plural(n: usize) -> &'static str {
 /// let refused = Password::parse("short").unwrap_err();
 /// assert_eq!(refused.field, "password");
 /// assert_eq!(refused.kind, FieldErrorKind::TooShort { min: 8 });
-/// assert_eq!(refused.to_string(), "password: String should have at least 8 characters");
+/// assert_eq!(refused.to_string(), "password needs at least 8 characters");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field}: {kind}")]
+#[error("{field} {kind}")]
 pub struct FieldError {
     /// The input field's name (`"username"`, `"limit"`, ...).
     pub field: &'static str,
@@ -211,15 +213,14 @@ mod tests {
     }
 
     #[test]
-    fn messages_follow_the_contract_wording() {
+    fn messages_name_the_limit_and_agree_in_number() {
         assert_eq!(
-            FieldErrorKind::TooShort { min: 8 }.to_string(),
-            "String should have at least 8 characters"
+            FieldError::new("password", FieldErrorKind::TooShort { min: 8 }).to_string(),
+            "password needs at least 8 characters"
         );
         assert_eq!(
-            FieldErrorKind::TooShort { min: 1 }.to_string(),
-            "String should have at least 1 character"
+            FieldErrorKind::TooLong { max: 1 }.to_string(),
+            "allows at most 1 character"
         );
-        assert_eq!(FieldErrorKind::Missing.code(), "missing");
     }
 }

@@ -348,7 +348,7 @@ fn absent_fields_of_an_update_are_left_unchanged() {
             .unwrap();
         assert_eq!(updated.public.username, "alice");
         assert_eq!(updated.email, "alice@example.com");
-        assert_eq!(updated.public.image_path(), "/media/profile_pics/me.png");
+        assert_eq!(updated.public.image_file.as_deref(), Some("me.png"));
     });
 }
 

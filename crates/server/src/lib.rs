@@ -98,27 +98,13 @@ pub async fn prepare_observed(
         max_body_bytes: settings.max_body_bytes,
         cors_allowed_origins: settings.cors_allowed_origins.clone(),
         assets: AssetPaths {
-            assets_dir: assets_dir(settings),
+            assets_dir: settings.assets_dir.clone(),
             media_dir: settings.media_dir.clone(),
         },
         trusted_proxies: settings.trusted_proxies.clone(),
         request_timeout: settings.request_timeout,
     };
     Ok(quill_web::router(state, &web)?)
-}
-
-/// `ASSETS_DIR` when set; else `web-assets` in the working directory (a checkout); else
-/// the source tree this binary was built from.
-fn assets_dir(settings: &Settings) -> std::path::PathBuf {
-    if let Some(dir) = &settings.assets_dir {
-        return dir.clone();
-    }
-    let local = std::path::PathBuf::from("web-assets");
-    if local.is_dir() {
-        local
-    } else {
-        AssetPaths::default().assets_dir
-    }
 }
 
 /// Completes on Ctrl-C or SIGTERM.

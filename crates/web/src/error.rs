@@ -7,7 +7,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use quill_axum::FailureCause;
 use quill_domain::{
-    AuthError, FieldError, PostAction, PostError, Unexpected, UserAction, ValidationErrors,
+    AuthError, EmailFault, FieldError, FieldErrorKind, PostAction, PostError, Unexpected,
+    UserAction,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -49,15 +50,74 @@ impl ErrorItem {
         }
     }
 
-    /// The item for a domain field refusal found in `section` (`body`, `query`, ...).
+    /// The item for a domain field refusal found in `section` (`body`, `query`, ...), under
+    /// the domain's name for the field.
     #[must_use]
     pub fn from_field(section: &str, error: &FieldError) -> Self {
-        Self::new(
-            error.kind.code(),
-            section,
-            error.field,
-            error.kind.to_string(),
-        )
+        Self::refused(section, error.field, &error.kind)
+    }
+
+    /// The item for a value refused for `kind`, at `[section, field]`, in the contract's
+    /// (Pydantic's) code and wording.
+    #[must_use]
+    pub fn refused(section: &str, field: &str, kind: &FieldErrorKind) -> Self {
+        let (code, msg) = contract_wording(field, kind);
+        Self::new(code, section, field, msg)
+    }
+}
+
+/// Pydantic's type code and message for a domain refusal: FastAPI clients match on both.
+fn contract_wording(field: &str, kind: &FieldErrorKind) -> (&'static str, String) {
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    // How the original's validators named the value in their messages.
+    let noun = match field {
+        "username" => "a username",
+        "email" => "an email address",
+        other => other,
+    };
+    match kind {
+        FieldErrorKind::Missing => ("missing", "Field required".to_owned()),
+        FieldErrorKind::TooShort { min } => (
+            "string_too_short",
+            format!(
+                "String should have at least {min} character{}",
+                plural(*min)
+            ),
+        ),
+        FieldErrorKind::TooLong { max } => (
+            "string_too_long",
+            format!("String should have at most {max} character{}", plural(*max)),
+        ),
+        FieldErrorKind::TooSmall { min } => (
+            "greater_than_equal",
+            format!("Input should be greater than or equal to {min}"),
+        ),
+        FieldErrorKind::TooLarge { max } => (
+            "less_than_equal",
+            format!("Input should be less than or equal to {max}"),
+        ),
+        FieldErrorKind::Blank => (
+            "value_error",
+            format!("Value error, {noun} must not be blank"),
+        ),
+        FieldErrorKind::InvisibleCharacter => (
+            "value_error",
+            format!("Value error, {noun} must not contain control or invisible characters"),
+        ),
+        FieldErrorKind::NotAnEmail(fault) => (
+            "value_error",
+            format!(
+                "value is not a valid email address: {}",
+                match fault {
+                    EmailFault::NoAtSign => "An email address must have an @-sign.",
+                    EmailFault::Malformed => "The email address is not valid.",
+                }
+            ),
+        ),
+        FieldErrorKind::NotAPlainFileName => (
+            "value_error",
+            format!("Value error, {field} must be a plain file name"),
+        ),
     }
 }
 
@@ -95,18 +155,6 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    /// A 422 for domain field refusals found in `section`.
-    #[must_use]
-    pub fn invalid(section: &str, errors: &ValidationErrors) -> Self {
-        Self::Validation(
-            errors
-                .errors()
-                .iter()
-                .map(|e| ErrorItem::from_field(section, e))
-                .collect(),
-        )
-    }
-
     /// The status code this error answers with.
     #[must_use]
     pub fn status(&self) -> StatusCode {

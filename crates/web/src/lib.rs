@@ -10,14 +10,16 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
 mod docs;
-pub mod error;
-pub mod extract;
+mod error;
+mod extract;
 mod failures;
-pub mod openapi;
-pub mod pages;
+mod openapi;
+mod pages;
+mod requests;
 mod routes;
-pub mod state;
-pub mod views;
+mod security_headers;
+mod state;
+mod views;
 
 use std::time::Duration;
 
@@ -28,8 +30,6 @@ use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 use utoipa_axum::router::OpenApiRouter;
 
-pub use error::ApiError;
-pub use extract::{AuthUser, CurrentSession};
 pub use pages::{AssetPaths, TemplateError};
 pub use state::{AppState, Readiness};
 
@@ -47,16 +47,6 @@ pub struct WebConfig {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// How long one request, its body included, may take; then 408.
     pub request_timeout: Duration,
-}
-
-impl Default for AssetPaths {
-    /// The source tree's `web-assets` folder, and `media` in the working directory.
-    fn default() -> Self {
-        Self {
-            assets_dir: std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../web-assets"),
-            media_dir: std::path::PathBuf::from("media"),
-        }
-    }
 }
 
 impl Default for WebConfig {
@@ -78,7 +68,7 @@ impl Default for WebConfig {
 /// # Errors
 /// [`TemplateError`] when a page template is missing or malformed.
 pub fn router(state: AppState, config: &WebConfig) -> Result<Router, TemplateError> {
-    let templates = pages::Templates::load(&config.assets.assets_dir.join("templates"))?;
+    let templates = pages::Templates::load(config.assets.templates_dir().as_deref())?;
     let (for_fallback, for_405) = (templates.clone(), templates.clone());
     let (api, document) = OpenApiRouter::default()
         .nest("/api", routes::api_router())
@@ -105,7 +95,9 @@ pub fn router(state: AppState, config: &WebConfig) -> Result<Router, TemplateErr
         .layer(axum::Extension(quill_axum::TrustedProxies::new(
             config.trusted_proxies.clone(),
         )))
-        .layer(axum::middleware::from_fn(pages::security_headers))
+        .layer(axum::middleware::from_fn(
+            security_headers::security_headers,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             extract::BodyLimit(config.max_body_bytes),
             extract::reject_oversized_bodies,

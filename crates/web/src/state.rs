@@ -25,6 +25,13 @@ pub struct AppState {
     pub readiness: Arc<dyn Readiness>,
 }
 
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The services hold ports (stores, hashers, keys), which have nothing to show.
+        f.debug_struct("AppState").finish_non_exhaustive()
+    }
+}
+
 impl FromRef<AppState> for AuthService {
     fn from_ref(state: &AppState) -> Self {
         state.auth.clone()

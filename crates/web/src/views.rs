@@ -8,9 +8,19 @@ use quill_domain::{AccessToken, PostWithAuthor, PrivateUser, PublicUser};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+/// Where the picture of a user with this `image_file` is served from: uploads under
+/// `/media`, the default picture under `/static`.
+pub(crate) fn image_path(image_file: Option<&str>) -> String {
+    match image_file {
+        Some(name) => format!("/media/profile_pics/{name}"),
+        None => "/static/profile_pics/default.jpg".to_owned(),
+    }
+}
+
 /// A private answer (a token, one's own account): `Cache-Control: no-store` on it, success or
 /// refusal, so no browser cache or proxy keeps it.
-pub(crate) struct NoStore<T>(pub T);
+#[derive(Debug)]
+pub(crate) struct NoStore<T>(pub(crate) T);
 
 impl<T: IntoResponse> IntoResponse for NoStore<T> {
     fn into_response(self) -> Response {
@@ -48,7 +58,7 @@ pub struct UserPublicBody {
 
 impl From<PublicUser> for UserPublicBody {
     fn from(user: PublicUser) -> Self {
-        let image_path = user.image_path();
+        let image_path = image_path(user.image_file.as_deref());
         Self {
             id: user.id.0,
             username: user.username,
@@ -201,5 +211,11 @@ mod tests {
                 .unwrap()
                 .contains("eyJ.secret.sig")
         );
+    }
+
+    #[test]
+    fn a_user_without_a_picture_shows_the_default_one() {
+        assert_eq!(image_path(None), "/static/profile_pics/default.jpg");
+        assert_eq!(image_path(Some("a.png")), "/media/profile_pics/a.png");
     }
 }

@@ -107,7 +107,7 @@ impl AuthService {
     /// # futures_executor::block_on(async {
     /// let profile = h.auth.public_profile(h.user("alice").id).await?;
     /// assert_eq!(profile.username, "alice");
-    /// assert_eq!(profile.image_path(), "/static/profile_pics/default.jpg");
+    /// assert_eq!(profile.image_file, None);
     /// assert!(matches!(
     ///     h.auth.public_profile(UserId(99)).await,
     ///     Err(AuthError::UserNotFound)

@@ -3,11 +3,14 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use quill_domain::{PostChanges, PostContent, PostDraft, PostTitle};
+use quill_domain::{PostChanges, PostDraft};
 
-use crate::error::{ApiError, ErrorMessage, ValidationFailure};
-use crate::extract::{AuthUser, BodyFields, JsonObject, PageQuery, PostIdParam, UserIdParam};
-use crate::openapi::{PostPatchRequest, PostRequest};
+use crate::error::{ApiError, ErrorMessage};
+use crate::extract::{AuthUser, JsonBody, PageQuery, PostIdParam, UserIdParam};
+use crate::openapi::responses::{
+    BodyTooLarge, InvalidInput, PostNotFound, Unauthenticated, UserNotFound,
+};
+use crate::requests::{PostPatchRequest, PostRequest};
 use crate::state::AppState;
 use crate::views::PostBody;
 
@@ -26,8 +29,7 @@ fn bodies(posts: Vec<quill_domain::PostWithAuthor>) -> Json<Vec<PostBody>> {
     params(PageQuery),
     responses(
         (status = 200, description = "A page of posts, newest first.", body = [PostBody]),
-        (status = 422, description = "`skip` or `limit` is not an integer or out of range.",
-            body = ValidationFailure),
+        InvalidInput,
     )
 )]
 pub(crate) async fn list(
@@ -49,9 +51,8 @@ pub(crate) async fn list(
     responses(
         (status = 200, description = "A page of the author's posts, newest first.",
             body = [PostBody]),
-        (status = 404, description = "`User not found`.", body = ErrorMessage),
-        (status = 422, description = "`user_id`, `skip` or `limit` is not an integer, or \
-            paging is out of range.", body = ValidationFailure),
+        UserNotFound,
+        InvalidInput,
     )
 )]
 pub(crate) async fn list_by_user(
@@ -60,17 +61,6 @@ pub(crate) async fn list_by_user(
     PageQuery(page): PageQuery,
 ) -> Result<Json<Vec<PostBody>>, ApiError> {
     Ok(bodies(state.posts.list_by_author(user, page).await?))
-}
-
-fn full_draft(body: JsonObject) -> Result<PostDraft, ApiError> {
-    let mut fields = BodyFields::new(body);
-    let title = fields.required("title", PostTitle::parse);
-    let content = fields.required("content", PostContent::parse);
-    fields.finish()?;
-    match (title, content) {
-        (Some(title), Some(content)) => Ok(PostDraft { title, content }),
-        _ => Err(ApiError::Validation(Vec::new())),
-    }
 }
 
 /// Write a post.
@@ -86,20 +76,17 @@ fn full_draft(body: JsonObject) -> Result<PostDraft, ApiError> {
     request_body = PostRequest,
     responses(
         (status = 201, description = "Created, with the caller as author.", body = PostBody),
-        (status = 401, description = "No valid bearer token (checked before the body).",
-            body = ErrorMessage,
-            headers(("WWW-Authenticate" = String, description = "`Bearer`."))),
-        (status = 413, description = "`Request body too large`.", body = ErrorMessage),
-        (status = 422, description = "A field is missing or invalid, or the body is not a JSON \
-            object.", body = ValidationFailure),
+        Unauthenticated,
+        BodyTooLarge,
+        InvalidInput,
     )
 )]
 pub(crate) async fn create(
     State(state): State<AppState>,
     AuthUser(caller): AuthUser,
-    body: JsonObject,
+    JsonBody(body): JsonBody<PostRequest>,
 ) -> Result<(StatusCode, Json<PostBody>), ApiError> {
-    let draft = full_draft(body)?;
+    let draft = PostDraft::try_from(body)?;
     let created = state.posts.create(&caller, draft).await?;
     Ok((StatusCode::CREATED, Json(created.into())))
 }
@@ -115,8 +102,8 @@ pub(crate) async fn create(
     params(PostIdParam),
     responses(
         (status = 200, description = "The post and its author.", body = PostBody),
-        (status = 404, description = "`Post not found`.", body = ErrorMessage),
-        (status = 422, description = "`post_id` is not an integer.", body = ValidationFailure),
+        PostNotFound,
+        InvalidInput,
     )
 )]
 pub(crate) async fn get(
@@ -139,25 +126,21 @@ pub(crate) async fn get(
     request_body = PostRequest,
     responses(
         (status = 200, description = "The updated post.", body = PostBody),
-        (status = 401, description = "No valid bearer token (checked before anything else).",
-            body = ErrorMessage,
-            headers(("WWW-Authenticate" = String, description = "`Bearer`."))),
+        Unauthenticated,
         (status = 403, description = "`Not authorized to update this post`: the caller is not \
             its author.", body = ErrorMessage),
-        (status = 404, description = "`Post not found` (checked before authorship).",
-            body = ErrorMessage),
-        (status = 413, description = "`Request body too large`.", body = ErrorMessage),
-        (status = 422, description = "A field is missing or invalid, the body is not a JSON \
-            object, or `post_id` is not an integer.", body = ValidationFailure),
+        PostNotFound,
+        BodyTooLarge,
+        InvalidInput,
     )
 )]
 pub(crate) async fn replace(
     State(state): State<AppState>,
     AuthUser(caller): AuthUser,
     PostIdParam(id): PostIdParam,
-    body: JsonObject,
+    JsonBody(body): JsonBody<PostRequest>,
 ) -> Result<Json<PostBody>, ApiError> {
-    let PostDraft { title, content } = full_draft(body)?;
+    let PostDraft { title, content } = PostDraft::try_from(body)?;
     let changes = PostChanges {
         title: Some(title),
         content: Some(content),
@@ -178,30 +161,21 @@ pub(crate) async fn replace(
     request_body = PostPatchRequest,
     responses(
         (status = 200, description = "The updated post.", body = PostBody),
-        (status = 401, description = "No valid bearer token (checked before anything else).",
-            body = ErrorMessage,
-            headers(("WWW-Authenticate" = String, description = "`Bearer`."))),
+        Unauthenticated,
         (status = 403, description = "`Not authorized to update this post`: the caller is not \
             its author.", body = ErrorMessage),
-        (status = 404, description = "`Post not found` (checked before authorship).",
-            body = ErrorMessage),
-        (status = 413, description = "`Request body too large`.", body = ErrorMessage),
-        (status = 422, description = "An invalid field, a body that is not a JSON object, or \
-            a `post_id` that is not an integer.", body = ValidationFailure),
+        PostNotFound,
+        BodyTooLarge,
+        InvalidInput,
     )
 )]
 pub(crate) async fn patch(
     State(state): State<AppState>,
     AuthUser(caller): AuthUser,
     PostIdParam(id): PostIdParam,
-    body: JsonObject,
+    JsonBody(body): JsonBody<PostPatchRequest>,
 ) -> Result<Json<PostBody>, ApiError> {
-    let mut fields = BodyFields::new(body);
-    let changes = PostChanges {
-        title: fields.optional("title", PostTitle::parse),
-        content: fields.optional("content", PostContent::parse),
-    };
-    fields.finish()?;
+    let changes = PostChanges::try_from(body)?;
     Ok(Json(state.posts.update(&caller, id, changes).await?.into()))
 }
 
@@ -217,14 +191,11 @@ pub(crate) async fn patch(
     params(PostIdParam),
     responses(
         (status = 204, description = "Deleted. No body."),
-        (status = 401, description = "No valid bearer token (checked before anything else).",
-            body = ErrorMessage,
-            headers(("WWW-Authenticate" = String, description = "`Bearer`."))),
+        Unauthenticated,
         (status = 403, description = "`Not authorized to delete this post`: the caller is not \
             its author.", body = ErrorMessage),
-        (status = 404, description = "`Post not found` (checked before authorship).",
-            body = ErrorMessage),
-        (status = 422, description = "`post_id` is not an integer.", body = ValidationFailure),
+        PostNotFound,
+        InvalidInput,
     )
 )]
 pub(crate) async fn delete(

@@ -2,17 +2,16 @@
 //! back-pressure and audit events are the auth core's; this layer supplies the client's
 //! address and maps the outcomes.
 
+use crate::error::{ApiError, ErrorMessage};
+use crate::extract::{AuthUser, CurrentSession, JsonBody};
+use crate::openapi::responses::{BodyTooLarge, Busy, InvalidInput, RateLimited, Unauthenticated};
+use crate::requests::{PasswordChange, PasswordChangeRequest};
+use crate::state::AppState;
+use crate::views::{NoStore, TokenBody};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use quill_axum::ClientAddr;
-use quill_domain::Password;
-
-use crate::error::{ApiError, ErrorMessage, ValidationFailure};
-use crate::extract::{AuthUser, BodyFields, CurrentSession, JsonObject};
-use crate::openapi::PasswordChangeRequest;
-use crate::state::AppState;
-use crate::views::{NoStore, TokenBody};
 
 /// Log out: revoke the presented token.
 ///
@@ -26,8 +25,7 @@ use crate::views::{NoStore, TokenBody};
     responses(
         (status = 204, description = "The token is revoked (remembered until it would have \
             expired). No body."),
-        (status = 401, description = "No valid bearer token.", body = ErrorMessage,
-            headers(("WWW-Authenticate" = String, description = "`Bearer`."))),
+        Unauthenticated,
     )
 )]
 pub(crate) async fn logout(
@@ -51,8 +49,7 @@ pub(crate) async fn logout(
     security(("OAuth2PasswordBearer" = [])),
     responses(
         (status = 204, description = "Every token issued so far is revoked. No body."),
-        (status = 401, description = "No valid bearer token.", body = ErrorMessage,
-            headers(("WWW-Authenticate" = String, description = "`Bearer`."))),
+        Unauthenticated,
     )
 )]
 pub(crate) async fn logout_all(
@@ -81,24 +78,18 @@ pub(crate) async fn logout_all(
             one replaces them.", body = TokenBody,
             headers(("Cache-Control" = String, description = "`no-store`."))),
         (status = 400, description = "`Current password is incorrect`.", body = ErrorMessage),
-        (status = 401, description = "No valid bearer token.", body = ErrorMessage,
-            headers(("WWW-Authenticate" = String, description = "`Bearer`."))),
-        (status = 413, description = "`Request body too large`.", body = ErrorMessage),
-        (status = 422, description = "A field is missing, or the new password is not 8 to 256 \
-            characters.", body = ValidationFailure),
-        (status = 429, description = "`Too many requests`: too many password checks for this \
-            account.", body = ErrorMessage,
-            headers(("Retry-After" = String, description = "Seconds to wait."))),
-        (status = 503, description = "`Server busy, try again shortly`: every hashing slot \
-            and queue place is taken.", body = ErrorMessage,
-            headers(("Retry-After" = String, description = "Seconds to wait."))),
+        Unauthenticated,
+        BodyTooLarge,
+        InvalidInput,
+        RateLimited,
+        Busy,
     )
 )]
 pub(crate) async fn change_password(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
     AuthUser(caller): AuthUser,
-    body: JsonObject,
+    JsonBody(body): JsonBody<PasswordChangeRequest>,
 ) -> NoStore<Result<Json<TokenBody>, ApiError>> {
     NoStore(change_checked(&state, client, &caller, body).await)
 }
@@ -107,16 +98,9 @@ async fn change_checked(
     state: &AppState,
     client: quill_domain::Client,
     caller: &quill_domain::Caller,
-    body: JsonObject,
+    body: PasswordChangeRequest,
 ) -> Result<Json<TokenBody>, ApiError> {
-    let mut fields = BodyFields::new(body);
-    // The current password is checked, not parsed: any text is a (wrong or right) attempt.
-    let current = fields.required("current_password", |raw| Ok(Password::attempt(raw)));
-    let new = fields.required("new_password", Password::parse);
-    fields.finish()?;
-    let (Some(current), Some(new)) = (current, new) else {
-        return Err(ApiError::Validation(Vec::new()));
-    };
+    let PasswordChange { current, new } = PasswordChange::try_from(body)?;
     let token = state
         .auth
         .change_password(client, caller, &current, &new)

@@ -4,11 +4,14 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use quill_axum::ClientAddr;
-use quill_domain::{Email, ImageFile, Password, ProfileUpdate, Registration, Username};
+use quill_domain::{ProfileUpdate, Registration};
 
 use crate::error::{ApiError, ErrorMessage, ValidationFailure};
-use crate::extract::{AuthUser, BodyFields, JsonObject, LoginForm, UserIdParam};
-use crate::openapi::{RegisterRequest, UserUpdateRequest};
+use crate::extract::{AuthUser, JsonBody, LoginForm, UserIdParam};
+use crate::openapi::responses::{
+    BodyTooLarge, Busy, InvalidInput, RateLimited, Unauthenticated, UserNotFound,
+};
+use crate::requests::{RegisterRequest, UserUpdateRequest};
 use crate::state::AppState;
 use crate::views::{NoStore, TokenBody, UserPrivateBody, UserPublicBody};
 
@@ -27,21 +30,16 @@ use crate::views::{NoStore, TokenBody, UserPrivateBody, UserPublicBody};
             headers(("Cache-Control" = String, description = "`no-store`."))),
         (status = 400, description = "`Username already exists` (checked first, regardless of \
             letter case) or `Email already registered`.", body = ErrorMessage),
-        (status = 413, description = "`Request body too large`.", body = ErrorMessage),
-        (status = 422, description = "A field is missing or invalid, or the body is not a JSON \
-            object.", body = ValidationFailure),
-        (status = 429, description = "`Too many requests`: too many registrations from this \
-            address.", body = ErrorMessage,
-            headers(("Retry-After" = String, description = "Seconds to wait."))),
-        (status = 503, description = "`Server busy, try again shortly`: every hashing slot \
-            and queue place is taken.", body = ErrorMessage,
-            headers(("Retry-After" = String, description = "Seconds to wait."))),
+        BodyTooLarge,
+        InvalidInput,
+        RateLimited,
+        Busy,
     )
 )]
 pub(crate) async fn register(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
-    body: JsonObject,
+    JsonBody(body): JsonBody<RegisterRequest>,
 ) -> NoStore<Result<(StatusCode, Json<UserPrivateBody>), ApiError>> {
     NoStore(register_checked(state, client, body).await)
 }
@@ -49,22 +47,12 @@ pub(crate) async fn register(
 async fn register_checked(
     state: AppState,
     client: quill_domain::Client,
-    body: JsonObject,
+    body: RegisterRequest,
 ) -> Result<(StatusCode, Json<UserPrivateBody>), ApiError> {
-    let mut fields = BodyFields::new(body);
-    let username = fields.required("username", Username::parse);
-    let email = fields.required("email", |raw| Email::parse(&raw));
-    let password = fields.required("password", Password::parse);
-    fields.finish()?;
-    let (Some(username), Some(email), Some(password)) = (username, email, password) else {
-        return Err(ApiError::Validation(Vec::new()));
-    };
-    let registration = Registration {
-        username,
-        email,
-        password,
-    };
-    let created = state.auth.register(client, registration).await?;
+    let created = state
+        .auth
+        .register(client, Registration::try_from(body)?)
+        .await?;
     Ok((StatusCode::CREATED, Json(created.into())))
 }
 
@@ -91,15 +79,11 @@ async fn register_checked(
         (status = 401, description = "`Incorrect email or password`, for an unknown email and \
             a wrong password alike.", body = ErrorMessage,
             headers(("WWW-Authenticate" = String, description = "`Bearer`."))),
-        (status = 413, description = "`Request body too large`.", body = ErrorMessage),
+        BodyTooLarge,
         (status = 422, description = "`username` or `password` missing or empty, another \
             `grant_type`, or a body that is not a form.", body = ValidationFailure),
-        (status = 429, description = "`Too many requests`: too many attempts from this \
-            address or for this account; answered before any hashing.", body = ErrorMessage,
-            headers(("Retry-After" = String, description = "Seconds to wait."))),
-        (status = 503, description = "`Server busy, try again shortly`: every hashing slot \
-            and queue place is taken.", body = ErrorMessage,
-            headers(("Retry-After" = String, description = "Seconds to wait."))),
+        RateLimited,
+        Busy,
     )
 )]
 pub(crate) async fn login(
@@ -130,10 +114,7 @@ pub(crate) async fn login(
     responses(
         (status = 200, description = "The caller's own view.", body = UserPrivateBody,
             headers(("Cache-Control" = String, description = "`no-store`."))),
-        (status = 401, description = "`Not authenticated` (no bearer token), `Invalid or \
-            expired token`, or `User not found` (the account was deleted since).",
-            body = ErrorMessage,
-            headers(("WWW-Authenticate" = String, description = "`Bearer`."))),
+        Unauthenticated,
     )
 )]
 pub(crate) async fn me(AuthUser(caller): AuthUser) -> NoStore<Json<UserPrivateBody>> {
@@ -151,8 +132,8 @@ pub(crate) async fn me(AuthUser(caller): AuthUser) -> NoStore<Json<UserPrivateBo
     params(UserIdParam),
     responses(
         (status = 200, description = "The public view: no email.", body = UserPublicBody),
-        (status = 404, description = "`User not found`.", body = ErrorMessage),
-        (status = 422, description = "`user_id` is not an integer.", body = ValidationFailure),
+        UserNotFound,
+        InvalidInput,
     )
 )]
 pub(crate) async fn profile(
@@ -179,23 +160,20 @@ pub(crate) async fn profile(
             headers(("Cache-Control" = String, description = "`no-store`."))),
         (status = 400, description = "`Username already exists` or `Email already \
             registered` (another account has it).", body = ErrorMessage),
-        (status = 401, description = "No valid bearer token (checked before anything else).",
-            body = ErrorMessage,
-            headers(("WWW-Authenticate" = String, description = "`Bearer`."))),
+        Unauthenticated,
         (status = 403, description = "`Not authorized to update this user`: `user_id` is not \
             the caller, whether or not it exists.", body = ErrorMessage),
         (status = 404, description = "`User not found`: the account was deleted while the \
             request ran.", body = ErrorMessage),
-        (status = 413, description = "`Request body too large`.", body = ErrorMessage),
-        (status = 422, description = "An invalid field, a body that is not a JSON object, or \
-            a `user_id` that is not an integer.", body = ValidationFailure),
+        BodyTooLarge,
+        InvalidInput,
     )
 )]
 pub(crate) async fn update(
     State(state): State<AppState>,
     AuthUser(caller): AuthUser,
     UserIdParam(id): UserIdParam,
-    body: JsonObject,
+    JsonBody(body): JsonBody<UserUpdateRequest>,
 ) -> NoStore<Result<Json<UserPrivateBody>, ApiError>> {
     NoStore(update_checked(&state, &caller, id, body).await)
 }
@@ -204,15 +182,9 @@ async fn update_checked(
     state: &AppState,
     caller: &quill_domain::Caller,
     id: quill_domain::UserId,
-    body: JsonObject,
+    body: UserUpdateRequest,
 ) -> Result<Json<UserPrivateBody>, ApiError> {
-    let mut fields = BodyFields::new(body);
-    let changes = ProfileUpdate {
-        username: fields.optional("username", Username::parse),
-        email: fields.optional("email", |raw| Email::parse(&raw)),
-        image_file: fields.optional("image_file", ImageFile::parse),
-    };
-    fields.finish()?;
+    let changes = ProfileUpdate::try_from(body)?;
     Ok(Json(
         state.auth.update_profile(caller, id, changes).await?.into(),
     ))
@@ -230,14 +202,12 @@ async fn update_checked(
     params(UserIdParam),
     responses(
         (status = 204, description = "Deleted, with the account's posts. No body."),
-        (status = 401, description = "No valid bearer token (checked before anything else).",
-            body = ErrorMessage,
-            headers(("WWW-Authenticate" = String, description = "`Bearer`."))),
+        Unauthenticated,
         (status = 403, description = "`Not authorized to delete this user`: `user_id` is not \
             the caller, whether or not it exists.", body = ErrorMessage),
         (status = 404, description = "`User not found`: the account was deleted while the \
             request ran.", body = ErrorMessage),
-        (status = 422, description = "`user_id` is not an integer.", body = ValidationFailure),
+        InvalidInput,
     )
 )]
 pub(crate) async fn delete(

@@ -1,0 +1,51 @@
+//! The request body as bytes: the size limit every route shares (a declared oversized body
+//! refused before anything reads it, an undeclared one cut off at the limit) and the media
+//! type the body extractors dispatch on.
+
+use axum::extract::Request;
+use axum::http::{HeaderMap, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::error::ApiError;
+
+/// The request body limit, in bytes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BodyLimit(pub(crate) usize);
+
+/// Refuses a declared oversized body before anything reads it, and caps the body itself, so a
+/// body of undeclared length (chunked) fails with 413 as soon as it passes the limit, however
+/// it is read: JSON, forms, multipart, any route.
+pub(crate) async fn reject_oversized_bodies(
+    axum::extract::State(limit): axum::extract::State<BodyLimit>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit.0 as u64) {
+        return ApiError::PayloadTooLarge.into_response();
+    }
+    let (parts, body) = request.into_parts();
+    let capped = axum::body::Body::new(http_body_util::Limited::new(body, limit.0));
+    next.run(Request::from_parts(parts, capped)).await
+}
+
+/// The whole body; past the limit the capped body fails, which is a 413.
+pub(crate) async fn read_body(request: Request) -> Result<axum::body::Bytes, ApiError> {
+    axum::body::to_bytes(request.into_body(), usize::MAX)
+        .await
+        .map_err(|_| ApiError::PayloadTooLarge)
+}
+
+pub(crate) fn content_type(headers: &HeaderMap) -> String {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .unwrap_or_default()
+}

@@ -1,0 +1,182 @@
+//! The token endpoint's OAuth2 password-grant form, URL-encoded or multipart, with its
+//! OpenAPI schema.
+
+use std::collections::HashMap;
+
+use axum::extract::{FromRequest, Multipart, Request};
+use quill_domain::{Email, FieldError, FieldErrorKind, Password};
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+use utoipa::openapi::{Object, RefOr, Schema};
+use utoipa::{PartialSchema, ToSchema};
+
+use super::body::{content_type, read_body};
+use crate::error::{ApiError, ErrorItem, LocPart};
+
+/// The OAuth2 password-grant form of the token endpoint, URL-encoded or multipart:
+/// `username` (which holds the email) and `password`, both required and non-empty, and
+/// `grant_type`, which must be `password` when sent.
+#[derive(Debug)]
+pub(crate) struct LoginForm {
+    /// What the client typed as its login name (an email address).
+    pub(crate) username: String,
+    /// The password attempt.
+    pub(crate) password: Password,
+}
+
+async fn form_fields(request: Request) -> Result<HashMap<String, String>, ApiError> {
+    let kind = content_type(request.headers());
+    if kind == "application/x-www-form-urlencoded" {
+        let bytes = read_body(request).await?;
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
+            .map_err(|_| ApiError::Validation(vec![form_unreadable()]))?;
+        return Ok(pairs.into_iter().collect());
+    }
+    if kind == "multipart/form-data" {
+        let mut multipart = Multipart::from_request(request, &())
+            .await
+            .map_err(|_| ApiError::Validation(vec![form_unreadable()]))?;
+        let mut fields = HashMap::new();
+        loop {
+            match multipart.next_field().await {
+                Ok(Some(field)) => {
+                    let name = field.name().unwrap_or_default().to_owned();
+                    match field.text().await {
+                        Ok(text) => {
+                            fields.insert(name, text);
+                        }
+                        Err(e) => return Err(multipart_failure(&e)),
+                    }
+                }
+                Ok(None) => return Ok(fields),
+                Err(e) => return Err(multipart_failure(&e)),
+            }
+        }
+    }
+    // Any other body (JSON included) carries no form fields: the required ones are missing.
+    Ok(HashMap::new())
+}
+
+fn form_unreadable() -> ErrorItem {
+    ErrorItem {
+        kind: "value_error".to_owned(),
+        loc: vec![LocPart::Name("body".to_owned())],
+        msg: "Value error, the form data cannot be read".to_owned(),
+    }
+}
+
+/// A multipart body that broke off: too large (axum's own limit, or the capped body of
+/// [`reject_oversized_bodies`] somewhere in the error's causes), else unreadable.
+fn multipart_failure(error: &axum::extract::multipart::MultipartError) -> ApiError {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    let mut too_large = error.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE;
+    while let Some(current) = cause {
+        too_large |= current.is::<http_body_util::LengthLimitError>();
+        cause = current.source();
+    }
+    if too_large {
+        ApiError::PayloadTooLarge
+    } else {
+        ApiError::Validation(vec![form_unreadable()])
+    }
+}
+
+/// The OpenAPI schema of the form, documented as `TokenRequest` for both media types it is
+/// read from. Optional fields other than `grant_type` are accepted and ignored, as OAuth2
+/// clients send them.
+impl PartialSchema for LoginForm {
+    fn schema() -> RefOr<Schema> {
+        let text = |description: &str| {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .description(Some(description))
+        };
+        let object: Object = ObjectBuilder::new()
+            .description(Some(
+                "OAuth2 password grant. An empty `grant_type` counts as absent.",
+            ))
+            .property(
+                "username",
+                text("The account's email address (any case).")
+                    .min_length(Some(1))
+                    .max_length(Some(Email::MAX_CHARS)),
+            )
+            .required("username")
+            .property(
+                "password",
+                text("The account's password.")
+                    .min_length(Some(1))
+                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Password))),
+            )
+            .required("password")
+            .property(
+                "grant_type",
+                text("`password` when sent.").pattern(Some("^password$")),
+            )
+            .property("scope", text("Ignored.").default(Some("".into())))
+            .property("client_id", text("Ignored."))
+            .property(
+                "client_secret",
+                text("Ignored.").format(Some(SchemaFormat::KnownFormat(KnownFormat::Password))),
+            )
+            .build();
+        RefOr::T(Schema::Object(object))
+    }
+}
+
+impl ToSchema for LoginForm {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "TokenRequest".into()
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for LoginForm {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, _: &S) -> Result<Self, ApiError> {
+        let mut fields = form_fields(request).await?;
+        let mut problems = Vec::new();
+        let mut required = |name: &'static str| match fields.remove(name) {
+            Some(value) if !value.is_empty() => Some(value),
+            _ => {
+                problems.push(ErrorItem::new("missing", "body", name, "Field required"));
+                None
+            }
+        };
+        let username = required("username");
+        let password = required("password");
+        // No account's email is longer, so a longer name is refused before any limiter or
+        // lookup sees it.
+        if username
+            .as_ref()
+            .is_some_and(|name| name.chars().count() > Email::MAX_CHARS)
+        {
+            problems.push(ErrorItem::from_field(
+                "body",
+                &FieldError::new(
+                    "username",
+                    FieldErrorKind::TooLong {
+                        max: Email::MAX_CHARS,
+                    },
+                ),
+            ));
+        }
+        if fields
+            .get("grant_type")
+            .is_some_and(|grant| !grant.is_empty() && grant != "password")
+        {
+            problems.push(ErrorItem::new(
+                "string_pattern_mismatch",
+                "body",
+                "grant_type",
+                "String should match pattern '^password$'",
+            ));
+        }
+        match (username, password) {
+            (Some(username), Some(password)) if problems.is_empty() => Ok(Self {
+                username,
+                password: Password::attempt(password),
+            }),
+            _ => Err(ApiError::Validation(problems)),
+        }
+    }
+}

@@ -1,0 +1,91 @@
+//! Integer ids in the path (`{post_id}`, `{user_id}`) as domain ids, with their OpenAPI
+//! parameters beside the code that reads them.
+
+use axum::extract::{FromRequestParts, RawPathParams};
+use axum::http::request::Parts;
+use quill_domain::{PostId, UserId};
+use utoipa::IntoParams;
+use utoipa::openapi::Required;
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+
+use crate::error::{ApiError, ErrorItem};
+
+pub(crate) fn int_parsing(section: &str, name: &str) -> ErrorItem {
+    ErrorItem::new(
+        "int_parsing",
+        section,
+        name,
+        "Input should be a valid integer, unable to parse string as an integer",
+    )
+}
+
+async fn path_id(parts: &mut Parts, name: &'static str) -> Result<i64, ApiError> {
+    let params = RawPathParams::from_request_parts(parts, &())
+        .await
+        .map_err(|_| ApiError::NotFound("Not Found"))?;
+    let raw = params
+        .iter()
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
+        .ok_or(ApiError::NotFound("Not Found"))?;
+    raw.trim()
+        .parse()
+        .map_err(|_| ApiError::Validation(vec![int_parsing("path", name)]))
+}
+
+/// An integer as the id extractors read it: any 64-bit signed value.
+pub(crate) fn integer() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+}
+
+/// The OpenAPI description of an id path segment, next to the extractor that reads it.
+fn id_parameter(name: &str, description: &str) -> Parameter {
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Path)
+        .required(Required::True)
+        .description(Some(format!(
+            "{description} A value that is not an integer is a 422."
+        )))
+        .schema(Some(integer()))
+        .build()
+}
+
+/// The `{post_id}` path segment as a post id.
+#[derive(Debug)]
+pub(crate) struct PostIdParam(pub(crate) PostId);
+
+impl<S: Send + Sync> FromRequestParts<S> for PostIdParam {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        Ok(Self(PostId(path_id(parts, "post_id").await?)))
+    }
+}
+
+impl IntoParams for PostIdParam {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![id_parameter("post_id", "The post's id.")]
+    }
+}
+
+/// The `{user_id}` path segment as a user id.
+#[derive(Debug)]
+pub(crate) struct UserIdParam(pub(crate) UserId);
+
+impl<S: Send + Sync> FromRequestParts<S> for UserIdParam {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        Ok(Self(UserId(path_id(parts, "user_id").await?)))
+    }
+}
+
+impl IntoParams for UserIdParam {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![id_parameter("user_id", "The account's id.")]
+    }
+}

@@ -1,0 +1,69 @@
+//! The refusals many operations share, each written once with its status, body and headers,
+//! and named in the operations' `responses(...)`. Refusals whose message is particular to one
+//! operation (its 403 or 404) stay beside that operation.
+
+// These types exist for their derived `IntoResponses`, which the operations' attributes call;
+// the handlers answer with `ApiError`, so none is ever built.
+#![allow(dead_code)]
+
+use utoipa::IntoResponses;
+
+use crate::error::{ErrorMessage, ValidationFailure};
+
+/// 401 of a protected operation.
+#[derive(Debug, IntoResponses)]
+#[response(
+    status = 401,
+    description = "No valid bearer token, checked before anything else: `Not authenticated` \
+        (none sent), `Invalid or expired token`, or `User not found` (the account was deleted \
+        since).",
+    headers(("WWW-Authenticate" = String, description = "`Bearer`."))
+)]
+pub(crate) struct Unauthenticated(ErrorMessage);
+
+/// 413 of an operation that reads a body.
+#[derive(Debug, IntoResponses)]
+#[response(status = 413, description = "`Request body too large`.")]
+pub(crate) struct BodyTooLarge(ErrorMessage);
+
+/// 422 of an operation that reads a JSON body or an integer path or query value.
+#[derive(Debug, IntoResponses)]
+#[response(
+    status = 422,
+    description = "Refused input, every problem listed: a missing or invalid field, a body \
+        that is not a JSON object, or a path or query value that is not an integer."
+)]
+pub(crate) struct InvalidInput(ValidationFailure<'static>);
+
+/// 429 of an operation under a rate limit.
+#[derive(Debug, IntoResponses)]
+#[response(
+    status = 429,
+    description = "`Too many requests`: a limit of this address or of this account was \
+        reached; answered before any hashing.",
+    headers(("Retry-After" = String, description = "Seconds to wait."))
+)]
+pub(crate) struct RateLimited(ErrorMessage);
+
+/// 503 of an operation that hashes a password.
+#[derive(Debug, IntoResponses)]
+#[response(
+    status = 503,
+    description = "`Server busy, try again shortly`: every hashing slot and queue place is \
+        taken, or the database cannot take writes now.",
+    headers(("Retry-After" = String, description = "Seconds to wait."))
+)]
+pub(crate) struct Busy(ErrorMessage);
+
+/// 404 of an operation on one post.
+#[derive(Debug, IntoResponses)]
+#[response(
+    status = 404,
+    description = "`Post not found` (checked before authorship)."
+)]
+pub(crate) struct PostNotFound(ErrorMessage);
+
+/// 404 of an operation on a public profile.
+#[derive(Debug, IntoResponses)]
+#[response(status = 404, description = "`User not found`.")]
+pub(crate) struct UserNotFound(ErrorMessage);
