@@ -9,6 +9,8 @@
 
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
+#[cfg(test)]
+mod contract_tests;
 mod docs;
 mod error;
 mod extract;
