@@ -6,6 +6,7 @@
 
 mod account;
 mod error;
+mod gate;
 mod places;
 mod policy;
 mod session;
@@ -18,13 +19,13 @@ pub use error::{AuthError, UserAction};
 pub use policy::AuthPolicy;
 pub use session::{Caller, Session};
 
-use crate::client::{Client, ClientKey};
+use crate::client::Client;
 use crate::events::{AttemptedAccount, AuthAction, AuthEvent, AuthEvents, AuthOutcome};
 use crate::ports::{AccessToken, Clock, PasswordHasher, TokenCodec, UserRepository, Verification};
-use crate::throttle::{Admission, Rate, Throttle, ThrottleKey, ThrottleScope};
-use crate::user::{Email, NewUser, Password, PasswordHash, PrivateUser, User, UserId, Username};
-use places::{HashingShares, HeldPlace};
-use turns::{HashingTurns, Turn};
+use crate::throttle::{Throttle, ThrottleKey, ThrottleScope};
+use crate::user::{Email, NewUser, Password, PrivateUser, User, Username};
+use places::HashingShares;
+use turns::HashingTurns;
 
 /// A checked registration: each field has passed its `parse`, so [`AuthService::register`]
 /// only has uniqueness left to decide.
@@ -345,152 +346,5 @@ impl AuthService {
                 .replace_password_hash(user.id, &user.password_hash, fresh)
                 .await;
         }
-    }
-
-    fn client_key(&self, client: Client) -> ClientKey {
-        client.key(self.policy.ipv6_client_prefix)
-    }
-
-    /// Charges one attempt to a bucket, refusing (and recording the refusal) when it is empty
-    /// or when its store cannot answer.
-    async fn admit(
-        &self,
-        client: Client,
-        user: Option<UserId>,
-        key: &ThrottleKey,
-        rate: Rate,
-    ) -> Result<(), AuthError> {
-        let now = self.ports.clock.now();
-        match self.ports.throttle.admit(key, rate, now).await {
-            Ok(Admission::Admitted) => Ok(()),
-            Ok(Admission::Refused { retry_after }) => {
-                self.record_refusal(AuthAction::RateLimited, user, client, Some(key.scope()));
-                Err(AuthError::Throttled { retry_after })
-            }
-            Err(cause) => {
-                self.record_refusal(
-                    AuthAction::ThrottleUnavailable,
-                    user,
-                    client,
-                    Some(key.scope()),
-                );
-                Err(AuthError::Unavailable(cause))
-            }
-        }
-    }
-
-    /// One of the client's hashing places, or [`AuthError::Busy`] when it holds its share.
-    fn hashing_place(
-        &self,
-        client: Client,
-        key: ClientKey,
-        user: Option<UserId>,
-    ) -> Result<HeldPlace, AuthError> {
-        self.shares
-            .take(key, self.policy.hashing_places_per_client)
-            .ok_or_else(|| {
-                self.record_refusal(AuthAction::HashingBusy, user, client, None);
-                AuthError::Busy
-            })
-    }
-
-    async fn hashed(
-        &self,
-        client: Client,
-        user: Option<UserId>,
-        password: &Password,
-    ) -> Result<PasswordHash, AuthError> {
-        let _turn = self.turn(client, user).await?;
-        let outcome = self.ports.hasher.hash(password).await;
-        self.busy_recorded(outcome, client, user)
-    }
-
-    /// This client's turn at a hashing slot, in round-robin order among clients, or
-    /// [`AuthError::Busy`] at once when every slot and queue place is taken.
-    async fn turn(&self, client: Client, user: Option<UserId>) -> Result<Turn, AuthError> {
-        match self.turns.turn(self.client_key(client)) {
-            Some(wait) => Ok(wait.await),
-            None => {
-                self.record_refusal(AuthAction::HashingBusy, user, client, None);
-                Err(AuthError::Busy)
-            }
-        }
-    }
-
-    async fn verified(
-        &self,
-        client: Client,
-        user: Option<UserId>,
-        password: &Password,
-        hash: &PasswordHash,
-    ) -> Result<Verification, AuthError> {
-        let _turn = self.turn(client, user).await?;
-        let outcome = self.ports.hasher.verify(password, hash).await;
-        self.busy_recorded(outcome, client, user)
-    }
-
-    fn busy_recorded<T>(
-        &self,
-        outcome: Result<T, crate::ports::HashingError>,
-        client: Client,
-        user: Option<UserId>,
-    ) -> Result<T, AuthError> {
-        outcome.map_err(|e| {
-            let error = AuthError::from(e);
-            if matches!(error, AuthError::Busy) {
-                self.record_refusal(AuthAction::HashingBusy, user, client, None);
-            }
-            error
-        })
-    }
-
-    fn record_refusal(
-        &self,
-        action: AuthAction,
-        user: Option<UserId>,
-        client: Client,
-        limit: Option<ThrottleScope>,
-    ) {
-        self.ports.events.record(&AuthEvent {
-            action,
-            outcome: AuthOutcome::Refused,
-            user,
-            client,
-            limit,
-            attempted: None,
-        });
-    }
-
-    fn record(
-        &self,
-        action: AuthAction,
-        outcome: AuthOutcome,
-        user: Option<UserId>,
-        client: Client,
-    ) {
-        self.ports.events.record(&AuthEvent {
-            action,
-            outcome,
-            user,
-            client,
-            limit: None,
-            attempted: None,
-        });
-    }
-
-    /// Records a success or a failure by the result's kind.
-    pub(crate) fn record_result<T>(
-        &self,
-        action: AuthAction,
-        result: &Result<T, AuthError>,
-        user: Option<UserId>,
-        client: Client,
-    ) {
-        let outcome = if result.is_ok() {
-            AuthOutcome::Success
-        } else {
-            AuthOutcome::Failure
-        };
-        self.record(action, outcome, user, client);
     }
 }
