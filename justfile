@@ -18,15 +18,23 @@ check:
 ci:
     bash .ci/run
 
-# Throughput/latency harness: release server on a fresh database, load from a separate
-# process, table + target/bench/report.json.
-bench:
+# The release server and the benchmark harness that drives it from a separate process.
+bench-build:
     cargo build --release --bin quill --bin quill-bench
+
+# Throughput/latency on a fresh database: table + target/bench/report.json.
+bench: bench-build
     target/release/quill-bench
 
-# Login timing (unknown email vs wrong password) and /me latency during a login flood.
-bench-auth:
-    cargo bench -p quill-server --bench auth_under_load
+# Login timing (unknown email vs wrong password), /me latency during a login flood, and 200
+# simultaneous logins: table + target/bench/auth_under_load.json.
+bench-auth: bench-build
+    target/release/quill-bench auth-under-load
+
+# Another client's login while ten addresses flood at quill's default limits:
+# target/bench/prefix_flood.json.
+bench-prefix-flood: bench-build
+    target/release/quill-bench prefix-flood
 
 # Apply pending migrations without starting the server.
 migrate:

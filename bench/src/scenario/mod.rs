@@ -1,0 +1,6 @@
+//! The scenarios the `quill-bench` binary runs, one module each. Each prints its table,
+//! writes its JSON report under `target/bench/`, and returns whether every target was met.
+
+pub mod auth_under_load;
+pub mod prefix_flood;
+pub mod throughput;

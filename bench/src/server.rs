@@ -1,0 +1,151 @@
+//! The server under test: the release `quill` binary, started as its own process on a fresh
+//! SQLite database in a temporary folder and a free port, and killed when dropped. Its peak
+//! memory is read from `/proc`, so the figure is the server's alone, not this process's.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use crate::Failure;
+
+const SECRET_KEY: &str = "benchmark-secret-key-of-at-least-32-bytes";
+
+/// All load comes from one address, so the per-client and per-account limits are lifted:
+/// unless a scenario overrides them, what is measured is hashing and serving, not refusing.
+const LIFTED_LIMITS: [(&str, &str); 5] = [
+    ("LOGIN_RATE_BURST", "1000000"),
+    ("LOGIN_RATE_PER_MINUTE", "1000000"),
+    ("ACCOUNT_LOGIN_RATE_BURST", "1000000"),
+    ("ACCOUNT_LOGIN_RATE_PER_MINUTE", "1000000"),
+    ("HASHING_PLACES_PER_CLIENT", "1000000"),
+];
+
+/// A starting server gets 300 polls 50 ms apart (15 s) to answer `/healthz`.
+const READINESS_POLLS: u32 = 300;
+const READINESS_POLL_INTERVAL: Duration = Duration::from_millis(50);
+
+/// A running quill process on its own database. Dropping it kills the process, then removes
+/// the folder holding the database.
+pub struct Server {
+    child: Child,
+    base: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    /// Starts quill with the limits lifted and then `overrides` set (an override replaces a
+    /// lifted limit), and returns once `/healthz` answers.
+    ///
+    /// # Errors
+    /// When the binary cannot be started, exits, or does not answer within 15 s.
+    pub async fn start(
+        client: &reqwest::Client,
+        overrides: &[(&str, &str)],
+    ) -> Result<Self, Failure> {
+        let dir = tempfile::tempdir()?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let binary = server_binary()?;
+        let child = Command::new(&binary)
+            .current_dir(dir.path())
+            .env_clear()
+            .env("SECRET_KEY", SECRET_KEY)
+            .env(
+                "DATABASE_URL",
+                format!(
+                    "sqlite://{}?mode=rwc",
+                    dir.path().join("bench.db").display()
+                ),
+            )
+            .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+            .env(
+                "ASSETS_DIR",
+                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../web-assets"),
+            )
+            .env("RUST_LOG", "warn")
+            .envs(LIFTED_LIMITS)
+            .envs(overrides.iter().copied())
+            .stdout(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("starting {}: {e}", binary.display()))?;
+        let mut server = Server {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            _dir: dir,
+        };
+        for _ in 0..READINESS_POLLS {
+            if client
+                .get(format!("{}/healthz", server.base))
+                .send()
+                .await
+                .is_ok()
+            {
+                return Ok(server);
+            }
+            if let Some(status) = server.child.try_wait()? {
+                return Err(format!("the server exited before answering: {status}").into());
+            }
+            tokio::time::sleep(READINESS_POLL_INTERVAL).await;
+        }
+        Err("the server did not start within 15 s".into())
+    }
+
+    /// Where the server answers, e.g. `http://127.0.0.1:40123`, without a trailing slash.
+    #[must_use]
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// The server's peak resident set size so far, in MiB (Linux `VmHWM`); NaN where `/proc`
+    /// cannot tell, which the JSON reports write as `null`.
+    #[must_use]
+    pub fn peak_rss_mib(&self) -> f64 {
+        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .ok()
+            .and_then(|status| peak_rss_in(&status))
+            .unwrap_or(f64::NAN)
+    }
+}
+
+/// `QUILL_BIN` when set; else the `quill` built next to this benchmark binary.
+fn server_binary() -> Result<PathBuf, Failure> {
+    if let Ok(path) = std::env::var("QUILL_BIN") {
+        return Ok(PathBuf::from(path));
+    }
+    let here = std::env::current_exe()?;
+    let dir = here.parent().ok_or("the benchmark binary has no folder")?;
+    Ok(dir.join("quill"))
+}
+
+/// The `VmHWM` line of a `/proc/<pid>/status` text, from KiB to MiB.
+fn peak_rss_in(status: &str) -> Option<f64> {
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::peak_rss_in;
+
+    #[test]
+    fn peak_rss_is_the_high_water_mark_in_mebibytes_not_the_current_size() {
+        let status =
+            "Name:\tquill\nVmPeak:\t  900000 kB\nVmHWM:\t  153600 kB\nVmRSS:\t   51200 kB\n";
+        assert_eq!(peak_rss_in(status), Some(150.0));
+    }
+
+    #[test]
+    fn peak_rss_is_unknown_when_the_status_has_no_high_water_mark() {
+        assert_eq!(peak_rss_in("Name:\tquill\nVmRSS:\t51200 kB\n"), None);
+        assert_eq!(peak_rss_in("VmHWM:\tlots kB\n"), None);
+    }
+}
