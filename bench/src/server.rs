@@ -26,6 +26,7 @@ const READINESS_POLL_INTERVAL: Duration = Duration::from_millis(50);
 
 /// A running quill process on its own database. Dropping it kills the process, then removes
 /// the folder holding the database.
+#[derive(Debug)]
 pub struct Server {
     child: Child,
     base: String,

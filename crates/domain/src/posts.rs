@@ -125,6 +125,13 @@ pub struct PostService {
     clock: Arc<dyn Clock>,
 }
 
+impl std::fmt::Debug for PostService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Its ports are trait objects with nothing fit to show.
+        f.debug_struct("PostService").finish_non_exhaustive()
+    }
+}
+
 impl PostService {
     /// A service over these ports: posts, and users to check that an author exists.
     ///

@@ -71,7 +71,7 @@ fn json_request(method: Method, uri: &str, body: &str) -> Request<Body> {
         .unwrap()
 }
 
-fn item(kind: &str, loc: Value, msg: &str) -> Value {
+fn item(kind: &str, loc: &Value, msg: &str) -> Value {
     json!({"type": kind, "loc": loc, "msg": msg})
 }
 
@@ -83,9 +83,9 @@ async fn a_refused_registration_lists_every_problem_in_field_order_with_pydantic
     assert_eq!(
         answer.body,
         json!({"detail": [
-            item("missing", json!(["body", "username"]), "Field required"),
-            item("missing", json!(["body", "email"]), "Field required"),
-            item("missing", json!(["body", "password"]), "Field required"),
+            item("missing", &json!(["body", "username"]), "Field required"),
+            item("missing", &json!(["body", "email"]), "Field required"),
+            item("missing", &json!(["body", "password"]), "Field required"),
         ]})
     );
     let body = r#"{"username": 7, "email": "nope", "password": "short"}"#;
@@ -93,15 +93,15 @@ async fn a_refused_registration_lists_every_problem_in_field_order_with_pydantic
     assert_eq!(
         answer.body,
         json!({"detail": [
-            item("string_type", json!(["body", "username"]), "Input should be a valid string"),
+            item("string_type", &json!(["body", "username"]), "Input should be a valid string"),
             item(
                 "value_error",
-                json!(["body", "email"]),
+                &json!(["body", "email"]),
                 "value is not a valid email address: An email address must have an @-sign."
             ),
             item(
                 "string_too_short",
-                json!(["body", "password"]),
+                &json!(["body", "password"]),
                 "String should have at least 8 characters"
             ),
         ]})
@@ -111,10 +111,10 @@ async fn a_refused_registration_lists_every_problem_in_field_order_with_pydantic
     assert_eq!(
         answer.body,
         json!({"detail": [
-            item("value_error", json!(["body", "username"]), "Value error, a username must not be blank"),
+            item("value_error", &json!(["body", "username"]), "Value error, a username must not be blank"),
             item(
                 "value_error",
-                json!(["body", "email"]),
+                &json!(["body", "email"]),
                 "value is not a valid email address: The email address is not valid."
             ),
         ]})
@@ -136,7 +136,7 @@ async fn a_body_that_is_not_a_json_object_is_one_422_and_malformed_json_names_it
         answer.body,
         json!({"detail": [item(
             "model_attributes_type",
-            json!(["body"]),
+            &json!(["body"]),
             "Input should be a valid dictionary or object to extract fields from"
         )]})
     );
@@ -147,7 +147,7 @@ async fn a_body_that_is_not_a_json_object_is_one_422_and_malformed_json_names_it
     .await;
     assert_eq!(
         answer.body,
-        json!({"detail": [item("json_invalid", json!(["body", 9]), "JSON decode error")]})
+        json!({"detail": [item("json_invalid", &json!(["body", 9]), "JSON decode error")]})
     );
     let answer = send(&h, json_request(Method::POST, "/api/users", "[1]")).await;
     assert_eq!(answer.body["detail"][0]["type"], "model_attributes_type");
@@ -162,7 +162,7 @@ async fn path_and_query_values_that_are_not_integers_or_out_of_range_are_422() {
         answer.body,
         json!({"detail": [item(
             "int_parsing",
-            json!(["path", "user_id"]),
+            &json!(["path", "user_id"]),
             "Input should be a valid integer, unable to parse string as an integer"
         )]})
     );
@@ -171,7 +171,7 @@ async fn path_and_query_values_that_are_not_integers_or_out_of_range_are_422() {
         answer.body,
         json!({"detail": [item(
             "greater_than_equal",
-            json!(["query", "limit"]),
+            &json!(["query", "limit"]),
             "Input should be greater than or equal to 1"
         )]})
     );

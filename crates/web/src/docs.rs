@@ -19,10 +19,10 @@ use utoipa_swagger_ui::Config;
 use crate::state::AppState;
 
 /// Where the document is served.
-pub const OPENAPI_PATH: &str = "/openapi.json";
+pub(crate) const OPENAPI_PATH: &str = "/openapi.json";
 
 /// Where Swagger UI is served.
-pub const DOCS_PATH: &str = "/docs";
+pub(crate) const DOCS_PATH: &str = "/docs";
 
 /// Swagger UI needs scripts and styles from this server only, JSON from `/openapi.json` and
 /// the API, and `data:` images for its icons. It is never framed and posts no forms.

@@ -182,7 +182,7 @@ impl ApiError {
 /// `{"detail": "<message>"}`: the body of every refusal except a 422.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ErrorMessage {
+pub(crate) struct ErrorMessage {
     /// What went wrong, fit to show to a person.
     #[schema(example = "Not Found")]
     pub detail: &'static str,
@@ -191,7 +191,7 @@ pub struct ErrorMessage {
 /// `{"detail": [item, ...]}`: the body of a 422, listing every refused value.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ValidationFailure<'a> {
+pub(crate) struct ValidationFailure<'a> {
     /// One item per refused value.
     pub detail: &'a [ErrorItem],
 }

@@ -41,7 +41,7 @@ impl<T: IntoResponse> IntoResponse for NoStore<T> {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(as = UserPublic)]
-pub struct UserPublicBody {
+pub(crate) struct UserPublicBody {
     /// The account's id; never reused.
     #[schema(example = 1)]
     id: i64,
@@ -72,7 +72,7 @@ impl From<PublicUser> for UserPublicBody {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(as = UserPrivate)]
-pub struct UserPrivateBody {
+pub(crate) struct UserPrivateBody {
     /// The account's id; never reused.
     #[schema(example = 1)]
     id: i64,
@@ -111,7 +111,7 @@ impl From<PrivateUser> for UserPrivateBody {
 /// The only token type quill issues.
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum TokenType {
+pub(crate) enum TokenType {
     /// Send it back as `Authorization: Bearer <token>`.
     Bearer,
 }
@@ -120,7 +120,7 @@ pub enum TokenType {
 #[derive(Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(as = Token)]
-pub struct TokenBody {
+pub(crate) struct TokenBody {
     /// A signed JWT naming the account.
     access_token: String,
     /// Always `bearer`.
@@ -146,7 +146,7 @@ impl From<AccessToken> for TokenBody {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(as = PostResponse)]
-pub struct PostBody {
+pub(crate) struct PostBody {
     /// 1 to 100 characters.
     #[schema(example = "Hello")]
     title: String,
@@ -168,7 +168,7 @@ pub struct PostBody {
 
 /// RFC 3339 in UTC with microseconds and a `Z`, on every read alike.
 #[must_use]
-pub fn timestamp(at: DateTime<Utc>) -> String {
+pub(crate) fn timestamp(at: DateTime<Utc>) -> String {
     // A fixed format, not a format string to interpret for every post of every list.
     at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }

@@ -10,6 +10,7 @@ use sea_orm_migration::prelude::*;
 
 /// The auth core's migrations, oldest first, recorded in `seaql_migrations` (the table quill
 /// has always used, so existing databases upgrade in place).
+#[derive(Debug)]
 pub struct AuthMigrator;
 
 #[async_trait::async_trait]

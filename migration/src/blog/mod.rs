@@ -9,6 +9,7 @@ use sea_orm_migration::sea_orm::DynIden;
 
 /// The blog's migrations, oldest first, recorded in `quill_blog_migrations`. They assume the
 /// auth core's schema ([`AuthMigrator`](crate::AuthMigrator)) is applied first.
+#[derive(Debug)]
 pub struct BlogMigrator;
 
 #[async_trait::async_trait]

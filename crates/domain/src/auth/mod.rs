@@ -118,6 +118,20 @@ pub struct AuthService {
     turns: Arc<HashingTurns>,
 }
 
+impl std::fmt::Debug for AuthPorts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Ports are trait objects (stores, hashers, keys) with nothing fit to show.
+        f.debug_struct("AuthPorts").finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for AuthService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Its ports hold keys and stores; its policy is shown by `policy()`.
+        f.debug_struct("AuthService").finish_non_exhaustive()
+    }
+}
+
 impl AuthService {
     /// A service over these ports, enforcing this policy.
     ///

@@ -18,6 +18,7 @@ use crate::ports::Clock;
 /// clock.advance(Duration::minutes(31));
 /// assert_eq!(clock.now(), start + Duration::minutes(31));
 /// ```
+#[derive(Debug)]
 pub struct FixedClock {
     now: Mutex<DateTime<Utc>>,
 }

@@ -16,7 +16,7 @@ use crate::events::{AuthAction, AuthEvent, AuthEvents, AuthOutcome};
 /// );
 /// assert_eq!(h.events.count(AuthAction::Login, AuthOutcome::Failure), 1);
 /// ```
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct RecordedEvents {
     events: Mutex<Vec<AuthEvent>>,
 }

@@ -40,6 +40,7 @@ use crate::user::{Email, NewUser, Password, User, Username};
 ///     assert_eq!(whose_token(&h.auth, "forged").await, None);
 /// });
 /// ```
+#[derive(Debug)]
 pub struct Harness {
     /// Users and posts.
     pub store: Arc<InMemoryStore>,
@@ -142,6 +143,7 @@ impl Harness {
 }
 
 /// An account to plant, in the words a test wrote it.
+#[derive(Debug)]
 struct Seed {
     username: String,
     email: String,
@@ -173,6 +175,7 @@ struct Seed {
 /// assert_eq!(h.tokens.lifetime(), Duration::hours(1));
 /// assert_eq!(h.hasher.hashes(), 0);
 /// ```
+#[derive(Debug)]
 #[must_use]
 pub struct HarnessBuilder {
     seeds: Vec<Seed>,

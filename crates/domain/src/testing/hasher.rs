@@ -23,6 +23,7 @@ use crate::user::{Password, PasswordHash};
 /// assert_eq!(verdict.unwrap(), Verification::MatchNeedsRehash);
 /// assert_eq!(hasher.verifications(), 1);
 /// ```
+#[derive(Debug)]
 pub struct FakeHasher {
     hashes: AtomicUsize,
     verifications: AtomicUsize,

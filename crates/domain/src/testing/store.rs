@@ -11,7 +11,7 @@ use crate::ports::{PostRepository, StoreError, UserRepository};
 use crate::post::{NewPost, Page, Post, PostChanges, PostId, PostWithAuthor};
 use crate::user::{Email, NewUser, PasswordHash, PublicUser, User, UserChanges, UserId, Username};
 
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub(super) struct StoreState {
     pub(super) users: BTreeMap<UserId, User>,
     revoked_tokens: BTreeMap<String, DateTime<Utc>>,
@@ -35,7 +35,7 @@ pub(super) struct StoreState {
 /// # let _ = posts;
 /// assert_eq!(store.post_count(), 0);
 /// ```
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct InMemoryStore {
     state: Mutex<StoreState>,
 }

@@ -12,6 +12,7 @@ use crate::user::{User, UserId};
 /// `fake:<user id>:<generation>:<expiry, Unix seconds>:<token id>`. They expire like real
 /// ones and each has its own id, so expiry and revocation rules are testable; see
 /// [`TokenCodec`] for an example.
+#[derive(Debug)]
 pub struct FakeTokenCodec {
     lifetime: Duration,
     issued: AtomicUsize,

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use super::{Admission, Rate, Throttle, ThrottleKey, gcra, gcra_refund, micros};
 use crate::error::Unexpected;
 
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Buckets {
     /// Arrival time and insertion number, by digest of the key.
     by_key: HashMap<u64, (i64, u64)>,
@@ -40,6 +40,7 @@ struct Buckets {
 /// # Ok::<(), quill_domain::Unexpected>(())
 /// # }).unwrap();
 /// ```
+#[derive(Debug)]
 pub struct InMemoryThrottle {
     buckets: Mutex<Buckets>,
     digest: std::hash::RandomState,
