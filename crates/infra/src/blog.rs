@@ -9,7 +9,8 @@ use quill_migration::BlogMigrator;
 use sea_orm::DatabaseConnection;
 
 use crate::db::SeaOrmPostRepository;
-use crate::stack::{AuthStack, MigrationError};
+use crate::schema::MigrationError;
+use crate::stack::AuthStack;
 
 /// Applies the blog's pending migrations (the `posts` table), after the auth core's
 /// ([`migrate`](crate::migrate)), which they refer to. Safe to run at every start and from

@@ -14,78 +14,22 @@ use quill_domain::{
     AuthPorts, AuthService, Clock, InMemoryThrottle, SystemClock, Throttle, Unexpected,
     UserRepository,
 };
-use quill_migration::AuthMigrator;
-use sea_orm::{DatabaseConnection, DbBackend, DbErr};
+use sea_orm::{DatabaseConnection, DbBackend};
 
 use crate::config::Settings;
-use crate::db::{DatabaseError, SeaOrmUserRepository, connect, key_usernames};
+use crate::db::{DatabaseError, SeaOrmUserRepository, connect};
 use crate::events::TracingAuthEvents;
 use crate::hashing::Argon2Hasher;
+use crate::schema::{MigrationError, migrate};
 use crate::throttle::PostgresThrottle;
 use crate::tokens::JwtCodec;
 
-/// Bringing quill's schema up to date failed. The message names the failing step; the
-/// database's own error is its [`source`](std::error::Error::source).
+/// Start-up failed: the message says which step and why. [`AuthStack::connect`]'s own steps
+/// have a variant each, so an application can report (or retry) them differently; an
+/// application built on the stack (quill's server, an embedding service) reports the steps of
+/// its own start-up as [`StartError::Application`], so one type covers the whole start-up.
 #[derive(Debug, thiserror::Error)]
-#[error("migrating the database: {0}")]
-pub struct MigrationError(#[source] DbErr);
-
-impl MigrationError {
-    pub(crate) fn from_db(error: DbErr) -> Self {
-        Self(error)
-    }
-}
-
-/// Applies every pending migration of the auth core's schema (accounts, token revocations,
-/// rate-limit buckets; no blog table) to `db`; already-applied ones are skipped, so calling
-/// it at every start is cheap and safe, even from several processes at once against one
-/// PostgreSQL database.
-///
-/// quill's tables live alongside the embedding application's own, and the bookkeeping
-/// table is `seaql_migrations`: an application that also keeps its own tables under
-/// `sea-orm-migration` should give its migrator another table (`migration_table_name`) or
-/// another database, since each migrator refuses to run beside migrations it does not know.
-///
-/// # Errors
-/// [`MigrationError`] when a statement fails.
-///
-/// # Examples
-///
-/// ```
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// use std::time::Duration;
-///
-/// let dir = tempfile::tempdir()?;
-/// let url = format!("sqlite://{}?mode=rwc", dir.path().join("app.db").display());
-/// let db = quill_infra::connect(&url, 5, Duration::from_secs(5)).await?;
-/// quill_infra::migrate(&db).await?;
-/// quill_infra::migrate(&db).await?; // nothing left to do: a no-op
-/// # Ok(())
-/// # }
-/// ```
-pub async fn migrate(db: &DatabaseConnection) -> Result<(), MigrationError> {
-    quill_migration::apply_pending::<AuthMigrator>(db)
-        .await
-        .map_err(MigrationError)?;
-    let (keyed, collided) = key_usernames(db).await.map_err(MigrationError)?;
-    if keyed > 0 {
-        tracing::info!(keyed, "gave existing accounts their username keys");
-    }
-    if collided > 0 {
-        tracing::warn!(
-            collided,
-            "accounts whose names the Unicode-aware rule calls the same as an older account's \
-             keep working under a key made unique with their id"
-        );
-    }
-    Ok(())
-}
-
-/// Why [`AuthStack::connect`] could not produce the services. Each variant is one step, so
-/// an application can report (or retry) them differently.
-#[derive(Debug, thiserror::Error)]
-pub enum StackError {
+pub enum StartError {
     /// The database could not be reached or opened.
     #[error(transparent)]
     Database(#[from] DatabaseError),
@@ -95,6 +39,17 @@ pub enum StackError {
     /// The adapters could not be built (unusable Argon2 parameters).
     #[error("preparing the auth services: {0}")]
     Services(#[from] Unexpected),
+    /// A step of the application's own start-up failed (quill's server: loading its page
+    /// templates).
+    #[error(transparent)]
+    Application(Box<dyn std::error::Error + Send + Sync + 'static>),
+}
+
+impl StartError {
+    /// A failure of the application's own start-up, shown as the cause itself.
+    pub fn application(cause: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::Application(Box::new(cause))
+    }
 }
 
 /// The auth core wired to the real adapters: the SeaORM account store, Argon2id with one
@@ -191,7 +146,7 @@ impl AuthStack {
     /// Takes about one password hash's time (the hasher prepares its dummy hash).
     ///
     /// # Errors
-    /// [`StackError`] naming the step that failed.
+    /// [`StartError`] naming the step that failed.
     ///
     /// # Examples
     ///
@@ -213,7 +168,7 @@ impl AuthStack {
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn connect(settings: &Settings) -> Result<Self, StackError> {
+    pub async fn connect(settings: &Settings) -> Result<Self, StartError> {
         let db = connect(
             &settings.database_url,
             settings.database_max_connections,

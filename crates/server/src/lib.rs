@@ -7,9 +7,9 @@
 
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
-pub mod migrate;
 mod serve;
 
+pub use quill_infra::StartError;
 pub use serve::{ConnectionLimits, serve};
 
 use std::sync::Arc;
@@ -19,23 +19,6 @@ use axum::Router;
 use quill_infra::{AuthStack, MaintenanceHandle, Settings, connect};
 use quill_web::{AppState, AssetPaths, Readiness, WebConfig};
 use sea_orm::DatabaseConnection;
-
-/// Start-up failed; the message says which step and why.
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    /// The database could not be opened.
-    #[error(transparent)]
-    Database(#[from] quill_infra::DatabaseError),
-    /// A migration failed.
-    #[error(transparent)]
-    Migration(#[from] quill_infra::MigrationError),
-    /// The adapters could not be built.
-    #[error("preparing the services: {0}")]
-    Services(#[from] quill_domain::Unexpected),
-    /// The front end's templates could not be loaded.
-    #[error(transparent)]
-    Templates(#[from] quill_web::TemplateError),
-}
 
 /// Readiness of the database, holding the auth core's maintenance for as long as the
 /// application (whose state owns this) lives.
@@ -81,7 +64,8 @@ pub async fn prepare_observed(
         settings.database_acquire_timeout,
     )
     .await?;
-    migrate::migrate(&db).await?;
+    quill_infra::migrate(&db).await?;
+    quill_infra::blog::migrate_blog(&db).await?;
     if let Some(observer) = on_statement {
         db.set_metric_callback(move |_| observer());
     }
@@ -104,7 +88,7 @@ pub async fn prepare_observed(
         trusted_proxies: settings.trusted_proxies.clone(),
         request_timeout: settings.request_timeout,
     };
-    Ok(quill_web::router(state, &web)?)
+    quill_web::router(state, &web).map_err(StartError::application)
 }
 
 /// Completes on Ctrl-C or SIGTERM.

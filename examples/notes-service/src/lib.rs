@@ -36,7 +36,7 @@ use axum::Router;
 use axum::extract::FromRef;
 use axum::routing::post;
 use quill_domain::AuthService;
-use quill_infra::{AuthStack, ConfigError, MaintenanceHandle, Settings, StackError};
+use quill_infra::{AuthStack, ConfigError, MaintenanceHandle, Settings, StartError};
 
 pub use error::NotesError;
 use notes::NoteStore;
@@ -90,8 +90,8 @@ pub fn router(state: NotesState) -> Router {
 /// per-client limits see each client's address.
 ///
 /// # Errors
-/// [`StackError`] naming the step that failed.
-pub async fn app(settings: &Settings) -> Result<Router, StackError> {
+/// [`StartError`] naming the step that failed.
+pub async fn app(settings: &Settings) -> Result<Router, StartError> {
     let stack = AuthStack::connect(settings).await?;
     let mut state = NotesState::new(stack.auth.clone());
     state._maintenance = Some(Arc::new(stack.spawn_maintenance()));
