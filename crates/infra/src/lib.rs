@@ -3,8 +3,8 @@
 //!
 //! - [`stack`]: [`AuthStack::connect`] connects, migrates and wires the auth core from
 //!   [`Settings`] in one call, for quill's server and for services that embed it, with its
-//!   background maintenance ([`AuthStack::spawn_maintenance`]), and [`StartError`], what any
-//!   start-up built on it reports.
+//!   background maintenance ([`AuthStack::spawn_maintenance`], [`maintenance`]), and
+//!   [`StartError`], what any start-up built on it reports.
 //! - [`schema`]: [`migrate`], the auth core's schema brought up to date on its own, safely from
 //!   several processes at once.
 //! - [`config`]: [`Settings`], read from the environment, a `.env` file and defaults, or
@@ -61,6 +61,7 @@ pub mod db;
 mod entities;
 pub mod events;
 pub mod hashing;
+pub mod maintenance;
 pub mod schema;
 pub mod stack;
 pub mod throttle;
@@ -70,7 +71,8 @@ pub use config::{Argon2Settings, ConfigError, Environment, SecretKey, Settings, 
 pub use db::{DatabaseError, SeaOrmPostRepository, SeaOrmUserRepository, connect, probe_writable};
 pub use events::TracingAuthEvents;
 pub use hashing::Argon2Hasher;
+pub use maintenance::MaintenanceHandle;
 pub use schema::{MigrationError, migrate};
-pub use stack::{AuthStack, MaintenanceHandle, StartError};
+pub use stack::{AuthStack, Connect, StartError, StatementObserver};
 pub use throttle::PostgresThrottle;
 pub use tokens::JwtCodec;

@@ -7,8 +7,9 @@
 //! [`migrate`], [`AuthStack::new`]) for an application that owns its connection pool or runs
 //! migrations as a separate deployment step.
 
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
 
 use quill_domain::{
     AuthPorts, AuthService, Clock, InMemoryThrottle, SystemClock, Throttle, Unexpected,
@@ -20,6 +21,7 @@ use crate::config::Settings;
 use crate::db::{DatabaseError, SeaOrmUserRepository, connect};
 use crate::events::TracingAuthEvents;
 use crate::hashing::Argon2Hasher;
+use crate::maintenance::MaintenanceHandle;
 use crate::schema::{MigrationError, migrate};
 use crate::throttle::PostgresThrottle;
 use crate::tokens::JwtCodec;
@@ -116,32 +118,85 @@ pub struct AuthStack {
     db: DatabaseConnection,
 }
 
-/// The auth core's background clean-up, running while this handle lives: every minute it
-/// forgets revocations of expired tokens and rate-limit buckets that are full again. Dropping
-/// the handle (or [`stop`](MaintenanceHandle::stop)) ends it, so it goes with the
-/// application's own shutdown.
-#[derive(Debug)]
-#[must_use = "maintenance stops when the handle is dropped"]
-pub struct MaintenanceHandle(tokio::task::JoinHandle<()>);
+/// Called once for every SQL statement a stack's connection runs after its migrations.
+pub type StatementObserver = Arc<dyn Fn() + Send + Sync>;
 
-impl MaintenanceHandle {
-    /// How often a pass runs.
-    pub const PERIOD: Duration = Duration::from_secs(60);
-
-    /// Stops the clean-up.
-    pub fn stop(self) {}
+/// [`AuthStack::connect`] before it is awaited: its options, then `.await` to connect,
+/// migrate and wire.
+#[must_use = "nothing is connected until this is awaited"]
+pub struct Connect<'a> {
+    settings: &'a Settings,
+    on_statement: Option<StatementObserver>,
 }
 
-impl Drop for MaintenanceHandle {
-    fn drop(&mut self) {
-        self.0.abort();
+impl Connect<'_> {
+    /// Reports every SQL statement the stack runs once its schema is up to date (the
+    /// migrations' own are not reported): lets tests hold request paths to a query budget
+    /// without timing anything.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    ///
+    /// use quill_infra::{AuthStack, Settings};
+    ///
+    /// let settings = Settings::from_pairs([
+    ///     ("DATABASE_URL", "sqlite::memory:"),
+    ///     ("DATABASE_MAX_CONNECTIONS", "1"),
+    ///     ("ARGON2_MEMORY_KIB", "1024"),
+    ///     ("ARGON2_ITERATIONS", "1"),
+    ///     ("ARGON2_PARALLELISM", "1"),
+    /// ])?;
+    /// let statements = Arc::new(AtomicUsize::new(0));
+    /// let counter = statements.clone();
+    /// let stack = AuthStack::connect(&settings)
+    ///     .observe_statements(Arc::new(move || {
+    ///         counter.fetch_add(1, Ordering::SeqCst);
+    ///     }))
+    ///     .await?;
+    /// assert_eq!(statements.load(Ordering::SeqCst), 0);
+    /// stack.users().id_by_username("alice").await?;
+    /// assert_eq!(statements.load(Ordering::SeqCst), 1);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn observe_statements(mut self, observer: StatementObserver) -> Self {
+        self.on_statement = Some(observer);
+        self
+    }
+
+    async fn run(self) -> Result<AuthStack, StartError> {
+        let settings = self.settings;
+        let mut db = connect(
+            &settings.database_url,
+            settings.database_max_connections,
+            settings.database_acquire_timeout,
+        )
+        .await?;
+        migrate(&db).await?;
+        if let Some(observer) = self.on_statement {
+            db.set_metric_callback(move |_| observer());
+        }
+        Ok(AuthStack::new(settings, db).await?)
+    }
+}
+
+impl<'a> IntoFuture for Connect<'a> {
+    type Output = Result<AuthStack, StartError>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.run())
     }
 }
 
 impl AuthStack {
     /// Connects to `settings.database_url` (SQLite or PostgreSQL), applies quill's pending
     /// migrations and builds the services: everything an embedding application needs from
-    /// quill besides the HTTP extractor, in one call.
+    /// quill besides the HTTP extractor, in one call, when awaited; options such as
+    /// [`observe_statements`](Connect::observe_statements) go before the `.await`.
     ///
     /// Takes about one password hash's time (the hasher prepares its dummy hash).
     ///
@@ -168,15 +223,11 @@ impl AuthStack {
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn connect(settings: &Settings) -> Result<Self, StartError> {
-        let db = connect(
-            &settings.database_url,
-            settings.database_max_connections,
-            settings.database_acquire_timeout,
-        )
-        .await?;
-        migrate(&db).await?;
-        Ok(Self::new(settings, db).await?)
+    pub fn connect(settings: &Settings) -> Connect<'_> {
+        Connect {
+            settings,
+            on_statement: None,
+        }
     }
 
     /// Builds the adapters and services over an open and migrated database (see
@@ -253,24 +304,7 @@ impl AuthStack {
     /// # Panics
     /// Outside a tokio runtime.
     pub fn spawn_maintenance(&self) -> MaintenanceHandle {
-        let auth = self.auth.clone();
-        let period = MaintenanceHandle::PERIOD;
-        MaintenanceHandle(tokio::spawn(async move {
-            // The first pass one period after start-up: nothing can have expired before.
-            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tick.tick().await;
-                match auth.maintain().await {
-                    Ok(pass) => tracing::debug!(
-                        expired_revocations = pass.expired_revocations,
-                        idle_buckets = pass.idle_buckets,
-                        "auth maintenance pass"
-                    ),
-                    Err(e) => tracing::warn!("auth maintenance failed (retried next pass): {e}"),
-                }
-            }
-        }))
+        MaintenanceHandle::spawn(self.auth.clone())
     }
 
     /// The account store, for layers built beside the auth core (quill's blog checks that

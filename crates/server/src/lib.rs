@@ -9,14 +9,16 @@
 
 mod serve;
 
-pub use quill_infra::StartError;
+pub use quill_infra::{StartError, StatementObserver};
 pub use serve::{ConnectionLimits, serve};
 
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use axum::Router;
-use quill_infra::{AuthStack, MaintenanceHandle, Settings, connect};
+use quill_infra::{AuthStack, Connect, MaintenanceHandle, Settings};
 use quill_web::{AppState, AssetPaths, Readiness, WebConfig};
 use sea_orm::DatabaseConnection;
 
@@ -37,58 +39,68 @@ impl Readiness for DatabaseReadiness {
     }
 }
 
-/// The whole application for these settings: connects, applies pending migrations, wires
-/// the services and returns the router, ready to serve.
+/// The whole application for these settings: once awaited, it connects, applies pending
+/// migrations, wires the services and returns the router, ready to serve. Options such as
+/// [`observe_statements`](Prepare::observe_statements) go before the `.await`.
 ///
 /// # Errors
 /// [`StartError`] naming the step that failed.
-pub async fn prepare(settings: &Settings) -> Result<Router, StartError> {
-    prepare_observed(settings, None).await
+pub fn prepare(settings: &Settings) -> Prepare<'_> {
+    Prepare {
+        settings,
+        stack: AuthStack::connect(settings),
+    }
 }
 
-/// Called once for every SQL statement the application runs after start-up.
-pub type StatementObserver = Arc<dyn Fn() + Send + Sync>;
+/// [`prepare`] before it is awaited: its options, then `.await` for the router.
+#[must_use = "nothing starts until this is awaited"]
+pub struct Prepare<'a> {
+    settings: &'a Settings,
+    stack: Connect<'a>,
+}
 
-/// [`prepare`], optionally reporting every SQL statement run after migrations: lets tests
-/// hold request paths to a query budget without timing anything.
-///
-/// # Errors
-/// [`StartError`] naming the step that failed.
-pub async fn prepare_observed(
-    settings: &Settings,
-    on_statement: Option<StatementObserver>,
-) -> Result<Router, StartError> {
-    let mut db = connect(
-        &settings.database_url,
-        settings.database_max_connections,
-        settings.database_acquire_timeout,
-    )
-    .await?;
-    quill_infra::migrate(&db).await?;
-    quill_infra::blog::migrate_blog(&db).await?;
-    if let Some(observer) = on_statement {
-        db.set_metric_callback(move |_| observer());
+impl Prepare<'_> {
+    /// Reports every SQL statement the application runs once the auth core's schema is up to
+    /// date (the blog's migration statements at start-up included): lets tests hold request
+    /// paths to a query budget without timing anything.
+    pub fn observe_statements(mut self, observer: StatementObserver) -> Self {
+        self.stack = self.stack.observe_statements(observer);
+        self
     }
-    let stack = AuthStack::new(settings, db.clone()).await?;
-    let state = AppState {
-        auth: stack.auth.clone(),
-        posts: quill_infra::blog::post_service(&stack),
-        readiness: Arc::new(DatabaseReadiness {
-            db,
-            _maintenance: stack.spawn_maintenance(),
-        }),
-    };
-    let web = WebConfig {
-        max_body_bytes: settings.max_body_bytes,
-        cors_allowed_origins: settings.cors_allowed_origins.clone(),
-        assets: AssetPaths {
-            assets_dir: settings.assets_dir.clone(),
-            media_dir: settings.media_dir.clone(),
-        },
-        trusted_proxies: settings.trusted_proxies.clone(),
-        request_timeout: settings.request_timeout,
-    };
-    quill_web::router(state, &web).map_err(StartError::application)
+
+    async fn run(self) -> Result<Router, StartError> {
+        let settings = self.settings;
+        let stack = self.stack.await?;
+        quill_infra::blog::migrate_blog(stack.connection()).await?;
+        let state = AppState {
+            auth: stack.auth.clone(),
+            posts: quill_infra::blog::post_service(&stack),
+            readiness: Arc::new(DatabaseReadiness {
+                db: stack.connection().clone(),
+                _maintenance: stack.spawn_maintenance(),
+            }),
+        };
+        let web = WebConfig {
+            max_body_bytes: settings.max_body_bytes,
+            cors_allowed_origins: settings.cors_allowed_origins.clone(),
+            assets: AssetPaths {
+                assets_dir: settings.assets_dir.clone(),
+                media_dir: settings.media_dir.clone(),
+            },
+            trusted_proxies: settings.trusted_proxies.clone(),
+            request_timeout: settings.request_timeout,
+        };
+        quill_web::router(state, &web).map_err(StartError::application)
+    }
+}
+
+impl<'a> IntoFuture for Prepare<'a> {
+    type Output = Result<Router, StartError>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.run())
+    }
 }
 
 /// Completes on Ctrl-C or SIGTERM.

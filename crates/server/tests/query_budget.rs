@@ -32,7 +32,8 @@ impl CountingApp {
         let observer: quill_server::StatementObserver = Arc::new(move || {
             counter.fetch_add(1, Ordering::SeqCst);
         });
-        let app = quill_server::prepare_observed(&settings, Some(observer))
+        let app = quill_server::prepare(&settings)
+            .observe_statements(observer)
             .await
             .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
