@@ -17,5 +17,9 @@ mod blog;
 mod sql;
 
 pub use apply::{MIGRATION_LOCK_KEY, apply_pending};
+
+/// The database quill uses when `DATABASE_URL` is not set, for the server and this crate's
+/// command line alike: a SQLite file in the working directory, created if missing.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://blog.db?mode=rwc";
 pub use auth::AuthMigrator;
 pub use blog::BlogMigrator;

@@ -7,10 +7,10 @@
 
 use std::process::ExitCode;
 
-use quill_migration::{AuthMigrator, BlogMigrator, MigratorTrait, apply_pending};
+use quill_migration::{
+    AuthMigrator, BlogMigrator, DEFAULT_DATABASE_URL, MigratorTrait, apply_pending,
+};
 use sea_orm_migration::sea_orm::{Database, DatabaseConnection, DbErr};
-
-const DEFAULT_DATABASE_URL: &str = "sqlite://blog.db?mode=rwc";
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {

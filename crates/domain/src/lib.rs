@@ -53,6 +53,7 @@
 
 pub mod auth;
 pub mod client;
+pub mod defaults;
 pub mod error;
 pub mod events;
 pub mod ports;

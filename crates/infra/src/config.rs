@@ -14,7 +14,7 @@ use std::path::Path;
 
 use figment::Figment;
 use figment::providers::{Env, Serialized};
-use quill_domain::{AuthPolicy, Rate};
+use quill_domain::{AuthPolicy, Rate, defaults};
 use serde::Deserialize;
 
 /// The settings quill reads, by name: only these are taken from the environment and the
@@ -564,7 +564,11 @@ fn trusted_proxies(list: Option<&str>) -> Result<Vec<std::net::IpAddr>, ConfigEr
 
 impl Settings {
     /// The default database: a SQLite file in the working directory, created if missing.
-    pub const DEFAULT_DATABASE_URL: &'static str = "sqlite://blog.db?mode=rwc";
+    pub const DEFAULT_DATABASE_URL: &'static str = quill_migration::DEFAULT_DATABASE_URL;
+
+    /// The tracing filter when `RUST_LOG` is not set, and the one to fall back on when its
+    /// value is not a usable filter.
+    pub const DEFAULT_RUST_LOG: &'static str = "info";
 
     /// Reads the process environment over `.env` (in the working directory) over defaults.
     ///
@@ -747,10 +751,23 @@ impl Settings {
                 )
             })?,
         };
+        let default_cost = Argon2Settings::default();
         let argon2 = Argon2Settings {
-            memory_kib: positive("ARGON2_MEMORY_KIB", raw.argon2_memory_kib, 65_536)?,
-            iterations: positive("ARGON2_ITERATIONS", raw.argon2_iterations, 3)?,
-            parallelism: positive("ARGON2_PARALLELISM", raw.argon2_parallelism, 4)?,
+            memory_kib: positive(
+                "ARGON2_MEMORY_KIB",
+                raw.argon2_memory_kib,
+                default_cost.memory_kib,
+            )?,
+            iterations: positive(
+                "ARGON2_ITERATIONS",
+                raw.argon2_iterations,
+                default_cost.iterations,
+            )?,
+            parallelism: positive(
+                "ARGON2_PARALLELISM",
+                raw.argon2_parallelism,
+                default_cost.parallelism,
+            )?,
         };
         argon2
             .params()
@@ -782,13 +799,18 @@ impl Settings {
             bind_addr,
             environment,
             argon2,
-            max_body_bytes: positive("MAX_BODY_BYTES", raw.max_body_bytes, 262_144)?,
+            max_body_bytes: positive(
+                "MAX_BODY_BYTES",
+                raw.max_body_bytes,
+                defaults::MAX_BODY_BYTES,
+            )?,
             cors_allowed_origins,
-            rust_log: raw.rust_log.unwrap_or_else(|| "info".to_owned()),
+            rust_log: raw
+                .rust_log
+                .unwrap_or_else(|| Self::DEFAULT_RUST_LOG.to_owned()),
             assets_dir: raw.assets_dir.map(std::path::PathBuf::from),
-            media_dir: raw.media_dir.map_or_else(
-                || std::path::PathBuf::from("media"),
-                std::path::PathBuf::from,
+            media_dir: std::path::PathBuf::from(
+                raw.media_dir.as_deref().unwrap_or(defaults::MEDIA_DIR),
             ),
             auth_policy,
             trusted_proxies: trusted_proxies(raw.trusted_proxies.as_deref())?,
@@ -800,7 +822,7 @@ impl Settings {
             request_timeout: std::time::Duration::from_secs(positive(
                 "REQUEST_TIMEOUT_SECONDS",
                 raw.request_timeout_seconds,
-                30,
+                defaults::REQUEST_TIMEOUT.as_secs(),
             )?),
             max_connections: positive("MAX_CONNECTIONS", raw.max_connections, 1024)?,
             shutdown_grace: std::time::Duration::from_secs(positive(
@@ -834,8 +856,20 @@ mod tests {
             assert_eq!(s.access_token_lifetime, chrono::Duration::minutes(30));
             assert_eq!(s.database_url, "sqlite://blog.db?mode=rwc");
             assert_eq!(s.bind_addr.to_string(), "127.0.0.1:8000");
-            assert_eq!(s.argon2, Argon2Settings::default());
+            // The original's cost (pwdlib's "recommended"): any other would rehash every
+            // existing account at its next login.
+            assert_eq!(
+                s.argon2,
+                Argon2Settings {
+                    memory_kib: 65_536,
+                    iterations: 3,
+                    parallelism: 4,
+                }
+            );
             assert_eq!(s.max_body_bytes, 262_144);
+            assert_eq!(s.request_timeout, std::time::Duration::from_secs(30));
+            assert_eq!(s.media_dir, std::path::Path::new("media"));
+            assert_eq!(s.rust_log, "info");
             assert!(s.cors_allowed_origins.is_empty());
             assert!(s.secret_key_generated);
             Ok(())

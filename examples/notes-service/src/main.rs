@@ -3,6 +3,7 @@
 
 use std::process::ExitCode;
 
+use quill_infra::Settings;
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -14,7 +15,8 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let filter = EnvFilter::try_new(&settings.rust_log).unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = EnvFilter::try_new(&settings.rust_log)
+        .unwrap_or_else(|_| EnvFilter::new(Settings::DEFAULT_RUST_LOG));
     tracing_subscriber::fmt().with_env_filter(filter).init();
     if settings.secret_key_generated {
         tracing::warn!(

@@ -1,0 +1,16 @@
+//! The defaults quill's outer layers share, written once in the one crate all of them depend
+//! on: `quill-infra`'s settings fall back to them for what is not set, and `quill-web`'s own
+//! configuration starts from them for an application that builds it without settings. Plain
+//! values; nothing here is read from anywhere.
+
+use std::time::Duration;
+
+/// The largest request body accepted, in bytes (`MAX_BODY_BYTES`): 256 KiB.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// How long one request, its body included, may take before it is answered 408
+/// (`REQUEST_TIMEOUT_SECONDS`).
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Where uploaded profile pictures are kept, relative to the working directory (`MEDIA_DIR`).
+pub const MEDIA_DIR: &str = "media";
