@@ -73,8 +73,8 @@ pub use client::{Client, ClientKey};
 pub use error::Unexpected;
 pub use events::{AttemptedAccount, AuthAction, AuthEvent, AuthEvents, AuthOutcome, NoAuthEvents};
 pub use ports::{
-    AccessToken, Clock, HashingError, PasswordHasher, PostRepository, StoreError, SystemClock,
-    TokenClaims, TokenCodec, TokenRejected, UserRepository, Verification,
+    AccessToken, Clock, HashingError, PasswordHasher, PostRepository, StoreError, TokenClaims,
+    TokenCodec, TokenRejected, UserRepository, Verification,
 };
 pub use post::{NewPost, Page, Post, PostChanges, PostContent, PostId, PostTitle, PostWithAuthor};
 pub use posts::{PostAction, PostDraft, PostError, PostService};

@@ -360,19 +360,3 @@ pub trait Clock: Send + Sync {
     /// Now, in UTC.
     fn now(&self) -> DateTime<Utc>;
 }
-
-/// The system's clock.
-///
-/// ```
-/// use quill_domain::{Clock, SystemClock};
-///
-/// assert!(SystemClock.now() > chrono::DateTime::UNIX_EPOCH);
-/// ```
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> DateTime<Utc> {
-        Utc::now()
-    }
-}

@@ -16,6 +16,7 @@
 //! - [`tokens`]: [`JwtCodec`], HMAC-signed JWTs with a pinned algorithm.
 //! - [`throttle`]: [`PostgresThrottle`], rate-limit buckets shared by a fleet.
 //! - [`events`]: [`TracingAuthEvents`], the audit trail as `tracing` events.
+//! - [`clock`]: [`SystemClock`], the real time.
 //! - [`blog`]: the blog's schema and posts service, which embedders leave out.
 //!
 //! What this crate must not know: HTTP (that is `quill-web`'s, or the embedding
@@ -56,6 +57,7 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod blog;
+pub mod clock;
 pub mod config;
 pub mod db;
 mod entities;
@@ -67,6 +69,7 @@ pub mod stack;
 pub mod throttle;
 pub mod tokens;
 
+pub use clock::SystemClock;
 pub use config::{Argon2Settings, ConfigError, Environment, SecretKey, Settings, TokenAlgorithm};
 pub use db::{DatabaseError, SeaOrmPostRepository, SeaOrmUserRepository, connect, probe_writable};
 pub use events::TracingAuthEvents;

@@ -12,11 +12,11 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use quill_domain::{
-    AuthPorts, AuthService, Clock, InMemoryThrottle, SystemClock, Throttle, Unexpected,
-    UserRepository,
+    AuthPorts, AuthService, Clock, InMemoryThrottle, Throttle, Unexpected, UserRepository,
 };
 use sea_orm::{DatabaseConnection, DbBackend};
 
+use crate::clock::SystemClock;
 use crate::config::Settings;
 use crate::db::{DatabaseError, SeaOrmUserRepository, connect};
 use crate::events::TracingAuthEvents;
