@@ -1,0 +1,127 @@
+//! The settings that take one of a few values: the token algorithm, the kind of deployment,
+//! and Argon2's cost.
+
+use super::{ConfigError, invalid};
+
+/// The JWT signing algorithm, the only one accepted when verifying (`ALGORITHM`).
+///
+/// ```
+/// use quill_infra::{Settings, TokenAlgorithm};
+///
+/// let settings = Settings::from_pairs([("ALGORITHM", "HS512")])?;
+/// assert_eq!(settings.algorithm, TokenAlgorithm::Hs512);
+/// # Ok::<(), quill_infra::ConfigError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TokenAlgorithm {
+    /// HMAC with SHA-256.
+    #[default]
+    Hs256,
+    /// HMAC with SHA-384.
+    Hs384,
+    /// HMAC with SHA-512.
+    Hs512,
+}
+
+impl TokenAlgorithm {
+    pub(crate) fn jsonwebtoken(self) -> jsonwebtoken::Algorithm {
+        match self {
+            Self::Hs256 => jsonwebtoken::Algorithm::HS256,
+            Self::Hs384 => jsonwebtoken::Algorithm::HS384,
+            Self::Hs512 => jsonwebtoken::Algorithm::HS512,
+        }
+    }
+}
+
+/// Whether this is a production deployment (stricter start-up checks).
+///
+/// ```
+/// use quill_infra::Settings;
+///
+/// // Development invents a key (tokens die with the process); production refuses.
+/// assert!(Settings::from_pairs([])?.secret_key_generated);
+/// assert!(Settings::from_pairs([("ENVIRONMENT", "production")]).is_err());
+/// # Ok::<(), quill_infra::ConfigError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Environment {
+    /// A developer's machine: missing secrets are generated, with a warning.
+    #[default]
+    Development,
+    /// A deployment: missing secrets stop start-up.
+    Production,
+}
+
+/// Argon2id cost parameters (`ARGON2_MEMORY_KIB`, `ARGON2_ITERATIONS`,
+/// `ARGON2_PARALLELISM`).
+///
+/// ```
+/// use quill_infra::Argon2Settings;
+///
+/// let cheap_for_tests = Argon2Settings {
+///     memory_kib: 1024,
+///     iterations: 1,
+///     parallelism: 1,
+/// };
+/// assert_ne!(cheap_for_tests, Argon2Settings::default());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Argon2Settings {
+    /// Memory per hash, in KiB.
+    pub memory_kib: u32,
+    /// Passes over the memory.
+    pub iterations: u32,
+    /// Lanes.
+    pub parallelism: u32,
+}
+
+impl Default for Argon2Settings {
+    /// The original's parameters (pwdlib's "recommended"): 64 MiB, 3 passes, 4 lanes.
+    fn default() -> Self {
+        Self {
+            memory_kib: 65_536,
+            iterations: 3,
+            parallelism: 4,
+        }
+    }
+}
+
+impl Argon2Settings {
+    /// The parameters as Argon2 takes them, with a 32-byte output.
+    ///
+    /// # Errors
+    /// When Argon2 refuses the combination.
+    pub(crate) fn params(self) -> Result<argon2::Params, quill_domain::Unexpected> {
+        argon2::Params::new(self.memory_kib, self.iterations, self.parallelism, Some(32))
+            .map_err(|e| quill_domain::Unexpected::new(format!("Argon2 parameters: {e}")))
+    }
+}
+
+impl TokenAlgorithm {
+    /// `ALGORITHM`, HS256 when not set.
+    pub(super) fn from_setting(value: Option<&str>) -> Result<Self, ConfigError> {
+        match value.map(str::trim) {
+            None | Some("HS256") => Ok(Self::Hs256),
+            Some("HS384") => Ok(Self::Hs384),
+            Some("HS512") => Ok(Self::Hs512),
+            Some(other) => Err(invalid(
+                "ALGORITHM",
+                format!("must be HS256, HS384 or HS512, got {other:?}"),
+            )),
+        }
+    }
+}
+
+impl Environment {
+    /// `ENVIRONMENT`, development when not set.
+    pub(super) fn from_setting(value: Option<&str>) -> Result<Self, ConfigError> {
+        match value.map(str::trim) {
+            None | Some("development") => Ok(Self::Development),
+            Some("production") => Ok(Self::Production),
+            Some(other) => Err(invalid(
+                "ENVIRONMENT",
+                format!("must be development or production, got {other:?}"),
+            )),
+        }
+    }
+}
