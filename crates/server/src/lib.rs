@@ -20,20 +20,19 @@ use async_trait::async_trait;
 use axum::Router;
 use quill_infra::{AuthStack, Connect, MaintenanceHandle, Settings};
 use quill_web::{AppState, AssetPaths, Readiness, WebConfig};
-use sea_orm::DatabaseConnection;
 
-/// Readiness of the database, holding the auth core's maintenance for as long as the
+/// Readiness of the stack's database, holding the auth core's maintenance for as long as the
 /// application (whose state owns this) lives.
 struct DatabaseReadiness {
-    db: DatabaseConnection,
+    stack: AuthStack,
     _maintenance: MaintenanceHandle,
 }
 
 #[async_trait]
 impl Readiness for DatabaseReadiness {
     async fn check(&self) -> Result<(), String> {
-        self.db.ping().await.map_err(|e| e.to_string())?;
-        quill_infra::probe_writable(&self.db)
+        self.stack.ping().await.map_err(|e| e.to_string())?;
+        quill_infra::probe_writable(self.stack.connection())
             .await
             .map_err(|e| format!("the database takes no writes: {e}"))
     }
@@ -76,8 +75,8 @@ impl Prepare<'_> {
             auth: stack.auth.clone(),
             posts: quill_infra::blog::post_service(&stack),
             readiness: Arc::new(DatabaseReadiness {
-                db: stack.connection().clone(),
                 _maintenance: stack.spawn_maintenance(),
+                stack: stack.clone(),
             }),
         };
         let web = WebConfig {
