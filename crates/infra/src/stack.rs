@@ -7,6 +7,7 @@
 //! [`migrate`], [`AuthStack::new`]) for an application that owns its connection pool or runs
 //! migrations as a separate deployment step.
 
+use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -180,6 +181,15 @@ impl Connect<'_> {
             db.set_metric_callback(move |_| observer());
         }
         Ok(AuthStack::new(settings, db).await?)
+    }
+}
+
+impl fmt::Debug for Connect<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Connect")
+            .field("settings", self.settings)
+            .field("observes_statements", &self.on_statement.is_some())
+            .finish()
     }
 }
 

@@ -52,6 +52,7 @@ pub fn prepare(settings: &Settings) -> Prepare<'_> {
 }
 
 /// [`prepare`] before it is awaited: its options, then `.await` for the router.
+#[derive(Debug)]
 #[must_use = "nothing starts until this is awaited"]
 pub struct Prepare<'a> {
     settings: &'a Settings,
