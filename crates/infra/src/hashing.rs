@@ -310,3 +310,13 @@ mod tests {
         );
     }
 }
+
+impl std::fmt::Debug for Argon2Hasher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The cost and the hashing places; the dummy hash is nobody's business.
+        f.debug_struct("Argon2Hasher")
+            .field("params", &self.argon2.params())
+            .field("places", &self.places)
+            .finish_non_exhaustive()
+    }
+}

@@ -345,3 +345,12 @@ impl AuthStack {
         self.db.ping().await.map_err(Unexpected::new)
     }
 }
+
+impl std::fmt::Debug for AuthStack {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The service holds keys; the connection shows its backend.
+        f.debug_struct("AuthStack")
+            .field("db", &self.db)
+            .finish_non_exhaustive()
+    }
+}

@@ -320,3 +320,13 @@ mod tests {
         }
     }
 }
+
+impl std::fmt::Debug for JwtCodec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The signing and verifying keys never show; the algorithm and lifetime may.
+        f.debug_struct("JwtCodec")
+            .field("algorithm", &self.header.alg)
+            .field("lifetime", &self.lifetime)
+            .finish_non_exhaustive()
+    }
+}

@@ -225,7 +225,10 @@ async fn refusals_that_are_not_422_carry_one_detail_message_and_their_headers() 
         .method(Method::POST)
         .uri("/api/users")
         .header(header::CONTENT_TYPE, "application/json")
-        .header(header::CONTENT_LENGTH, (256 * 1024 + 1).to_string())
+        .header(
+            header::CONTENT_LENGTH,
+            (quill_domain::defaults::MAX_BODY_BYTES + 1).to_string(),
+        )
         .body(Body::from("{}"))
         .unwrap();
     let answer = send(&h, oversized).await;

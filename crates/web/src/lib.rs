@@ -54,11 +54,11 @@ pub struct WebConfig {
 impl Default for WebConfig {
     fn default() -> Self {
         Self {
-            max_body_bytes: 256 * 1024,
+            max_body_bytes: quill_domain::defaults::MAX_BODY_BYTES,
             cors_allowed_origins: Vec::new(),
             assets: AssetPaths::default(),
             trusted_proxies: Vec::new(),
-            request_timeout: Duration::from_secs(30),
+            request_timeout: quill_domain::defaults::REQUEST_TIMEOUT,
         }
     }
 }

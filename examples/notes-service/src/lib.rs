@@ -46,7 +46,7 @@ use notes::NoteStore;
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://notes.db?mode=rwc";
 
 /// What every handler can reach. Cheap to clone.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct NotesState {
     auth: AuthService,
     notes: Arc<NoteStore>,

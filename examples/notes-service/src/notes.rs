@@ -12,28 +12,28 @@ use serde::Serialize;
 
 /// One note, as stored and as returned.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Note {
+pub(crate) struct Note {
     /// Unique across all users.
     pub id: u64,
     /// What the user wrote.
     pub text: String,
 }
 
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Notebook {
     by_author: BTreeMap<UserId, Vec<Note>>,
     last_id: u64,
 }
 
 /// Every user's notes, keyed by the account id quill assigned.
-#[derive(Default)]
-pub struct NoteStore {
+#[derive(Debug, Default)]
+pub(crate) struct NoteStore {
     notebook: Mutex<Notebook>,
 }
 
 impl NoteStore {
     /// Stores a note by `author` and returns it.
-    pub fn add(&self, author: UserId, text: String) -> Note {
+    pub(crate) fn add(&self, author: UserId, text: String) -> Note {
         let mut notebook = self.lock();
         notebook.last_id += 1;
         let note = Note {
@@ -49,7 +49,7 @@ impl NoteStore {
     }
 
     /// The notes of `author`, oldest first.
-    pub fn of(&self, author: UserId) -> Vec<Note> {
+    pub(crate) fn of(&self, author: UserId) -> Vec<Note> {
         self.lock()
             .by_author
             .get(&author)

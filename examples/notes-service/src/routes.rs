@@ -19,7 +19,7 @@ const NOTE_MAX_CHARS: usize = 1_000;
 
 /// `POST /register`.
 #[derive(Deserialize)]
-pub struct RegisterRequest {
+pub(crate) struct RegisterRequest {
     username: String,
     email: String,
     password: String,
@@ -27,7 +27,7 @@ pub struct RegisterRequest {
 
 /// An account, as its owner sees it.
 #[derive(Serialize)]
-pub struct AccountResponse {
+pub(crate) struct AccountResponse {
     id: i64,
     username: String,
     email: String,
@@ -35,27 +35,27 @@ pub struct AccountResponse {
 
 /// `POST /login`.
 #[derive(Deserialize)]
-pub struct LoginRequest {
+pub(crate) struct LoginRequest {
     email: String,
     password: String,
 }
 
 /// A bearer token for the `Authorization` header.
 #[derive(Serialize)]
-pub struct TokenResponse {
+pub(crate) struct TokenResponse {
     access_token: String,
     token_type: &'static str,
 }
 
 /// `POST /notes`.
 #[derive(Deserialize)]
-pub struct NoteRequest {
+pub(crate) struct NoteRequest {
     text: String,
 }
 
 /// Creates an account: 201, or 409 when the username or email is taken, or 422 listing
 /// every field that breaks quill's rules.
-pub async fn register(
+pub(crate) async fn register(
     State(auth): State<AuthService>,
     ClientAddr(client): ClientAddr,
     body: Result<Json<RegisterRequest>, JsonRejection>,
@@ -92,7 +92,7 @@ pub async fn register(
 /// Exchanges an email and password for a token: 200, or 401 for either an unknown email or
 /// a wrong password (quill makes the two indistinguishable); 429 past quill's rate limits,
 /// 503 when hashing is saturated.
-pub async fn login(
+pub(crate) async fn login(
     State(auth): State<AuthService>,
     ClientAddr(client): ClientAddr,
     body: Result<Json<LoginRequest>, JsonRejection>,
@@ -108,7 +108,7 @@ pub async fn login(
 }
 
 /// The caller's notes, oldest first.
-pub async fn list_notes(
+pub(crate) async fn list_notes(
     State(state): State<NotesState>,
     AuthUser(caller): AuthUser,
 ) -> Json<Vec<Note>> {
@@ -116,7 +116,7 @@ pub async fn list_notes(
 }
 
 /// Adds a note of the caller's: 201 with the note, or 422 when it is empty or too long.
-pub async fn add_note(
+pub(crate) async fn add_note(
     State(state): State<NotesState>,
     AuthUser(caller): AuthUser,
     body: Result<Json<NoteRequest>, JsonRejection>,

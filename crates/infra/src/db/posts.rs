@@ -87,7 +87,7 @@ impl ListedPost {
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct SeaOrmPostRepository {
     db: DatabaseConnection,
 }

@@ -80,7 +80,7 @@ impl From<UserWithTokenStatus> for user::Model {
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct SeaOrmUserRepository {
     db: DatabaseConnection,
 }

@@ -4,7 +4,7 @@ use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "users")]
-pub struct Model {
+pub(crate) struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub username: String,
@@ -17,7 +17,7 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
+pub(crate) enum Relation {
     #[sea_orm(has_many = "super::post::Entity")]
     Post,
 }

@@ -10,7 +10,7 @@ use serde_json::Value;
 use tower::ServiceExt as _;
 
 /// The service over a fresh database file in `dir`, with cheap hashing parameters.
-pub async fn app_in(dir: &tempfile::TempDir) -> Router {
+pub(crate) async fn app_in(dir: &tempfile::TempDir) -> Router {
     let url = format!(
         "sqlite://{}?mode=rwc",
         dir.path().join("notes.db").display()
@@ -26,7 +26,10 @@ pub async fn app_in(dir: &tempfile::TempDir) -> Router {
     notes_service::app(&settings).await.unwrap()
 }
 
-pub async fn send(app: &Router, request: Request<Body>) -> (StatusCode, Option<String>, Value) {
+pub(crate) async fn send(
+    app: &Router,
+    request: Request<Body>,
+) -> (StatusCode, Option<String>, Value) {
     let response = app.clone().oneshot(request).await.unwrap();
     let status = response.status();
     let challenge = response
@@ -43,14 +46,14 @@ pub async fn send(app: &Router, request: Request<Body>) -> (StatusCode, Option<S
     )
 }
 
-pub fn post_json(path: &str, body: &Value) -> Request<Body> {
+pub(crate) fn post_json(path: &str, body: &Value) -> Request<Body> {
     Request::post(path)
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from(body.to_string()))
         .unwrap()
 }
 
-pub fn get(path: &str, token: Option<&str>) -> Request<Body> {
+pub(crate) fn get(path: &str, token: Option<&str>) -> Request<Body> {
     let mut request = Request::get(path);
     if let Some(token) = token {
         request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
