@@ -12,8 +12,10 @@
 //! SQLite is one file served by one process, and its writers are serialised by the file lock
 //! anyway, so it keeps the migrator's plain behaviour.
 
+use std::collections::HashSet;
+
 use sea_orm_migration::sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, TransactionTrait,
+    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement, TransactionTrait,
 };
 
 use crate::MigratorTrait;
@@ -44,4 +46,29 @@ pub async fn apply_pending<M: MigratorTrait>(db: &DatabaseConnection) -> Result<
     // so the whole run commits, and releases the lock, together below.
     M::up(&transaction, None).await?;
     transaction.commit().await
+}
+
+/// The migrations of `M` not yet applied to `db`, by name, oldest first. Migrations recorded
+/// there that `M` does not know (a newer version's, during a rolling upgrade) do not count
+/// against it, so an older replica stays ready beside a newer one.
+///
+/// # Errors
+/// The database's, including a bookkeeping table that does not exist yet.
+pub async fn pending<M: MigratorTrait>(db: &DatabaseConnection) -> Result<Vec<String>, DbErr> {
+    let table = M::migration_table_name().to_string();
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            format!("SELECT version FROM {table}"),
+        ))
+        .await?;
+    let applied: HashSet<String> = rows
+        .iter()
+        .map(|row| row.try_get::<String>("", "version"))
+        .collect::<Result<_, _>>()?;
+    Ok(M::migrations()
+        .iter()
+        .map(|migration| migration.name().to_owned())
+        .filter(|name| !applied.contains(name))
+        .collect())
 }

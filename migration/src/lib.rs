@@ -16,7 +16,7 @@ mod auth;
 mod blog;
 mod sql;
 
-pub use apply::{MIGRATION_LOCK_KEY, apply_pending};
+pub use apply::{MIGRATION_LOCK_KEY, apply_pending, pending};
 
 /// The database quill uses when `DATABASE_URL` is not set, for the server and this crate's
 /// command line alike: a SQLite file in the working directory, created if missing.

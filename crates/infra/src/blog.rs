@@ -24,6 +24,18 @@ pub async fn migrate_blog(db: &DatabaseConnection) -> Result<(), MigrationError>
         .map_err(MigrationError::from_db)
 }
 
+/// The blog's migrations this build knows and `db` has not applied, by name.
+///
+/// # Errors
+/// [`MigrationError`] when the bookkeeping table cannot be read.
+pub async fn pending_blog_migrations(
+    db: &DatabaseConnection,
+) -> Result<Vec<String>, MigrationError> {
+    quill_migration::pending::<BlogMigrator>(db)
+        .await
+        .map_err(MigrationError::from_db)
+}
+
 /// The posts service over the stack's database, sharing its account store and clock.
 #[must_use]
 pub fn post_service(stack: &AuthStack) -> PostService {

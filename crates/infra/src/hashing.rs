@@ -183,6 +183,16 @@ impl PasswordHasher for Argon2Hasher {
     }
 }
 
+impl std::fmt::Debug for Argon2Hasher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The cost and the hashing places; the dummy hash is nobody's business.
+        f.debug_struct("Argon2Hasher")
+            .field("params", &self.argon2.params())
+            .field("places", &self.places)
+            .finish_non_exhaustive()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -308,15 +318,5 @@ mod tests {
                 .as_str()
                 .starts_with("$argon2id$v=19$m=1024,t=1,p=1$")
         );
-    }
-}
-
-impl std::fmt::Debug for Argon2Hasher {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The cost and the hashing places; the dummy hash is nobody's business.
-        f.debug_struct("Argon2Hasher")
-            .field("params", &self.argon2.params())
-            .field("places", &self.places)
-            .finish_non_exhaustive()
     }
 }

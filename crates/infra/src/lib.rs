@@ -70,12 +70,14 @@ pub mod throttle;
 pub mod tokens;
 
 pub use clock::SystemClock;
-pub use config::{Argon2Settings, ConfigError, Environment, SecretKey, Settings, TokenAlgorithm};
+pub use config::{
+    Argon2Settings, ConfigError, Environment, LogFormat, SecretKey, Settings, TokenAlgorithm,
+};
 pub use db::{DatabaseError, SeaOrmPostRepository, SeaOrmUserRepository, connect, probe_writable};
 pub use events::TracingAuthEvents;
 pub use hashing::Argon2Hasher;
 pub use maintenance::MaintenanceHandle;
-pub use schema::{MigrationError, migrate};
+pub use schema::{MigrationError, migrate, pending_migrations};
 pub use stack::{AuthStack, Connect, StartError, StatementObserver};
 pub use throttle::PostgresThrottle;
 pub use tokens::JwtCodec;

@@ -71,3 +71,15 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), MigrationError> {
     }
     Ok(())
 }
+
+/// The auth core's migrations this build knows and `db` has not applied, by name: empty on a
+/// database that [`migrate`] brought up to date. Readiness checks call it, so a replica whose
+/// schema is behind its code is taken out of rotation.
+///
+/// # Errors
+/// [`MigrationError`] when the bookkeeping table cannot be read (it does not exist yet).
+pub async fn pending_migrations(db: &DatabaseConnection) -> Result<Vec<String>, MigrationError> {
+    quill_migration::pending::<AuthMigrator>(db)
+        .await
+        .map_err(MigrationError)
+}

@@ -147,6 +147,16 @@ impl TokenCodec for JwtCodec {
     }
 }
 
+impl std::fmt::Debug for JwtCodec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The signing and verifying keys never show; the algorithm and lifetime may.
+        f.debug_struct("JwtCodec")
+            .field("algorithm", &self.header.alg)
+            .field("lifetime", &self.lifetime)
+            .finish_non_exhaustive()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use base64::Engine as _;
@@ -318,15 +328,5 @@ mod tests {
         for token in ["", "abc", "a.b.c", "...."] {
             assert_eq!(codec().verify(token, now()), Err(TokenRejected));
         }
-    }
-}
-
-impl std::fmt::Debug for JwtCodec {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The signing and verifying keys never show; the algorithm and lifetime may.
-        f.debug_struct("JwtCodec")
-            .field("algorithm", &self.header.alg)
-            .field("lifetime", &self.lifetime)
-            .finish_non_exhaustive()
     }
 }

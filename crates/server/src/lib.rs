@@ -32,7 +32,19 @@ struct DatabaseReadiness {
 impl Readiness for DatabaseReadiness {
     async fn check(&self) -> Result<(), String> {
         self.stack.ping().await.map_err(|e| e.to_string())?;
-        quill_infra::probe_writable(self.stack.connection())
+        let db = self.stack.connection();
+        let mut behind = quill_infra::pending_migrations(db)
+            .await
+            .map_err(|e| e.to_string())?;
+        behind.extend(
+            quill_infra::blog::pending_blog_migrations(db)
+                .await
+                .map_err(|e| e.to_string())?,
+        );
+        if !behind.is_empty() {
+            return Err(format!("migrations not applied: {}", behind.join(", ")));
+        }
+        quill_infra::probe_writable(db)
             .await
             .map_err(|e| format!("the database takes no writes: {e}"))
     }

@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use quill_infra::Settings;
+use quill_infra::{LogFormat, Settings};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -17,7 +17,17 @@ async fn main() -> ExitCode {
     };
     let filter = EnvFilter::try_new(&settings.rust_log)
         .unwrap_or_else(|_| EnvFilter::new(Settings::DEFAULT_RUST_LOG));
-    tracing_subscriber::fmt().with_env_filter(filter).init();
+    let logs = tracing_subscriber::fmt().with_env_filter(filter);
+    match settings.log_format {
+        LogFormat::Text => logs.init(),
+        // The request's span (its id, method and path) goes with every line written in it.
+        LogFormat::Json => logs
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+    }
     if settings.secret_key_generated {
         tracing::warn!(
             "SECRET_KEY is not set: signing tokens with a random key for this process only. \

@@ -17,6 +17,7 @@ mod extract;
 mod failures;
 mod openapi;
 mod pages;
+mod request_id;
 mod requests;
 mod routes;
 mod security_headers;
@@ -28,6 +29,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::{HeaderValue, Method, header};
 use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 use utoipa_axum::router::OpenApiRouter;
@@ -115,7 +117,16 @@ pub fn router(state: AppState, config: &WebConfig) -> Result<Router, TemplateErr
             axum::http::StatusCode::REQUEST_TIMEOUT,
             config.request_timeout,
         ))
-        .layer(TraceLayer::new_for_http())
+        // Outside the timeouts, so a 408 carries the id too.
+        .layer(PropagateRequestIdLayer::new(request_id::REQUEST_ID))
+        .layer(TraceLayer::new_for_http().make_span_with(request_id::request_span))
+        .layer(SetRequestIdLayer::new(
+            request_id::REQUEST_ID,
+            MakeRequestUuid,
+        ))
+        .layer(axum::middleware::from_fn(
+            request_id::drop_unsafe_request_ids,
+        ))
         .with_state(state))
 }
 

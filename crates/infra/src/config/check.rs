@@ -7,7 +7,8 @@ use quill_domain::{AuthPolicy, Rate, defaults};
 
 use super::raw::RawSettings;
 use super::{
-    Argon2Settings, ConfigError, Environment, SecretKey, Settings, TokenAlgorithm, invalid,
+    Argon2Settings, ConfigError, Environment, LogFormat, SecretKey, Settings, TokenAlgorithm,
+    invalid,
 };
 
 impl Settings {
@@ -101,6 +102,7 @@ impl Settings {
             rust_log: raw
                 .rust_log
                 .unwrap_or_else(|| Self::DEFAULT_RUST_LOG.to_owned()),
+            log_format: LogFormat::from_setting(raw.log_format.as_deref())?,
             assets_dir: raw.assets_dir.map(std::path::PathBuf::from),
             media_dir: std::path::PathBuf::from(
                 raw.media_dir.as_deref().unwrap_or(defaults::MEDIA_DIR),

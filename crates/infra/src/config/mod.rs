@@ -26,7 +26,7 @@ use quill_domain::AuthPolicy;
 
 use raw::RawSettings;
 pub use secret::SecretKey;
-pub use values::{Argon2Settings, Environment, TokenAlgorithm};
+pub use values::{Argon2Settings, Environment, LogFormat, TokenAlgorithm};
 
 /// The settings quill reads, by name: only these are taken from the environment and the
 /// `.env` file, so an application's other variables never reach quill.
@@ -45,6 +45,7 @@ pub const SETTING_NAMES: &[&str] = &[
     "MAX_BODY_BYTES",
     "CORS_ALLOWED_ORIGINS",
     "RUST_LOG",
+    "LOG_FORMAT",
     "ASSETS_DIR",
     "MEDIA_DIR",
     "HASHING_SLOTS",
@@ -145,6 +146,8 @@ pub struct Settings {
     pub cors_allowed_origins: Vec<String>,
     /// The tracing filter.
     pub rust_log: String,
+    /// How log lines are written.
+    pub log_format: LogFormat,
     /// Where the front end's `templates/` and `static/` are, when not the built-in default.
     pub assets_dir: Option<std::path::PathBuf>,
     /// Where uploaded profile pictures are (served under `/media/profile_pics`).

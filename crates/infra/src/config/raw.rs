@@ -56,6 +56,8 @@ pub(super) struct RawSettings {
     #[serde(default, deserialize_with = "as_text")]
     pub(super) rust_log: Option<String>,
     #[serde(default, deserialize_with = "as_text")]
+    pub(super) log_format: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
     pub(super) assets_dir: Option<String>,
     #[serde(default, deserialize_with = "as_text")]
     pub(super) media_dir: Option<String>,

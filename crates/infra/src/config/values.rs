@@ -52,6 +52,27 @@ pub enum Environment {
     Production,
 }
 
+/// How log lines are written (`LOG_FORMAT`): for a person reading a terminal, or one JSON
+/// object per line for a log pipeline.
+///
+/// ```
+/// use quill_infra::{LogFormat, Settings};
+///
+/// assert_eq!(Settings::from_pairs([])?.log_format, LogFormat::Text);
+/// assert_eq!(Settings::from_pairs([("LOG_FORMAT", "json")])?.log_format, LogFormat::Json);
+/// assert!(Settings::from_pairs([("LOG_FORMAT", "xml")]).is_err());
+/// # Ok::<(), quill_infra::ConfigError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    /// Human-readable lines, the request's span fields as a prefix.
+    #[default]
+    Text,
+    /// One JSON object per line: time, level, target, message, the event's fields, and the
+    /// current span's fields (the request id among them).
+    Json,
+}
+
 /// Argon2id cost parameters (`ARGON2_MEMORY_KIB`, `ARGON2_ITERATIONS`,
 /// `ARGON2_PARALLELISM`).
 ///
@@ -107,6 +128,20 @@ impl TokenAlgorithm {
             Some(other) => Err(invalid(
                 "ALGORITHM",
                 format!("must be HS256, HS384 or HS512, got {other:?}"),
+            )),
+        }
+    }
+}
+
+impl LogFormat {
+    /// `LOG_FORMAT`, text when not set.
+    pub(super) fn from_setting(value: Option<&str>) -> Result<Self, ConfigError> {
+        match value.map(str::trim) {
+            None | Some("" | "text") => Ok(Self::Text),
+            Some("json") => Ok(Self::Json),
+            Some(other) => Err(invalid(
+                "LOG_FORMAT",
+                format!("must be text or json, got {other:?}"),
             )),
         }
     }
