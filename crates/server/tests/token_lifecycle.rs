@@ -7,7 +7,7 @@ mod common;
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use common::database::TestDatabase;
+use quill_test_support::TestDatabase;
 use common::{expect_unauthorized, spawn_app, start_server};
 use reqwest::StatusCode;
 use serde_json::{Value, json};

@@ -1,15 +1,12 @@
 //! Starts the real application on a random port with a fresh database per test: a SQLite file
 //! by default, a new PostgreSQL database when `TEST_DATABASE_URL` is set (the same helper the
-//! infra suite uses, `crates/infra/tests/support/database.rs`).
+//! infra suite uses, `quill-test-support`).
 
 #![allow(dead_code)]
 
-#[path = "../../../infra/tests/support/database.rs"]
-pub mod database;
-
 use std::time::Duration;
 
-use database::TestDatabase;
+use quill_test_support::TestDatabase;
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
