@@ -2,13 +2,11 @@
 //! security and cache headers, static files. (The browser suite covers behaviour in a real
 //! browser.)
 
-mod common;
-
-use common::spawn_app;
+use crate::support::spawn_app;
 use reqwest::StatusCode;
 
 async fn page(
-    app: &common::TestApp,
+    app: &crate::support::TestApp,
     path: &str,
 ) -> (StatusCode, reqwest::header::HeaderMap, String) {
     let response = app.get(path).await;

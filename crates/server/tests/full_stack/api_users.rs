@@ -1,9 +1,7 @@
 //! `/api/users...` through the real server: registration, login, `/me`, profiles, account
 //! self-service, with every error case of the contract.
 
-mod common;
-
-use common::{SECRET_KEY, expect, expect_invalid, expect_unauthorized, spawn_app};
+use crate::support::{SECRET_KEY, expect, expect_invalid, expect_unauthorized, spawn_app};
 use reqwest::StatusCode;
 use reqwest::multipart::Form;
 use serde_json::{Value, json};
@@ -486,7 +484,7 @@ async fn a_public_profile_shows_no_email() {
 }
 
 async fn patch_user(
-    app: &common::TestApp,
+    app: &crate::support::TestApp,
     id: i64,
     token: Option<&str>,
     body: Value,

@@ -8,9 +8,7 @@
 //! run sets it), where a skip would hide a broken set-up, so they fail instead
 //! (`quill_test_support::postgres_only`).
 
-mod common;
-
-use common::{TestApp, start_server};
+use crate::support::{TestApp, start_server};
 use quill_migration::{AuthMigrator, MigratorTrait as _};
 use quill_test_support::{TestDatabase, postgres_admin_url, postgres_only};
 use reqwest::StatusCode;

@@ -3,11 +3,9 @@
 //! OAuth2 password-flow scheme, and every documented response (status, headers, body schema)
 //! is what the server really sends, checked on real responses with a JSON Schema validator.
 
-mod common;
-
 use std::collections::BTreeSet;
 
-use common::{Account, TestApp, spawn_app, spawn_app_with};
+use crate::support::{Account, TestApp, spawn_app, spawn_app_with};
 use reqwest::multipart::Form;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};

@@ -2,8 +2,6 @@
 //! by default, a new PostgreSQL database when `TEST_DATABASE_URL` is set (the same helper the
 //! infra suite uses, `quill-test-support`).
 
-#![allow(dead_code)]
-
 use std::time::Duration;
 
 use quill_test_support::TestDatabase;

@@ -1,8 +1,6 @@
 //! `/api/posts...` and `/api/users/{id}/posts` through the real server.
 
-mod common;
-
-use common::{TestApp, expect, expect_invalid, expect_unauthorized, spawn_app};
+use crate::support::{TestApp, expect, expect_invalid, expect_unauthorized, spawn_app};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 

@@ -2,9 +2,7 @@
 //! checks, CORS, HTML errors outside `/api`, private answers never cached, and the
 //! connection limits (header timeout, idle connections, a shutdown deadline).
 
-mod common;
-
-use common::{expect, spawn_app, spawn_app_with};
+use crate::support::{expect, spawn_app, spawn_app_with};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -336,7 +334,7 @@ async fn a_terminated_server_exits_within_its_grace_period_despite_a_half_open_c
             ),
         )
         .env("BIND_ADDR", &address)
-        .env("SECRET_KEY", common::SECRET_KEY)
+        .env("SECRET_KEY", crate::support::SECRET_KEY)
         .env("ARGON2_MEMORY_KIB", "1024")
         .env("ARGON2_ITERATIONS", "1")
         .env("ARGON2_PARALLELISM", "1")
