@@ -5,8 +5,8 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use quill_test_support::TestDatabase;
 use crate::support::{expect_unauthorized, spawn_app, start_server};
+use quill_test_support::TestDatabase;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
