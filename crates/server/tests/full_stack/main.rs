@@ -1,8 +1,9 @@
 //! quill-server's integration tests, as one test binary: each suite is a module, so a change
 //! anywhere in the stack relinks one executable rather than one per suite. Tests share the
 //! process, so none of them changes process-wide state (environment variables, the global
-//! tracing subscriber, signals to itself); a test that needs a process of its own starts the
-//! `quill` binary.
+//! tracing subscriber, signals to itself) in it: one that signals a server starts the `quill`
+//! binary, and one that needs the global subscriber runs in a child process of this binary
+//! (`support::alone_in_a_process`).
 //!
 //! Run one suite with its module name as a filter, e.g.
 //! `cargo test -p quill-server --test full_stack browser::`.

@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use crate::support::{expect_unauthorized, spawn_app, start_server};
+use crate::support::{expect_no_content, expect_unauthorized, spawn_app, start_server};
 use quill_test_support::TestDatabase;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -108,8 +108,7 @@ async fn logging_out_revokes_the_presented_token_only() {
     let second = second["access_token"].as_str().unwrap().to_owned();
 
     let logout = post_as(&app, "/api/users/logout", &alice.token).await;
-    assert_eq!(logout.status(), StatusCode::NO_CONTENT);
-    assert!(logout.bytes().await.unwrap().is_empty());
+    expect_no_content(&logout);
     expect_unauthorized(
         app.get_as("/api/users/me", &alice.token).await,
         "Invalid or expired token",
@@ -237,12 +236,13 @@ async fn a_revoked_token_stays_revoked_across_a_restart() {
     .await;
 }
 
-/// Captures, as JSON lines, everything logged on the calling thread while the guard lives.
+/// Captures, as JSON lines, everything the process logs from now on, on every thread.
 ///
-/// A `#[tokio::test]` runtime is single-threaded, so the server the test starts (its accept
-/// loop, connections and handlers) runs on this very thread, and its events are captured;
-/// other tests, on other threads, log past this subscriber and never into it.
-fn capture_logs() -> (Arc<Mutex<Vec<u8>>>, tracing::subscriber::DefaultGuard) {
+/// This installs the process's global subscriber, so only a test running in a process of its
+/// own may call it ([`crate::support::alone_in_a_process`]). A subscriber scoped to the test's
+/// thread would not do: tracing caches whether a log statement is wanted when another test's
+/// thread first reaches it, and would then keep this test's audit events from it.
+fn capture_logs() -> Arc<Mutex<Vec<u8>>> {
     let logs = Arc::new(Mutex::new(Vec::new()));
     let sink = logs.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -250,7 +250,8 @@ fn capture_logs() -> (Arc<Mutex<Vec<u8>>>, tracing::subscriber::DefaultGuard) {
         .with_env_filter("info")
         .with_writer(move || LogSink(sink.clone()))
         .finish();
-    (logs, tracing::subscriber::set_default(subscriber))
+    tracing::subscriber::set_global_default(subscriber).unwrap();
+    logs
 }
 
 struct LogSink(Arc<Mutex<Vec<u8>>>);
@@ -268,7 +269,12 @@ impl Write for LogSink {
 
 #[tokio::test]
 async fn every_security_action_leaves_an_audit_event_and_no_secret_reaches_the_logs() {
-    let (logs, _capturing) = capture_logs();
+    if !crate::support::alone_in_a_process(
+        "token_lifecycle::every_security_action_leaves_an_audit_event_and_no_secret_reaches_the_logs",
+    ) {
+        return;
+    }
+    let logs = capture_logs();
     let app = spawn_app().await;
     let alice = app.account("alice").await;
     app.login("alice@example.com", "wrong-password-1").await;
