@@ -49,11 +49,7 @@ async fn the_pages_work_end_to_end_in_headless_chromium() {
         .output()
         .await
         .unwrap();
-    let report = format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let report = crate::support::report_of(&output);
     assert!(output.status.success(), "browser suite failed:\n{report}");
     assert!(
         report.contains("# fail 0"),

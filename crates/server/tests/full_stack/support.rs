@@ -103,17 +103,22 @@ pub fn alone_in_a_process(test: &str) -> bool {
         .env(ALONE, test)
         .output()
         .unwrap();
-    let report = format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let report = report_of(&output);
     assert!(output.status.success(), "{test} failed:\n{report}");
     assert!(
         report.contains("test result: ok. 1 passed"),
         "{test} did not run:\n{report}"
     );
     false
+}
+
+/// What a finished child process printed, standard output then standard error.
+pub fn report_of(output: &std::process::Output) -> String {
+    format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
 }
 
 pub struct Account {
