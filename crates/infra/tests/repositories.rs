@@ -1,11 +1,8 @@
 //! The SeaORM repositories against a real, freshly migrated database per test: a SQLite file
 //! by default, a new PostgreSQL database when `TEST_DATABASE_URL` is set (see
-//! `support/database.rs`). Both backends must pass the same tests: the guarantees checked
+//! `quill-test-support`). Both backends must pass the same tests: the guarantees checked
 //! here (case-insensitive uniqueness, ids never reused, cascades, timestamps to the
 //! microsecond) live in each backend's schema, not in Rust.
-
-#[path = "support/database.rs"]
-mod support;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,7 +14,7 @@ use quill_domain::{
 };
 use quill_infra::{SeaOrmPostRepository, SeaOrmUserRepository, connect};
 use quill_migration::{AuthMigrator, apply_pending};
-use support::TestDatabase;
+use quill_test_support::{TestDatabase, postgres_only};
 
 struct Db {
     users: SeaOrmUserRepository,
@@ -349,11 +346,9 @@ async fn migrating_an_up_to_date_database_again_changes_nothing() {
 async fn migrators_racing_on_one_empty_postgres_database_all_succeed_and_apply_each_migration_once()
 {
     // Several processes share a database only on PostgreSQL; a SQLite file has one server.
-    let database = TestDatabase::fresh().await;
-    if !database.is_postgres() {
-        eprintln!("note: PostgreSQL only; set TEST_DATABASE_URL to run it");
+    let Some(database) = postgres_only().await else {
         return;
-    }
+    };
     let mut pools = Vec::new();
     for _ in 0..4 {
         pools.push(
@@ -612,11 +607,7 @@ mod postgres_throttle {
     use quill_infra::PostgresThrottle;
 
     async fn throttle() -> Option<(PostgresThrottle, TestDatabase)> {
-        let database = TestDatabase::fresh().await;
-        if !database.is_postgres() {
-            eprintln!("note: PostgreSQL only; set TEST_DATABASE_URL to run it");
-            return None;
-        }
+        let database = postgres_only().await?;
         let db = connect(&database.url, 8, Duration::from_secs(30))
             .await
             .unwrap();

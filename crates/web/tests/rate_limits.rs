@@ -90,12 +90,8 @@ async fn thirty_wrong_passwords_in_a_second_hit_429_after_the_burst_without_hash
             .await;
         let status = response.status();
         if status == StatusCode::TOO_MANY_REQUESTS {
-            let wait: u64 = response.headers()["retry-after"]
-                .to_str()
-                .unwrap()
-                .parse()
-                .unwrap();
-            assert!((1..=60).contains(&wait), "Retry-After {wait}");
+            // 60 a minute is one attempt regained each second, and the clock stands still.
+            assert_eq!(response.headers()["retry-after"], "1");
             assert_eq!(
                 response.json::<serde_json::Value>().await.unwrap(),
                 serde_json::json!({"detail": "Too many requests"})

@@ -5,29 +5,15 @@
 //!
 //! These need `TEST_DATABASE_URL` (an admin URL; `.ci/postgres.sh start` prints one). Without
 //! it they skip with a note, except when `QUILL_REQUIRE_POSTGRES` is set (CI's PostgreSQL
-//! run sets it), where a skip would hide a broken set-up, so they fail instead.
+//! run sets it), where a skip would hide a broken set-up, so they fail instead
+//! (`quill_test_support::postgres_only`).
 
-mod common;
-
-use common::database::{TEST_DATABASE_URL, TestDatabase, postgres_admin_url};
-use common::{TestApp, start_server};
+use crate::support::{TestApp, start_server};
 use quill_migration::{AuthMigrator, MigratorTrait as _};
+use quill_test_support::{TestDatabase, postgres_admin_url, postgres_only};
 use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait as _, Database, Statement};
 use serde_json::{Value, json};
-
-/// A fresh, empty PostgreSQL database, or `None` when the tests should be skipped.
-async fn postgres_database() -> Option<TestDatabase> {
-    if let Some(admin_url) = postgres_admin_url() {
-        return Some(TestDatabase::postgres(&admin_url).await);
-    }
-    assert!(
-        std::env::var_os("QUILL_REQUIRE_POSTGRES").is_none(),
-        "QUILL_REQUIRE_POSTGRES is set but {TEST_DATABASE_URL} is not (see .ci/postgres.sh)"
-    );
-    eprintln!("note: skipped; set {TEST_DATABASE_URL} to run it against PostgreSQL");
-    None
-}
 
 async fn two_servers(database: &TestDatabase) -> (TestApp, TestApp) {
     two_servers_with(database, &[]).await
@@ -53,7 +39,7 @@ async fn scalar(database_url: &str, sql: &str) -> i64 {
 
 #[tokio::test]
 async fn a_user_registered_on_one_server_logs_in_on_another_and_both_accept_the_token() {
-    let Some(database) = postgres_database().await else {
+    let Some(database) = postgres_only().await else {
         return;
     };
     let (first, second) = two_servers(&database).await;
@@ -80,7 +66,7 @@ async fn a_user_registered_on_one_server_logs_in_on_another_and_both_accept_the_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_servers_starting_together_on_an_empty_database_both_come_up_and_migrate_once() {
-    let Some(database) = postgres_database().await else {
+    let Some(database) = postgres_only().await else {
         return;
     };
     // Both start-ups run on their own worker, so their migrations genuinely overlap.
@@ -106,7 +92,7 @@ async fn two_servers_starting_together_on_an_empty_database_both_come_up_and_mig
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn racing_duplicate_registrations_split_across_two_servers_yield_exactly_one_account() {
-    let Some(database) = postgres_database().await else {
+    let Some(database) = postgres_only().await else {
         return;
     };
     let (first, second) = two_servers(&database).await;
@@ -159,7 +145,7 @@ async fn racing_duplicate_registrations_split_across_two_servers_yield_exactly_o
 
 #[tokio::test]
 async fn wrong_passwords_alternating_between_two_servers_share_one_account_limit() {
-    let Some(database) = postgres_database().await else {
+    let Some(database) = postgres_only().await else {
         return;
     };
     let burst = 5;
@@ -206,7 +192,7 @@ async fn wrong_passwords_alternating_between_two_servers_share_one_account_limit
 
 #[tokio::test]
 async fn a_database_that_takes_no_writes_is_not_ready_and_writes_answer_503_not_500() {
-    let Some(database) = postgres_database().await else {
+    let Some(database) = postgres_only().await else {
         return;
     };
     let app = start_server(&database.url, &[]).await.unwrap();

@@ -1,15 +1,10 @@
 //! Starts the real application on a random port with a fresh database per test: a SQLite file
 //! by default, a new PostgreSQL database when `TEST_DATABASE_URL` is set (the same helper the
-//! infra suite uses, `crates/infra/tests/support/database.rs`).
-
-#![allow(dead_code)]
-
-#[path = "../../../infra/tests/support/database.rs"]
-pub mod database;
+//! infra suite uses, `quill-test-support`).
 
 use std::time::Duration;
 
-use database::TestDatabase;
+use quill_test_support::TestDatabase;
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
@@ -90,6 +85,40 @@ pub async fn start_server(
         stop: Some(stop),
         database: None,
     })
+}
+
+/// The variable naming the one test a child process of this binary was started to run.
+const ALONE: &str = "QUILL_TEST_ALONE";
+
+/// For a test that needs the whole process (it installs the global tracing subscriber):
+/// `true` when this is a process started for that test alone, where it goes on. Otherwise
+/// runs `test` (its full name, `module::function`) in a child process of this test binary,
+/// asserts that it ran and passed, and returns `false`: the caller's work is done.
+pub fn alone_in_a_process(test: &str) -> bool {
+    if std::env::var(ALONE).is_ok_and(|alone| alone == test) {
+        return true;
+    }
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", test, "--test-threads", "1", "--nocapture"])
+        .env(ALONE, test)
+        .output()
+        .unwrap();
+    let report = report_of(&output);
+    assert!(output.status.success(), "{test} failed:\n{report}");
+    assert!(
+        report.contains("test result: ok. 1 passed"),
+        "{test} did not run:\n{report}"
+    );
+    false
+}
+
+/// What a finished child process printed, standard output then standard error.
+pub fn report_of(output: &std::process::Output) -> String {
+    format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
 }
 
 pub struct Account {
@@ -181,6 +210,25 @@ pub async fn expect_invalid(response: Response, kind: &str, loc: Value) {
             .any(|i| i["type"] == kind && i["loc"] == loc && i["msg"].is_string()),
         "no {kind} at {loc} in {body}"
     );
+}
+
+/// Asserts a 204 that sends no content and no header describing any. (An empty body alone
+/// proves nothing: HTTP clients never read one after a 204.)
+pub fn expect_no_content(response: &Response) {
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    expect_no_representation(response.headers());
+}
+
+/// Asserts that a response's headers describe no content: an answer with nothing to send
+/// (a 204, a 304) names no type and no length.
+pub fn expect_no_representation(headers: &reqwest::header::HeaderMap) {
+    for name in ["content-type", "content-length", "transfer-encoding"] {
+        assert!(
+            headers.get(name).is_none(),
+            "{name}: {:?} on an answer without content",
+            headers[name]
+        );
+    }
 }
 
 /// Asserts a 401 with the given detail and `WWW-Authenticate: Bearer`.

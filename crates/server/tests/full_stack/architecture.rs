@@ -148,6 +148,13 @@ fn the_web_layer_never_depends_on_the_adapters_or_the_orm() {
 }
 
 #[test]
+fn the_test_support_crate_is_built_into_neither_quill_nor_an_embedding_service() {
+    for package in ["quill-server", "notes-service"] {
+        assert_free_of(package, &["quill-test-support"]);
+    }
+}
+
+#[test]
 fn the_adapters_never_depend_on_the_http_layer() {
     assert_free_of("quill-infra", &["quill-web", "axum"]);
 }

@@ -1,9 +1,9 @@
 //! `/api/users...` through the real server: registration, login, `/me`, profiles, account
 //! self-service, with every error case of the contract.
 
-mod common;
-
-use common::{SECRET_KEY, expect, expect_invalid, expect_unauthorized, spawn_app};
+use crate::support::{
+    SECRET_KEY, expect, expect_invalid, expect_no_content, expect_unauthorized, spawn_app,
+};
 use reqwest::StatusCode;
 use reqwest::multipart::Form;
 use serde_json::{Value, json};
@@ -444,8 +444,7 @@ async fn a_token_of_a_deleted_account_is_refused_and_never_authenticates_a_later
         .send()
         .await
         .unwrap();
-    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
-    assert!(deleted.bytes().await.unwrap().is_empty());
+    expect_no_content(&deleted);
     expect_unauthorized(
         app.get_as("/api/users/me", &alice.token).await,
         "User not found",
@@ -486,7 +485,7 @@ async fn a_public_profile_shows_no_email() {
 }
 
 async fn patch_user(
-    app: &common::TestApp,
+    app: &crate::support::TestApp,
     id: i64,
     token: Option<&str>,
     body: Value,

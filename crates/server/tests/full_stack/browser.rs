@@ -5,8 +5,6 @@
 //! `QUILL_CHROMIUM`). Without them it is skipped on a developer's machine, and fails when the
 //! `CI` environment variable is set, so CI can never pass without running it.
 
-mod common;
-
 use std::path::Path;
 
 fn missing_prerequisite(root: &Path) -> Option<String> {
@@ -43,7 +41,7 @@ async fn the_pages_work_end_to_end_in_headless_chromium() {
         eprintln!("skipping the browser test: {reason}");
         return;
     }
-    let app = common::spawn_app().await;
+    let app = crate::support::spawn_app().await;
     let output = tokio::process::Command::new("node")
         .current_dir(&root)
         .args(["--test", "tests/browser/"])
@@ -51,11 +49,7 @@ async fn the_pages_work_end_to_end_in_headless_chromium() {
         .output()
         .await
         .unwrap();
-    let report = format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let report = crate::support::report_of(&output);
     assert!(output.status.success(), "browser suite failed:\n{report}");
     assert!(
         report.contains("# fail 0"),

@@ -2,17 +2,15 @@
 //! working (and stay stopped across a restart), fresh ones work, and every step leaves an
 //! audit event that never contains a secret.
 
-mod common;
-
 use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
-use common::database::TestDatabase;
-use common::{expect_unauthorized, spawn_app, start_server};
+use crate::support::{expect_no_content, expect_unauthorized, spawn_app, start_server};
+use quill_test_support::TestDatabase;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-async fn post_as(app: &common::TestApp, path: &str, token: &str) -> reqwest::Response {
+async fn post_as(app: &crate::support::TestApp, path: &str, token: &str) -> reqwest::Response {
     app.client
         .post(app.url(path))
         .bearer_auth(token)
@@ -22,7 +20,7 @@ async fn post_as(app: &common::TestApp, path: &str, token: &str) -> reqwest::Res
 }
 
 async fn change_password(
-    app: &common::TestApp,
+    app: &crate::support::TestApp,
     token: &str,
     current: &str,
     new: &str,
@@ -43,7 +41,7 @@ fn original_token(user_id: i64, lifetime_secs: i64) -> String {
     jsonwebtoken::encode(
         &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
         &json!({"sub": user_id.to_string(), "exp": exp}),
-        &jsonwebtoken::EncodingKey::from_secret(common::SECRET_KEY.as_bytes()),
+        &jsonwebtoken::EncodingKey::from_secret(crate::support::SECRET_KEY.as_bytes()),
     )
     .unwrap()
 }
@@ -110,8 +108,7 @@ async fn logging_out_revokes_the_presented_token_only() {
     let second = second["access_token"].as_str().unwrap().to_owned();
 
     let logout = post_as(&app, "/api/users/logout", &alice.token).await;
-    assert_eq!(logout.status(), StatusCode::NO_CONTENT);
-    assert!(logout.bytes().await.unwrap().is_empty());
+    expect_no_content(&logout);
     expect_unauthorized(
         app.get_as("/api/users/me", &alice.token).await,
         "Invalid or expired token",
@@ -239,21 +236,22 @@ async fn a_revoked_token_stays_revoked_across_a_restart() {
     .await;
 }
 
-/// Everything the process logs, for the audit test. Installed once per test binary.
-fn captured_logs() -> Arc<Mutex<Vec<u8>>> {
-    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let logs = Arc::new(Mutex::new(Vec::new()));
-        let sink = logs.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .json()
-            .with_env_filter("info")
-            .with_writer(move || LogSink(sink.clone()))
-            .finish();
-        tracing::subscriber::set_global_default(subscriber).unwrap();
-        logs
-    })
-    .clone()
+/// Captures, as JSON lines, everything the process logs from now on, on every thread.
+///
+/// This installs the process's global subscriber, so only a test running in a process of its
+/// own may call it ([`crate::support::alone_in_a_process`]). A subscriber scoped to the test's
+/// thread would not do: tracing caches whether a log statement is wanted when another test's
+/// thread first reaches it, and would then keep this test's audit events from it.
+fn capture_logs() -> Arc<Mutex<Vec<u8>>> {
+    let logs = Arc::new(Mutex::new(Vec::new()));
+    let sink = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter("info")
+        .with_writer(move || LogSink(sink.clone()))
+        .finish();
+    tracing::subscriber::set_global_default(subscriber).unwrap();
+    logs
 }
 
 struct LogSink(Arc<Mutex<Vec<u8>>>);
@@ -271,7 +269,12 @@ impl Write for LogSink {
 
 #[tokio::test]
 async fn every_security_action_leaves_an_audit_event_and_no_secret_reaches_the_logs() {
-    let logs = captured_logs();
+    if !crate::support::alone_in_a_process(
+        "token_lifecycle::every_security_action_leaves_an_audit_event_and_no_secret_reaches_the_logs",
+    ) {
+        return;
+    }
+    let logs = capture_logs();
     let app = spawn_app().await;
     let alice = app.account("alice").await;
     app.login("alice@example.com", "wrong-password-1").await;

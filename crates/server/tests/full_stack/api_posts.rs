@@ -1,8 +1,8 @@
 //! `/api/posts...` and `/api/users/{id}/posts` through the real server.
 
-mod common;
-
-use common::{TestApp, expect, expect_invalid, expect_unauthorized, spawn_app};
+use crate::support::{
+    TestApp, expect, expect_invalid, expect_no_content, expect_unauthorized, spawn_app,
+};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -349,7 +349,6 @@ async fn only_the_author_deletes_a_post_and_then_it_is_gone() {
     )
     .await;
     let deleted = send(&app, Method::DELETE, &path, Some(&alice.token), None).await;
-    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
-    assert!(deleted.bytes().await.unwrap().is_empty());
+    expect_no_content(&deleted);
     assert_eq!(app.get(&path).await.status(), StatusCode::NOT_FOUND);
 }

@@ -2,9 +2,7 @@
 //! checks, CORS, HTML errors outside `/api`, private answers never cached, and the
 //! connection limits (header timeout, idle connections, a shutdown deadline).
 
-mod common;
-
-use common::{expect, spawn_app, spawn_app_with};
+use crate::support::{expect, spawn_app, spawn_app_with};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -282,6 +280,8 @@ async fn a_client_sending_one_header_byte_at_a_time_is_disconnected_within_the_h
             if writer.write_all(&[*byte]).await.is_err() {
                 return;
             }
+            // The stall is the behaviour under test: a slowloris client, whose every byte
+            // arrives well within any per-read timeout, must still be cut off.
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
     });
@@ -317,9 +317,47 @@ async fn an_idle_keep_alive_connection_is_closed_after_the_header_timeout() {
     drop(writer);
 }
 
+/// Reads `log` up to a line containing `needle`, for at most `limit`; `false` when the log
+/// ends or the time runs out first.
+async fn logs_within(
+    log: &mut tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+    needle: &str,
+    limit: std::time::Duration,
+) -> bool {
+    let find = async {
+        while let Ok(Some(line)) = log.next_line().await {
+            if line.contains(needle) {
+                return true;
+            }
+        }
+        false
+    };
+    tokio::time::timeout(limit, find).await.unwrap_or(false)
+}
+
+/// Reads from `stream` up to the blank line that ends a response head, for at most `limit`.
+async fn response_head_within(
+    stream: &mut tokio::net::TcpStream,
+    limit: std::time::Duration,
+) -> Option<String> {
+    use tokio::io::AsyncReadExt as _;
+    let read_head = async {
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            if stream.read(&mut byte).await.ok()? == 0 {
+                return None;
+            }
+            head.push(byte[0]);
+        }
+        String::from_utf8(head).ok()
+    };
+    tokio::time::timeout(limit, read_head).await.ok().flatten()
+}
+
 #[tokio::test]
 async fn a_terminated_server_exits_within_its_grace_period_despite_a_half_open_connection() {
-    use tokio::io::AsyncWriteExt as _;
+    use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _};
     let dir = tempfile::tempdir().unwrap();
     let port = {
         let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -336,38 +374,42 @@ async fn a_terminated_server_exits_within_its_grace_period_despite_a_half_open_c
             ),
         )
         .env("BIND_ADDR", &address)
-        .env("SECRET_KEY", common::SECRET_KEY)
+        .env("SECRET_KEY", crate::support::SECRET_KEY)
         .env("ARGON2_MEMORY_KIB", "1024")
         .env("ARGON2_ITERATIONS", "1")
         .env("ARGON2_PARALLELISM", "1")
         .env("HEADER_READ_TIMEOUT_SECONDS", "60")
         .env("SHUTDOWN_GRACE_SECONDS", "1")
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .unwrap();
-    let client = reqwest::Client::new();
-    let mut up = false;
-    for _ in 0..200 {
-        if client
-            .get(format!("http://{address}/healthz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert!(up, "the server did not start");
-    // Headers begun and never finished: the connection is open, the request never complete.
+    let mut log = tokio::io::BufReader::new(server.stdout.take().unwrap()).lines();
+    let limit = std::time::Duration::from_secs(30);
+    assert!(
+        logs_within(&mut log, "quill listening on", limit).await,
+        "the server did not start"
+    );
+    // Headers complete, the body begun and never finished. `Expect: 100-continue` makes the
+    // server say when the handler starts reading the body, so the request is known to be in
+    // flight before the signal goes.
     let mut half_open = tokio::net::TcpStream::connect(&address).await.unwrap();
     half_open
-        .write_all(b"POST /api/users HTTP/1.1\r\nHost: quill\r\nContent-Length: 100\r\n\r\n{")
+        .write_all(
+            b"POST /api/users HTTP/1.1\r\nHost: quill\r\nContent-Type: application/json\r\n\
+              Content-Length: 100\r\nExpect: 100-continue\r\n\r\n{",
+        )
         .await
         .unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let interim = response_head_within(&mut half_open, limit).await;
+    assert!(
+        interim
+            .as_deref()
+            .is_some_and(|head| head.starts_with("HTTP/1.1 100 ")),
+        "the request never reached its handler: {interim:?}"
+    );
     let pid = server.id().unwrap().to_string();
     let started = std::time::Instant::now();
     let signalled = std::process::Command::new("kill")
@@ -384,6 +426,10 @@ async fn a_terminated_server_exits_within_its_grace_period_despite_a_half_open_c
     assert!(
         took < std::time::Duration::from_secs(3),
         "exit took {took:?} with a grace period of 1 s"
+    );
+    assert!(
+        logs_within(&mut log, "shutdown grace period over", limit).await,
+        "the server exited without waiting out its grace period for the open request"
     );
     drop(half_open);
 }

@@ -4,10 +4,8 @@
 //!
 //! `TEST_DATABASE_URL` is an admin URL (a role allowed to `CREATE DATABASE`), for example
 //! `postgres://postgres:secret@127.0.0.1:54329/postgres`; `.ci/postgres.sh start` prints one.
-//! The infra and full-stack test suites share this file, so "a fresh database" means the same
-//! thing in both.
-
-#![allow(dead_code)]
+//! The infra and full-stack test suites both use this crate, so "a fresh database" means the
+//! same thing in both, and so does skipping a PostgreSQL-only test ([`postgres_only`]).
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -17,11 +15,33 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 /// The variable that switches the suites to PostgreSQL.
 pub const TEST_DATABASE_URL: &str = "TEST_DATABASE_URL";
 
+/// The variable that turns a skipped PostgreSQL-only test into a failure (CI's PostgreSQL run
+/// sets it, where a skip would hide a broken set-up).
+pub const QUILL_REQUIRE_POSTGRES: &str = "QUILL_REQUIRE_POSTGRES";
+
 /// The PostgreSQL admin URL the suites should run against, if one is configured.
 pub fn postgres_admin_url() -> Option<String> {
     std::env::var(TEST_DATABASE_URL)
         .ok()
         .filter(|url| !url.trim().is_empty())
+}
+
+/// A fresh PostgreSQL database for a test that only means something there, or `None` (with a
+/// note on stderr) when the test should be skipped.
+///
+/// # Panics
+///
+/// When [`QUILL_REQUIRE_POSTGRES`] is set but [`TEST_DATABASE_URL`] is not.
+pub async fn postgres_only() -> Option<TestDatabase> {
+    if let Some(admin_url) = postgres_admin_url() {
+        return Some(TestDatabase::postgres(&admin_url).await);
+    }
+    assert!(
+        std::env::var_os(QUILL_REQUIRE_POSTGRES).is_none(),
+        "{QUILL_REQUIRE_POSTGRES} is set but {TEST_DATABASE_URL} is not (see .ci/postgres.sh)"
+    );
+    eprintln!("note: skipped, PostgreSQL only; set {TEST_DATABASE_URL} to run it");
+    None
 }
 
 /// An empty database that lives as long as this value.
@@ -32,7 +52,8 @@ pub struct TestDatabase {
 }
 
 enum Place {
-    Sqlite(tempfile::TempDir),
+    // Held, not read: the directory (and the file in it) is deleted when the test ends.
+    Sqlite { _dir: tempfile::TempDir },
     Postgres { admin_url: String, name: String },
 }
 
@@ -54,7 +75,7 @@ impl TestDatabase {
         );
         Self {
             url,
-            place: Place::Sqlite(dir),
+            place: Place::Sqlite { _dir: dir },
         }
     }
 
@@ -153,4 +174,18 @@ fn with_database(url: &str, name: &str) -> String {
         out.push_str(query);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn the_database_name_is_replaced_keeping_credentials_port_and_query() {
+        assert_eq!(
+            with_database("postgres://u:p@db:5432/postgres?sslmode=disable", "t1"),
+            "postgres://u:p@db:5432/t1?sslmode=disable"
+        );
+        assert_eq!(with_database("postgres://u@db", "t2"), "postgres://u@db/t2");
+    }
 }
