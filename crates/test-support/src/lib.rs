@@ -45,12 +45,14 @@ pub async fn postgres_only() -> Option<TestDatabase> {
 }
 
 /// An empty database that lives as long as this value.
+#[derive(Debug)]
 pub struct TestDatabase {
     /// The URL quill connects to (`DATABASE_URL`).
     pub url: String,
     place: Place,
 }
 
+#[derive(Debug)]
 enum Place {
     // Held, not read: the directory (and the file in it) is deleted when the test ends.
     Sqlite { _dir: tempfile::TempDir },

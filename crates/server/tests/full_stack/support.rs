@@ -10,9 +10,9 @@ use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
 /// The key test servers sign with, so tests can forge tokens on purpose.
-pub const SECRET_KEY: &str = "test-secret-key-of-at-least-32-bytes!";
+pub(crate) const SECRET_KEY: &str = "test-secret-key-of-at-least-32-bytes!";
 
-pub struct TestApp {
+pub(crate) struct TestApp {
     pub base: String,
     pub client: Client,
     stop: Option<oneshot::Sender<()>>,
@@ -29,12 +29,12 @@ impl Drop for TestApp {
 }
 
 /// A server with cheap hashing parameters (hashing itself is tested in the infra crate).
-pub async fn spawn_app() -> TestApp {
+pub(crate) async fn spawn_app() -> TestApp {
     spawn_app_with(&[]).await
 }
 
 /// A server with extra settings over the test defaults, on a database of its own.
-pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
+pub(crate) async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     let database = TestDatabase::fresh().await;
     let mut app = start_server(&database.url, extra).await.unwrap();
     app.database = Some(database);
@@ -43,7 +43,7 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
 
 /// A server on an existing database, which the caller keeps alive: for tests that run
 /// several servers on one database. Fails the way the binary would fail to start.
-pub async fn start_server(
+pub(crate) async fn start_server(
     database_url: &str,
     extra: &[(&str, &str)],
 ) -> Result<TestApp, quill_server::StartError> {
@@ -94,7 +94,7 @@ const ALONE: &str = "QUILL_TEST_ALONE";
 /// `true` when this is a process started for that test alone, where it goes on. Otherwise
 /// runs `test` (its full name, `module::function`) in a child process of this test binary,
 /// asserts that it ran and passed, and returns `false`: the caller's work is done.
-pub fn alone_in_a_process(test: &str) -> bool {
+pub(crate) fn alone_in_a_process(test: &str) -> bool {
     if std::env::var(ALONE).is_ok_and(|alone| alone == test) {
         return true;
     }
@@ -113,7 +113,7 @@ pub fn alone_in_a_process(test: &str) -> bool {
 }
 
 /// What a finished child process printed, standard output then standard error.
-pub fn report_of(output: &std::process::Output) -> String {
+pub(crate) fn report_of(output: &std::process::Output) -> String {
     format!(
         "{}\n{}",
         String::from_utf8_lossy(&output.stdout),
@@ -121,17 +121,17 @@ pub fn report_of(output: &std::process::Output) -> String {
     )
 }
 
-pub struct Account {
+pub(crate) struct Account {
     pub id: i64,
     pub token: String,
 }
 
 impl TestApp {
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
-    pub async fn register(&self, username: &str, email: &str, password: &str) -> Response {
+    pub(crate) async fn register(&self, username: &str, email: &str, password: &str) -> Response {
         self.client
             .post(self.url("/api/users"))
             .json(&json!({ "username": username, "email": email, "password": password }))
@@ -140,7 +140,7 @@ impl TestApp {
             .unwrap()
     }
 
-    pub async fn login(&self, email: &str, password: &str) -> Response {
+    pub(crate) async fn login(&self, email: &str, password: &str) -> Response {
         self.client
             .post(self.url("/api/users/token"))
             .form(&[("username", email), ("password", password)])
@@ -150,7 +150,7 @@ impl TestApp {
     }
 
     /// Registers `name` (email `name@example.com`, password `password123`) and logs in.
-    pub async fn account(&self, name: &str) -> Account {
+    pub(crate) async fn account(&self, name: &str) -> Account {
         let email = format!("{name}@example.com");
         let created = self.register(name, &email, "password123").await;
         assert_eq!(created.status(), StatusCode::CREATED);
@@ -166,7 +166,7 @@ impl TestApp {
         Account { id, token }
     }
 
-    pub async fn create_post(&self, author: &Account, title: &str) -> Value {
+    pub(crate) async fn create_post(&self, author: &Account, title: &str) -> Value {
         let response = self
             .client
             .post(self.url("/api/posts"))
@@ -179,11 +179,11 @@ impl TestApp {
         response.json().await.unwrap()
     }
 
-    pub async fn get(&self, path: &str) -> Response {
+    pub(crate) async fn get(&self, path: &str) -> Response {
         self.client.get(self.url(path)).send().await.unwrap()
     }
 
-    pub async fn get_as(&self, path: &str, token: &str) -> Response {
+    pub(crate) async fn get_as(&self, path: &str, token: &str) -> Response {
         self.client
             .get(self.url(path))
             .bearer_auth(token)
@@ -194,13 +194,13 @@ impl TestApp {
 }
 
 /// Asserts a response's status and JSON body.
-pub async fn expect(response: Response, status: StatusCode, body: Value) {
+pub(crate) async fn expect(response: Response, status: StatusCode, body: Value) {
     assert_eq!(response.status(), status);
     assert_eq!(response.json::<Value>().await.unwrap(), body);
 }
 
 /// Asserts a 422 whose detail list holds an item of this type at this location.
-pub async fn expect_invalid(response: Response, kind: &str, loc: Value) {
+pub(crate) async fn expect_invalid(response: Response, kind: &str, loc: Value) {
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body: Value = response.json().await.unwrap();
     let items = body["detail"].as_array().unwrap();
@@ -214,14 +214,14 @@ pub async fn expect_invalid(response: Response, kind: &str, loc: Value) {
 
 /// Asserts a 204 that sends no content and no header describing any. (An empty body alone
 /// proves nothing: HTTP clients never read one after a 204.)
-pub fn expect_no_content(response: &Response) {
+pub(crate) fn expect_no_content(response: &Response) {
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     expect_no_representation(response.headers());
 }
 
 /// Asserts that a response's headers describe no content: an answer with nothing to send
 /// (a 204, a 304) names no type and no length.
-pub fn expect_no_representation(headers: &reqwest::header::HeaderMap) {
+pub(crate) fn expect_no_representation(headers: &reqwest::header::HeaderMap) {
     for name in ["content-type", "content-length", "transfer-encoding"] {
         assert!(
             headers.get(name).is_none(),
@@ -232,7 +232,7 @@ pub fn expect_no_representation(headers: &reqwest::header::HeaderMap) {
 }
 
 /// Asserts a 401 with the given detail and `WWW-Authenticate: Bearer`.
-pub async fn expect_unauthorized(response: Response, detail: &str) {
+pub(crate) async fn expect_unauthorized(response: Response, detail: &str) {
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(
         response.headers().get("www-authenticate").unwrap(),
