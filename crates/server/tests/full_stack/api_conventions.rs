@@ -2,7 +2,7 @@
 //! checks, CORS, HTML errors outside `/api`, private answers never cached, and the
 //! connection limits (header timeout, idle connections, a shutdown deadline).
 
-use crate::support::{expect, spawn_app, spawn_app_with};
+use crate::support::{LOG_WAIT, QuillProcess, expect, spawn_app, spawn_app_with};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -317,24 +317,6 @@ async fn an_idle_keep_alive_connection_is_closed_after_the_header_timeout() {
     drop(writer);
 }
 
-/// Reads `log` up to a line containing `needle`, for at most `limit`; `false` when the log
-/// ends or the time runs out first.
-async fn logs_within(
-    log: &mut tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
-    needle: &str,
-    limit: std::time::Duration,
-) -> bool {
-    let find = async {
-        while let Ok(Some(line)) = log.next_line().await {
-            if line.contains(needle) {
-                return true;
-            }
-        }
-        false
-    };
-    tokio::time::timeout(limit, find).await.unwrap_or(false)
-}
-
 /// Reads from `stream` up to the blank line that ends a response head, for at most `limit`.
 async fn response_head_within(
     stream: &mut tokio::net::TcpStream,
@@ -357,41 +339,13 @@ async fn response_head_within(
 
 #[tokio::test]
 async fn a_terminated_server_exits_within_its_grace_period_despite_a_half_open_connection() {
-    use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _};
-    let dir = tempfile::tempdir().unwrap();
-    let port = {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        probe.local_addr().unwrap().port()
-    };
-    let address = format!("127.0.0.1:{port}");
-    let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_quill"))
-        .current_dir(dir.path())
-        .env(
-            "DATABASE_URL",
-            format!(
-                "sqlite://{}?mode=rwc",
-                dir.path().join("quill.db").display()
-            ),
-        )
-        .env("BIND_ADDR", &address)
-        .env("SECRET_KEY", crate::support::SECRET_KEY)
-        .env("ARGON2_MEMORY_KIB", "1024")
-        .env("ARGON2_ITERATIONS", "1")
-        .env("ARGON2_PARALLELISM", "1")
-        .env("HEADER_READ_TIMEOUT_SECONDS", "60")
-        .env("SHUTDOWN_GRACE_SECONDS", "1")
-        .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1")
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut log = tokio::io::BufReader::new(server.stdout.take().unwrap()).lines();
-    let limit = std::time::Duration::from_secs(30);
-    assert!(
-        logs_within(&mut log, "quill listening on", limit).await,
-        "the server did not start"
-    );
+    use tokio::io::AsyncWriteExt as _;
+    let mut quill = QuillProcess::start(&[
+        ("HEADER_READ_TIMEOUT_SECONDS", "60"),
+        ("SHUTDOWN_GRACE_SECONDS", "1"),
+    ])
+    .await;
+    let (address, limit) = (quill.address.clone(), LOG_WAIT);
     // Headers complete, the body begun and never finished. `Expect: 100-continue` makes the
     // server say when the handler starts reading the body, so the request is known to be in
     // flight before the signal goes.
@@ -410,14 +364,14 @@ async fn a_terminated_server_exits_within_its_grace_period_despite_a_half_open_c
             .is_some_and(|head| head.starts_with("HTTP/1.1 100 ")),
         "the request never reached its handler: {interim:?}"
     );
-    let pid = server.id().unwrap().to_string();
+    let pid = quill.child.id().unwrap().to_string();
     let started = std::time::Instant::now();
     let signalled = std::process::Command::new("kill")
         .args(["-TERM", &pid])
         .status()
         .unwrap();
     assert!(signalled.success());
-    let exited = tokio::time::timeout(std::time::Duration::from_secs(10), server.wait())
+    let exited = tokio::time::timeout(std::time::Duration::from_secs(10), quill.child.wait())
         .await
         .expect("the server was still running 10 s after SIGTERM")
         .unwrap();
@@ -428,7 +382,7 @@ async fn a_terminated_server_exits_within_its_grace_period_despite_a_half_open_c
         "exit took {took:?} with a grace period of 1 s"
     );
     assert!(
-        logs_within(&mut log, "shutdown grace period over", limit).await,
+        quill.logs_within("shutdown grace period over", limit).await,
         "the server exited without waiting out its grace period for the open request"
     );
     drop(half_open);

@@ -16,6 +16,7 @@ mod api_users;
 mod architecture;
 mod browser;
 mod openapi;
+mod operability;
 mod pages;
 mod postgres_replicas;
 mod query_budget;

@@ -20,6 +20,17 @@ pub(crate) struct TestApp {
     database: Option<TestDatabase>,
 }
 
+impl TestApp {
+    /// The database this server runs on.
+    pub(crate) fn database_url(&self) -> &str {
+        &self
+            .database
+            .as_ref()
+            .expect("a server of its own database")
+            .url
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
@@ -242,4 +253,97 @@ pub(crate) async fn expect_unauthorized(response: Response, detail: &str) {
         response.json::<Value>().await.unwrap(),
         json!({ "detail": detail })
     );
+}
+
+/// How long a test waits for a line it expects in a server's log.
+pub(crate) const LOG_WAIT: Duration = Duration::from_secs(30);
+
+/// The `quill` binary itself, running on a fresh SQLite database in a folder of its own,
+/// with the test defaults' cheap hashing: for tests of what only the process does (signals,
+/// its log output, its listeners). Killed when dropped.
+pub(crate) struct QuillProcess {
+    pub child: tokio::process::Child,
+    /// `host:port` it listens on.
+    pub address: String,
+    log: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+    _dir: tempfile::TempDir,
+}
+
+impl QuillProcess {
+    /// Starts it with `extra` settings over the defaults, and waits until it says it listens.
+    pub(crate) async fn start(extra: &[(&str, &str)]) -> Self {
+        use tokio::io::AsyncBufReadExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let port = {
+            let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            probe.local_addr().unwrap().port()
+        };
+        let address = format!("127.0.0.1:{port}");
+        let database = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("quill.db").display()
+        );
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_quill"));
+        command
+            .current_dir(dir.path())
+            .env_clear()
+            .env("DATABASE_URL", database)
+            .env("BIND_ADDR", &address)
+            .env("SECRET_KEY", SECRET_KEY)
+            .env("ARGON2_MEMORY_KIB", "1024")
+            .env("ARGON2_ITERATIONS", "1")
+            .env("ARGON2_PARALLELISM", "1")
+            .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1");
+        for (name, value) in extra {
+            command.env(name, value);
+        }
+        let mut child = command
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let log = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut quill = Self {
+            child,
+            address,
+            log,
+            _dir: dir,
+        };
+        assert!(
+            quill.logs_within("quill listening on", LOG_WAIT).await,
+            "the server did not start"
+        );
+        quill
+    }
+
+    /// `http://host:port` + `path`.
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    /// Reads the log up to a line containing `needle`, for at most `limit`; `false` when the
+    /// log ends or the time runs out first.
+    pub(crate) async fn logs_within(&mut self, needle: &str, limit: Duration) -> bool {
+        self.next_line_where(|line| line.contains(needle), limit)
+            .await
+            .is_some()
+    }
+
+    /// The next log line for which `wanted` holds, read for at most `limit`.
+    pub(crate) async fn next_line_where(
+        &mut self,
+        mut wanted: impl FnMut(&str) -> bool,
+        limit: Duration,
+    ) -> Option<String> {
+        let find = async {
+            while let Ok(Some(line)) = self.log.next_line().await {
+                if wanted(&line) {
+                    return Some(line);
+                }
+            }
+            None
+        };
+        tokio::time::timeout(limit, find).await.ok().flatten()
+    }
 }
