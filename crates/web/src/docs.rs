@@ -76,7 +76,7 @@ fn swagger_config() -> Config<'static> {
 }
 
 /// A file served as is, with its content type.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 struct Asset {
     bytes: Bytes,
     content_type: HeaderValue,
@@ -150,16 +150,29 @@ pub(crate) fn router(document: &OpenApi) -> Router<AppState> {
         .route(OPENAPI_PATH, get(move || async move { openapi }))
         .route(DOCS_PATH, get(move || async move { page }))
         .route("/docs/", get(|| async { Redirect::permanent(DOCS_PATH) }));
-    let config = Arc::new(swagger_config());
-    for name in ASSETS {
-        if let Some(asset) = swagger_asset(name, &config) {
-            router = router.route(
-                &format!("{DOCS_PATH}/{name}"),
-                get(move || async move { asset }),
-            );
-        }
+    for (name, asset) in swagger_assets() {
+        let asset = asset.clone();
+        router = router.route(
+            &format!("{DOCS_PATH}/{name}"),
+            get(move || async move { asset }),
+        );
     }
     router
+}
+
+/// Swagger UI's files, unpacked from the binary once per process: their configuration is a
+/// constant, and unpacking costs more than building the rest of the application (which a
+/// process may do many times, as tests do).
+fn swagger_assets() -> &'static [(&'static str, Asset)] {
+    static ASSETS_UNPACKED: std::sync::OnceLock<Vec<(&'static str, Asset)>> =
+        std::sync::OnceLock::new();
+    ASSETS_UNPACKED.get_or_init(|| {
+        let config = Arc::new(swagger_config());
+        ASSETS
+            .iter()
+            .filter_map(|name| Some((*name, swagger_asset(name, &config)?)))
+            .collect()
+    })
 }
 
 #[cfg(test)]
