@@ -4,8 +4,10 @@
 use std::fmt;
 
 mod inputs;
+mod password;
 
-pub use inputs::{Email, ImageFile, Password, PasswordHash, Username, invisible_character_ranges};
+pub use inputs::{Email, ImageFile, Username, invisible_character_ranges};
+pub use password::{Password, PasswordHash};
 
 /// A user's identifier. Never reused, so a token naming a deleted account cannot match a
 /// later one.
