@@ -47,7 +47,7 @@ pub(crate) struct UserPublicBody {
     id: i64,
     /// The display name, as written at registration.
     #[schema(example = "alice")]
-    username: String,
+    pub(crate) username: String,
     /// The uploaded picture's file name, or `null` for the default picture.
     #[schema(required = true, example = json!(null))]
     image_file: Option<String>,

@@ -23,10 +23,11 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use self::errors::{PageError, render_page_errors};
 pub use self::templates::TemplateError;
 pub(crate) use self::templates::Templates;
-use self::views::{AuthorView, Pager, PostView, serialized};
+use self::views::{Pager, PostView, serialized};
 use crate::error::ApiError;
 use crate::extract::{PageQuery, PostIdParam, UserIdParam};
 use crate::state::AppState;
+use crate::views::UserPublicBody;
 
 /// How many posts a page shows by default.
 const POSTS_PER_PAGE: i64 = 20;
@@ -85,7 +86,7 @@ async fn user_posts_page(
 ) -> Result<Html<String>, PageError> {
     let UserIdParam(id) = id?;
     let page = page_of(uri.query())?;
-    let user = AuthorView::from(state.app.auth.public_profile(id).await?);
+    let user = UserPublicBody::from(state.app.auth.public_profile(id).await?);
     let posts: Vec<PostView> = state
         .app
         .posts

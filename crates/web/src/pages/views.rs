@@ -1,30 +1,12 @@
 //! What page templates are given: posts, authors and the pager, shaped for display.
 
-use quill_domain::{Page, PostWithAuthor, PublicUser};
+use quill_domain::{Page, PostWithAuthor};
 use serde::Serialize;
 
-use crate::views::{image_path, timestamp};
+use crate::views::{UserPublicBody, timestamp};
 
 pub(super) fn serialized<T: Serialize>(value: &T) -> minijinja::Value {
     minijinja::Value::from(minijinja::value::Serde(value))
-}
-
-#[derive(Debug, Serialize)]
-pub(super) struct AuthorView {
-    id: i64,
-    pub(super) username: String,
-    image_path: String,
-}
-
-impl From<PublicUser> for AuthorView {
-    fn from(user: PublicUser) -> Self {
-        let image_path = image_path(user.image_file.as_deref());
-        Self {
-            id: user.id.0,
-            username: user.username,
-            image_path,
-        }
-    }
 }
 
 #[derive(Debug, Serialize)]
@@ -35,7 +17,8 @@ pub(super) struct PostView {
     user_id: i64,
     date_posted: String,
     date_display: String,
-    author: AuthorView,
+    /// Shown as the API shows it publicly.
+    author: UserPublicBody,
 }
 
 impl From<PostWithAuthor> for PostView {
