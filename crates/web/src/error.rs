@@ -138,6 +138,8 @@ pub enum ApiError {
     MethodNotAllowed,
     /// 413: the body is over the configured limit.
     PayloadTooLarge,
+    /// 408: the request, its body included, took longer than the configured limit.
+    RequestTimeout,
     /// 503 with a message.
     Unavailable(&'static str),
     /// 429 with `Retry-After`: a rate limit was hit.
@@ -166,6 +168,7 @@ impl ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::Unavailable(_) | Self::Busy | Self::StoreDown(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
@@ -214,6 +217,7 @@ impl IntoResponse for ApiError {
             | Self::Unavailable(m) => message(status, m),
             Self::MethodNotAllowed => message(status, "Method Not Allowed"),
             Self::PayloadTooLarge => message(status, "Request body too large"),
+            Self::RequestTimeout => message(status, "Request timed out"),
             Self::Internal(_) => message(status, "Internal Server Error"),
             Self::TooManyRequests { .. } => message(status, "Too many requests"),
             Self::Busy | Self::StoreDown(_) => message(status, "Server busy, try again shortly"),
@@ -287,4 +291,19 @@ impl From<PostError> for ApiError {
             PostError::Unexpected(e) => Self::Internal(e),
         }
     }
+}
+
+/// The timeout layer gives up on a slow request with a bare 408; this gives it the contract's
+/// body, as every other refusal has.
+pub(crate) async fn explain_bare_timeouts(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let response = next.run(request).await;
+    if response.status() == StatusCode::REQUEST_TIMEOUT
+        && !response.headers().contains_key(header::CONTENT_TYPE)
+    {
+        return ApiError::RequestTimeout.into_response();
+    }
+    response
 }

@@ -117,6 +117,7 @@ pub fn router(state: AppState, config: &WebConfig) -> Result<Router, TemplateErr
             axum::http::StatusCode::REQUEST_TIMEOUT,
             config.request_timeout,
         ))
+        .layer(axum::middleware::from_fn(error::explain_bare_timeouts))
         // Outside the timeouts, so a 408 carries the id too.
         .layer(PropagateRequestIdLayer::new(request_id::REQUEST_ID))
         .layer(TraceLayer::new_for_http().make_span_with(request_id::request_span))

@@ -387,3 +387,43 @@ async fn a_terminated_server_exits_within_its_grace_period_despite_a_half_open_c
     );
     drop(half_open);
 }
+
+/// Sends `head` and the first bytes of a body it never finishes, and reads the answer that
+/// comes back (head and body) for at most `limit`.
+async fn answer_to_a_stalled_body(address: &str, head: &str, limit: std::time::Duration) -> String {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(limit, stream.read_to_end(&mut answer)).await;
+    assert!(read.is_ok(), "no answer within {limit:?}");
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test]
+async fn a_body_trickled_past_the_request_timeout_is_answered_408_with_the_contracts_body() {
+    let app = spawn_app_with(&[("REQUEST_TIMEOUT_SECONDS", "1")]).await;
+    let address = app.base.trim_start_matches("http://").to_owned();
+    let started = std::time::Instant::now();
+    for (path, kind) in [
+        ("/api/users", "application/json"),
+        ("/api/users/token", "application/x-www-form-urlencoded"),
+    ] {
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: quill\r\nContent-Type: {kind}\r\n\
+             Content-Length: 100\r\nConnection: close\r\n\r\n{{"
+        );
+        let answer =
+            answer_to_a_stalled_body(&address, &head, std::time::Duration::from_secs(10)).await;
+        assert!(answer.starts_with("HTTP/1.1 408 "), "{path}: {answer}");
+        assert!(
+            answer.ends_with(r#"{"detail":"Request timed out"}"#),
+            "{path}: {answer}"
+        );
+        assert!(
+            answer.to_ascii_lowercase().contains("x-request-id: "),
+            "{path}: {answer}"
+        );
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(8));
+}

@@ -38,7 +38,24 @@ pub(crate) async fn reject_oversized_bodies(
 pub(crate) async fn read_body(request: Request) -> Result<axum::body::Bytes, ApiError> {
     axum::body::to_bytes(request.into_body(), usize::MAX)
         .await
-        .map_err(|_| ApiError::PayloadTooLarge)
+        .map_err(|error| body_failure(&error))
+}
+
+/// Why reading a body broke off, from the error's causes: past the size limit (413), past the
+/// request's time limit while the client trickled it (408), or cut off some other way, such as
+/// a client that hung up or a malformed chunk (400).
+pub(crate) fn body_failure(error: &(dyn std::error::Error + 'static)) -> ApiError {
+    let mut cause = Some(error);
+    while let Some(current) = cause {
+        if current.is::<http_body_util::LengthLimitError>() {
+            return ApiError::PayloadTooLarge;
+        }
+        if current.is::<tower_http::timeout::TimeoutError>() {
+            return ApiError::RequestTimeout;
+        }
+        cause = current.source();
+    }
+    ApiError::BadRequest("Request body could not be read")
 }
 
 pub(crate) fn content_type(headers: &HeaderMap) -> String {

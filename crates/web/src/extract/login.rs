@@ -9,7 +9,7 @@ use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
 use utoipa::openapi::{Object, RefOr, Schema};
 use utoipa::{PartialSchema, ToSchema};
 
-use super::body::{content_type, read_body};
+use super::body::{body_failure, content_type, read_body};
 use crate::error::{ApiError, ErrorItem, LocPart};
 
 /// The OAuth2 password-grant form of the token endpoint, URL-encoded or multipart:
@@ -65,18 +65,14 @@ fn form_unreadable() -> ErrorItem {
 }
 
 /// A multipart body that broke off: too large (axum's own limit, or the capped body of
-/// [`reject_oversized_bodies`] somewhere in the error's causes), else unreadable.
+/// `reject_oversized_bodies` somewhere in the error's causes), too slow, else unreadable.
 fn multipart_failure(error: &axum::extract::multipart::MultipartError) -> ApiError {
-    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    let mut too_large = error.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE;
-    while let Some(current) = cause {
-        too_large |= current.is::<http_body_util::LengthLimitError>();
-        cause = current.source();
+    if error.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        return ApiError::PayloadTooLarge;
     }
-    if too_large {
-        ApiError::PayloadTooLarge
-    } else {
-        ApiError::Validation(vec![form_unreadable()])
+    match body_failure(error) {
+        ApiError::BadRequest(_) => ApiError::Validation(vec![form_unreadable()]),
+        cut_off => cut_off,
     }
 }
 
