@@ -1,8 +1,9 @@
 //! The audit trail, as a rule: which authentication events happen and what each says.
 //! [`AuthService`](crate::AuthService) reports every one to an [`AuthEvents`] port, so an
 //! embedding application records the same trail as quill without a line of its own.
-//! `quill-infra` writes them as `tracing` events (target `audit`); the `testing` module keeps
-//! them for assertions.
+//! `quill-infra` writes them as `tracing` events (target `audit`) and counts them for its
+//! metrics; the `testing` module keeps them for assertions. Refused tokens reach the port
+//! too, with their [`TokenRefusal`] reason, to be counted rather than written down.
 //!
 //! An event never carries a password, a hash or a token. The email a failed login named is
 //! handed to the port wrapped in [`AttemptedAccount`], which never shows it: an adapter
@@ -12,6 +13,7 @@
 use std::fmt;
 
 use crate::client::Client;
+use crate::ports::TokenRejected;
 use crate::throttle::ThrottleScope;
 use crate::user::UserId;
 
@@ -77,6 +79,54 @@ impl AuthOutcome {
             Self::Success => "success",
             Self::Failure => "failure",
             Self::Refused => "refused",
+        }
+    }
+}
+
+/// Why a presented token was refused. The caller is only ever told that its token is invalid
+/// or expired (or that its account is gone); the reason is for counting, so an operator can
+/// tell routine expiry from forged tokens.
+///
+/// ```
+/// use quill_domain::{TokenRefusal, TokenRejected};
+///
+/// assert_eq!(TokenRefusal::from(TokenRejected::Expired), TokenRefusal::Expired);
+/// assert_eq!(TokenRefusal::Superseded.name(), "superseded");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TokenRefusal {
+    /// Not a token this service issued (forged, malformed, another algorithm).
+    Invalid,
+    /// Genuine but past its expiry.
+    Expired,
+    /// Revoked on its own (logged out).
+    Revoked,
+    /// Issued before its account moved to a later token generation (logout everywhere, a
+    /// password change).
+    Superseded,
+    /// Genuine, but its account has been deleted since.
+    AccountGone,
+}
+
+impl TokenRefusal {
+    /// The stable name counted.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Invalid => "invalid",
+            Self::Expired => "expired",
+            Self::Revoked => "revoked",
+            Self::Superseded => "superseded",
+            Self::AccountGone => "account_gone",
+        }
+    }
+}
+
+impl From<TokenRejected> for TokenRefusal {
+    fn from(rejected: TokenRejected) -> Self {
+        match rejected {
+            TokenRejected::Invalid => Self::Invalid,
+            TokenRejected::Expired => Self::Expired,
         }
     }
 }
@@ -152,6 +202,13 @@ impl fmt::Display for AuthEvent {
 pub trait AuthEvents: Send + Sync {
     /// Records one event.
     fn record(&self, event: &AuthEvent);
+
+    /// Notes that a presented token was refused, and why. Not an entry of the trail: a client
+    /// holding a dead token presents it at every request, so this is for counting, and an
+    /// implementation with no counters ignores it (the default).
+    fn token_refused(&self, reason: TokenRefusal) {
+        let _ = reason;
+    }
 }
 
 /// A trail that goes nowhere, for code that has no use for one (a one-off command).

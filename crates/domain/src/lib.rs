@@ -66,12 +66,14 @@ pub mod user;
 pub mod validation;
 
 pub use auth::{
-    AuthError, AuthPolicy, AuthPorts, AuthService, Caller, Maintenance, ProfileUpdate,
+    AuthError, AuthPolicy, AuthPorts, AuthService, Caller, HashingLoad, Maintenance, ProfileUpdate,
     Registration, Session, UserAction,
 };
 pub use client::{Client, ClientKey};
 pub use error::Unexpected;
-pub use events::{AttemptedAccount, AuthAction, AuthEvent, AuthEvents, AuthOutcome, NoAuthEvents};
+pub use events::{
+    AttemptedAccount, AuthAction, AuthEvent, AuthEvents, AuthOutcome, NoAuthEvents, TokenRefusal,
+};
 pub use ports::{
     AccessToken, Clock, HashingError, PasswordHasher, PostRepository, StoreError, TokenClaims,
     TokenCodec, TokenRejected, UserRepository, Verification,

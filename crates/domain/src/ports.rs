@@ -279,15 +279,21 @@ impl fmt::Debug for AccessToken {
     }
 }
 
-/// A token was refused: forged, malformed, expired or of another algorithm. Deliberately
-/// without detail, so no caller can tell an attacker which. [`AuthService`] reports it as
-/// [`AuthError::InvalidToken`].
+/// A token was refused. The two kinds are told apart only for counting (an operator sees
+/// expired tokens as routine, forged ones as a signal): [`AuthService`] reports both as
+/// [`AuthError::InvalidToken`], so no caller can tell an attacker which.
 ///
 /// [`AuthService`]: crate::AuthService
 /// [`AuthError::InvalidToken`]: crate::AuthError::InvalidToken
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("token rejected")]
-pub struct TokenRejected;
+pub enum TokenRejected {
+    /// Not a token this service issued: forged, malformed, or of another algorithm.
+    #[error("token rejected: not genuine")]
+    Invalid,
+    /// Genuine, but past its expiry.
+    #[error("token rejected: expired")]
+    Expired,
+}
 
 /// What a genuine, unexpired token says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -319,8 +325,9 @@ pub struct TokenClaims {
 /// assert_eq!(codec.verify(token.as_str(), now).map(|c| c.user), Ok(alice.id));
 /// assert_eq!(
 ///     codec.verify(token.as_str(), now + Duration::minutes(30)),
-///     Err(TokenRejected)
+///     Err(TokenRejected::Expired)
 /// );
+/// assert_eq!(codec.verify("forged", now), Err(TokenRejected::Invalid));
 /// # Ok::<(), quill_domain::Unexpected>(())
 /// ```
 pub trait TokenCodec: Send + Sync {
@@ -334,7 +341,8 @@ pub trait TokenCodec: Send + Sync {
     /// What a token says, if it is genuine and unexpired at `now`.
     ///
     /// # Errors
-    /// [`TokenRejected`] for anything else.
+    /// [`TokenRejected::Expired`] for a genuine token past its expiry,
+    /// [`TokenRejected::Invalid`] for anything else.
     fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<TokenClaims, TokenRejected>;
 }
 

@@ -3,7 +3,7 @@
 
 use futures_executor::block_on;
 use quill_domain::testing::Harness;
-use quill_domain::{AuthError, Client, Password, UserRepository};
+use quill_domain::{AuthError, Client, Password, TokenRefusal, UserRepository};
 
 const HERE: Client = Client::UNKNOWN;
 
@@ -145,5 +145,44 @@ fn revocations_are_forgotten_once_the_token_would_have_expired_anyway() {
             .await
             .unwrap();
         assert_eq!(purged, 1);
+    });
+}
+
+#[test]
+fn every_refused_token_is_reported_with_its_reason_and_accepted_ones_are_not() {
+    block_on(async {
+        let h = harness();
+        let (alice, bob) = (h.user("alice"), h.user("bob"));
+        let revoked = h.token_for(&alice);
+        let session = h.auth.session(revoked.as_str()).await.unwrap();
+        h.auth.logout(HERE, &session).await.unwrap();
+        let superseded = h.token_for(&bob);
+        h.auth
+            .logout_everywhere(HERE, &h.caller("bob"))
+            .await
+            .unwrap();
+        let expiring = h.token_for(&h.user("bob"));
+        assert!(h.auth.authenticate(expiring.as_str()).await.is_ok());
+        assert!(h.events.token_refusals().is_empty());
+
+        let _ = h.auth.authenticate("fake:forged").await;
+        let _ = h.auth.authenticate(revoked.as_str()).await;
+        let _ = h.auth.authenticate(superseded.as_str()).await;
+        h.clock.advance(h.tokens.lifetime());
+        let _ = h.auth.authenticate(expiring.as_str()).await;
+        let orphaned = h.token_for(&alice);
+        UserRepository::delete(&*h.store, alice.id).await.unwrap();
+        let gone = h.auth.authenticate(orphaned.as_str()).await;
+        assert!(matches!(gone, Err(AuthError::AccountGone)));
+        assert_eq!(
+            h.events.token_refusals(),
+            [
+                TokenRefusal::Invalid,
+                TokenRefusal::Revoked,
+                TokenRefusal::Superseded,
+                TokenRefusal::Expired,
+                TokenRefusal::AccountGone,
+            ]
+        );
     });
 }

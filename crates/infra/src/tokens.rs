@@ -31,11 +31,12 @@ use crate::config::{SecretKey, TokenAlgorithm};
 /// let token = codec.issue(&alice, now)?;
 /// let claims = codec.verify(token.as_str(), now).map_err(|_| "rejected")?;
 /// assert_eq!((claims.user, claims.generation), (UserId(7), 0));
-/// assert_eq!(codec.verify(token.as_str(), now + Duration::minutes(30)), Err(TokenRejected));
+/// let later = now + Duration::minutes(30);
+/// assert_eq!(codec.verify(token.as_str(), later), Err(TokenRejected::Expired));
 ///
 /// let other_key = SecretKey::new("another-key-of-at-least-32-bytes!!".to_owned())?;
 /// let forger = JwtCodec::new(&other_key, TokenAlgorithm::Hs256, Duration::minutes(30));
-/// assert_eq!(forger.verify(token.as_str(), now), Err(TokenRejected));
+/// assert_eq!(forger.verify(token.as_str(), now), Err(TokenRejected::Invalid));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct JwtCodec {
@@ -123,26 +124,28 @@ impl TokenCodec for JwtCodec {
     fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<TokenClaims, TokenRejected> {
         let claims =
             jsonwebtoken::decode::<PresentedClaims>(token, &self.decoding, &self.validation)
-                .map_err(|_| TokenRejected)?
+                .map_err(|_| TokenRejected::Invalid)?
                 .claims;
-        if now.timestamp() >= claims.exp {
-            return Err(TokenRejected);
-        }
         // Only a canonical decimal id: "007" or "+7" would be a second spelling of one id.
-        let id: i64 = claims.sub.parse().map_err(|_| TokenRejected)?;
+        let id: i64 = claims.sub.parse().map_err(|_| TokenRejected::Invalid)?;
         if id.to_string() != claims.sub {
-            return Err(TokenRejected);
+            return Err(TokenRejected::Invalid);
         }
         let token_id = match claims.jti {
-            Some(jti) if jti.is_empty() || jti.len() > 64 => return Err(TokenRejected),
+            Some(jti) if jti.is_empty() || jti.len() > 64 => return Err(TokenRejected::Invalid),
             Some(jti) => jti,
             None => derived_token_id(token),
         };
+        let expires_at = DateTime::from_timestamp(claims.exp, 0).ok_or(TokenRejected::Invalid)?;
+        // Last, so that only a token that is right in every other way counts as expired.
+        if now >= expires_at {
+            return Err(TokenRejected::Expired);
+        }
         Ok(TokenClaims {
             user: UserId(id),
             token_id,
             generation: claims.generation,
-            expires_at: DateTime::from_timestamp(claims.exp, 0).ok_or(TokenRejected)?,
+            expires_at,
         })
     }
 }
@@ -232,20 +235,24 @@ mod tests {
         let token = codec().issue(&alice(), now()).unwrap();
         let last_valid = now() + Duration::minutes(30) - Duration::seconds(1);
         assert!(codec().verify(token.as_str(), last_valid).is_ok());
-        assert!(
-            codec()
-                .verify(token.as_str(), now() + Duration::minutes(30))
-                .is_err()
+        assert_eq!(
+            codec().verify(token.as_str(), now() + Duration::minutes(30)),
+            Err(TokenRejected::Expired)
         );
     }
 
     #[test]
-    fn a_token_signed_with_another_key_is_refused() {
+    fn a_token_signed_with_another_key_is_refused_as_not_genuine_even_once_expired() {
         let other = SecretKey::new("another-key-another-key-another-key".into()).unwrap();
         let forged = JwtCodec::new(&other, TokenAlgorithm::Hs256, Duration::minutes(30))
             .issue(&alice(), now())
             .unwrap();
-        assert_eq!(codec().verify(forged.as_str(), now()), Err(TokenRejected));
+        for at in [now(), now() + Duration::hours(1)] {
+            assert_eq!(
+                codec().verify(forged.as_str(), at),
+                Err(TokenRejected::Invalid)
+            );
+        }
     }
 
     #[test]
@@ -253,7 +260,10 @@ mod tests {
         let token = JwtCodec::new(&key(), TokenAlgorithm::Hs512, Duration::minutes(30))
             .issue(&alice(), now())
             .unwrap();
-        assert_eq!(codec().verify(token.as_str(), now()), Err(TokenRejected));
+        assert_eq!(
+            codec().verify(token.as_str(), now()),
+            Err(TokenRejected::Invalid)
+        );
     }
 
     #[test]
@@ -264,7 +274,7 @@ mod tests {
             b64(r#"{"alg":"none","typ":"JWT"}"#),
             b64(&format!(r#"{{"sub":"7","exp":{exp}}}"#))
         );
-        assert_eq!(codec().verify(&token, now()), Err(TokenRejected));
+        assert_eq!(codec().verify(&token, now()), Err(TokenRejected::Invalid));
     }
 
     #[test]
@@ -286,7 +296,10 @@ mod tests {
             claims.token_id
         );
         let expired = now() + Duration::seconds(60);
-        assert_eq!(codec().verify(&original, expired), Err(TokenRejected));
+        assert_eq!(
+            codec().verify(&original, expired),
+            Err(TokenRejected::Expired)
+        );
     }
 
     fn signed(claims: &serde_json::Value) -> String {
@@ -312,7 +325,7 @@ mod tests {
         ] {
             assert_eq!(
                 codec().verify(&signed(&claims), now()),
-                Err(TokenRejected),
+                Err(TokenRejected::Invalid),
                 "{claims}"
             );
         }
@@ -326,7 +339,7 @@ mod tests {
     #[test]
     fn garbage_is_refused() {
         for token in ["", "abc", "a.b.c", "...."] {
-            assert_eq!(codec().verify(token, now()), Err(TokenRejected));
+            assert_eq!(codec().verify(token, now()), Err(TokenRejected::Invalid));
         }
     }
 }

@@ -2,7 +2,7 @@
 //! hashing places, the fair turn at a hashing slot, and the audit events each refusal records.
 
 use super::places::HeldPlace;
-use super::turns::Turn;
+use super::turns::{HashingLoad, Turn};
 use super::{AuthError, AuthService};
 use crate::client::{Client, ClientKey};
 use crate::events::{AuthAction, AuthEvent, AuthOutcome};
@@ -11,6 +11,21 @@ use crate::throttle::{Admission, Rate, ThrottleKey, ThrottleScope};
 use crate::user::{Password, PasswordHash, UserId};
 
 impl AuthService {
+    /// How many hashing slots are busy and how many requests wait for one, now: for a
+    /// monitoring gauge (a queue near its limit means logins are about to be refused).
+    ///
+    /// ```
+    /// use quill_domain::testing::Harness;
+    ///
+    /// let load = Harness::new().auth.hashing_load();
+    /// assert_eq!((load.busy_slots, load.waiting), (0, 0));
+    /// assert_eq!(load.queue_limit, 32);
+    /// ```
+    #[must_use]
+    pub fn hashing_load(&self) -> HashingLoad {
+        self.turns.load()
+    }
+
     pub(super) fn client_key(&self, client: Client) -> ClientKey {
         client.key(self.policy.ipv6_client_prefix)
     }

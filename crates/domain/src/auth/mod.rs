@@ -18,6 +18,7 @@ pub use account::{Maintenance, ProfileUpdate};
 pub use error::{AuthError, UserAction};
 pub use policy::AuthPolicy;
 pub use session::{Caller, Session};
+pub use turns::HashingLoad;
 
 use crate::client::Client;
 use crate::events::{AttemptedAccount, AuthAction, AuthEvent, AuthEvents, AuthOutcome};

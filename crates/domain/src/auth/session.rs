@@ -3,7 +3,7 @@
 
 use crate::auth::{AuthError, AuthService};
 use crate::client::Client;
-use crate::events::AuthAction;
+use crate::events::{AuthAction, TokenRefusal};
 use crate::ports::TokenClaims;
 use crate::user::{PrivateUser, PublicUser, User, UserId};
 
@@ -116,30 +116,47 @@ impl AuthService {
     ///
     /// A token is refused when it is not genuine or has expired, when it was revoked on its
     /// own (logout), or when its account has moved to a later token generation since it was
-    /// issued (logout everywhere, password change).
+    /// issued (logout everywhere, password change). Each refusal is reported to the events
+    /// port with its [`TokenRefusal`] reason.
     ///
     /// # Errors
     /// [`AuthError::InvalidToken`], or [`AuthError::AccountGone`] when its account was
     /// deleted since.
     pub async fn session(&self, token: &str) -> Result<Session, AuthError> {
-        let claims = self
-            .ports
-            .tokens
-            .verify(token, self.ports.clock.now())
-            .map_err(|_| AuthError::InvalidToken)?;
-        let (user, revoked) = self
+        let claims = match self.ports.tokens.verify(token, self.ports.clock.now()) {
+            Ok(claims) => claims,
+            Err(rejected) => return Err(self.token_refused(rejected.into())),
+        };
+        let Some((user, revoked)) = self
             .ports
             .users
             .by_id_with_token_status(claims.user, &claims.token_id)
             .await?
-            .ok_or(AuthError::AccountGone)?;
-        if revoked || claims.generation != user.token_generation {
-            return Err(AuthError::InvalidToken);
+        else {
+            return Err(self.token_refused(TokenRefusal::AccountGone));
+        };
+        if revoked {
+            return Err(self.token_refused(TokenRefusal::Revoked));
+        }
+        if claims.generation != user.token_generation {
+            return Err(self.token_refused(TokenRefusal::Superseded));
         }
         Ok(Session {
             caller: Caller::vouch_for(&user),
             claims,
         })
+    }
+
+    /// Reports a refused token to the events port, and the error the caller gets for it.
+    fn token_refused(&self, reason: TokenRefusal) -> AuthError {
+        self.ports.events.token_refused(reason);
+        match reason {
+            TokenRefusal::AccountGone => AuthError::AccountGone,
+            TokenRefusal::Invalid
+            | TokenRefusal::Expired
+            | TokenRefusal::Revoked
+            | TokenRefusal::Superseded => AuthError::InvalidToken,
+        }
     }
 
     /// Revokes the token of this session; it is refused from now on, and remembered only

@@ -34,11 +34,25 @@ struct Queue {
     next_ticket: u64,
 }
 
-/// The gate every hash passes, shared by every clone of the service.
 /// How many clients' last turns are remembered; beyond that the oldest are forgotten (and
 /// count as never served, which only ever favours them).
 const REMEMBERED_CLIENTS: u64 = 4096;
 
+/// How busy hashing is at one instant, for monitoring: read from
+/// [`AuthService::hashing_load`](crate::AuthService::hashing_load).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HashingLoad {
+    /// Slots hashing now.
+    pub busy_slots: usize,
+    /// Slots in all (the policy's `hashing_slots`).
+    pub slots: usize,
+    /// Requests waiting for a slot.
+    pub waiting: usize,
+    /// The most that may wait; past it requests are refused at once.
+    pub queue_limit: usize,
+}
+
+/// The gate every hash passes, shared by every clone of the service.
 pub(crate) struct HashingTurns {
     slots: usize,
     queue_limit: usize,
@@ -61,6 +75,16 @@ impl HashingTurns {
 
     fn queue(&self) -> MutexGuard<'_, Queue> {
         self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn load(&self) -> HashingLoad {
+        let queue = self.queue();
+        HashingLoad {
+            busy_slots: queue.running,
+            slots: self.slots,
+            waiting: queue.waiting,
+            queue_limit: self.queue_limit,
+        }
     }
 
     /// Waits for `client`'s turn; `None` at once when every slot and queue place is taken.
@@ -287,6 +311,33 @@ mod tests {
             };
             drop(turn);
         }
+    }
+
+    #[test]
+    fn the_load_counts_running_and_waiting_requests_until_they_finish_or_leave() {
+        let turns = Arc::new(HashingTurns::new(1, 5));
+        let idle = HashingLoad {
+            busy_slots: 0,
+            slots: 1,
+            waiting: 0,
+            queue_limit: 5,
+        };
+        assert_eq!(turns.load(), idle);
+        let mut running = turns.turn(key(1)).unwrap();
+        let Poll::Ready(first) = poll(&mut running) else {
+            panic!("a free slot is taken at once");
+        };
+        let waiting = turns.turn(key(2)).unwrap();
+        let abandoned = turns.turn(key(3)).unwrap();
+        let load = turns.load();
+        assert_eq!((load.busy_slots, load.waiting), (1, 2));
+        drop(abandoned);
+        assert_eq!(turns.load().waiting, 1);
+        drop(first);
+        let load = turns.load();
+        assert_eq!((load.busy_slots, load.waiting), (1, 0), "the slot went on");
+        drop(waiting);
+        assert_eq!(turns.load(), idle);
     }
 
     #[test]

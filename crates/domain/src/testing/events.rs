@@ -1,10 +1,12 @@
-//! [`RecordedEvents`]: the audit trail kept in memory, for assertions.
+//! [`RecordedEvents`]: the audit trail kept in memory, with the refused tokens' reasons, for
+//! assertions.
 
 use std::sync::{Mutex, PoisonError};
 
-use crate::events::{AuthAction, AuthEvent, AuthEvents, AuthOutcome};
+use crate::events::{AuthAction, AuthEvent, AuthEvents, AuthOutcome, TokenRefusal};
 
-/// Keeps every event it is given, in order.
+/// Keeps every event it is given, in order, and apart from them every refused token's
+/// reason.
 ///
 /// ```
 /// use quill_domain::testing::Harness;
@@ -19,6 +21,7 @@ use crate::events::{AuthAction, AuthEvent, AuthEvents, AuthOutcome};
 #[derive(Debug, Default)]
 pub struct RecordedEvents {
     events: Mutex<Vec<AuthEvent>>,
+    token_refusals: Mutex<Vec<TokenRefusal>>,
 }
 
 impl RecordedEvents {
@@ -45,6 +48,24 @@ impl RecordedEvents {
     pub fn last(&self) -> Option<AuthEvent> {
         self.all().pop()
     }
+
+    /// The reason of every token refused so far, oldest first.
+    ///
+    /// ```
+    /// use quill_domain::TokenRefusal;
+    /// use quill_domain::testing::Harness;
+    ///
+    /// let h = Harness::new();
+    /// let _ = futures_executor::block_on(h.auth.authenticate("forged"));
+    /// assert_eq!(h.events.token_refusals(), [TokenRefusal::Invalid]);
+    /// ```
+    #[must_use]
+    pub fn token_refusals(&self) -> Vec<TokenRefusal> {
+        self.token_refusals
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
 }
 
 impl AuthEvents for RecordedEvents {
@@ -53,5 +74,12 @@ impl AuthEvents for RecordedEvents {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push(event.clone());
+    }
+
+    fn token_refused(&self, reason: TokenRefusal) {
+        self.token_refusals
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(reason);
     }
 }

@@ -56,16 +56,17 @@ impl TokenCodec for FakeTokenCodec {
     fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<TokenClaims, TokenRejected> {
         let parts: Vec<&str> = token
             .strip_prefix("fake:")
-            .ok_or(TokenRejected)?
+            .ok_or(TokenRejected::Invalid)?
             .split(':')
             .collect();
         let [user, generation, expires, token_id] = parts.as_slice() else {
-            return Err(TokenRejected);
+            return Err(TokenRejected::Invalid);
         };
-        let number = |text: &str| text.parse::<i64>().map_err(|_| TokenRejected);
-        let expires_at = DateTime::from_timestamp(number(expires)?, 0).ok_or(TokenRejected)?;
+        let number = |text: &str| text.parse::<i64>().map_err(|_| TokenRejected::Invalid);
+        let expires_at =
+            DateTime::from_timestamp(number(expires)?, 0).ok_or(TokenRejected::Invalid)?;
         if now >= expires_at {
-            return Err(TokenRejected);
+            return Err(TokenRejected::Expired);
         }
         Ok(TokenClaims {
             user: UserId(number(user)?),
