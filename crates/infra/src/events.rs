@@ -1,9 +1,12 @@
 //! [`TracingAuthEvents`]: the audit trail as `tracing` events with target `audit`, one per
 //! event, with its fields as structured fields, so any subscriber (text, JSON, a collector)
-//! records them.
+//! records them. [`FanOutAuthEvents`] hands every event to several ports, so the trail and the
+//! metrics both see it.
+
+use std::sync::Arc;
 
 use hmac::{Hmac, Mac as _};
-use quill_domain::{AttemptedAccount, AuthEvent, AuthEvents};
+use quill_domain::{AttemptedAccount, AuthEvent, AuthEvents, TokenRefusal};
 use sha2::Sha256;
 
 use crate::config::SecretKey;
@@ -66,6 +69,64 @@ impl AuthEvents for TracingAuthEvents {
             limit = event.limit.map(|scope| scope.name()),
             account_digest = event.attempted.as_ref().map(|a| self.account_digest(a)),
         );
+    }
+
+    /// At `debug`: a client with a dead token presents it at every request, which at `info`
+    /// would drown the trail.
+    fn token_refused(&self, reason: TokenRefusal) {
+        tracing::debug!(target: "audit", action = "token_refused", reason = reason.name());
+    }
+}
+
+/// Several ports as one: each event, and each refused token, goes to every one of them in
+/// turn.
+///
+/// ```
+/// use std::sync::Arc;
+///
+/// use quill_domain::testing::RecordedEvents;
+/// use quill_domain::{AuthEvents, TokenRefusal};
+/// use quill_infra::events::FanOutAuthEvents;
+///
+/// let (trail, counts) = (Arc::new(RecordedEvents::default()), Arc::new(RecordedEvents::default()));
+/// let both = FanOutAuthEvents::new([trail.clone() as Arc<dyn AuthEvents>, counts.clone()]);
+/// both.token_refused(TokenRefusal::Expired);
+/// assert_eq!(trail.token_refusals(), counts.token_refusals());
+/// assert_eq!(counts.token_refusals(), [TokenRefusal::Expired]);
+/// ```
+#[derive(Clone, Default)]
+pub struct FanOutAuthEvents {
+    ports: Vec<Arc<dyn AuthEvents>>,
+}
+
+impl FanOutAuthEvents {
+    /// Hands everything to each of `ports`, in this order.
+    pub fn new(ports: impl IntoIterator<Item = Arc<dyn AuthEvents>>) -> Self {
+        Self {
+            ports: ports.into_iter().collect(),
+        }
+    }
+}
+
+impl std::fmt::Debug for FanOutAuthEvents {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FanOutAuthEvents")
+            .field("ports", &self.ports.len())
+            .finish()
+    }
+}
+
+impl AuthEvents for FanOutAuthEvents {
+    fn record(&self, event: &AuthEvent) {
+        for port in &self.ports {
+            port.record(event);
+        }
+    }
+
+    fn token_refused(&self, reason: TokenRefusal) {
+        for port in &self.ports {
+            port.token_refused(reason);
+        }
     }
 }
 

@@ -16,6 +16,8 @@
 //! - [`tokens`]: [`JwtCodec`], HMAC-signed JWTs with a pinned algorithm.
 //! - [`throttle`]: [`PostgresThrottle`], rate-limit buckets shared by a fleet.
 //! - [`events`]: [`TracingAuthEvents`], the audit trail as `tracing` events.
+//! - [`metrics`]: the auth core's counters and gauges, through the `metrics` facade, for
+//!   [`Connect::record_metrics`].
 //! - [`clock`]: [`SystemClock`], the real time.
 //! - [`blog`]: the blog's schema and posts service, which embedders leave out.
 //!
@@ -64,6 +66,7 @@ mod entities;
 pub mod events;
 pub mod hashing;
 pub mod maintenance;
+pub mod metrics;
 pub mod schema;
 pub mod stack;
 pub mod throttle;
@@ -74,7 +77,7 @@ pub use config::{
     Argon2Settings, ConfigError, Environment, LogFormat, SecretKey, Settings, TokenAlgorithm,
 };
 pub use db::{DatabaseError, SeaOrmPostRepository, SeaOrmUserRepository, connect, probe_writable};
-pub use events::TracingAuthEvents;
+pub use events::{FanOutAuthEvents, TracingAuthEvents};
 pub use hashing::Argon2Hasher;
 pub use maintenance::MaintenanceHandle;
 pub use schema::{MigrationError, migrate, pending_migrations};

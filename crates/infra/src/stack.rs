@@ -13,16 +13,18 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use quill_domain::{
-    AuthPorts, AuthService, Clock, InMemoryThrottle, Throttle, Unexpected, UserRepository,
+    AuthEvents, AuthPorts, AuthService, Clock, InMemoryThrottle, Throttle, Unexpected,
+    UserRepository,
 };
 use sea_orm::{DatabaseConnection, DbBackend};
 
 use crate::clock::SystemClock;
 use crate::config::Settings;
 use crate::db::{DatabaseError, SeaOrmUserRepository, connect};
-use crate::events::TracingAuthEvents;
+use crate::events::{FanOutAuthEvents, TracingAuthEvents};
 use crate::hashing::Argon2Hasher;
 use crate::maintenance::MaintenanceHandle;
+use crate::metrics::MetricsAuthEvents;
 use crate::schema::{MigrationError, migrate};
 use crate::throttle::PostgresThrottle;
 use crate::tokens::JwtCodec;
@@ -128,6 +130,7 @@ pub type StatementObserver = Arc<dyn Fn() + Send + Sync>;
 pub struct Connect<'a> {
     settings: &'a Settings,
     on_statement: Option<StatementObserver>,
+    metrics: bool,
 }
 
 impl Connect<'_> {
@@ -168,6 +171,14 @@ impl Connect<'_> {
         self
     }
 
+    /// Counts the auth core's events through the `metrics` facade besides writing them to
+    /// the audit trail (see [`metrics`](crate::metrics) for what is counted); the
+    /// application installs the recorder.
+    pub fn record_metrics(mut self) -> Self {
+        self.metrics = true;
+        self
+    }
+
     async fn run(self) -> Result<AuthStack, StartError> {
         let settings = self.settings;
         let mut db = connect(
@@ -180,7 +191,13 @@ impl Connect<'_> {
         if let Some(observer) = self.on_statement {
             db.set_metric_callback(move |_| observer());
         }
-        Ok(AuthStack::new(settings, db).await?)
+        let trail: Arc<dyn AuthEvents> = Arc::new(TracingAuthEvents::new(&settings.secret_key));
+        let events = if self.metrics {
+            Arc::new(FanOutAuthEvents::new([trail, Arc::new(MetricsAuthEvents)]))
+        } else {
+            trail
+        };
+        Ok(AuthStack::assemble(settings, db, events).await?)
     }
 }
 
@@ -189,6 +206,7 @@ impl fmt::Debug for Connect<'_> {
         f.debug_struct("Connect")
             .field("settings", self.settings)
             .field("observes_statements", &self.on_statement.is_some())
+            .field("records_metrics", &self.metrics)
             .finish()
     }
 }
@@ -237,6 +255,7 @@ impl AuthStack {
         Connect {
             settings,
             on_statement: None,
+            metrics: false,
         }
     }
 
@@ -272,6 +291,15 @@ impl AuthStack {
     /// # }
     /// ```
     pub async fn new(settings: &Settings, db: DatabaseConnection) -> Result<Self, Unexpected> {
+        let trail = Arc::new(TracingAuthEvents::new(&settings.secret_key));
+        Self::assemble(settings, db, trail).await
+    }
+
+    async fn assemble(
+        settings: &Settings,
+        db: DatabaseConnection,
+        events: Arc<dyn AuthEvents>,
+    ) -> Result<Self, Unexpected> {
         let argon2 = settings.argon2;
         let policy = settings.auth_policy;
         let (slots, queue) = (policy.hashing_slots, policy.hashing_queue_limit);
@@ -296,7 +324,7 @@ impl AuthStack {
                 tokens: Arc::new(tokens),
                 clock: clock.clone(),
                 throttle,
-                events: Arc::new(TracingAuthEvents::new(&settings.secret_key)),
+                events,
             },
             settings.auth_policy,
         );

@@ -75,7 +75,7 @@ impl Throttle for PostgresThrottle {
             .db
             .query_one_raw(statement)
             .await
-            .map_err(Unexpected::new)?
+            .map_err(crate::db::unexpected)?
             .ok_or_else(|| Unexpected::new("the throttle statement returned no row"))?;
         let admitted: Option<i64> = row.try_get("", "admitted").map_err(Unexpected::new)?;
         if admitted.is_some() {

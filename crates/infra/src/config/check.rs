@@ -125,6 +125,7 @@ impl Settings {
                 raw.shutdown_grace_seconds,
                 10,
             )?),
+            metrics_addr: super::metrics::metrics_addr(raw.metrics_addr.as_deref(), bind_addr)?,
         })
     }
 }

@@ -10,9 +10,11 @@
 //!
 //! Here: the names, [`Settings`] and where it is loaded from. The secret key's rules are in
 //! `secret`, the enumerated values (algorithm, environment, Argon2 cost) in `values`, the text
-//! figment hands over in `raw`, and each value's check and default in `check`.
+//! figment hands over in `raw`, each value's check and default in `check`, and the metrics
+//! listener's address in `metrics`.
 
 mod check;
+mod metrics;
 mod raw;
 mod secret;
 mod values;
@@ -65,6 +67,7 @@ pub const SETTING_NAMES: &[&str] = &[
     "REQUEST_TIMEOUT_SECONDS",
     "MAX_CONNECTIONS",
     "SHUTDOWN_GRACE_SECONDS",
+    "METRICS_ADDR",
 ];
 
 /// A setting was missing or unusable. Its `Display` is the one line to print before
@@ -168,6 +171,8 @@ pub struct Settings {
     /// After a shutdown signal, how long requests in flight may take before the remaining
     /// connections are dropped.
     pub shutdown_grace: std::time::Duration,
+    /// Where the Prometheus metrics are served (`GET /metrics` only); `None`: not at all.
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 impl Settings {

@@ -95,6 +95,8 @@ pub(super) struct RawSettings {
     pub(super) max_connections: Option<String>,
     #[serde(default, deserialize_with = "as_text")]
     pub(super) shutdown_grace_seconds: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    pub(super) metrics_addr: Option<String>,
 }
 
 #[cfg(test)]

@@ -102,9 +102,30 @@ pub(crate) fn store_error(error: DbErr) -> StoreError {
         return StoreError::AccountGone;
     }
     if is_unavailable(&error) {
-        return StoreError::Unavailable(Unexpected::new(error));
+        return StoreError::Unavailable(unexpected(error));
     }
     StoreError::Unexpected(Unexpected::new(error))
+}
+
+/// A database error as the domain's opaque one, counting a request that gave up waiting for
+/// a pooled connection (a pool too small for the load, or a database too slow).
+pub(crate) fn unexpected(error: DbErr) -> Unexpected {
+    if waited_too_long(&error) {
+        crate::metrics::pool_acquire_timed_out();
+    }
+    Unexpected::new(error)
+}
+
+fn waited_too_long(error: &DbErr) -> bool {
+    match error {
+        DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout) => true,
+        DbErr::Exec(runtime) | DbErr::Query(runtime) | DbErr::Conn(runtime) => matches!(
+            runtime,
+            sea_orm::RuntimeErr::SqlxError(sqlx)
+                if matches!(**sqlx, sea_orm::sqlx::Error::PoolTimedOut)
+        ),
+        _ => false,
+    }
 }
 
 /// Errors that say "not now" rather than "wrong": no pooled connection in time, a SQLite file
