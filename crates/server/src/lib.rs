@@ -7,8 +7,10 @@
 
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
+mod metrics;
 mod serve;
 
+pub use metrics::{MetricsEndpoint, MetricsError};
 pub use quill_infra::{StartError, StatementObserver};
 pub use serve::{ConnectionLimits, serve};
 
@@ -60,6 +62,7 @@ pub fn prepare(settings: &Settings) -> Prepare<'_> {
     Prepare {
         settings,
         stack: AuthStack::connect(settings),
+        metrics: None,
     }
 }
 
@@ -69,6 +72,7 @@ pub fn prepare(settings: &Settings) -> Prepare<'_> {
 pub struct Prepare<'a> {
     settings: &'a Settings,
     stack: Connect<'a>,
+    metrics: Option<metrics::Exposition>,
 }
 
 impl Prepare<'_> {
@@ -80,9 +84,20 @@ impl Prepare<'_> {
         self
     }
 
+    /// Records the application's metrics for `endpoint` to expose: every request, the auth
+    /// core's events, and at each scrape the hashing and pool gauges.
+    pub fn record_metrics(mut self, endpoint: &MetricsEndpoint) -> Self {
+        self.stack = self.stack.record_metrics();
+        self.metrics = Some(endpoint.exposition());
+        self
+    }
+
     async fn run(self) -> Result<Router, StartError> {
         let settings = self.settings;
         let stack = self.stack.await?;
+        if let Some(exposition) = &self.metrics {
+            exposition.watch(stack.clone());
+        }
         quill_infra::blog::migrate_blog(stack.connection()).await?;
         let state = AppState {
             auth: stack.auth.clone(),
@@ -101,6 +116,7 @@ impl Prepare<'_> {
             },
             trusted_proxies: settings.trusted_proxies.clone(),
             request_timeout: settings.request_timeout,
+            record_metrics: self.metrics.is_some(),
         };
         quill_web::router(state, &web).map_err(StartError::application)
     }

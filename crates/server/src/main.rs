@@ -34,7 +34,21 @@ async fn main() -> ExitCode {
              Every token dies when quill restarts. Set SECRET_KEY (at least 32 bytes) to keep them."
         );
     }
-    let app = match quill_server::prepare(&settings).await {
+    let mut prepare = quill_server::prepare(&settings);
+    let metrics = match settings.metrics_addr {
+        None => None,
+        Some(addr) => match quill_server::MetricsEndpoint::bind(addr).await {
+            Ok(endpoint) => Some(endpoint),
+            Err(e) => {
+                tracing::error!("cannot start: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
+    if let Some(endpoint) = &metrics {
+        prepare = prepare.record_metrics(endpoint);
+    }
+    let app = match prepare.await {
         Ok(app) => app,
         Err(e) => {
             tracing::error!("cannot start: {e}");
@@ -50,6 +64,13 @@ async fn main() -> ExitCode {
     };
     tracing::info!("quill listening on http://{}", settings.bind_addr);
     let limits = quill_server::ConnectionLimits::from(&settings);
+    if let Some(endpoint) = metrics {
+        if let Ok(addr) = endpoint.local_addr() {
+            tracing::info!("quill metrics on http://{addr}/metrics");
+        }
+        // Lives as long as the process: it ends when the main listener's shutdown returns.
+        tokio::spawn(endpoint.serve(limits, std::future::pending()));
+    }
     match quill_server::serve(listener, app, limits, quill_server::shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

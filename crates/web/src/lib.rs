@@ -15,6 +15,7 @@ mod docs;
 mod error;
 mod extract;
 mod failures;
+pub mod metrics;
 mod openapi;
 mod pages;
 mod request_id;
@@ -51,6 +52,9 @@ pub struct WebConfig {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// How long one request, its body included, may take; then 408.
     pub request_timeout: Duration,
+    /// Whether every request is counted and timed through the `metrics` facade (see
+    /// [`metrics`]); the application installs the recorder.
+    pub record_metrics: bool,
 }
 
 impl Default for WebConfig {
@@ -61,6 +65,7 @@ impl Default for WebConfig {
             assets: AssetPaths::default(),
             trusted_proxies: Vec::new(),
             request_timeout: quill_domain::defaults::REQUEST_TIMEOUT,
+            record_metrics: false,
         }
     }
 }
@@ -95,7 +100,7 @@ pub fn router(state: AppState, config: &WebConfig) -> Result<Router, TemplateErr
     if let Some(cors) = cors_layer(&config.cors_allowed_origins) {
         app = app.layer(cors);
     }
-    Ok(app
+    let app = app
         .layer(axum::Extension(quill_axum::TrustedProxies::new(
             config.trusted_proxies.clone(),
         )))
@@ -127,8 +132,14 @@ pub fn router(state: AppState, config: &WebConfig) -> Result<Router, TemplateErr
         ))
         .layer(axum::middleware::from_fn(
             request_id::drop_unsafe_request_ids,
-        ))
-        .with_state(state))
+        ));
+    // Outermost, so what is counted is what the client got, in the time it took.
+    let app = if config.record_metrics {
+        app.layer(axum::middleware::from_fn(metrics::record_request))
+    } else {
+        app
+    };
+    Ok(app.with_state(state))
 }
 
 fn cors_layer(origins: &[String]) -> Option<CorsLayer> {

@@ -1,8 +1,9 @@
 //! The layering rules, checked against the resolved dependency graph rather than memory:
 //! the domain depends on nothing that touches SQL, HTTP, crypto, configuration or an async
 //! runtime; the HTTP layers never see the adapters or SeaORM; the light HTTP crate for
-//! embedders carries nothing but axum and the domain; and an embedding service gets none of
-//! the blog's web layer.
+//! embedders carries nothing but axum and the domain; an embedding service gets none of
+//! the blog's web layer; and only the composition root links a metrics exporter (the domain
+//! not even the metrics facade).
 
 use std::path::Path;
 use std::process::Command;
@@ -60,7 +61,7 @@ fn assert_free_of(package: &str, forbidden: &[&str]) {
 }
 
 #[test]
-fn the_domain_depends_on_no_database_http_crypto_config_or_runtime_crate() {
+fn the_domain_depends_on_no_database_http_crypto_config_runtime_or_metrics_crate() {
     assert_free_of(
         "quill-domain",
         &[
@@ -79,12 +80,14 @@ fn the_domain_depends_on_no_database_http_crypto_config_or_runtime_crate() {
             "reqwest",
             "sha2",
             "governor",
+            "metrics",
+            "metrics-exporter-prometheus",
         ],
     );
 }
 
 #[test]
-fn the_embedders_http_crate_carries_no_orm_hashing_token_or_configuration_crate() {
+fn the_embedders_http_crate_carries_no_orm_hashing_token_configuration_or_metrics_crate() {
     assert_free_of(
         "quill-axum",
         &[
@@ -98,6 +101,8 @@ fn the_embedders_http_crate_carries_no_orm_hashing_token_or_configuration_crate(
             "figment",
             "minijinja",
             "utoipa",
+            "metrics",
+            "metrics-exporter-prometheus",
         ],
     );
 }
@@ -129,6 +134,7 @@ fn the_web_layer_never_depends_on_the_adapters_or_the_orm() {
             "argon2",
             "jsonwebtoken",
             "figment",
+            "metrics-exporter-prometheus",
         ],
     );
     let manifest = std::fs::read_to_string(workspace_root().join("crates/web/Cargo.toml")).unwrap();
@@ -156,5 +162,8 @@ fn the_test_support_crate_is_built_into_neither_quill_nor_an_embedding_service()
 
 #[test]
 fn the_adapters_never_depend_on_the_http_layer() {
-    assert_free_of("quill-infra", &["quill-web", "axum"]);
+    assert_free_of(
+        "quill-infra",
+        &["quill-web", "axum", "metrics-exporter-prometheus"],
+    );
 }
