@@ -36,6 +36,11 @@ bench-auth: bench-build
 bench-prefix-flood: bench-build
     target/release/quill-bench prefix-flood
 
+# /api/users/me req/s with metrics on and off, side by side (cost under 5%):
+# target/bench/metrics_cost.json.
+bench-metrics-cost: bench-build
+    target/release/quill-bench metrics-cost
+
 # Apply pending migrations without starting the server.
 migrate:
     cargo run --bin quill-migration -- up

@@ -6,23 +6,26 @@
 //! target/release/quill-bench                  # throughput: target/bench/report.json
 //! target/release/quill-bench auth-under-load  # target/bench/auth_under_load.json
 //! target/release/quill-bench prefix-flood     # target/bench/prefix_flood.json
+//! target/release/quill-bench metrics-cost     # target/bench/metrics_cost.json
 //! ```
 //!
 //! `QUILL_BIN` overrides where the server binary is found (by default next to this one);
-//! `BENCH_SECONDS` sets the throughput scenario's windows. Exits 0 when every target is met,
+//! `BENCH_SECONDS` sets the throughput and metrics-cost scenarios' windows. Exits 0 when every target is met,
 //! 1 when one is missed, 2 when the benchmark could not run.
 
 use std::process::ExitCode;
 
-use quill_bench::scenario::{auth_under_load, prefix_flood, throughput};
+use quill_bench::scenario::{auth_under_load, metrics_cost, prefix_flood, throughput};
 
-const USAGE: &str = "usage: quill-bench [throughput | auth-under-load | prefix-flood]";
+const USAGE: &str =
+    "usage: quill-bench [throughput | auth-under-load | prefix-flood | metrics-cost]";
 
 #[derive(Clone, Copy)]
 enum Scenario {
     Throughput,
     AuthUnderLoad,
     PrefixFlood,
+    MetricsCost,
 }
 
 fn main() -> ExitCode {
@@ -30,16 +33,17 @@ fn main() -> ExitCode {
         None | Some("throughput") => Scenario::Throughput,
         Some("auth-under-load") => Scenario::AuthUnderLoad,
         Some("prefix-flood") => Scenario::PrefixFlood,
+        Some("metrics-cost") => Scenario::MetricsCost,
         Some(_) => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
         }
     };
-    // The throughput load keeps sixteen connections busy, so its client gets two threads;
+    // The throughput loads keep sixteen connections busy, so their client gets two threads;
     // the auth scenarios mostly wait on hashing, and one client thread leaves the cores to
     // the server, which is what is measured.
     let runtime = match scenario {
-        Scenario::Throughput => tokio::runtime::Builder::new_multi_thread()
+        Scenario::Throughput | Scenario::MetricsCost => tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build(),
@@ -60,6 +64,7 @@ fn main() -> ExitCode {
         Scenario::Throughput => runtime.block_on(throughput::run()),
         Scenario::AuthUnderLoad => runtime.block_on(auth_under_load::run()),
         Scenario::PrefixFlood => runtime.block_on(prefix_flood::run()),
+        Scenario::MetricsCost => runtime.block_on(metrics_cost::run()),
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,

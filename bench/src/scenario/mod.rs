@@ -2,5 +2,6 @@
 //! writes its JSON report under `target/bench/`, and returns whether every target was met.
 
 pub mod auth_under_load;
+pub mod metrics_cost;
 pub mod prefix_flood;
 pub mod throughput;
