@@ -14,7 +14,8 @@ use serde_json::json;
 
 use crate::client::register;
 use crate::load::{RequestFn, closed_loop};
-use crate::stats::{Stats, ms};
+use crate::report::Check;
+use crate::stats::Stats;
 use crate::{Failure, report, server::Server};
 
 const LOAD_CONCURRENCY: usize = 16;
@@ -102,8 +103,13 @@ pub async fn run() -> Result<bool, Failure> {
         on.median_requests_per_second(),
     );
     let cost = 1.0 - on_rate / off_rate;
-    let ok = cost < MAX_COST;
-    print_table(&off, &on, cost, ok);
+    let check = Check {
+        name: "1 - /me req/s with metrics / without",
+        measured: cost,
+        target: "< 0.05",
+        ok: cost < MAX_COST,
+    };
+    print_table(&off, &on, check);
     report::write(
         "metrics_cost.json",
         &json!({
@@ -114,54 +120,28 @@ pub async fn run() -> Result<bool, Failure> {
             "off_requests_per_second": off_rate,
             "on_requests_per_second": on_rate,
             "cost": cost,
-            "checks": [{"name": "1 - /me req/s with metrics / without", "measured": cost, "target": "< 0.05", "ok": ok}],
+            "checks": [check.to_json()],
         }),
     )?;
     println!("\nreport: target/bench/metrics_cost.json");
-    Ok(ok)
+    Ok(check.ok)
 }
 
 fn windows_json(side: &Side) -> serde_json::Value {
     side.windows.iter().map(Stats::to_json).collect()
 }
 
-fn print_table(off: &Side, on: &Side, cost: f64, ok: bool) {
+fn print_table(off: &Side, on: &Side, check: Check) {
     println!();
-    println!(
-        "{:<32} {:>12} {:>10} {:>10}",
-        "GET /api/users/me (window)", "req/s", "p50 ms", "p99 ms"
-    );
+    report::print_stats_header("GET /api/users/me (window)");
     for (name, side) in [("metrics off", off), ("metrics on", on)] {
         for stats in &side.windows {
-            println!(
-                "{:<32} {:>12.0} {:>10.3} {:>10.3}",
-                name,
-                stats.requests_per_second,
-                ms(stats.p50),
-                ms(stats.p99)
-            );
+            report::print_stats_row(name, stats);
         }
     }
-    println!(
-        "{:<32} {:>12.0}",
-        "median, metrics off",
-        off.median_requests_per_second()
-    );
-    println!(
-        "{:<32} {:>12.0}",
-        "median, metrics on",
-        on.median_requests_per_second()
-    );
+    for (name, side) in [("median, metrics off", off), ("median, metrics on", on)] {
+        println!("{name:<32} {:>12.0}", side.median_requests_per_second());
+    }
     println!();
-    println!(
-        "{:<56} {:>10} {:>8}  verdict",
-        "target", "measured", "needs"
-    );
-    println!(
-        "{:<56} {:>10.3} {:>8}  {}",
-        "1 - /me req/s with metrics / without",
-        cost,
-        "< 0.05",
-        if ok { "ok" } else { "MISSED" }
-    );
+    report::print_checks(&[check]);
 }

@@ -14,6 +14,7 @@ use serde_json::json;
 
 use crate::client::{email_of, register, seed_posts};
 use crate::load::{LoginFlood, RequestFn, closed_loop, login_flood};
+use crate::report::Check;
 use crate::stats::{Stats, median, ms};
 use crate::{Failure, cpus, report, server::Server, verification};
 
@@ -44,14 +45,6 @@ impl Findings {
     fn login_ceiling(&self) -> f64 {
         self.cpus as f64 / self.verification.as_secs_f64()
     }
-}
-
-/// One target: a ratio measured in this run and the bound it needs.
-struct Check {
-    name: &'static str,
-    measured: f64,
-    target: &'static str,
-    ok: bool,
 }
 
 /// Measures, prints the table and the targets, and writes the report.
@@ -207,18 +200,9 @@ fn print_table(f: &Findings, checks: &[Check]) {
         "quill benchmark: {} CPUs, {}s windows, {LOAD_CONCURRENCY} clients",
         f.cpus, f.seconds
     );
-    println!(
-        "{:<32} {:>12} {:>10} {:>10}",
-        "endpoint", "req/s", "p50 ms", "p99 ms"
-    );
+    report::print_stats_header("endpoint");
     for (name, stats) in &f.endpoints {
-        println!(
-            "{:<32} {:>12.0} {:>10.3} {:>10.3}",
-            name,
-            stats.requests_per_second,
-            ms(stats.p50),
-            ms(stats.p99)
-        );
+        report::print_stats_row(name, stats);
     }
     println!(
         "{:<32} {:>12.2}",
@@ -246,19 +230,7 @@ fn print_table(f: &Findings, checks: &[Check]) {
     }
     println!("{:<32} {:>12.1} MiB", "server peak RSS", f.peak_rss);
     println!();
-    println!(
-        "{:<56} {:>10} {:>8}  verdict",
-        "target", "measured", "needs"
-    );
-    for check in checks {
-        println!(
-            "{:<56} {:>10.3} {:>8}  {}",
-            check.name,
-            check.measured,
-            check.target,
-            if check.ok { "ok" } else { "MISSED" }
-        );
-    }
+    report::print_checks(checks);
 }
 
 fn report_json(f: &Findings, checks: &[Check]) -> serde_json::Value {
@@ -274,6 +246,6 @@ fn report_json(f: &Findings, checks: &[Check]) -> serde_json::Value {
         "list_limit20_1k_posts": f.list_1k.to_json(),
         "list_limit20_100k_posts": f.list_100k.to_json(),
         "peak_rss_mib": f.peak_rss,
-        "checks": checks.iter().map(|c| json!({"name": c.name, "measured": c.measured, "target": c.target, "ok": c.ok})).collect::<Vec<_>>(),
+        "checks": checks.iter().map(Check::to_json).collect::<Vec<_>>(),
     })
 }
