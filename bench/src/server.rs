@@ -114,6 +114,31 @@ impl Server {
             .and_then(|status| peak_rss_in(&status))
             .unwrap_or(f64::NAN)
     }
+
+    /// The CPU time the server has used so far, user and system, in seconds (Linux
+    /// `/proc/<pid>/stat`); NaN where `/proc` cannot tell.
+    #[must_use]
+    pub fn cpu_seconds(&self) -> f64 {
+        std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))
+            .ok()
+            .and_then(|stat| cpu_seconds_in(&stat))
+            .unwrap_or(f64::NAN)
+    }
+}
+
+/// Clock ticks per second of `/proc`'s CPU times: `USER_HZ`, 100 on every Linux build quill
+/// runs on.
+const TICKS_PER_SECOND: f64 = 100.0;
+
+/// User plus system time from a `/proc/<pid>/stat` line, in seconds. The command name (in
+/// parentheses) may hold spaces, so the fields are counted from its closing parenthesis:
+/// `utime` and `stime` are the 12th and 13th after it.
+fn cpu_seconds_in(stat: &str) -> Option<f64> {
+    let (_, after_name) = stat.rsplit_once(')')?;
+    let mut fields = after_name.split_whitespace().skip(11);
+    let user: f64 = fields.next()?.parse().ok()?;
+    let system: f64 = fields.next()?.parse().ok()?;
+    Some((user + system) / TICKS_PER_SECOND)
 }
 
 /// `QUILL_BIN` when set; else the `quill` built next to this benchmark binary.
@@ -135,7 +160,14 @@ fn peak_rss_in(status: &str) -> Option<f64> {
 
 #[cfg(test)]
 mod tests {
-    use super::peak_rss_in;
+    use super::{cpu_seconds_in, peak_rss_in};
+
+    #[test]
+    fn cpu_time_is_user_plus_system_ticks_read_past_a_name_with_spaces() {
+        let stat = "4242 (quill worker) S 1 4242 4242 0 -1 4194560 900 0 0 0 250 75 0 0 20 0";
+        assert_eq!(cpu_seconds_in(stat), Some(3.25));
+        assert_eq!(cpu_seconds_in("4242 (quill) S 1"), None);
+    }
 
     #[test]
     fn peak_rss_is_the_high_water_mark_in_mebibytes_not_the_current_size() {

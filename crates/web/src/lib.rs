@@ -135,7 +135,10 @@ pub fn router(state: AppState, config: &WebConfig) -> Result<Router, TemplateErr
         ));
     // Outermost, so what is counted is what the client got, in the time it took.
     let app = if config.record_metrics {
-        app.layer(axum::middleware::from_fn(metrics::record_request))
+        app.layer(axum::middleware::from_fn_with_state(
+            metrics::RequestMetrics::default(),
+            metrics::record_request,
+        ))
     } else {
         app
     };

@@ -5,14 +5,20 @@
 //! Every label is a word of quill's or a template of its router (`/api/posts/{id}`), never
 //! the raw path: a request no route matched is `unmatched`, a method outside HTTP's own
 //! `other`, so no client can mint a label (nor make the exposition grow without bound).
+//!
+//! A route's handles are registered with the recorder at its first request and kept, so an
+//! ordinary request allocates nothing for its metrics: it finds its route's handles by the
+//! template and bumps them.
 
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
-use metrics::{counter, describe_counter, describe_histogram, histogram};
+use metrics::{Counter, Histogram, counter, describe_counter, describe_histogram, histogram};
 
 /// Requests answered, by `route`, `method` and `status` class.
 pub const HTTP_REQUESTS: &str = "quill_http_requests_total";
@@ -23,6 +29,22 @@ pub const HTTP_REQUEST_DURATION: &str = "quill_http_request_duration_seconds";
 
 /// The `route` label of a request no route matched.
 const UNMATCHED: &str = "unmatched";
+
+/// HTTP's own methods, each its own `method` label; any other method is `other`.
+static KNOWN_METHODS: [Method; 9] = [
+    Method::GET,
+    Method::HEAD,
+    Method::POST,
+    Method::PUT,
+    Method::PATCH,
+    Method::DELETE,
+    Method::OPTIONS,
+    Method::TRACE,
+    Method::CONNECT,
+];
+
+/// The `status` labels.
+const STATUS_CLASSES: [&str; 6] = ["1xx", "2xx", "3xx", "4xx", "5xx", "other"];
 
 /// Gives the recorder the help text of the HTTP metrics. Call it once, after installing the
 /// recorder.
@@ -38,50 +60,78 @@ pub fn describe() {
     );
 }
 
+/// One route's handles: its latency histogram, and a counter per method and status class,
+/// each registered the first time it is needed.
+struct RouteMetrics {
+    duration: Histogram,
+    /// By method (the known ones, then `other`), then by status class.
+    requests: [[OnceLock<Counter>; STATUS_CLASSES.len()]; KNOWN_METHODS.len() + 1],
+}
+
+/// The handles of every route seen so far, by template: as many as the router has routes,
+/// plus `unmatched`.
+#[derive(Clone, Default)]
+pub(crate) struct RequestMetrics {
+    routes: Arc<RwLock<HashMap<Box<str>, Arc<RouteMetrics>>>>,
+}
+
+impl RequestMetrics {
+    fn route(&self, route: &str) -> Arc<RouteMetrics> {
+        let known = self.routes.read().unwrap_or_else(PoisonError::into_inner);
+        if let Some(metrics) = known.get(route) {
+            return metrics.clone();
+        }
+        drop(known);
+        let mut routes = self.routes.write().unwrap_or_else(PoisonError::into_inner);
+        routes
+            .entry(route.into())
+            .or_insert_with(|| {
+                Arc::new(RouteMetrics {
+                    duration: histogram!(HTTP_REQUEST_DURATION, "route" => route.to_owned()),
+                    requests: Default::default(),
+                })
+            })
+            .clone()
+    }
+}
+
 /// Counts and times one request, after every other layer has had its say (so a 408 or a
 /// 413 is counted as what the client got).
 pub(crate) async fn record_request(
+    State(metrics): State<RequestMetrics>,
     matched: Option<MatchedPath>,
     request: Request,
     next: Next,
 ) -> Response {
     let started = Instant::now();
-    let method = method_label(request.method());
+    let method = KNOWN_METHODS
+        .iter()
+        .position(|known| known == request.method())
+        .unwrap_or(KNOWN_METHODS.len());
     let response = next.run(request).await;
     let elapsed = started.elapsed().as_secs_f64();
-    let route = matched
-        .as_ref()
-        .map_or(UNMATCHED, MatchedPath::as_str)
-        .to_owned();
-    let status = status_class(response.status());
-    histogram!(HTTP_REQUEST_DURATION, "route" => route.clone()).record(elapsed);
-    counter!(HTTP_REQUESTS, "route" => route, "method" => method, "status" => status).increment(1);
+    let route = matched.as_ref().map_or(UNMATCHED, MatchedPath::as_str);
+    let status = status_index(response.status());
+    let handles = metrics.route(route);
+    handles.duration.record(elapsed);
+    handles.requests[method][status]
+        .get_or_init(|| {
+            counter!(
+                HTTP_REQUESTS,
+                "route" => route.to_owned(),
+                "method" => KNOWN_METHODS.get(method).map_or("other", Method::as_str),
+                "status" => STATUS_CLASSES[status],
+            )
+        })
+        .increment(1);
     response
 }
 
-fn method_label(method: &Method) -> &'static str {
-    match *method {
-        Method::GET => "GET",
-        Method::HEAD => "HEAD",
-        Method::POST => "POST",
-        Method::PUT => "PUT",
-        Method::PATCH => "PATCH",
-        Method::DELETE => "DELETE",
-        Method::OPTIONS => "OPTIONS",
-        Method::TRACE => "TRACE",
-        Method::CONNECT => "CONNECT",
-        _ => "other",
-    }
-}
-
-fn status_class(status: StatusCode) -> &'static str {
+/// The index of `status`'s class in [`STATUS_CLASSES`].
+fn status_index(status: StatusCode) -> usize {
     match status.as_u16() / 100 {
-        1 => "1xx",
-        2 => "2xx",
-        3 => "3xx",
-        4 => "4xx",
-        5 => "5xx",
-        _ => "other",
+        class @ 1..=5 => usize::from(class - 1),
+        _ => STATUS_CLASSES.len() - 1,
     }
 }
 
@@ -109,7 +159,10 @@ mod tests {
                 get(|| async { StatusCode::INTERNAL_SERVER_ERROR }),
             )
             .fallback(|| async { StatusCode::NOT_FOUND })
-            .layer(axum::middleware::from_fn(record_request))
+            .layer(axum::middleware::from_fn_with_state(
+                RequestMetrics::default(),
+                record_request,
+            ))
     }
 
     /// The exposition after these requests (method, path) went through `app`.
