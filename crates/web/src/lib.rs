@@ -5,7 +5,7 @@
 //! It knows the domain and nothing below it: no SeaORM, no hashing, no JWT library. The
 //! services arrive ready-made in [`AppState`]; build the whole application with [`router`].
 //! Start reading at [`router`], then `routes/`. The OpenAPI document is generated from the
-//! handlers' attributes ([`openapi`]) and served with Swagger UI at `/docs`.
+//! handlers' attributes (the `openapi` module) and served with Swagger UI at `/docs`.
 
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
