@@ -95,6 +95,19 @@ export function requestToken(email, password) {
   });
 }
 
+/** Asks for a password reset link by email; the answer is the same for unknown emails. */
+export function requestPasswordReset(email) {
+  return request("/api/users/forgot-password", { method: "POST", json: { email } });
+}
+
+/** Sets a new password with the token from a reset link. Returns no access token. */
+export function resetPassword(token, newPassword) {
+  return request("/api/users/reset-password", {
+    method: "POST",
+    json: { token, new_password: newPassword },
+  });
+}
+
 /** For a 401 on an authenticated call: the session is gone, log in again. */
 export function redirectToLogin() {
   clearToken();

@@ -6,6 +6,17 @@ export function setMessage(element, message) {
   }
 }
 
+/**
+ * Shows `message` and moves focus to it, so the answer to a submit is read out next. The
+ * element needs `tabindex="-1"`.
+ */
+export function showMessage(element, message) {
+  setMessage(element, message);
+  if (element && message) {
+    element.focus();
+  }
+}
+
 /** Disables `button` while `task` runs. */
 export async function busy(button, task) {
   if (button) {

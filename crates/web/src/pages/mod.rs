@@ -198,6 +198,14 @@ pub(crate) fn router(app: AppState, templates: Templates, paths: &AssetPaths) ->
         .route("/posts/{post_id}", get(post_page))
         .route("/users/{user_id}/posts", get(user_posts_page))
         .route("/login", form_page("login.html", "Login"))
+        .route(
+            "/forgot-password",
+            form_page("forgot_password.html", "Forgot password"),
+        )
+        .route(
+            "/reset-password",
+            form_page("reset_password.html", "Reset password"),
+        )
         .route("/register", form_page("register.html", "Register"))
         .route("/account", form_page("account.html", "Account"))
         .layer(SetResponseHeaderLayer::overriding(

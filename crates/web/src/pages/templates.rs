@@ -37,6 +37,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../../web-assets/templates/register.html"),
     ),
     (
+        "forgot_password.html",
+        include_str!("../../../../web-assets/templates/forgot_password.html"),
+    ),
+    (
+        "reset_password.html",
+        include_str!("../../../../web-assets/templates/reset_password.html"),
+    ),
+    (
         "account.html",
         include_str!("../../../../web-assets/templates/account.html"),
     ),
