@@ -1,5 +1,6 @@
 //! quill's database schema as versioned migrations, for SQLite and PostgreSQL, in two sets:
-//! the auth core's ([`AuthMigrator`]: accounts, token revocations, rate-limit buckets), which
+//! the auth core's ([`AuthMigrator`]: accounts, token revocations, rate-limit buckets, reset
+//! tokens, the mail outbox), which
 //! is all an embedding application gets, and the blog's ([`BlogMigrator`]: posts), which
 //! quill's server adds on top.
 //!

@@ -104,6 +104,7 @@ impl From<AuthError> for AuthRefusal {
             | AuthError::UserNotFound
             | AuthError::NotAllowed(_)
             | AuthError::WrongCurrentPassword
+            | AuthError::InvalidResetToken
             | AuthError::Throttled { .. }
             | AuthError::Busy
             | AuthError::Unavailable(_)

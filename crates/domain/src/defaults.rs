@@ -14,3 +14,9 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Where uploaded profile pictures are kept, relative to the working directory (`MEDIA_DIR`).
 pub const MEDIA_DIR: &str = "media";
+
+/// The site's public address, which links in mail start with (`PUBLIC_BASE_URL`).
+pub const PUBLIC_BASE_URL: &str = "http://127.0.0.1:8000";
+
+/// How long a password-reset link works (`PASSWORD_RESET_EXPIRE_MINUTES`): an hour.
+pub const PASSWORD_RESET_LIFETIME: Duration = Duration::from_secs(60 * 60);

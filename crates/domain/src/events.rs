@@ -32,6 +32,13 @@ pub enum AuthAction {
     PasswordChange,
     /// Deleting one's account.
     AccountDeletion,
+    /// Asking for a password-reset link (recorded when the background job has handled it: a
+    /// success when an account had the email and its link was queued).
+    PasswordResetRequest,
+    /// Setting a new password with a reset link's token.
+    PasswordReset,
+    /// A reset request refused because the queue of requests was full.
+    ResetRequestsBusy,
     /// An attempt refused by a rate limit, before any hashing.
     RateLimited,
     /// An attempt refused because every hashing place (or the client's share of them) was
@@ -53,6 +60,9 @@ impl AuthAction {
             Self::LogoutEverywhere => "logout_everywhere",
             Self::PasswordChange => "password_change",
             Self::AccountDeletion => "account_deletion",
+            Self::PasswordResetRequest => "password_reset_request",
+            Self::PasswordReset => "password_reset",
+            Self::ResetRequestsBusy => "reset_requests_busy",
             Self::RateLimited => "rate_limited",
             Self::HashingBusy => "hashing_busy",
             Self::ThrottleUnavailable => "throttle_unavailable",

@@ -56,9 +56,11 @@ pub mod client;
 pub mod defaults;
 pub mod error;
 pub mod events;
+pub mod mail;
 pub mod ports;
 pub mod post;
 pub mod posts;
+pub mod recovery;
 #[cfg(feature = "test-util")]
 pub mod testing;
 pub mod throttle;
@@ -74,12 +76,19 @@ pub use error::Unexpected;
 pub use events::{
     AttemptedAccount, AuthAction, AuthEvent, AuthEvents, AuthOutcome, NoAuthEvents, TokenRefusal,
 };
+pub use mail::{
+    Deferral, DeliveryPolicy, DeliveryReport, Letters, Mail, MailDelivery, MailError, MailId,
+    MailOutbox, Mailer, OutboxDepth, QueuedMail,
+};
 pub use ports::{
     AccessToken, Clock, HashingError, PasswordHasher, PostRepository, StoreError, TokenClaims,
     TokenCodec, TokenRejected, UserRepository, Verification,
 };
 pub use post::{NewPost, Page, Post, PostChanges, PostContent, PostId, PostTitle, PostWithAuthor};
 pub use posts::{PostAction, PostDraft, PostError, PostService};
+pub use recovery::{
+    RecoveryStore, ResetDigest, ResetRequest, ResetRequestQueue, ResetSecrets, ResetToken,
+};
 pub use throttle::{Admission, InMemoryThrottle, Rate, Throttle, ThrottleKey, ThrottleScope};
 pub use user::{
     Email, ImageFile, NewUser, Password, PasswordHash, PrivateUser, PublicUser, User, UserChanges,

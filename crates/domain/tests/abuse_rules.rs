@@ -12,12 +12,13 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures_executor::block_on;
 use quill_domain::testing::{
-    FakeHasher, FakeTokenCodec, FixedClock, Harness, InMemoryStore, RecordedEvents,
+    FakeHasher, FakeResetSecrets, FakeTokenCodec, FixedClock, Harness, InMemoryStore,
+    QueuedResetRequests, RecordedEvents,
 };
 use quill_domain::{
     Admission, AuthAction, AuthError, AuthOutcome, AuthPolicy, AuthPorts, AuthService, Client,
-    Email, HashingError, Password, PasswordHash, PasswordHasher, Rate, Registration, Throttle,
-    ThrottleKey, ThrottleScope, Unexpected, UserRepository, Username, Verification,
+    Email, HashingError, Letters, Password, PasswordHash, PasswordHasher, Rate, Registration,
+    Throttle, ThrottleKey, ThrottleScope, Unexpected, UserRepository, Username, Verification,
 };
 
 fn client(n: u8) -> Client {
@@ -293,14 +294,20 @@ fn service_with(
     throttle: Arc<dyn Throttle>,
     events: Arc<RecordedEvents>,
 ) -> AuthService {
+    let store = Arc::new(InMemoryStore::new());
     AuthService::new(
         AuthPorts {
-            users: Arc::new(InMemoryStore::new()),
+            users: store.clone(),
             hasher,
             tokens: Arc::new(FakeTokenCodec::default()),
             clock: Arc::new(FixedClock::default()),
             throttle,
             events,
+            recovery: store.clone(),
+            outbox: store.outbox(),
+            reset_requests: Arc::new(QueuedResetRequests::default()),
+            reset_secrets: Arc::new(FakeResetSecrets::default()),
+            letters: Letters::default(),
         },
         AuthPolicy::default(),
     )
@@ -443,6 +450,11 @@ fn a_hash_upgrade_racing_a_password_change_never_brings_the_old_password_back() 
             clock: h.clock.clone(),
             throttle: h.throttle.clone(),
             events: h.events.clone(),
+            recovery: h.store.clone(),
+            outbox: h.outbox.clone(),
+            reset_requests: h.reset_requests.clone(),
+            reset_secrets: Arc::new(FakeResetSecrets::default()),
+            letters: Letters::default(),
         },
         AuthPolicy::default(),
     );

@@ -18,9 +18,12 @@
 //! | `quill_db_pool_connections` | gauge | `state` (`in_use`, `idle`) |
 //! | `quill_db_pool_max_connections` | gauge | |
 //! | `quill_db_pool_acquire_timeouts_total` | counter | |
+//! | `quill_mail_outbox_queued` | gauge | |
+//! | `quill_mail_outbox_oldest_age_seconds` | gauge | |
+//! | `quill_mail_deliveries_total` | counter | `outcome` (`sent`, `retried`, `refused`) |
 
 use metrics::{counter, describe_counter, describe_gauge, gauge};
-use quill_domain::{AuthEvent, AuthEvents, AuthOutcome, TokenRefusal};
+use quill_domain::{AuthEvent, AuthEvents, AuthOutcome, DeliveryReport, MailOutbox, TokenRefusal};
 use sea_orm::{DatabaseConnection, DatabaseConnectionType};
 
 use crate::stack::AuthStack;
@@ -35,6 +38,9 @@ const HASHING_QUEUE_LIMIT: &str = "quill_hashing_queue_limit";
 const POOL_CONNECTIONS: &str = "quill_db_pool_connections";
 const POOL_MAX_CONNECTIONS: &str = "quill_db_pool_max_connections";
 const POOL_ACQUIRE_TIMEOUTS: &str = "quill_db_pool_acquire_timeouts_total";
+const OUTBOX_QUEUED: &str = "quill_mail_outbox_queued";
+const OUTBOX_OLDEST_AGE: &str = "quill_mail_outbox_oldest_age_seconds";
+const MAIL_DELIVERIES: &str = "quill_mail_deliveries_total";
 
 /// Gives the recorder the help text of every metric of this module. Call it once, after
 /// installing the recorder.
@@ -70,6 +76,18 @@ pub fn describe() {
         POOL_ACQUIRE_TIMEOUTS,
         "Requests that waited for a pooled database connection past the acquire timeout."
     );
+    describe_gauge!(
+        OUTBOX_QUEUED,
+        "Mails in the outbox not yet accepted by a mail server, as of the last delivery pass."
+    );
+    describe_gauge!(
+        OUTBOX_OLDEST_AGE,
+        "Age of the oldest mail in the outbox, in seconds (0 when it is empty)."
+    );
+    describe_counter!(
+        MAIL_DELIVERIES,
+        "Delivery attempts, by outcome: sent, retried later, or refused for good by the mail server."
+    );
 }
 
 /// [`AuthEvents`] that counts: every event by its action and outcome (refusals by their kind
@@ -95,6 +113,31 @@ impl AuthEvents for MetricsAuthEvents {
 
     fn token_refused(&self, reason: TokenRefusal) {
         counter!(TOKEN_REFUSALS, "reason" => reason.name()).increment(1);
+    }
+}
+
+/// Counts one delivery pass's outcomes.
+pub(crate) fn mail_delivered(report: &DeliveryReport) {
+    counter!(MAIL_DELIVERIES, "outcome" => "sent").increment(report.sent as u64);
+    for deferral in &report.deferred {
+        let outcome = if deferral.retry_in.is_some() {
+            "retried"
+        } else {
+            "refused"
+        };
+        counter!(MAIL_DELIVERIES, "outcome" => outcome).increment(1);
+    }
+}
+
+/// Sets the outbox gauges from the outbox as it is now (after a delivery pass); a failed read
+/// leaves them as they were.
+pub(crate) async fn record_outbox(outbox: &dyn MailOutbox) {
+    if let Ok(depth) = outbox.depth().await {
+        gauge!(OUTBOX_QUEUED).set(depth.queued as f64);
+        let age = depth.oldest.map_or(0.0, |oldest| {
+            (chrono::Utc::now() - oldest).num_milliseconds().max(0) as f64 / 1000.0
+        });
+        gauge!(OUTBOX_OLDEST_AGE).set(age);
     }
 }
 

@@ -13,18 +13,20 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use quill_domain::{
-    AuthEvents, AuthPorts, AuthService, Clock, InMemoryThrottle, Throttle, Unexpected,
-    UserRepository,
+    AuthEvents, AuthPorts, AuthService, Clock, DeliveryPolicy, InMemoryThrottle, Letters,
+    MailDelivery, ResetRequest, Throttle, Unexpected, UserRepository,
 };
 use sea_orm::{DatabaseConnection, DbBackend};
+use tokio::sync::{Notify, mpsc};
 
 use crate::clock::SystemClock;
 use crate::config::Settings;
 use crate::db::{DatabaseError, SeaOrmUserRepository, connect};
 use crate::events::{FanOutAuthEvents, TracingAuthEvents};
 use crate::hashing::Argon2Hasher;
-use crate::maintenance::MaintenanceHandle;
+use crate::maintenance::{Background, MaintenanceHandle};
 use crate::metrics::MetricsAuthEvents;
+use crate::recovery::{ChannelResetRequests, SeaOrmRecoveryStore, Sha256ResetSecrets};
 use crate::schema::{MigrationError, migrate};
 use crate::throttle::PostgresThrottle;
 use crate::tokens::JwtCodec;
@@ -119,6 +121,11 @@ pub struct AuthStack {
     users: Arc<SeaOrmUserRepository>,
     clock: Arc<dyn Clock>,
     db: DatabaseConnection,
+    /// The reset requests the service queues, until a maintenance handle takes them.
+    reset_requests: Arc<std::sync::Mutex<Option<mpsc::Receiver<ResetRequest>>>>,
+    /// Delivery of the outbox, `None` when the settings name nowhere to deliver to.
+    delivery: Option<MailDelivery>,
+    mail_queued: Arc<Notify>,
 }
 
 /// Called once for every SQL statement a stack's connection runs after its migrations.
@@ -317,6 +324,18 @@ impl AuthStack {
         };
         let users = Arc::new(SeaOrmUserRepository::new(db.clone()));
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let recovery = Arc::new(SeaOrmRecoveryStore::new(db.clone()));
+        let (reset_queue, reset_requests) = ChannelResetRequests::new();
+        let delivery = crate::mail::mailer_for(&settings.mail, settings.environment)
+            .map_err(Unexpected::new)?
+            .map(|mailer| {
+                MailDelivery::new(
+                    recovery.clone(),
+                    mailer,
+                    clock.clone(),
+                    DeliveryPolicy::default(),
+                )
+            });
         let auth = AuthService::new(
             AuthPorts {
                 users: users.clone(),
@@ -325,6 +344,11 @@ impl AuthStack {
                 clock: clock.clone(),
                 throttle,
                 events,
+                recovery: recovery.clone(),
+                outbox: recovery.clone(),
+                reset_requests: Arc::new(reset_queue),
+                reset_secrets: Arc::new(Sha256ResetSecrets),
+                letters: Letters::new(&settings.mail.public_base_url),
             },
             settings.auth_policy,
         );
@@ -333,16 +357,42 @@ impl AuthStack {
             users,
             clock,
             db,
+            reset_requests: Arc::new(std::sync::Mutex::new(Some(reset_requests))),
+            delivery,
+            mail_queued: recovery.mail_queued(),
         })
     }
 
-    /// Starts the background clean-up on the current tokio runtime; it runs until the handle
-    /// is dropped. Failures are logged (`warn`) and retried at the next pass.
+    /// Starts the background work on the current tokio runtime: the clean-up, the job that
+    /// handles password-reset requests, and mail delivery (to the SMTP relay, or the mail
+    /// directory in development); it runs until the handle is dropped. Failures are logged
+    /// (`warn`) and retried. Password-reset requests are handled by the first handle only:
+    /// without one they are refused as busy.
     ///
     /// # Panics
     /// Outside a tokio runtime.
     pub fn spawn_maintenance(&self) -> MaintenanceHandle {
-        MaintenanceHandle::spawn(self.auth.clone())
+        let reset_requests = self
+            .reset_requests
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        MaintenanceHandle::spawn(
+            self.auth.clone(),
+            Background {
+                reset_requests,
+                delivery: self.delivery.clone(),
+                mail_queued: self.mail_queued.clone(),
+            },
+        )
+    }
+
+    /// Whether the settings name somewhere to deliver mail to: an SMTP relay, or in
+    /// development the mail directory. In production without `SMTP_HOST` mail waits in the
+    /// outbox.
+    #[must_use]
+    pub fn delivers_mail(&self) -> bool {
+        self.delivery.is_some()
     }
 
     /// The account store, for layers built beside the auth core (quill's blog checks that

@@ -23,11 +23,11 @@ use axum::Router;
 use quill_infra::{AuthStack, Connect, MaintenanceHandle, Settings};
 use quill_web::{AppState, AssetPaths, Readiness, WebConfig};
 
-/// Readiness of the stack's database, holding the auth core's maintenance for as long as the
-/// application (whose state owns this) lives.
+/// Readiness of the stack's database and of its mail delivery, holding the auth core's
+/// background work for as long as the application (whose state owns this) lives.
 struct DatabaseReadiness {
     stack: AuthStack,
-    _maintenance: MaintenanceHandle,
+    maintenance: MaintenanceHandle,
 }
 
 #[async_trait]
@@ -48,7 +48,11 @@ impl Readiness for DatabaseReadiness {
         }
         quill_infra::probe_writable(db)
             .await
-            .map_err(|e| format!("the database takes no writes: {e}"))
+            .map_err(|e| format!("the database takes no writes: {e}"))?;
+        if self.stack.delivers_mail() && !self.maintenance.delivers_mail() {
+            return Err("mail delivery has stopped".to_owned());
+        }
+        Ok(())
     }
 }
 
@@ -103,7 +107,7 @@ impl Prepare<'_> {
             auth: stack.auth.clone(),
             posts: quill_infra::blog::post_service(&stack),
             readiness: Arc::new(DatabaseReadiness {
-                _maintenance: stack.spawn_maintenance(),
+                maintenance: stack.spawn_maintenance(),
                 stack: stack.clone(),
             }),
         };

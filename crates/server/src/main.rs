@@ -34,6 +34,19 @@ async fn main() -> ExitCode {
              Every token dies when quill restarts. Set SECRET_KEY (at least 32 bytes) to keep them."
         );
     }
+    match (&settings.mail.smtp, settings.environment) {
+        (Some(smtp), _) => {
+            tracing::info!(host = %smtp.host, port = smtp.port, "mail goes to the SMTP relay");
+        }
+        (None, quill_infra::Environment::Development) => tracing::info!(
+            dir = %settings.mail.mail_dir.display(),
+            "SMTP_HOST is not set: mail is written as .eml files to the mail directory"
+        ),
+        (None, quill_infra::Environment::Production) => tracing::warn!(
+            "SMTP_HOST is not set: password-reset mail and notices wait in the outbox until a \
+             relay is configured"
+        ),
+    }
     let mut prepare = quill_server::prepare(&settings);
     let metrics = match settings.metrics_addr {
         None => None,

@@ -6,6 +6,10 @@
 //! `postgres://postgres:secret@127.0.0.1:54329/postgres`; `.ci/postgres.sh start` prints one.
 //! The infra and full-stack test suites both use this crate, so "a fresh database" means the
 //! same thing in both, and so does skipping a PostgreSQL-only test ([`postgres_only`]).
+//!
+//! [`smtp`] is the other real component the suites need: an SMTP server to deliver to.
+
+pub mod smtp;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -264,6 +264,7 @@ impl From<AuthError> for ApiError {
                 Self::Forbidden("Not authorized to delete this user")
             }
             AuthError::WrongCurrentPassword => Self::BadRequest("Current password is incorrect"),
+            AuthError::InvalidResetToken => Self::BadRequest("Invalid or expired reset token"),
             AuthError::Throttled { retry_after } => Self::TooManyRequests {
                 retry_after_secs: retry_after.as_secs(),
             },

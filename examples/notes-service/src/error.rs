@@ -46,6 +46,9 @@ impl From<AuthError> for NotesError {
             AuthError::WrongCurrentPassword => {
                 Self::Invalid("The current password is wrong.".to_owned())
             }
+            AuthError::InvalidResetToken => {
+                Self::Invalid("That reset link has expired or was used already.".to_owned())
+            }
             AuthError::Throttled { retry_after } => Self::TooManyAttempts(retry_after.as_secs()),
             AuthError::Busy => Self::Busy,
             AuthError::Unavailable(cause) => {

@@ -1,10 +1,12 @@
-//! The auth core's schema: accounts, token revocations and rate-limit buckets. This is all an
+//! The auth core's schema: accounts, token revocations, rate-limit buckets, reset tokens and
+//! the mail outbox. This is all an
 //! application that embeds quill's auth core gets in its database.
 
 mod m20261126_000001_create_users_and_posts;
 mod m20261126_000002_token_revocation;
 mod m20261201_000003_auth_throttle;
 mod m20261201_000004_username_keys;
+mod m20261202_000005_recovery;
 
 use sea_orm_migration::prelude::*;
 
@@ -21,6 +23,7 @@ impl MigratorTrait for AuthMigrator {
             Box::new(m20261126_000002_token_revocation::MIGRATION),
             Box::new(m20261201_000003_auth_throttle::MIGRATION),
             Box::new(m20261201_000004_username_keys::MIGRATION),
+            Box::new(m20261202_000005_recovery::MIGRATION),
         ]
     }
 }

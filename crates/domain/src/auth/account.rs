@@ -20,11 +20,15 @@ pub struct Maintenance {
     pub expired_revocations: u64,
     /// Rate-limit buckets that are full again (they behave as absent ones).
     pub idle_buckets: u64,
+    /// Password-reset tokens that expired unused.
+    pub expired_resets: u64,
 }
 
 impl AuthService {
     /// Changes the caller's password after checking the current one (one verification),
-    /// revokes every token issued before, and returns a fresh token for the new password.
+    /// revokes every token issued before, consumes any reset link the account was sent,
+    /// queues a "your password was changed" notice, and returns a fresh token for the new
+    /// password.
     ///
     /// Charged, before any hashing, to the client's password-check rate and to the account's
     /// own password-change rate (which strangers' login guesses never touch), and takes one of
@@ -83,7 +87,14 @@ impl AuthService {
             Verification::Mismatch => return Err(AuthError::WrongCurrentPassword),
         }
         let hash = self.hashed(client, Some(id), new).await?;
-        if !users.change_password(id, hash).await? {
+        let notice = self.ports.letters.password_changed(&user);
+        let now = self.ports.clock.now();
+        if !self
+            .ports
+            .recovery
+            .change_password(id, hash, notice, now)
+            .await?
+        {
             return Err(AuthError::AccountGone);
         }
         let user = users.by_id(id).await?.ok_or(AuthError::AccountGone)?;
@@ -126,7 +137,9 @@ impl AuthService {
     }
 
     /// Changes the caller's own profile. A user may change the letter case of their own
-    /// name; any other clash with another account is refused.
+    /// name; any other clash with another account is refused. A change of the email (the
+    /// login name) queues a notice to the old address, so an owner whose session was taken
+    /// over learns of it.
     ///
     /// # Errors
     /// [`AuthError::NotAllowed`] when `target` is not the caller (whether or not it exists),
@@ -180,10 +193,23 @@ impl AuthService {
         {
             return Err(AuthError::EmailTaken);
         }
+        let before = match &changes.email {
+            Some(_) => users.by_id(target).await?,
+            None => None,
+        };
         let user = users
             .update(target, changes)
             .await?
             .ok_or(AuthError::UserNotFound)?;
+        if let Some(before) = before
+            && before.email != user.email
+        {
+            let notice = self.ports.letters.email_changed(&before, &user.email);
+            self.ports
+                .outbox
+                .enqueue(notice, self.ports.clock.now())
+                .await?;
+        }
         Ok(PrivateUser::from(&user))
     }
 
@@ -249,6 +275,7 @@ impl AuthService {
         Ok(Maintenance {
             expired_revocations: self.ports.users.purge_revoked_tokens(now).await?,
             idle_buckets: self.ports.throttle.prune(now).await?,
+            expired_resets: self.ports.recovery.purge_expired_resets(now).await?,
         })
     }
 }

@@ -36,6 +36,7 @@ pub enum UserAction {
 ///         AuthError::UserNotFound => (404, "no such user"),
 ///         AuthError::NotAllowed(_) => (403, "not yours"),
 ///         AuthError::WrongCurrentPassword => (400, "the current password is wrong"),
+///         AuthError::InvalidResetToken => (400, "that link has expired"),
 ///         AuthError::Throttled { .. } => (429, "slow down"),
 ///         AuthError::Busy | AuthError::Unavailable(_) => (503, "try again shortly"),
 ///         // Log `error` (its source chain says what broke); never show it.
@@ -71,6 +72,10 @@ pub enum AuthError {
     /// A password change named the wrong current password.
     #[error("current password is incorrect")]
     WrongCurrentPassword,
+    /// A password reset named a token that is unknown, spent or expired (one outcome for
+    /// all three).
+    #[error("invalid or expired reset token")]
+    InvalidResetToken,
     /// A rate limit refused the attempt before any work; it may be retried after the wait.
     #[error("too many attempts; retry after {} s", retry_after.as_secs())]
     Throttled {

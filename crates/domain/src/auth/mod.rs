@@ -9,6 +9,7 @@ mod error;
 mod gate;
 mod places;
 mod policy;
+mod recovery;
 mod session;
 mod turns;
 
@@ -22,7 +23,9 @@ pub use turns::HashingLoad;
 
 use crate::client::Client;
 use crate::events::{AttemptedAccount, AuthAction, AuthEvent, AuthEvents, AuthOutcome};
+use crate::mail::{Letters, MailOutbox};
 use crate::ports::{AccessToken, Clock, PasswordHasher, TokenCodec, UserRepository, Verification};
+use crate::recovery::{RecoveryStore, ResetRequestQueue, ResetSecrets};
 use crate::throttle::{Throttle, ThrottleKey, ThrottleScope};
 use crate::user::{Email, NewUser, Password, PrivateUser, User, Username};
 use places::HashingShares;
@@ -81,6 +84,17 @@ pub struct AuthPorts {
     pub throttle: Arc<dyn Throttle>,
     /// The audit trail.
     pub events: Arc<dyn AuthEvents>,
+    /// Reset tokens, and the password changes that go with a notice mail.
+    pub recovery: Arc<dyn RecoveryStore>,
+    /// The outbox, for notices that go with no change of the recovery store's (an email
+    /// change's).
+    pub outbox: Arc<dyn MailOutbox>,
+    /// Reset requests waiting for the background job.
+    pub reset_requests: Arc<dyn ResetRequestQueue>,
+    /// Minting and digesting reset tokens.
+    pub reset_secrets: Arc<dyn ResetSecrets>,
+    /// What the mails say, with links to the site's public address.
+    pub letters: Letters,
 }
 
 /// Registration, login, token checks and account self-service, with the rate limits,
@@ -139,17 +153,26 @@ impl AuthService {
     /// ```
     /// use std::sync::Arc;
     ///
-    /// use quill_domain::testing::{FakeHasher, FakeTokenCodec, FixedClock, InMemoryStore, RecordedEvents};
-    /// use quill_domain::{AuthPolicy, AuthPorts, AuthService, InMemoryThrottle};
+    /// use quill_domain::testing::{
+    ///     FakeHasher, FakeResetSecrets, FakeTokenCodec, FixedClock, InMemoryStore, QueuedResetRequests,
+    ///     RecordedEvents,
+    /// };
+    /// use quill_domain::{AuthPolicy, AuthPorts, AuthService, InMemoryThrottle, Letters};
     ///
+    /// let store = Arc::new(InMemoryStore::new());
     /// let auth = AuthService::new(
     ///     AuthPorts {
-    ///         users: Arc::new(InMemoryStore::new()),
+    ///         users: store.clone(),
     ///         hasher: Arc::new(FakeHasher::new()),
     ///         tokens: Arc::new(FakeTokenCodec::default()),
     ///         clock: Arc::new(FixedClock::default()),
     ///         throttle: Arc::new(InMemoryThrottle::default()),
     ///         events: Arc::new(RecordedEvents::default()),
+    ///         recovery: store.clone(),
+    ///         outbox: store.outbox(),
+    ///         reset_requests: Arc::new(QueuedResetRequests::default()),
+    ///         reset_secrets: Arc::new(FakeResetSecrets::default()),
+    ///         letters: Letters::default(),
     ///     },
     ///     AuthPolicy::default(),
     /// );

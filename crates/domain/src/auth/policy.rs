@@ -2,6 +2,8 @@
 //! client's share of the hashing places, and how IPv6 clients are grouped. The defaults here
 //! are quill's, written once; the settings of `quill-infra` start from them.
 
+use std::time::Duration;
+
 use crate::throttle::Rate;
 
 /// The abuse-resistance numbers [`AuthService`](crate::AuthService) enforces.
@@ -27,6 +29,13 @@ pub struct AuthPolicy {
     pub login_failures_per_account: Rate,
     /// Registrations per client.
     pub register_per_client: Rate,
+    /// Password-reset requests per client.
+    pub reset_requests_per_client: Rate,
+    /// Password-reset requests per email typed (an account's or no one's), from anywhere: an
+    /// inbox is not flooded with reset mail however many addresses ask.
+    pub reset_requests_per_email: Rate,
+    /// How long a reset link works.
+    pub reset_token_lifetime: Duration,
     /// Password changes per signed-in account: the owner's own bucket, which strangers'
     /// login guesses never touch.
     pub password_changes_per_account: Rate,
@@ -50,6 +59,9 @@ impl Default for AuthPolicy {
             login_per_client: Rate::new(10, 30),
             login_failures_per_account: Rate::new(5, 6),
             register_per_client: Rate::new(5, 10),
+            reset_requests_per_client: Rate::new(5, 5),
+            reset_requests_per_email: Rate::new(3, 1),
+            reset_token_lifetime: crate::defaults::PASSWORD_RESET_LIFETIME,
             password_changes_per_account: Rate::new(5, 6),
             hashing_slots: 2,
             hashing_queue_limit: 32,

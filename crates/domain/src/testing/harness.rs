@@ -4,9 +4,13 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::{FakeHasher, FakeTokenCodec, FixedClock, InMemoryStore, RecordedEvents};
+use super::{
+    FakeHasher, FakeResetSecrets, FakeTokenCodec, FixedClock, InMemoryOutbox, InMemoryStore,
+    QueuedResetRequests, RecordedEvents,
+};
 use crate::auth::{AuthPolicy, AuthPorts, AuthService, Caller, Registration};
 use crate::client::Client;
+use crate::mail::Letters;
 use crate::ports::{AccessToken, Clock, TokenCodec, UserRepository};
 use crate::posts::PostService;
 use crate::throttle::InMemoryThrottle;
@@ -54,6 +58,10 @@ pub struct Harness {
     pub throttle: Arc<InMemoryThrottle>,
     /// Every audit event the services reported.
     pub events: Arc<RecordedEvents>,
+    /// The mail the services queued (the store's outbox).
+    pub outbox: Arc<InMemoryOutbox>,
+    /// Reset requests waiting for [`handle_reset_requests`](Harness::handle_reset_requests).
+    pub reset_requests: Arc<QueuedResetRequests>,
     /// The auth service over the fakes.
     pub auth: AuthService,
     /// The post service over the fakes.
@@ -140,6 +148,33 @@ impl Harness {
             .issue(user, self.clock.now())
             .unwrap_or_else(|e| panic!("harness: {e}"))
     }
+
+    /// Hands every waiting reset request to the service, as the background job does.
+    ///
+    /// # Panics
+    /// If the service fails on one (the fakes do not fail).
+    pub async fn handle_reset_requests(&self) {
+        for request in self.reset_requests.drain() {
+            self.auth
+                .handle_reset_request(request)
+                .await
+                .unwrap_or_else(|e| panic!("harness: handling a reset request: {e}"));
+        }
+    }
+
+    /// The token of the newest reset link queued for `address`, read from the mail's link.
+    #[must_use]
+    pub fn reset_token_mailed_to(&self, address: &str) -> Option<String> {
+        self.outbox
+            .queued()
+            .iter()
+            .rev()
+            .filter(|mail| mail.to == address)
+            .find_map(|mail| {
+                let (_, after) = mail.body.split_once("#token=")?;
+                Some(after.split_whitespace().next()?.to_owned())
+            })
+    }
 }
 
 /// An account to plant, in the words a test wrote it.
@@ -182,6 +217,7 @@ pub struct HarnessBuilder {
     now: Option<DateTime<Utc>>,
     token_lifetime: Duration,
     policy: AuthPolicy,
+    reset_queue_capacity: Option<usize>,
 }
 
 impl Default for HarnessBuilder {
@@ -191,6 +227,7 @@ impl Default for HarnessBuilder {
             now: None,
             token_lifetime: FakeTokenCodec::default().lifetime(),
             policy: AuthPolicy::default(),
+            reset_queue_capacity: None,
         }
     }
 }
@@ -226,6 +263,14 @@ impl HarnessBuilder {
         self
     }
 
+    /// How many reset requests may wait for
+    /// [`Harness::handle_reset_requests`] before the service answers busy (no limit if not
+    /// set).
+    pub fn reset_queue_capacity(mut self, capacity: usize) -> Self {
+        self.reset_queue_capacity = Some(capacity);
+        self
+    }
+
     /// The harness, with the planted accounts stored in the order they were given (so the
     /// first gets id 1).
     ///
@@ -253,6 +298,11 @@ impl HarnessBuilder {
         let clock = Arc::new(self.now.map_or_else(FixedClock::default, FixedClock::at));
         let throttle = Arc::new(InMemoryThrottle::default());
         let events = Arc::new(RecordedEvents::default());
+        let outbox = store.outbox();
+        let reset_requests = Arc::new(
+            self.reset_queue_capacity
+                .map_or_else(QueuedResetRequests::default, QueuedResetRequests::bounded),
+        );
         let auth = AuthService::new(
             AuthPorts {
                 users: store.clone(),
@@ -261,6 +311,11 @@ impl HarnessBuilder {
                 clock: clock.clone(),
                 throttle: throttle.clone(),
                 events: events.clone(),
+                recovery: store.clone(),
+                outbox: outbox.clone(),
+                reset_requests: reset_requests.clone(),
+                reset_secrets: Arc::new(FakeResetSecrets::default()),
+                letters: Letters::default(),
             },
             self.policy,
         );
@@ -272,6 +327,8 @@ impl HarnessBuilder {
             clock,
             throttle,
             events,
+            outbox,
+            reset_requests,
             auth,
             posts,
         }

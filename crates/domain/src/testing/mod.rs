@@ -16,6 +16,11 @@
 //! | [`Clock`] | [`FixedClock`] | stands still until advanced |
 //! | [`Throttle`] | [`InMemoryThrottle`] (the real one) | its buckets follow the harness clock |
 //! | [`AuthEvents`] | [`RecordedEvents`] | keeps every audit event for assertions |
+//! | [`RecoveryStore`] | [`InMemoryStore`] | reset tokens beside the accounts, mail into its outbox |
+//! | [`MailOutbox`] | [`InMemoryOutbox`] | queued mail with the real claiming rule |
+//! | [`Mailer`] | [`RecordingMailer`] | keeps what it was given; can be down or refuse |
+//! | [`ResetRequestQueue`] | [`QueuedResetRequests`] | keeps requests until the test hands them on |
+//! | [`ResetSecrets`] | [`FakeResetSecrets`] | readable `reset-N` tokens |
 //!
 //! [`Harness::builder`] sets up accounts with known passwords, the clock and the token
 //! lifetime in one expression; the fakes stay reachable as fields for assertions:
@@ -56,11 +61,17 @@
 //! [`Throttle`]: crate::Throttle
 //! [`InMemoryThrottle`]: crate::InMemoryThrottle
 //! [`AuthEvents`]: crate::AuthEvents
+//! [`RecoveryStore`]: crate::RecoveryStore
+//! [`MailOutbox`]: crate::MailOutbox
+//! [`Mailer`]: crate::Mailer
+//! [`ResetRequestQueue`]: crate::ResetRequestQueue
+//! [`ResetSecrets`]: crate::ResetSecrets
 
 mod clock;
 mod events;
 mod harness;
 mod hasher;
+mod mail;
 mod store;
 mod tokens;
 
@@ -68,5 +79,6 @@ pub use clock::FixedClock;
 pub use events::RecordedEvents;
 pub use harness::{Harness, HarnessBuilder};
 pub use hasher::FakeHasher;
+pub use mail::{FakeResetSecrets, InMemoryOutbox, QueuedResetRequests, RecordingMailer};
 pub use store::InMemoryStore;
 pub use tokens::FakeTokenCodec;

@@ -1,14 +1,17 @@
-//! [`InMemoryStore`]: users, posts and token revocations in memory, with the database's
-//! uniqueness, cascade and id rules.
+//! [`InMemoryStore`]: users, posts, token revocations and reset tokens in memory, with the
+//! database's uniqueness, cascade and id rules.
 
 use std::collections::BTreeMap;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use super::mail::InMemoryOutbox;
+use crate::mail::Mail;
 use crate::ports::{PostRepository, StoreError, UserRepository};
 use crate::post::{NewPost, Page, Post, PostChanges, PostId, PostWithAuthor};
+use crate::recovery::{RecoveryStore, ResetDigest};
 use crate::user::{Email, NewUser, PasswordHash, PublicUser, User, UserChanges, UserId, Username};
 
 #[derive(Debug, Default)]
@@ -16,13 +19,19 @@ pub(super) struct StoreState {
     pub(super) users: BTreeMap<UserId, User>,
     revoked_tokens: BTreeMap<String, DateTime<Utc>>,
     posts: BTreeMap<PostId, Post>,
+    /// Reset tokens by digest: the holder and the expiry.
+    resets: BTreeMap<[u8; 32], (UserId, DateTime<Utc>)>,
     last_user_id: i64,
     last_post_id: i64,
 }
 
 /// Users and posts in memory, with the same uniqueness rules, cascade and never-reused ids
-/// as the real database. One store implements both [`UserRepository`] and
-/// [`PostRepository`], so posts can see their authors.
+/// as the real database. One store implements [`UserRepository`], [`PostRepository`] and
+/// [`RecoveryStore`], so posts can see their authors and a reset changes the password it
+/// consumes a token for; the mail that goes with a change lands in its [`outbox`]
+/// (`InMemoryStore::outbox`) under the same lock.
+///
+/// [`outbox`]: InMemoryStore::outbox
 ///
 /// ```
 /// use std::sync::Arc;
@@ -38,6 +47,7 @@ pub(super) struct StoreState {
 #[derive(Debug, Default)]
 pub struct InMemoryStore {
     state: Mutex<StoreState>,
+    outbox: Arc<InMemoryOutbox>,
 }
 
 impl InMemoryStore {
@@ -50,6 +60,18 @@ impl InMemoryStore {
     pub(super) fn state(&self) -> MutexGuard<'_, StoreState> {
         // A test that panicked mid-operation must not hide the next test's result.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The outbox this store's changes queue their mail in.
+    #[must_use]
+    pub fn outbox(&self) -> Arc<InMemoryOutbox> {
+        self.outbox.clone()
+    }
+
+    /// How many reset tokens are stored (live or expired).
+    #[must_use]
+    pub fn reset_count(&self) -> usize {
+        self.state().resets.len()
     }
 
     /// How many posts are stored (to check cascades).
@@ -178,6 +200,7 @@ impl UserRepository for InMemoryStore {
         let mut state = self.state();
         let existed = state.users.remove(&id).is_some();
         state.posts.retain(|_, post| post.user_id != id);
+        state.resets.retain(|_, (holder, _)| *holder != id);
         Ok(existed)
     }
 
@@ -290,6 +313,86 @@ impl PostRepository for InMemoryStore {
 
     async fn delete(&self, id: PostId) -> Result<bool, StoreError> {
         Ok(self.state().posts.remove(&id).is_some())
+    }
+}
+
+#[async_trait]
+impl RecoveryStore for InMemoryStore {
+    async fn issue_reset(
+        &self,
+        user: UserId,
+        digest: ResetDigest,
+        expires_at: DateTime<Utc>,
+        mail: Mail,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.state();
+        if !state.users.contains_key(&user) {
+            return Ok(false);
+        }
+        state.resets.retain(|_, (holder, _)| *holder != user);
+        state.resets.insert(digest.0, (user, expires_at));
+        self.outbox.push(mail, now);
+        Ok(true)
+    }
+
+    async fn reset_holder(
+        &self,
+        digest: ResetDigest,
+        now: DateTime<Utc>,
+    ) -> Result<Option<User>, StoreError> {
+        let state = self.state();
+        Ok(match state.resets.get(&digest.0) {
+            Some((holder, expires_at)) if *expires_at > now => state.users.get(holder).cloned(),
+            _ => None,
+        })
+    }
+
+    async fn complete_reset(
+        &self,
+        digest: ResetDigest,
+        now: DateTime<Utc>,
+        hash: PasswordHash,
+        notice: Mail,
+    ) -> Result<Option<UserId>, StoreError> {
+        let mut state = self.state();
+        let holder = match state.resets.remove(&digest.0) {
+            Some((holder, expires_at)) if expires_at > now => holder,
+            _ => return Ok(None),
+        };
+        state.resets.retain(|_, (other, _)| *other != holder);
+        let Some(user) = state.users.get_mut(&holder) else {
+            return Ok(None);
+        };
+        user.password_hash = hash;
+        user.token_generation += 1;
+        self.outbox.push(notice, now);
+        Ok(Some(holder))
+    }
+
+    async fn change_password(
+        &self,
+        id: UserId,
+        hash: PasswordHash,
+        notice: Mail,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.state();
+        let Some(user) = state.users.get_mut(&id) else {
+            return Ok(false);
+        };
+        user.password_hash = hash;
+        user.token_generation += 1;
+        state.resets.retain(|_, (holder, _)| *holder != id);
+        self.outbox.push(notice, now);
+        Ok(true)
+    }
+
+    async fn purge_expired_resets(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        let mut state = self.state();
+        let before = state.resets.len();
+        state.resets.retain(|_, (_, expires_at)| *expires_at > now);
+        Ok((before - state.resets.len()) as u64)
     }
 }
 

@@ -80,6 +80,10 @@ pub enum ThrottleScope {
     /// Password changes of one signed-in account: a bucket of the owner's own, which no
     /// stranger's guesses can empty.
     PasswordChangePerAccount,
+    /// Password-reset requests charged to the client's address.
+    ResetRequestsPerClient,
+    /// Password-reset requests charged to the email typed, existing or not.
+    ResetRequestsPerEmail,
 }
 
 impl ThrottleScope {
@@ -91,6 +95,8 @@ impl ThrottleScope {
             Self::LoginFailuresPerAccount => "login_failures_per_account",
             Self::RegisterPerClient => "register_per_client",
             Self::PasswordChangePerAccount => "password_change_per_account",
+            Self::ResetRequestsPerClient => "reset_requests_per_client",
+            Self::ResetRequestsPerEmail => "reset_requests_per_email",
         }
     }
 }

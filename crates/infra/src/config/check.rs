@@ -15,6 +15,7 @@ impl Settings {
     /// Checks every raw value, the first unusable one refused.
     pub(super) fn from_raw(mut raw: RawSettings) -> Result<Self, ConfigError> {
         let auth_policy = auth_policy(&mut raw)?;
+        let mail = super::MailSettings::from_raw(&mut raw)?;
         let environment = Environment::from_setting(raw.environment.as_deref())?;
         let (secret_key, secret_key_generated) =
             SecretKey::from_setting(raw.secret_key, environment)?;
@@ -126,6 +127,7 @@ impl Settings {
                 10,
             )?),
             metrics_addr: super::metrics::metrics_addr(raw.metrics_addr.as_deref(), bind_addr)?,
+            mail,
         })
     }
 }
@@ -205,6 +207,14 @@ fn auth_policy(raw: &mut RawSettings) -> Result<AuthPolicy, ConfigError> {
             default.hashing_places_per_client,
         )?,
         ipv6_client_prefix,
+        reset_token_lifetime: std::time::Duration::from_secs(
+            60 * u64::from(positive::<u32>(
+                "PASSWORD_RESET_EXPIRE_MINUTES",
+                raw.password_reset_expire_minutes.take(),
+                (default.reset_token_lifetime.as_secs() / 60) as u32,
+            )?),
+        ),
+        ..default
     })
 }
 

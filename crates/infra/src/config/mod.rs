@@ -11,9 +11,11 @@
 //! Here: the names, [`Settings`] and where it is loaded from. The secret key's rules are in
 //! `secret`, the enumerated values (algorithm, environment, Argon2 cost) in `values`, the text
 //! figment hands over in `raw`, each value's check and default in `check`, and the metrics
-//! listener's address in `metrics`.
+//! listener's address in `metrics`, the mail settings (public address, sender, SMTP relay or
+//! mail directory) in `mail`.
 
 mod check;
+mod mail;
 mod metrics;
 mod raw;
 mod secret;
@@ -26,6 +28,7 @@ use figment::Figment;
 use figment::providers::{Env, Serialized};
 use quill_domain::AuthPolicy;
 
+pub use mail::{MailSettings, SmtpPassword, SmtpSettings, SmtpTls};
 use raw::RawSettings;
 pub use secret::SecretKey;
 pub use values::{Argon2Settings, Environment, LogFormat, TokenAlgorithm};
@@ -68,6 +71,15 @@ pub const SETTING_NAMES: &[&str] = &[
     "MAX_CONNECTIONS",
     "SHUTDOWN_GRACE_SECONDS",
     "METRICS_ADDR",
+    "PUBLIC_BASE_URL",
+    "MAIL_FROM",
+    "SMTP_HOST",
+    "SMTP_PORT",
+    "SMTP_USERNAME",
+    "SMTP_PASSWORD",
+    "SMTP_TLS",
+    "MAIL_DIR",
+    "PASSWORD_RESET_EXPIRE_MINUTES",
 ];
 
 /// A setting was missing or unusable. Its `Display` is the one line to print before
@@ -173,6 +185,8 @@ pub struct Settings {
     pub shutdown_grace: std::time::Duration,
     /// Where the Prometheus metrics are served (`GET /metrics` only); `None`: not at all.
     pub metrics_addr: Option<SocketAddr>,
+    /// Where mail goes, and the public address its links start with.
+    pub mail: MailSettings,
 }
 
 impl Settings {

@@ -97,6 +97,24 @@ pub(super) struct RawSettings {
     pub(super) shutdown_grace_seconds: Option<String>,
     #[serde(default, deserialize_with = "as_text")]
     pub(super) metrics_addr: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    pub(super) public_base_url: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    pub(super) mail_from: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    pub(super) smtp_host: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    pub(super) smtp_port: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    pub(super) smtp_username: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    pub(super) smtp_password: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    pub(super) smtp_tls: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    pub(super) mail_dir: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    pub(super) password_reset_expire_minutes: Option<String>,
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, SqlErr};
 
 pub use posts::SeaOrmPostRepository;
 pub use users::SeaOrmUserRepository;
-pub(crate) use users::key_usernames;
+pub(crate) use users::{key_usernames, to_domain};
 
 /// The connection pool: a cheap-to-clone handle shared by the repositories, and by an
 /// embedding application's own queries if it has any.

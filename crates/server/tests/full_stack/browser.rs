@@ -46,6 +46,8 @@ async fn the_pages_work_end_to_end_in_headless_chromium() {
         .current_dir(&root)
         .args(["--test", "tests/browser/"])
         .env("QUILL_BASE_URL", &app.base)
+        // The reset test reads the mail the server writes there (no SMTP_HOST in tests).
+        .env("QUILL_MAIL_DIR", app.mail_dir.path())
         .output()
         .await
         .unwrap();

@@ -21,4 +21,5 @@ mod operability;
 mod pages;
 mod postgres_replicas;
 mod query_budget;
+mod recovery;
 mod token_lifecycle;

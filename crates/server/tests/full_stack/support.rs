@@ -15,6 +15,8 @@ pub(crate) const SECRET_KEY: &str = "test-secret-key-of-at-least-32-bytes!";
 pub(crate) struct TestApp {
     pub base: String,
     pub client: Client,
+    /// Where the server writes mail when no `SMTP_HOST` is set (its `MAIL_DIR`).
+    pub mail_dir: tempfile::TempDir,
     stop: Option<oneshot::Sender<()>>,
     // Dropped after the stop signal above is sent (see `Drop`), so the server lets go first.
     database: Option<TestDatabase>,
@@ -58,7 +60,15 @@ pub(crate) async fn start_server(
     database_url: &str,
     extra: &[(&str, &str)],
 ) -> Result<TestApp, quill_server::StartError> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let mail_dir = tempfile::tempdir().unwrap();
+    let mail_path = mail_dir.path().display().to_string();
     let mut pairs = vec![
+        // Links in mail lead back to this server; mail without a relay lands in a folder the
+        // test owns.
+        ("PUBLIC_BASE_URL", base.as_str()),
+        ("MAIL_DIR", mail_path.as_str()),
         ("SECRET_KEY", SECRET_KEY),
         ("DATABASE_URL", database_url),
         ("ARGON2_MEMORY_KIB", "1024"),
@@ -80,8 +90,6 @@ pub(crate) async fn start_server(
     pairs.extend_from_slice(extra);
     let settings = quill_infra::Settings::from_pairs(pairs).unwrap();
     let app = quill_server::prepare(&settings).await?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = oneshot::channel::<()>();
     let limits = quill_server::ConnectionLimits::from(&settings);
     tokio::spawn(quill_server::serve(listener, app, limits, async {
@@ -95,6 +103,7 @@ pub(crate) async fn start_server(
             .unwrap(),
         stop: Some(stop),
         database: None,
+        mail_dir,
     })
 }
 

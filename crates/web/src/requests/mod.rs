@@ -82,6 +82,76 @@ impl TryFrom<PasswordChangeRequest> for PasswordChange {
     }
 }
 
+/// Who wants a password-reset link.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub(crate) struct ForgotPasswordRequest {
+    #[schema(schema_with = schemas::email, required = true)]
+    email: Text,
+}
+
+impl TryFrom<ForgotPasswordRequest> for Email {
+    type Error = ApiError;
+
+    fn try_from(body: ForgotPasswordRequest) -> Result<Self, ApiError> {
+        let mut checks = FieldChecks::default();
+        let email = checks.required("email", body.email, |raw| Email::parse(&raw));
+        let Some(email) = email else {
+            return Err(checks.refused());
+        };
+        checks.finish(email)
+    }
+}
+
+/// A reset link's token and the password to set with it.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub(crate) struct ResetPasswordRequest {
+    #[schema(schema_with = schemas::reset_token, required = true)]
+    token: Text,
+    #[schema(schema_with = schemas::new_password, required = true)]
+    new_password: Text,
+}
+
+/// A password reset in domain terms.
+#[derive(Debug)]
+pub(crate) struct PasswordReset {
+    /// The token from the link, as sent.
+    pub(crate) token: String,
+    /// The password to set.
+    pub(crate) new: Password,
+}
+
+impl TryFrom<ResetPasswordRequest> for PasswordReset {
+    type Error = ApiError;
+
+    fn try_from(body: ResetPasswordRequest) -> Result<Self, ApiError> {
+        let mut checks = FieldChecks::default();
+        let token = checks.required("token", body.token, |raw| {
+            if raw.chars().count() > schemas::RESET_TOKEN_MAX_CHARS {
+                Err(quill_domain::FieldError::new(
+                    "token",
+                    quill_domain::FieldErrorKind::TooLong {
+                        max: schemas::RESET_TOKEN_MAX_CHARS,
+                    },
+                ))
+            } else if raw.is_empty() {
+                Err(quill_domain::FieldError::new(
+                    "token",
+                    quill_domain::FieldErrorKind::TooShort { min: 1 },
+                ))
+            } else {
+                Ok(raw)
+            }
+        });
+        let new = checks.required("new_password", body.new_password, Password::parse);
+        let (Some(token), Some(new)) = (token, new) else {
+            return Err(checks.refused());
+        };
+        checks.finish(Self { token, new })
+    }
+}
+
 /// Changes to the caller's own account. Fields that are absent or `null` are left
 /// unchanged. A user may change the letter case of their own username.
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -230,6 +300,8 @@ mod tests {
     fn every_request_body_reads_the_fields_its_schema_documents() {
         reads_what_it_documents::<RegisterRequest, Registration>();
         reads_what_it_documents::<PasswordChangeRequest, PasswordChange>();
+        reads_what_it_documents::<ForgotPasswordRequest, Email>();
+        reads_what_it_documents::<ResetPasswordRequest, PasswordReset>();
         reads_what_it_documents::<UserUpdateRequest, ProfileUpdate>();
         reads_what_it_documents::<PostRequest, PostDraft>();
         reads_what_it_documents::<PostPatchRequest, PostChanges>();

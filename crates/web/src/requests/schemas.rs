@@ -106,6 +106,19 @@ pub(super) fn new_password() -> Object {
         .build()
 }
 
+/// A reset link's token: any text is looked up (and most match nothing).
+pub(super) fn reset_token() -> Object {
+    text(1, Some(RESET_TOKEN_MAX_CHARS))
+        .description(Some(
+            "The token from the reset link (what follows `#token=`).",
+        ))
+        .build()
+}
+
+/// Longer than any token quill mints (43 characters), short enough that no one can make the
+/// server digest megabytes.
+pub(super) const RESET_TOKEN_MAX_CHARS: usize = 256;
+
 /// A password being proved: any non-empty text is an attempt.
 pub(super) fn current_password() -> Object {
     secret(1)

@@ -3,6 +3,7 @@
 
 mod health;
 mod posts;
+mod recovery;
 mod sessions;
 mod users;
 
@@ -29,6 +30,8 @@ pub(crate) fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(sessions::logout))
         .routes(routes!(sessions::logout_all))
         .routes(routes!(sessions::change_password))
+        .routes(routes!(recovery::forgot_password))
+        .routes(routes!(recovery::reset_password))
         .routes(routes!(users::profile, users::update, users::delete))
         .routes(routes!(posts::list_by_user))
         .routes(routes!(posts::list, posts::create))

@@ -1,0 +1,199 @@
+//! Account recovery: asking for a reset link (answered at once, the same for every email,
+//! with the work done afterwards by a background job) and setting a new password with the
+//! link's token (once, before it expires, ending every earlier session).
+
+use super::{AuthError, AuthService};
+use crate::client::Client;
+use crate::events::{AttemptedAccount, AuthAction, AuthEvent, AuthOutcome};
+use crate::recovery::ResetRequest;
+use crate::throttle::{ThrottleKey, ThrottleScope};
+use crate::user::{Email, Password, UserId};
+
+impl AuthService {
+    /// Asks for a password-reset link for `email`, on behalf of `client`.
+    ///
+    /// Charged to the client's and to the email's reset-request limits (the same for an email
+    /// no account has), then queued for [`handle_reset_request`](Self::handle_reset_request):
+    /// the caller gets its answer before anything about the account is looked at, so the
+    /// answer, and its timing, is the same whether or not the account exists.
+    ///
+    /// # Errors
+    /// [`AuthError::Throttled`]; [`AuthError::Busy`] when the queue of requests is full;
+    /// [`AuthError::Unavailable`] when the throttle's store cannot answer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use quill_domain::testing::Harness;
+    /// use quill_domain::{Client, Email};
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let h = Harness::builder().user("alice", "alice@example.com", "password123").build();
+    /// # futures_executor::block_on(async {
+    /// h.auth.request_password_reset(Client::UNKNOWN, &Email::parse("alice@example.com")?).await?;
+    /// h.auth.request_password_reset(Client::UNKNOWN, &Email::parse("nobody@example.com")?).await?;
+    /// // Nothing has been looked up yet; the background job does that.
+    /// assert!(h.outbox.queued().is_empty());
+    /// h.handle_reset_requests().await;
+    /// let mails = h.outbox.queued();
+    /// assert_eq!(mails.len(), 1);
+    /// assert_eq!(mails[0].to, "alice@example.com");
+    /// # Ok(())
+    /// # })
+    /// # }
+    /// ```
+    pub async fn request_password_reset(
+        &self,
+        client: Client,
+        email: &Email,
+    ) -> Result<(), AuthError> {
+        let key = self.client_key(client);
+        self.admit(
+            client,
+            None,
+            &ThrottleKey::client(ThrottleScope::ResetRequestsPerClient, key),
+            self.policy.reset_requests_per_client,
+        )
+        .await?;
+        self.admit(
+            client,
+            None,
+            &ThrottleKey::account_email(ThrottleScope::ResetRequestsPerEmail, email.as_str()),
+            self.policy.reset_requests_per_email,
+        )
+        .await?;
+        let queued = self.ports.reset_requests.push(ResetRequest {
+            email: email.as_str().to_owned(),
+            client,
+        });
+        if queued {
+            Ok(())
+        } else {
+            self.record_refusal(AuthAction::ResetRequestsBusy, None, client, None);
+            Err(AuthError::Busy)
+        }
+    }
+
+    /// The background half of a reset request: when an account has the email, gives it a
+    /// fresh token (its earlier one stops working) and queues the mail with the link, in one
+    /// transaction; otherwise does nothing. Either way the request is recorded in the audit
+    /// trail. Run by the job that drains the [`ResetRequestQueue`](crate::ResetRequestQueue).
+    ///
+    /// # Errors
+    /// [`AuthError::Unavailable`] or [`AuthError::Unexpected`] when the store fails (no token
+    /// was issued).
+    pub async fn handle_reset_request(&self, request: ResetRequest) -> Result<(), AuthError> {
+        let outcome = self.issue_reset(&request).await;
+        let (result, user) = match &outcome {
+            Ok(Some(user)) => (AuthOutcome::Success, Some(*user)),
+            Ok(None) => (AuthOutcome::Failure, None),
+            Err(_) => (AuthOutcome::Failure, None),
+        };
+        self.ports.events.record(&AuthEvent {
+            action: AuthAction::PasswordResetRequest,
+            outcome: result,
+            user,
+            client: request.client,
+            limit: None,
+            attempted: user
+                .is_none()
+                .then(|| AttemptedAccount::new(request.email.clone())),
+        });
+        outcome.map(|_| ())
+    }
+
+    async fn issue_reset(&self, request: &ResetRequest) -> Result<Option<UserId>, AuthError> {
+        let Some(user) = self.ports.users.by_email(&request.email).await? else {
+            return Ok(None);
+        };
+        let (token, digest) = self.ports.reset_secrets.mint()?;
+        let lifetime = self.policy.reset_token_lifetime;
+        let mail = self.ports.letters.password_reset(&user, &token, lifetime);
+        let now = self.ports.clock.now();
+        let expires_at =
+            now + chrono::Duration::from_std(lifetime).unwrap_or(chrono::Duration::MAX);
+        let issued = self
+            .ports
+            .recovery
+            .issue_reset(user.id, digest, expires_at, mail, now)
+            .await?;
+        Ok(issued.then_some(user.id))
+    }
+
+    /// Sets a new password with a reset link's token, for `client`.
+    ///
+    /// Charged to the client's password-check limit and takes one of its hashing places, like
+    /// a login. The token works once and only until it expires; using it consumes every reset
+    /// token of the account, ends every session issued before (the token generation moves),
+    /// and queues a "your password was changed" notice. It never logs in: the user signs in
+    /// with the new password afterwards.
+    ///
+    /// # Errors
+    /// [`AuthError::InvalidResetToken`] for an unknown, spent or expired token (one answer
+    /// for all three); [`AuthError::Throttled`], [`AuthError::Busy`],
+    /// [`AuthError::Unavailable`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use quill_domain::testing::Harness;
+    /// use quill_domain::{AuthError, Client, Email, Password};
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let h = Harness::builder().user("alice", "alice@example.com", "password123").build();
+    /// # futures_executor::block_on(async {
+    /// h.auth.request_password_reset(Client::UNKNOWN, &Email::parse("alice@example.com")?).await?;
+    /// h.handle_reset_requests().await;
+    /// let token = h.reset_token_mailed_to("alice@example.com").expect("a reset mail");
+    ///
+    /// let new = Password::parse("a-brand-new-password")?;
+    /// h.auth.reset_password(Client::UNKNOWN, &token, &new).await?;
+    /// let again = h.auth.reset_password(Client::UNKNOWN, &token, &new).await;
+    /// assert!(matches!(again, Err(AuthError::InvalidResetToken)));
+    /// # Ok(())
+    /// # })
+    /// # }
+    /// ```
+    pub async fn reset_password(
+        &self,
+        client: Client,
+        token: &str,
+        new: &Password,
+    ) -> Result<(), AuthError> {
+        let key = self.client_key(client);
+        self.admit(
+            client,
+            None,
+            &ThrottleKey::client(ThrottleScope::LoginPerClient, key),
+            self.policy.login_per_client,
+        )
+        .await?;
+        let _place = self.hashing_place(client, key, None)?;
+        let outcome = self.apply_reset(client, token, new).await;
+        let user = outcome.as_ref().ok().copied();
+        self.record_result(AuthAction::PasswordReset, &outcome, user, client);
+        outcome.map(|_| ())
+    }
+
+    async fn apply_reset(
+        &self,
+        client: Client,
+        token: &str,
+        new: &Password,
+    ) -> Result<UserId, AuthError> {
+        let recovery = &self.ports.recovery;
+        let digest = self.ports.reset_secrets.digest(token);
+        // Checked before hashing, so a wrong token costs no hash; the consuming write below
+        // decides races between holders of one token.
+        let holder = recovery
+            .reset_holder(digest, self.ports.clock.now())
+            .await?
+            .ok_or(AuthError::InvalidResetToken)?;
+        let hash = self.hashed(client, Some(holder.id), new).await?;
+        let notice = self.ports.letters.password_changed(&holder);
+        recovery
+            .complete_reset(digest, self.ports.clock.now(), hash, notice)
+            .await?
+            .ok_or(AuthError::InvalidResetToken)
+    }
+}

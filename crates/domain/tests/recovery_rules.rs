@@ -1,0 +1,387 @@
+//! Account recovery by email over the in-memory fakes: what a reset request does (and does
+//! not do before its answer), how long and how often a reset token works, what a reset ends,
+//! and the notices that go out.
+
+use chrono::Duration;
+use futures_executor::block_on;
+use quill_domain::testing::Harness;
+use quill_domain::{
+    AuthAction, AuthError, AuthOutcome, AuthPolicy, Client, Email, Password, ProfileUpdate, Rate,
+    TokenRefusal,
+};
+
+const HERE: Client = Client::UNKNOWN;
+
+fn harness() -> Harness {
+    Harness::builder()
+        .user("alice", "alice@example.com", "password123")
+        .user("bob", "bob@example.com", "password123")
+        .build()
+}
+
+fn email(raw: &str) -> Email {
+    Email::parse(raw).unwrap()
+}
+
+fn new_password() -> Password {
+    Password::parse("a-brand-new-password").unwrap()
+}
+
+/// Asks for a link for `address` and lets the background job run.
+async fn mailed_token(h: &Harness, address: &str) -> String {
+    h.auth
+        .request_password_reset(HERE, &email(address))
+        .await
+        .unwrap();
+    h.handle_reset_requests().await;
+    h.reset_token_mailed_to(address).expect("a reset mail")
+}
+
+#[test]
+fn a_reset_request_answers_before_anything_is_looked_up_and_alike_for_unknown_emails() {
+    block_on(async {
+        let h = harness();
+        let known = h
+            .auth
+            .request_password_reset(HERE, &email("alice@example.com"))
+            .await;
+        let unknown = h
+            .auth
+            .request_password_reset(HERE, &email("nobody@example.com"))
+            .await;
+        assert!(known.is_ok() && unknown.is_ok());
+        assert!(h.outbox.queued().is_empty(), "no work before the answer");
+        assert_eq!(h.store.reset_count(), 0);
+        assert_eq!(h.hasher.hashes() + h.hasher.verifications(), 0);
+
+        h.handle_reset_requests().await;
+        let mails = h.outbox.queued();
+        assert_eq!(mails.len(), 1, "only the known email gets a mail");
+        assert_eq!(mails[0].to, "alice@example.com");
+        assert!(mails[0].body.contains("/reset-password#token="));
+        assert_eq!(
+            h.events
+                .count(AuthAction::PasswordResetRequest, AuthOutcome::Success),
+            1
+        );
+        assert_eq!(
+            h.events
+                .count(AuthAction::PasswordResetRequest, AuthOutcome::Failure),
+            1
+        );
+    });
+}
+
+#[test]
+fn a_reset_sets_the_password_ends_every_earlier_token_and_never_logs_in() {
+    block_on(async {
+        let h = harness();
+        let alice = h.user("alice");
+        let earlier = h.token_for(&alice);
+        let token = mailed_token(&h, "alice@example.com").await;
+
+        h.auth
+            .reset_password(HERE, &token, &new_password())
+            .await
+            .unwrap();
+
+        assert!(matches!(
+            h.auth.authenticate(earlier.as_str()).await,
+            Err(AuthError::InvalidToken)
+        ));
+        assert_eq!(h.events.token_refusals(), [TokenRefusal::Superseded]);
+        let old = h
+            .auth
+            .login(HERE, "alice@example.com", &Password::attempt("password123"))
+            .await;
+        assert!(matches!(old, Err(AuthError::InvalidCredentials)));
+        let fresh = h
+            .auth
+            .login(HERE, "alice@example.com", &new_password())
+            .await
+            .unwrap();
+        assert!(h.auth.authenticate(fresh.as_str()).await.is_ok());
+        let notice = h.outbox.queued().pop().unwrap();
+        assert_eq!(notice.to, "alice@example.com");
+        assert_eq!(notice.subject, "Your quill password was changed");
+        assert_eq!(
+            h.events
+                .count(AuthAction::PasswordReset, AuthOutcome::Success),
+            1
+        );
+    });
+}
+
+#[test]
+fn a_reset_token_works_once() {
+    block_on(async {
+        let h = harness();
+        let token = mailed_token(&h, "alice@example.com").await;
+        h.auth
+            .reset_password(HERE, &token, &new_password())
+            .await
+            .unwrap();
+        let again = h
+            .auth
+            .reset_password(HERE, &token, &Password::parse("yet-another-one").unwrap())
+            .await;
+        assert!(matches!(again, Err(AuthError::InvalidResetToken)));
+        assert_eq!(h.store.reset_count(), 0);
+    });
+}
+
+#[test]
+fn a_reset_token_expires_after_its_lifetime() {
+    block_on(async {
+        let h = harness();
+        let token = mailed_token(&h, "alice@example.com").await;
+        let lifetime = h.auth.policy().reset_token_lifetime;
+        h.clock
+            .advance(Duration::from_std(lifetime).unwrap() - Duration::seconds(1));
+        let holder = h.user("alice");
+        assert_eq!(holder.token_generation, 0);
+        h.clock.advance(Duration::seconds(1));
+        let late = h.auth.reset_password(HERE, &token, &new_password()).await;
+        assert!(matches!(late, Err(AuthError::InvalidResetToken)));
+        assert_eq!(h.hasher.hashes(), 0, "a dead token costs no hash");
+        assert_eq!(h.auth.maintain().await.unwrap().expired_resets, 1);
+    });
+}
+
+#[test]
+fn a_token_still_works_one_second_before_it_expires() {
+    block_on(async {
+        let h = harness();
+        let token = mailed_token(&h, "alice@example.com").await;
+        let lifetime = h.auth.policy().reset_token_lifetime;
+        h.clock
+            .advance(Duration::from_std(lifetime).unwrap() - Duration::seconds(1));
+        assert!(
+            h.auth
+                .reset_password(HERE, &token, &new_password())
+                .await
+                .is_ok()
+        );
+    });
+}
+
+#[test]
+fn a_new_request_kills_the_earlier_token() {
+    block_on(async {
+        let h = harness();
+        let first = mailed_token(&h, "alice@example.com").await;
+        let second = mailed_token(&h, "alice@example.com").await;
+        assert_ne!(first, second);
+        assert_eq!(h.store.reset_count(), 1, "one live token per account");
+        let stale = h.auth.reset_password(HERE, &first, &new_password()).await;
+        assert!(matches!(stale, Err(AuthError::InvalidResetToken)));
+        assert!(
+            h.auth
+                .reset_password(HERE, &second, &new_password())
+                .await
+                .is_ok()
+        );
+    });
+}
+
+#[test]
+fn a_forged_token_is_refused_without_a_hash() {
+    block_on(async {
+        let h = harness();
+        let forged = h
+            .auth
+            .reset_password(HERE, "reset-1", &new_password())
+            .await;
+        assert!(matches!(forged, Err(AuthError::InvalidResetToken)));
+        assert_eq!(h.hasher.hashes(), 0);
+        assert_eq!(
+            h.events
+                .count(AuthAction::PasswordReset, AuthOutcome::Failure),
+            1
+        );
+    });
+}
+
+#[test]
+fn ten_callers_with_one_token_reset_the_password_once() {
+    block_on(async {
+        let h = harness();
+        let token = mailed_token(&h, "alice@example.com").await;
+        let mut won = 0;
+        for i in 0..10 {
+            let client = Client::new([192, 0, 2, i].into());
+            match h.auth.reset_password(client, &token, &new_password()).await {
+                Ok(()) => won += 1,
+                Err(AuthError::InvalidResetToken) => {}
+                Err(other) => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!(won, 1);
+        assert_eq!(h.user("alice").token_generation, 1);
+    });
+}
+
+#[test]
+fn a_password_change_consumes_any_reset_link_and_sends_a_notice() {
+    block_on(async {
+        let h = harness();
+        let token = mailed_token(&h, "alice@example.com").await;
+        h.auth
+            .change_password(
+                HERE,
+                &h.caller("alice"),
+                &Password::attempt("password123"),
+                &new_password(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(h.store.reset_count(), 0);
+        let stale = h
+            .auth
+            .reset_password(HERE, &token, &Password::parse("someone-elses").unwrap())
+            .await;
+        assert!(matches!(stale, Err(AuthError::InvalidResetToken)));
+        let notice = h.outbox.queued().pop().unwrap();
+        assert_eq!(notice.subject, "Your quill password was changed");
+    });
+}
+
+#[test]
+fn reset_requests_are_limited_per_email_the_same_whether_or_not_it_has_an_account() {
+    block_on(async {
+        let h = Harness::builder()
+            .user("alice", "alice@example.com", "password123")
+            .policy(AuthPolicy {
+                reset_requests_per_email: Rate::new(2, 1),
+                ..AuthPolicy::default()
+            })
+            .build();
+        for address in ["alice@example.com", "nobody@example.com"] {
+            for i in 0..2 {
+                let client = Client::new([198, 51, 100, i].into());
+                assert!(
+                    h.auth
+                        .request_password_reset(client, &email(address))
+                        .await
+                        .is_ok()
+                );
+            }
+            let third = h
+                .auth
+                .request_password_reset(Client::new([203, 0, 113, 9].into()), &email(address))
+                .await;
+            assert!(
+                matches!(third, Err(AuthError::Throttled { retry_after }) if retry_after.as_secs() == 60),
+                "{address}: {third:?}"
+            );
+        }
+    });
+}
+
+#[test]
+fn reset_requests_are_limited_per_client() {
+    block_on(async {
+        let h = harness();
+        let burst = h.auth.policy().reset_requests_per_client.burst;
+        let client = Client::new([198, 51, 100, 7].into());
+        for i in 0..burst {
+            let address = format!("someone{i}@example.com");
+            assert!(
+                h.auth
+                    .request_password_reset(client, &email(&address))
+                    .await
+                    .is_ok()
+            );
+        }
+        let over = h
+            .auth
+            .request_password_reset(client, &email("one-more@example.com"))
+            .await;
+        assert!(matches!(over, Err(AuthError::Throttled { .. })));
+        assert_eq!(h.reset_requests.drain().len(), burst as usize);
+    });
+}
+
+#[test]
+fn a_full_request_queue_answers_busy_and_records_it() {
+    block_on(async {
+        let h = Harness::builder().reset_queue_capacity(1).build();
+        let first = Client::new([198, 51, 100, 1].into());
+        let second = Client::new([198, 51, 100, 2].into());
+        assert!(
+            h.auth
+                .request_password_reset(first, &email("a@example.com"))
+                .await
+                .is_ok()
+        );
+        let full = h
+            .auth
+            .request_password_reset(second, &email("b@example.com"))
+            .await;
+        assert!(matches!(full, Err(AuthError::Busy)));
+        assert_eq!(
+            h.events
+                .count(AuthAction::ResetRequestsBusy, AuthOutcome::Refused),
+            1
+        );
+    });
+}
+
+#[test]
+fn changing_the_login_email_sends_a_notice_to_the_old_address() {
+    block_on(async {
+        let h = harness();
+        let alice = h.caller("alice");
+        h.auth
+            .update_profile(
+                &alice,
+                alice.id(),
+                ProfileUpdate {
+                    email: Some(email("alice@new.example.com")),
+                    ..ProfileUpdate::default()
+                },
+            )
+            .await
+            .unwrap();
+        let notices = h.outbox.queued();
+        assert_eq!(notices.len(), 1);
+        assert_eq!(notices[0].to, "alice@example.com");
+        assert!(notices[0].body.contains("alice@new.example.com"));
+    });
+}
+
+#[test]
+fn keeping_the_same_email_sends_no_notice() {
+    block_on(async {
+        let h = harness();
+        let alice = h.caller("alice");
+        h.auth
+            .update_profile(
+                &alice,
+                alice.id(),
+                ProfileUpdate {
+                    email: Some(email("ALICE@example.com")),
+                    ..ProfileUpdate::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert!(h.outbox.queued().is_empty());
+    });
+}
+
+#[test]
+fn deleting_an_account_drops_its_reset_token() {
+    block_on(async {
+        let h = harness();
+        let token = mailed_token(&h, "alice@example.com").await;
+        let alice = h.caller("alice");
+        h.auth
+            .delete_account(HERE, &alice, alice.id())
+            .await
+            .unwrap();
+        assert_eq!(h.store.reset_count(), 0);
+        let gone = h.auth.reset_password(HERE, &token, &new_password()).await;
+        assert!(matches!(gone, Err(AuthError::InvalidResetToken)));
+    });
+}

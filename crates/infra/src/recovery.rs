@@ -1,0 +1,393 @@
+//! Account recovery's adapters: [`SeaOrmRecoveryStore`] (reset tokens and the mail outbox,
+//! on SQLite and PostgreSQL, each change in one transaction with its mail),
+//! [`Sha256ResetSecrets`] (32 random bytes, URL-safe, digested with SHA-256) and
+//! [`ChannelResetRequests`] (the bounded queue between the answer and the job).
+//!
+//! The SQL is written out: a claim that two servers cannot both win, a token consumed by the
+//! statement that reads it, and an upsert that keeps one token per account are each one
+//! statement, the same on both backends. SQLite write transactions start `IMMEDIATE`, so a
+//! writer that has to wait does so in SQLite's busy timeout instead of failing half-way.
+
+use async_trait::async_trait;
+use base64::Engine as _;
+use chrono::{DateTime, Utc};
+use quill_domain::{
+    Mail, MailId, MailOutbox, OutboxDepth, PasswordHash, QueuedMail, RecoveryStore, ResetDigest,
+    ResetRequest, ResetRequestQueue, ResetSecrets, ResetToken, StoreError, Unexpected, User,
+    UserId, throttle::micros,
+};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, SqliteTransactionMode, Statement,
+    TransactionOptions, TransactionTrait, Value,
+};
+use sha2::{Digest as _, Sha256};
+use tokio::sync::{Notify, mpsc};
+
+use crate::db::{store_error, to_domain};
+
+/// Reset tokens and the mail outbox in quill's database.
+#[derive(Debug, Clone)]
+pub struct SeaOrmRecoveryStore {
+    db: DatabaseConnection,
+    /// Woken whenever mail is queued, so delivery need not wait for its next poll.
+    mail_queued: std::sync::Arc<Notify>,
+}
+
+impl SeaOrmRecoveryStore {
+    /// The store over this pool.
+    #[must_use]
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self {
+            db,
+            mail_queued: std::sync::Arc::default(),
+        }
+    }
+
+    /// Notified each time this store queues mail.
+    #[must_use]
+    pub fn mail_queued(&self) -> std::sync::Arc<Notify> {
+        self.mail_queued.clone()
+    }
+
+    fn statement(&self, sql: &str, values: Vec<Value>) -> Statement {
+        Statement::from_sql_and_values(self.db.get_database_backend(), sql, values)
+    }
+
+    async fn begin(&self) -> Result<DatabaseTransaction, StoreError> {
+        self.db
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..TransactionOptions::default()
+            })
+            .await
+            .map_err(store_error)
+    }
+
+    async fn queue_in(
+        &self,
+        tx: &DatabaseTransaction,
+        mail: Mail,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        tx.execute_raw(self.statement(
+            "INSERT INTO mail_outbox (recipient, subject, body, queued_at_us, due_at_us) \
+             VALUES ($1, $2, $3, $4, $4)",
+            vec![
+                mail.to.into(),
+                mail.subject.into(),
+                mail.body.into(),
+                micros(now).into(),
+            ],
+        ))
+        .await
+        .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn commit(&self, tx: DatabaseTransaction) -> Result<(), StoreError> {
+        tx.commit().await.map_err(store_error)?;
+        self.mail_queued.notify_one();
+        Ok(())
+    }
+
+    /// Sets the hash, moves the generation and drops the account's reset tokens; `false`
+    /// when the account is gone.
+    async fn replace_password_in(
+        &self,
+        tx: &DatabaseTransaction,
+        user: UserId,
+        hash: &PasswordHash,
+    ) -> Result<bool, StoreError> {
+        let updated = tx
+            .execute_raw(self.statement(
+                "UPDATE users SET password_hash = $1, token_generation = token_generation + 1 \
+                 WHERE id = $2",
+                vec![hash.as_str().into(), user.0.into()],
+            ))
+            .await
+            .map_err(store_error)?;
+        if updated.rows_affected() == 0 {
+            return Ok(false);
+        }
+        tx.execute_raw(self.statement(
+            "DELETE FROM password_resets WHERE user_id = $1",
+            vec![user.0.into()],
+        ))
+        .await
+        .map_err(store_error)?;
+        Ok(true)
+    }
+}
+
+fn digest_value(digest: ResetDigest) -> Value {
+    Value::Bytes(Some(digest.0.to_vec()))
+}
+
+fn instant(us: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(us).unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
+}
+
+#[async_trait]
+impl RecoveryStore for SeaOrmRecoveryStore {
+    async fn issue_reset(
+        &self,
+        user: UserId,
+        digest: ResetDigest,
+        expires_at: DateTime<Utc>,
+        mail: Mail,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let tx = self.begin().await?;
+        // One row per account: a new token replaces the earlier one in the same statement.
+        let issued = tx
+            .execute_raw(self.statement(
+                "INSERT INTO password_resets (digest, user_id, expires_at_us) \
+                 SELECT $1, id, $3 FROM users WHERE id = $2 \
+                 ON CONFLICT (user_id) DO UPDATE \
+                 SET digest = excluded.digest, expires_at_us = excluded.expires_at_us",
+                vec![
+                    digest_value(digest),
+                    user.0.into(),
+                    micros(expires_at).into(),
+                ],
+            ))
+            .await
+            .map_err(store_error)?;
+        if issued.rows_affected() == 0 {
+            tx.rollback().await.map_err(store_error)?;
+            return Ok(false);
+        }
+        self.queue_in(&tx, mail, now).await?;
+        self.commit(tx).await?;
+        Ok(true)
+    }
+
+    async fn reset_holder(
+        &self,
+        digest: ResetDigest,
+        now: DateTime<Utc>,
+    ) -> Result<Option<User>, StoreError> {
+        let row = self
+            .db
+            .query_one_raw(self.statement(
+                "SELECT user_id FROM password_resets WHERE digest = $1 AND expires_at_us > $2",
+                vec![digest_value(digest), micros(now).into()],
+            ))
+            .await
+            .map_err(store_error)?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let id: i64 = row.try_get("", "user_id").map_err(store_error)?;
+        use sea_orm::EntityTrait as _;
+        crate::entities::user::Entity::find_by_id(id)
+            .one(&self.db)
+            .await
+            .map(|found| found.map(to_domain))
+            .map_err(store_error)
+    }
+
+    async fn complete_reset(
+        &self,
+        digest: ResetDigest,
+        now: DateTime<Utc>,
+        hash: PasswordHash,
+        notice: Mail,
+    ) -> Result<Option<UserId>, StoreError> {
+        let tx = self.begin().await?;
+        // The statement that finds the token deletes it: of racing resets, one gets the row.
+        let consumed = tx
+            .query_one_raw(self.statement(
+                "DELETE FROM password_resets WHERE digest = $1 AND expires_at_us > $2 \
+                 RETURNING user_id",
+                vec![digest_value(digest), micros(now).into()],
+            ))
+            .await
+            .map_err(store_error)?;
+        let Some(row) = consumed else {
+            tx.rollback().await.map_err(store_error)?;
+            return Ok(None);
+        };
+        let user = UserId(row.try_get("", "user_id").map_err(store_error)?);
+        if !self.replace_password_in(&tx, user, &hash).await? {
+            tx.rollback().await.map_err(store_error)?;
+            return Ok(None);
+        }
+        self.queue_in(&tx, notice, now).await?;
+        self.commit(tx).await?;
+        Ok(Some(user))
+    }
+
+    async fn change_password(
+        &self,
+        user: UserId,
+        hash: PasswordHash,
+        notice: Mail,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let tx = self.begin().await?;
+        if !self.replace_password_in(&tx, user, &hash).await? {
+            tx.rollback().await.map_err(store_error)?;
+            return Ok(false);
+        }
+        self.queue_in(&tx, notice, now).await?;
+        self.commit(tx).await?;
+        Ok(true)
+    }
+
+    async fn purge_expired_resets(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        self.db
+            .execute_raw(self.statement(
+                "DELETE FROM password_resets WHERE expires_at_us <= $1",
+                vec![micros(now).into()],
+            ))
+            .await
+            .map(|done| done.rows_affected())
+            .map_err(store_error)
+    }
+}
+
+#[async_trait]
+impl MailOutbox for SeaOrmRecoveryStore {
+    async fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        hold_until: DateTime<Utc>,
+    ) -> Result<Option<QueuedMail>, StoreError> {
+        // The outer condition repeats the inner one: on PostgreSQL a server that lost the
+        // race for the row re-checks it after the winner commits, finds it held, and takes
+        // nothing; SQLite has one writer at a time.
+        let row = self
+            .db
+            .query_one_raw(self.statement(
+                "UPDATE mail_outbox SET held_until_us = $1, attempts = attempts + 1 \
+                 WHERE id = (SELECT id FROM mail_outbox \
+                             WHERE due_at_us <= $2 \
+                               AND (held_until_us IS NULL OR held_until_us < $2) \
+                             ORDER BY due_at_us, id LIMIT 1) \
+                   AND (held_until_us IS NULL OR held_until_us < $2) \
+                 RETURNING id, recipient, subject, body, attempts, queued_at_us",
+                vec![micros(hold_until).into(), micros(now).into()],
+            ))
+            .await
+            .map_err(store_error)?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let get = |column: &str| -> Result<String, StoreError> {
+            row.try_get("", column).map_err(store_error)
+        };
+        let attempts: i32 = row.try_get("", "attempts").map_err(store_error)?;
+        Ok(Some(QueuedMail {
+            id: MailId(row.try_get("", "id").map_err(store_error)?),
+            mail: Mail::new(get("recipient")?, get("subject")?, get("body")?),
+            attempts: u32::try_from(attempts).unwrap_or(0),
+            queued_at: instant(row.try_get("", "queued_at_us").map_err(store_error)?),
+        }))
+    }
+
+    async fn delivered(&self, id: MailId) -> Result<(), StoreError> {
+        self.db
+            .execute_raw(self.statement("DELETE FROM mail_outbox WHERE id = $1", vec![id.0.into()]))
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn retry_at(&self, id: MailId, retry_at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.db
+            .execute_raw(self.statement(
+                "UPDATE mail_outbox SET due_at_us = $1, held_until_us = NULL WHERE id = $2",
+                vec![micros(retry_at).into(), id.0.into()],
+            ))
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn enqueue(&self, mail: Mail, now: DateTime<Utc>) -> Result<MailId, StoreError> {
+        let row = self
+            .db
+            .query_one_raw(self.statement(
+                "INSERT INTO mail_outbox (recipient, subject, body, queued_at_us, due_at_us) \
+                 VALUES ($1, $2, $3, $4, $4) RETURNING id",
+                vec![
+                    mail.to.into(),
+                    mail.subject.into(),
+                    mail.body.into(),
+                    micros(now).into(),
+                ],
+            ))
+            .await
+            .map_err(store_error)?
+            .ok_or_else(|| StoreError::Unexpected(Unexpected::new("the insert returned no id")))?;
+        self.mail_queued.notify_one();
+        Ok(MailId(row.try_get("", "id").map_err(store_error)?))
+    }
+
+    async fn depth(&self) -> Result<OutboxDepth, StoreError> {
+        let row = self
+            .db
+            .query_one_raw(self.statement(
+                "SELECT COUNT(*) AS queued, MIN(queued_at_us) AS oldest FROM mail_outbox",
+                vec![],
+            ))
+            .await
+            .map_err(store_error)?;
+        let Some(row) = row else {
+            return Ok(OutboxDepth::default());
+        };
+        let queued: i64 = row.try_get("", "queued").map_err(store_error)?;
+        let oldest: Option<i64> = row.try_get("", "oldest").map_err(store_error)?;
+        Ok(OutboxDepth {
+            queued: u64::try_from(queued).unwrap_or(0),
+            oldest: oldest.map(instant),
+        })
+    }
+}
+
+/// Reset tokens of 32 bytes from the operating system's generator, URL-safe base64 in the
+/// link, and their SHA-256 digest in the database.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sha256ResetSecrets;
+
+impl ResetSecrets for Sha256ResetSecrets {
+    fn mint(&self) -> Result<(ResetToken, ResetDigest), Unexpected> {
+        let mut bytes = [0_u8; 32];
+        getrandom::fill(&mut bytes).map_err(|e| Unexpected::new(e.to_string()))?;
+        let token = ResetToken::new(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes));
+        let digest = self.digest(token.as_str());
+        Ok((token, digest))
+    }
+
+    fn digest(&self, token: &str) -> ResetDigest {
+        ResetDigest(Sha256::digest(token.as_bytes()).into())
+    }
+}
+
+/// The bounded queue of reset requests: the request's task pushes and answers; the job
+/// [`AuthStack::spawn_maintenance`](crate::AuthStack::spawn_maintenance) starts takes them
+/// off. Full, or with no job to take them, it refuses at once.
+#[derive(Debug, Clone)]
+pub struct ChannelResetRequests {
+    sender: mpsc::Sender<ResetRequest>,
+}
+
+impl ChannelResetRequests {
+    /// How many requests may wait: far more than the rate limits let in between two turns of
+    /// the job, so only a job that has stopped fills it.
+    pub const CAPACITY: usize = 1024;
+
+    /// The queue and its receiving end.
+    #[must_use]
+    pub fn new() -> (Self, mpsc::Receiver<ResetRequest>) {
+        let (sender, receiver) = mpsc::channel(Self::CAPACITY);
+        (Self { sender }, receiver)
+    }
+}
+
+impl ResetRequestQueue for ChannelResetRequests {
+    fn push(&self, request: ResetRequest) -> bool {
+        self.sender.try_send(request).is_ok()
+    }
+}
