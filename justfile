@@ -41,6 +41,10 @@ bench-prefix-flood: bench-build
 bench-metrics-cost: bench-build
     target/release/quill-bench metrics-cost
 
+# Times forgot-password for a known and an unknown email, nine each; target/bench/reset_timing.json.
+bench-reset-timing: bench-build
+    target/release/quill-bench reset-timing
+
 # Apply pending migrations without starting the server.
 migrate:
     cargo run --bin quill-migration -- up

@@ -7,6 +7,7 @@
 //! target/release/quill-bench auth-under-load  # target/bench/auth_under_load.json
 //! target/release/quill-bench prefix-flood     # target/bench/prefix_flood.json
 //! target/release/quill-bench metrics-cost     # target/bench/metrics_cost.json
+//! target/release/quill-bench reset-timing     # target/bench/reset_timing.json
 //! ```
 //!
 //! `QUILL_BIN` overrides where the server binary is found (by default next to this one);
@@ -15,10 +16,11 @@
 
 use std::process::ExitCode;
 
-use quill_bench::scenario::{auth_under_load, metrics_cost, prefix_flood, throughput};
+use quill_bench::scenario::{
+    auth_under_load, metrics_cost, prefix_flood, reset_timing, throughput,
+};
 
-const USAGE: &str =
-    "usage: quill-bench [throughput | auth-under-load | prefix-flood | metrics-cost]";
+const USAGE: &str = "usage: quill-bench [throughput | auth-under-load | prefix-flood | metrics-cost | reset-timing]";
 
 #[derive(Clone, Copy)]
 enum Scenario {
@@ -26,6 +28,7 @@ enum Scenario {
     AuthUnderLoad,
     PrefixFlood,
     MetricsCost,
+    ResetTiming,
 }
 
 fn main() -> ExitCode {
@@ -34,6 +37,7 @@ fn main() -> ExitCode {
         Some("auth-under-load") => Scenario::AuthUnderLoad,
         Some("prefix-flood") => Scenario::PrefixFlood,
         Some("metrics-cost") => Scenario::MetricsCost,
+        Some("reset-timing") => Scenario::ResetTiming,
         Some(_) => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -47,7 +51,7 @@ fn main() -> ExitCode {
             .worker_threads(2)
             .enable_all()
             .build(),
-        Scenario::AuthUnderLoad | Scenario::PrefixFlood => {
+        Scenario::AuthUnderLoad | Scenario::PrefixFlood | Scenario::ResetTiming => {
             tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
@@ -65,6 +69,7 @@ fn main() -> ExitCode {
         Scenario::AuthUnderLoad => runtime.block_on(auth_under_load::run()),
         Scenario::PrefixFlood => runtime.block_on(prefix_flood::run()),
         Scenario::MetricsCost => runtime.block_on(metrics_cost::run()),
+        Scenario::ResetTiming => runtime.block_on(reset_timing::run()),
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,

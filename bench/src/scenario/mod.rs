@@ -4,4 +4,5 @@
 pub mod auth_under_load;
 pub mod metrics_cost;
 pub mod prefix_flood;
+pub mod reset_timing;
 pub mod throughput;

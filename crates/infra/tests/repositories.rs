@@ -505,6 +505,8 @@ async fn the_auth_cores_migrations_create_its_tables_and_no_blog_table() {
         table_names(&db).await,
         [
             "auth_throttle",
+            "mail_outbox",
+            "password_resets",
             "revoked_tokens",
             "seaql_migrations",
             "users"
@@ -569,6 +571,8 @@ async fn a_database_of_the_previous_release_upgrades_in_place_keeping_accounts_a
         table_names(&db).await,
         [
             "auth_throttle",
+            "mail_outbox",
+            "password_resets",
             "posts",
             "quill_blog_migrations",
             "revoked_tokens",

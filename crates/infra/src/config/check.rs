@@ -207,6 +207,22 @@ fn auth_policy(raw: &mut RawSettings) -> Result<AuthPolicy, ConfigError> {
             default.hashing_places_per_client,
         )?,
         ipv6_client_prefix,
+        reset_requests_per_client: rate(
+            ("RESET_RATE_BURST", raw.reset_rate_burst.take()),
+            ("RESET_RATE_PER_MINUTE", raw.reset_rate_per_minute.take()),
+            default.reset_requests_per_client,
+        )?,
+        reset_requests_per_email: rate(
+            (
+                "ACCOUNT_RESET_RATE_BURST",
+                raw.account_reset_rate_burst.take(),
+            ),
+            (
+                "ACCOUNT_RESET_RATE_PER_MINUTE",
+                raw.account_reset_rate_per_minute.take(),
+            ),
+            default.reset_requests_per_email,
+        )?,
         reset_token_lifetime: std::time::Duration::from_secs(
             60 * u64::from(positive::<u32>(
                 "PASSWORD_RESET_EXPIRE_MINUTES",
@@ -214,7 +230,6 @@ fn auth_policy(raw: &mut RawSettings) -> Result<AuthPolicy, ConfigError> {
                 (default.reset_token_lifetime.as_secs() / 60) as u32,
             )?),
         ),
-        ..default
     })
 }
 

@@ -56,7 +56,11 @@ pub struct SmtpSettings {
 /// ```
 /// use quill_infra::Settings;
 ///
-/// let settings = Settings::from_pairs([("SMTP_HOST", "smtp.example.com"), ("SMTP_PASSWORD", "hunter2")])?;
+/// let settings = Settings::from_pairs([
+///     ("SMTP_HOST", "smtp.example.com"),
+///     ("SMTP_USERNAME", "quill"),
+///     ("SMTP_PASSWORD", "hunter2"),
+/// ])?;
 /// let smtp = settings.mail.smtp.as_ref().unwrap();
 /// assert_eq!((smtp.host.as_str(), smtp.port), ("smtp.example.com", 587));
 /// assert!(!format!("{settings:?}").contains("hunter2"));

@@ -80,6 +80,10 @@ pub const SETTING_NAMES: &[&str] = &[
     "SMTP_TLS",
     "MAIL_DIR",
     "PASSWORD_RESET_EXPIRE_MINUTES",
+    "RESET_RATE_BURST",
+    "RESET_RATE_PER_MINUTE",
+    "ACCOUNT_RESET_RATE_BURST",
+    "ACCOUNT_RESET_RATE_PER_MINUTE",
 ];
 
 /// A setting was missing or unusable. Its `Display` is the one line to print before

@@ -115,6 +115,14 @@ pub(super) struct RawSettings {
     pub(super) mail_dir: Option<String>,
     #[serde(default, deserialize_with = "as_text")]
     pub(super) password_reset_expire_minutes: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    pub(super) reset_rate_burst: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    pub(super) reset_rate_per_minute: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    pub(super) account_reset_rate_burst: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    pub(super) account_reset_rate_per_minute: Option<String>,
 }
 
 #[cfg(test)]

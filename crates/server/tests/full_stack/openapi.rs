@@ -24,6 +24,16 @@ const CONTRACT: &[(&str, &str, &[u16])] = &[
         "/api/users/me/password",
         &[200, 400, 401, 413, 422, 429, 503],
     ),
+    (
+        "post",
+        "/api/users/forgot-password",
+        &[202, 413, 422, 429, 503],
+    ),
+    (
+        "post",
+        "/api/users/reset-password",
+        &[200, 400, 413, 422, 429, 503],
+    ),
     ("get", "/api/users/{user_id}", &[200, 404, 422]),
     (
         "patch",
@@ -49,12 +59,50 @@ const CONTRACT: &[(&str, &str, &[u16])] = &[
 ];
 
 /// Documented statuses no test can provoke on purpose: the caller's own account vanishing
-/// between authentication and the change (a concurrent deletion). Their body is the same
-/// `ErrorMessage` 404 as every other, which is checked against a real one instead.
+/// between authentication and the change (a concurrent deletion), and a queue of reset
+/// requests full because its job has stopped. Their body is the same `ErrorMessage` as every
+/// other refusal, which is checked against a real one instead.
 const RACE_ONLY: &[(&str, &str, u16)] = &[
     ("patch", "/api/users/{user_id}", 404),
     ("delete", "/api/users/{user_id}", 404),
+    ("post", "/api/users/forgot-password", 503),
 ];
+
+/// The token of the newest reset mail to `address` the server wrote to its mail folder.
+async fn mailed_reset_token(app: &TestApp, address: &str) -> String {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let mut mails: Vec<(std::time::SystemTime, String)> =
+            std::fs::read_dir(app.mail_dir.path())
+                .unwrap()
+                .filter_map(Result::ok)
+                .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+                .filter_map(|e| {
+                    let modified = e.metadata().ok()?.modified().ok()?;
+                    Some((modified, std::fs::read_to_string(e.path()).ok()?))
+                })
+                .filter(|(_, text)| text.contains(&format!("To: {address}")))
+                .collect();
+        mails.sort();
+        let token = mails.last().and_then(|(_, data)| {
+            quill_test_support::smtp::ReceivedMail {
+                from: String::new(),
+                to: Vec::new(),
+                data: data.clone(),
+                authenticated: false,
+            }
+            .reset_token()
+        });
+        if let Some(token) = token {
+            return token;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no reset mail to {address}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
 
 const METHODS: &[&str] = &[
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
@@ -718,6 +766,25 @@ async fn every_documented_response_is_what_the_server_sends() {
     )
     .await;
 
+    // Password reset: ask for a link, follow it (test servers write their mail to a folder).
+    let (forgot, reset) = ("/api/users/forgot-password", "/api/users/reset-password");
+    c.account("rita").await;
+    let ask = json!({"email": "rita@example.com"});
+    c.json(M::POST, forgot, forgot, None, &ask, true).await;
+    let too_long = json!({"email": format!("{}@example.com", "a".repeat(200))});
+    c.json(M::POST, forgot, forgot, None, &too_long, false)
+        .await;
+    c.oversized(M::POST, forgot, forgot, "-").await;
+    let token = mailed_reset_token(&c.app, "rita@example.com").await;
+    let bogus = json!({"token": "not-a-token", "new_password": "a-new-password"});
+    c.json(M::POST, reset, reset, None, &bogus, true).await;
+    let short_reset = json!({"token": token, "new_password": "short"});
+    c.json(M::POST, reset, reset, None, &short_reset, false)
+        .await;
+    c.oversized(M::POST, reset, reset, "-").await;
+    let reset_body = json!({"token": token, "new_password": "a-reset-password"});
+    c.json(M::POST, reset, reset, None, &reset_body, true).await;
+
     // Rate limits and hashing back-pressure, on a server with tight limits, one hashing slot
     // with a queue of one, and hashes that take long enough for requests to overlap.
     let relaxed = std::mem::replace(
@@ -729,6 +796,8 @@ async fn every_documented_response_is_what_the_server_sends() {
             ("REGISTER_RATE_PER_MINUTE", "1"),
             ("PASSWORD_CHANGE_RATE_BURST", "1"),
             ("PASSWORD_CHANGE_RATE_PER_MINUTE", "1"),
+            ("ACCOUNT_RESET_RATE_BURST", "1"),
+            ("ACCOUNT_RESET_RATE_PER_MINUTE", "1"),
             ("HASHING_SLOTS", "1"),
             ("HASHING_QUEUE_LIMIT", "1"),
             ("ARGON2_MEMORY_KIB", "65536"),
@@ -738,6 +807,12 @@ async fn every_documented_response_is_what_the_server_sends() {
         .await,
     );
     let frank = c.account("frank").await;
+    // Reset requests for one email: the first spends the bucket, the second is refused.
+    let ask = json!({"email": "frank@example.com"});
+    c.json(M::POST, forgot, forgot, None, &ask, true).await;
+    let limited = c.json(M::POST, forgot, forgot, None, &ask, true).await;
+    assert_eq!(limited, json!({"detail": "Too many requests"}));
+    let franks_link = mailed_reset_token(&c.app, "frank@example.com").await;
     let guess = [("username", "frank@example.com"), ("password", "a-guess")];
     for _ in 0..2 {
         let request = c.request(&M::POST, token_route).form(&guess);
@@ -810,6 +885,15 @@ async fn every_documented_response_is_what_the_server_sends() {
         turned_away,
         json!({"detail": "Server busy, try again shortly"})
     );
+    // So is a reset with a good link: the link is checked, then the hash finds no place.
+    let franks_reset = json!({"token": franks_link, "new_password": "a-reset-password"});
+    let turned_away = c
+        .json(M::POST, reset, reset, None, &franks_reset, true)
+        .await;
+    assert_eq!(
+        turned_away,
+        json!({"detail": "Server busy, try again shortly"})
+    );
     c.check(&M::POST, token_route, turned_away_login).await;
     for holder in holders {
         c.check(&M::POST, token_route, holder.await.unwrap().unwrap())
@@ -828,6 +912,17 @@ async fn every_documented_response_is_what_the_server_sends() {
     }
     let overloaded = std::mem::replace(&mut c.app, relaxed);
     drop(overloaded);
+
+    // A reset is a password check like a login, charged to the client's login rate.
+    let relaxed = std::mem::replace(
+        &mut c.app,
+        spawn_app_with(&[("LOGIN_RATE_BURST", "1"), ("LOGIN_RATE_PER_MINUTE", "1")]).await,
+    );
+    c.json(M::POST, reset, reset, None, &bogus, true).await;
+    let limited = c.json(M::POST, reset, reset, None, &bogus, true).await;
+    assert_eq!(limited, json!({"detail": "Too many requests"}));
+    let rate_limited = std::mem::replace(&mut c.app, relaxed);
+    drop(rate_limited);
 
     // Account deletion, then the deleted account's token.
     c.call(M::DELETE, user, &alice_path, None).await;

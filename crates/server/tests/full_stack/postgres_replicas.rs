@@ -240,3 +240,36 @@ async fn a_database_that_takes_no_writes_is_not_ready_and_writes_answer_503_not_
         "{statuses:?}"
     );
 }
+
+#[tokio::test]
+async fn one_reset_requested_with_two_servers_delivering_is_mailed_exactly_once() {
+    let Some(database) = postgres_only().await else {
+        return;
+    };
+    let sink = quill_test_support::smtp::SmtpSink::start().await;
+    let port = sink.port().to_string();
+    let relay = [
+        ("SMTP_HOST", "127.0.0.1"),
+        ("SMTP_PORT", port.as_str()),
+        ("SMTP_TLS", "none"),
+    ];
+    let (first, second) = two_servers_with(&database, &relay).await;
+    first.account("alice").await;
+    let asked = second
+        .client
+        .post(second.url("/api/users/forgot-password"))
+        .json(&json!({ "email": "alice@example.com" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(asked.status(), StatusCode::ACCEPTED);
+    let mails = sink.wait_for(1, std::time::Duration::from_secs(20)).await;
+    assert_eq!(mails.len(), 1);
+    // Both workers look at the outbox every second: several rounds each, and still one mail.
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    assert_eq!(sink.mails().len(), 1, "{:#?}", sink.mails());
+    assert_eq!(
+        scalar(&database.url, "SELECT COUNT(*) FROM mail_outbox").await,
+        0
+    );
+}

@@ -275,7 +275,16 @@ async fn every_security_action_leaves_an_audit_event_and_no_secret_reaches_the_l
         return;
     }
     let logs = capture_logs();
-    let app = spawn_app().await;
+    let sink = quill_test_support::smtp::SmtpSink::start().await;
+    let port = sink.port().to_string();
+    let app = crate::support::spawn_app_with(&[
+        ("SMTP_HOST", "127.0.0.1"),
+        ("SMTP_PORT", port.as_str()),
+        ("SMTP_TLS", "none"),
+        ("SMTP_USERNAME", "quill-relay"),
+        ("SMTP_PASSWORD", "smtp-secret-password"),
+    ])
+    .await;
     let alice = app.account("alice").await;
     app.login("alice@example.com", "wrong-password-1").await;
     let second: Value = app
@@ -293,8 +302,31 @@ async fn every_security_action_leaves_an_audit_event_and_no_secret_reaches_the_l
         .unwrap();
     let fresh = changed["access_token"].as_str().unwrap().to_owned();
     post_as(&app, "/api/users/logout-all", &fresh).await;
+    app.client
+        .post(app.url("/api/users/forgot-password"))
+        .json(&serde_json::json!({ "email": "alice@example.com" }))
+        .send()
+        .await
+        .unwrap();
+    let mails = sink.wait_for(2, std::time::Duration::from_secs(20)).await;
+    let mailed = mails
+        .iter()
+        .find_map(quill_test_support::smtp::ReceivedMail::reset_token)
+        .expect("a reset mail");
+    assert!(
+        mails.iter().all(|m| m.authenticated),
+        "the relay's credentials were used"
+    );
+    let reset = app
+        .client
+        .post(app.url("/api/users/reset-password"))
+        .json(&serde_json::json!({ "token": mailed, "new_password": "reset-password-42" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reset.status(), reqwest::StatusCode::OK);
     let last: Value = app
-        .login("alice@example.com", "brand-new-password")
+        .login("alice@example.com", "reset-password-42")
         .await
         .json()
         .await
@@ -328,6 +360,8 @@ async fn every_security_action_leaves_an_audit_event_and_no_secret_reaches_the_l
         ("logout", "success"),
         ("password_change", "success"),
         ("logout_everywhere", "success"),
+        ("password_reset_request", "success"),
+        ("password_reset", "success"),
         ("account_deletion", "success"),
     ] {
         assert!(
@@ -352,6 +386,9 @@ async fn every_security_action_leaves_an_audit_event_and_no_secret_reaches_the_l
         "password123",
         "wrong-password-1",
         "brand-new-password",
+        "reset-password-42",
+        "smtp-secret-password",
+        &mailed,
         "$argon2id$",
         &alice.token,
         &second,
