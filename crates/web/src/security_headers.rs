@@ -9,7 +9,7 @@ use axum::response::Response;
 /// A content security policy allowing only this origin's scripts, styles and images (so no
 /// inline script can run), no framing, no plugins.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
-     img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; \
+     img-src 'self' data: blob:; object-src 'none'; base-uri 'self'; form-action 'self'; \
      frame-ancestors 'none'";
 
 /// Security headers for every response outside `/api` (the API's JSON gets `nosniff` too).

@@ -1,10 +1,10 @@
-// Account page: edit username and email, change the password, log out everywhere, delete
-// the account.
+// Account page: upload or remove the profile picture, edit username and email, change the
+// password, log out everywhere, delete the account.
 
 import { clearToken, getCurrentUser, logout, setToken, updateCurrentUser } from "./auth.js";
 import { redirectToLogin, request } from "./api.js";
 import { showUser } from "./nav.js";
-import { busy, openDialog, setMessage, submitButton } from "./ui.js";
+import { busy, openDialog, setMessage, showMessage, submitButton } from "./ui.js";
 
 const container = document.getElementById("account");
 const loading = document.getElementById("account-loading");
@@ -23,11 +23,82 @@ const passwordStatus = document.getElementById("password-status");
 const passwordError = document.getElementById("password-error");
 const everywhereButton = document.getElementById("logout-everywhere-button");
 const sessionsError = document.getElementById("sessions-error");
+const picture = document.getElementById("account-picture");
+const pictureForm = document.getElementById("picture-form");
+const pictureInput = document.getElementById("picture-file");
+const picturePreview = document.getElementById("picture-preview");
+const uploadButton = document.getElementById("picture-upload");
+const removeButton = document.getElementById("picture-remove");
+const pictureStatus = document.getElementById("picture-status");
+const pictureError = document.getElementById("picture-error");
+
+const DEFAULT_PICTURE = "/static/profile_pics/default.jpg";
+// The server's default limit. It checks again, and its own answer is shown if it differs.
+const MAX_PICTURE_BYTES = 5 * 1024 * 1024;
+const TOO_LARGE = "File too large. Maximum size is 5MB";
 
 let user = await getCurrentUser();
+let previewUrl = null;
+let pictureWorking = false;
+
+function chosenFile() {
+  return (pictureInput.files && pictureInput.files[0]) || null;
+}
+
+function updatePictureControls() {
+  const file = chosenFile();
+  uploadButton.disabled = pictureWorking || !file || file.size > MAX_PICTURE_BYTES;
+  removeButton.disabled = pictureWorking;
+  pictureInput.disabled = pictureWorking;
+  pictureForm.setAttribute("aria-busy", String(pictureWorking));
+}
+
+function renderPicture() {
+  const src = user.image_path || DEFAULT_PICTURE;
+  avatar.src = src;
+  picture.src = src;
+  picture.alt = `Profile picture of ${user.username}`;
+  // Nothing to remove while the default picture is shown.
+  removeButton.hidden = !user.image_file;
+  updatePictureControls();
+}
+
+function clearPreview() {
+  // Each object URL pins its file in memory until it is revoked.
+  if (previewUrl) {
+    URL.revokeObjectURL(previewUrl);
+    previewUrl = null;
+  }
+  picturePreview.hidden = true;
+  picturePreview.removeAttribute("src");
+}
+
+function pictureProblem(result) {
+  // The only 422 here is a request without the file: say so plainly, not "file: Field required".
+  if (result.status === 422) {
+    return "Please choose a picture to upload.";
+  }
+  // A proxy in front of the server may refuse a large body before the server sees it.
+  if (result.status === 413) {
+    return TOO_LARGE;
+  }
+  return result.message;
+}
+
+/** Runs `task` with the picture controls disabled, so an upload and a removal never overlap. */
+async function pictureTask(task) {
+  pictureWorking = true;
+  updatePictureControls();
+  try {
+    return await task();
+  } finally {
+    pictureWorking = false;
+    updatePictureControls();
+  }
+}
 
 function render() {
-  avatar.src = user.image_path || "/static/profile_pics/default.jpg";
+  renderPicture();
   nameText.textContent = user.username;
   emailText.textContent = user.email || "";
   form.elements.username.value = user.username;
@@ -40,6 +111,83 @@ if (!user) {
   render();
   loading.hidden = true;
   container.hidden = false;
+
+  const pictureUrl = `/api/users/${encodeURIComponent(user.id)}/picture`;
+
+  pictureInput.addEventListener("change", () => {
+    setMessage(pictureStatus, "");
+    setMessage(pictureError, "");
+    clearPreview();
+    const file = chosenFile();
+    if (file && file.size > MAX_PICTURE_BYTES) {
+      // Refused here rather than after sending megabytes for the server to refuse.
+      setMessage(pictureError, TOO_LARGE);
+    } else if (file) {
+      previewUrl = URL.createObjectURL(file);
+      picturePreview.src = previewUrl;
+      picturePreview.hidden = false;
+    }
+    updatePictureControls();
+  });
+
+  // A file the browser cannot show gets no broken preview; the server says what is wrong.
+  picturePreview.addEventListener("error", () => {
+    picturePreview.hidden = true;
+  });
+
+  pictureForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    setMessage(pictureStatus, "");
+    setMessage(pictureError, "");
+    const file = chosenFile();
+    if (!file) {
+      setMessage(pictureError, "Please choose a picture to upload.");
+      return;
+    }
+    if (file.size > MAX_PICTURE_BYTES) {
+      setMessage(pictureError, TOO_LARGE);
+      return;
+    }
+    const body = new FormData();
+    body.append("file", file, file.name);
+    const result = await pictureTask(() =>
+      request(pictureUrl, { method: "PATCH", multipart: body, auth: true }),
+    );
+    if (result.status === 401) {
+      redirectToLogin();
+      return;
+    }
+    if (!result.ok) {
+      showMessage(pictureError, pictureProblem(result));
+      return;
+    }
+    user = result.data;
+    updateCurrentUser(user);
+    pictureForm.reset();
+    clearPreview();
+    renderPicture();
+    // The Upload button is disabled again: move focus to the answer instead.
+    showMessage(pictureStatus, "Profile picture updated.");
+  });
+
+  removeButton.addEventListener("click", async () => {
+    setMessage(pictureStatus, "");
+    setMessage(pictureError, "");
+    const result = await pictureTask(() => request(pictureUrl, { method: "DELETE", auth: true }));
+    if (result.status === 401) {
+      redirectToLogin();
+      return;
+    }
+    if (!result.ok) {
+      showMessage(pictureError, result.message);
+      return;
+    }
+    user = result.data;
+    updateCurrentUser(user);
+    renderPicture();
+    // The Remove button is hidden now: move focus to the answer instead.
+    showMessage(pictureStatus, "Profile picture removed.");
+  });
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();

@@ -47,9 +47,9 @@ export function errorMessage(body, fallback = "Something went wrong. Please try 
  * Sends a request and reads the reply. Never throws: the result is
  * `{ok, status, data, message}`; `message` is set when `ok` is false.
  * Options: `method`, `json` (sent as JSON), `form` (sent urlencoded),
- * `auth` (adds the bearer token).
+ * `multipart` (a FormData, sent as multipart/form-data), `auth` (adds the bearer token).
  */
-export async function request(url, { method = "GET", json, form, auth = false } = {}) {
+export async function request(url, { method = "GET", json, form, multipart, auth = false } = {}) {
   const headers = { Accept: "application/json" };
   let body;
   if (json !== undefined) {
@@ -57,6 +57,9 @@ export async function request(url, { method = "GET", json, form, auth = false } 
     body = JSON.stringify(json);
   } else if (form !== undefined) {
     body = new URLSearchParams(form);
+  } else if (multipart !== undefined) {
+    // No Content-Type here: the browser writes it, with the boundary it chose.
+    body = multipart;
   }
   const send = auth ? authFetch : fetch;
   let response;
