@@ -105,6 +105,9 @@ impl From<AuthError> for AuthRefusal {
             | AuthError::NotAllowed(_)
             | AuthError::WrongCurrentPassword
             | AuthError::InvalidResetToken
+            | AuthError::PictureTooLarge { .. }
+            | AuthError::InvalidPicture
+            | AuthError::NoPicture
             | AuthError::Throttled { .. }
             | AuthError::Busy
             | AuthError::Unavailable(_)

@@ -12,6 +12,9 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 /// (`REQUEST_TIMEOUT_SECONDS`).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The largest profile-picture upload accepted (`MAX_UPLOAD_SIZE_BYTES`): 5 MiB.
+pub const MAX_UPLOAD_BYTES: usize = 5 * 1024 * 1024;
+
 /// Where uploaded profile pictures are kept, relative to the working directory (`MEDIA_DIR`).
 pub const MEDIA_DIR: &str = "media";
 

@@ -57,6 +57,7 @@ pub mod defaults;
 pub mod error;
 pub mod events;
 pub mod mail;
+pub mod picture;
 pub mod ports;
 pub mod post;
 pub mod posts;
@@ -69,7 +70,7 @@ pub mod validation;
 
 pub use auth::{
     AuthError, AuthPolicy, AuthPorts, AuthService, Caller, HashingLoad, Maintenance, ProfileUpdate,
-    Registration, Session, UserAction,
+    Registration, Session, UploadPlace, UserAction,
 };
 pub use client::{Client, ClientKey};
 pub use error::Unexpected;
@@ -80,6 +81,7 @@ pub use mail::{
     Deferral, DeliveryPolicy, DeliveryReport, Letters, Mail, MailDelivery, MailError, MailId,
     MailOutbox, Mailer, OutboxDepth, QueuedMail,
 };
+pub use picture::{PictureError, PictureName, PictureProcessor, PictureStore, PictureSwap};
 pub use ports::{
     AccessToken, Clock, HashingError, PasswordHasher, PostRepository, StoreError, TokenClaims,
     TokenCodec, TokenRejected, UserRepository, Verification,

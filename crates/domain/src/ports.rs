@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::error::Unexpected;
+use crate::picture::PictureSwap;
 use crate::post::{NewPost, Page, Post, PostChanges, PostId, PostWithAuthor};
 use crate::user::{NewUser, Password, PasswordHash, User, UserChanges, UserId};
 
@@ -142,6 +143,18 @@ pub trait UserRepository: Send + Sync {
     /// Forgets revocations of tokens that have expired by `now` (they are refused anyway);
     /// returns how many.
     async fn purge_revoked_tokens(&self, now: DateTime<Utc>) -> Result<u64, StoreError>;
+
+    /// Sets the account's picture to `new` only if it is still `expected` (a
+    /// compare-and-swap, so two uploads racing leave one picture and no lost file).
+    async fn swap_image_file(
+        &self,
+        id: UserId,
+        expected: Option<&str>,
+        new: Option<&str>,
+    ) -> Result<PictureSwap, StoreError>;
+
+    /// Whether any account's picture is `name`.
+    async fn image_file_in_use(&self, name: &str) -> Result<bool, StoreError>;
 }
 
 /// Storage of posts. Listing is newest first; deleting an author deletes their posts

@@ -12,8 +12,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures_executor::block_on;
 use quill_domain::testing::{
-    FakeHasher, FakeResetSecrets, FakeTokenCodec, FixedClock, Harness, InMemoryStore,
-    QueuedResetRequests, RecordedEvents,
+    FakeHasher, FakePictureProcessor, FakeResetSecrets, FakeTokenCodec, FixedClock, Harness,
+    InMemoryPictureStore, InMemoryStore, QueuedResetRequests, RecordedEvents,
 };
 use quill_domain::{
     Admission, AuthAction, AuthError, AuthOutcome, AuthPolicy, AuthPorts, AuthService, Client,
@@ -308,6 +308,8 @@ fn service_with(
             reset_requests: Arc::new(QueuedResetRequests::default()),
             reset_secrets: Arc::new(FakeResetSecrets::default()),
             letters: Letters::default(),
+            pictures: Arc::new(InMemoryPictureStore::default()),
+            picture_processor: Arc::new(FakePictureProcessor::default()),
         },
         AuthPolicy::default(),
     )
@@ -455,6 +457,8 @@ fn a_hash_upgrade_racing_a_password_change_never_brings_the_old_password_back() 
             reset_requests: h.reset_requests.clone(),
             reset_secrets: Arc::new(FakeResetSecrets::default()),
             letters: Letters::default(),
+            pictures: Arc::new(InMemoryPictureStore::default()),
+            picture_processor: Arc::new(FakePictureProcessor::default()),
         },
         AuthPolicy::default(),
     );

@@ -68,11 +68,16 @@ pub mod hashing;
 pub mod mail;
 pub mod maintenance;
 pub mod metrics;
+pub mod pictures;
 pub mod recovery;
 pub mod schema;
 pub mod stack;
 pub mod throttle;
 pub mod tokens;
+
+/// The folder under `MEDIA_DIR` that pictures are kept in (and served from, under
+/// `/media/profile_pics`).
+pub const PICTURES_FOLDER: &str = "profile_pics";
 
 pub use clock::SystemClock;
 pub use config::{
@@ -83,6 +88,7 @@ pub use events::{FanOutAuthEvents, TracingAuthEvents};
 pub use hashing::Argon2Hasher;
 pub use mail::{FileMailer, SmtpMailer};
 pub use maintenance::MaintenanceHandle;
+pub use pictures::{DatabasePictureStore, FilePictureStore, ImagePictureProcessor};
 pub use recovery::{ChannelResetRequests, SeaOrmRecoveryStore, Sha256ResetSecrets};
 pub use schema::{MigrationError, migrate, pending_migrations};
 pub use stack::{AuthStack, Connect, StartError, StatementObserver};

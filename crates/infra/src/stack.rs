@@ -26,6 +26,7 @@ use crate::events::{FanOutAuthEvents, TracingAuthEvents};
 use crate::hashing::Argon2Hasher;
 use crate::maintenance::{Background, MaintenanceHandle};
 use crate::metrics::MetricsAuthEvents;
+use crate::pictures::{DatabasePictureStore, FilePictureStore, ImagePictureProcessor};
 use crate::recovery::{ChannelResetRequests, SeaOrmRecoveryStore, Sha256ResetSecrets};
 use crate::schema::{MigrationError, migrate};
 use crate::throttle::PostgresThrottle;
@@ -318,10 +319,20 @@ impl AuthStack {
             settings.algorithm,
             settings.access_token_lifetime,
         );
-        let throttle: Arc<dyn Throttle> = match db.get_database_backend() {
-            DbBackend::Postgres => Arc::new(PostgresThrottle::new(db.clone())),
-            _ => Arc::new(InMemoryThrottle::default()),
-        };
+        let (throttle, pictures): (Arc<dyn Throttle>, Arc<dyn quill_domain::PictureStore>) =
+            match db.get_database_backend() {
+                // A fleet shares its limits and its pictures through the database.
+                DbBackend::Postgres => (
+                    Arc::new(PostgresThrottle::new(db.clone())),
+                    Arc::new(DatabasePictureStore::new(db.clone())),
+                ),
+                _ => (
+                    Arc::new(InMemoryThrottle::default()),
+                    Arc::new(FilePictureStore::new(
+                        settings.media_dir.join(crate::PICTURES_FOLDER),
+                    )),
+                ),
+            };
         let users = Arc::new(SeaOrmUserRepository::new(db.clone()));
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let recovery = Arc::new(SeaOrmRecoveryStore::new(db.clone()));
@@ -349,6 +360,11 @@ impl AuthStack {
                 reset_requests: Arc::new(reset_queue),
                 reset_secrets: Arc::new(Sha256ResetSecrets),
                 letters: Letters::new(&settings.mail.public_base_url),
+                pictures,
+                picture_processor: Arc::new(ImagePictureProcessor::new(
+                    settings.picture_slots,
+                    policy.picture_places,
+                )),
             },
             settings.auth_policy,
         );

@@ -507,6 +507,7 @@ async fn the_auth_cores_migrations_create_its_tables_and_no_blog_table() {
             "auth_throttle",
             "mail_outbox",
             "password_resets",
+            "pictures",
             "revoked_tokens",
             "seaql_migrations",
             "users"
@@ -573,6 +574,7 @@ async fn a_database_of_the_previous_release_upgrades_in_place_keeping_accounts_a
             "auth_throttle",
             "mail_outbox",
             "password_resets",
+            "pictures",
             "posts",
             "quill_blog_migrations",
             "revoked_tokens",

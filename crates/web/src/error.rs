@@ -138,6 +138,11 @@ pub enum ApiError {
     MethodNotAllowed,
     /// 413: the body is over the configured limit.
     PayloadTooLarge,
+    /// 400: a picture upload over its own limit, named in megabytes.
+    FileTooLarge {
+        /// The limit, in bytes.
+        max_bytes: usize,
+    },
     /// 408: the request, its body included, took longer than the configured limit.
     RequestTimeout,
     /// 503 with a message.
@@ -168,6 +173,7 @@ impl ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::FileTooLarge { .. } => StatusCode::BAD_REQUEST,
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::Unavailable(_) | Self::Busy | Self::StoreDown(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
@@ -217,6 +223,12 @@ impl IntoResponse for ApiError {
             | Self::Unavailable(m) => message(status, m),
             Self::MethodNotAllowed => message(status, "Method Not Allowed"),
             Self::PayloadTooLarge => message(status, "Request body too large"),
+            Self::FileTooLarge { max_bytes } => {
+                // The contract's wording: the limit in whole megabytes (MiB), rounded up.
+                let megabytes = max_bytes.div_ceil(1024 * 1024);
+                let detail = format!("File too large. Maximum size is {megabytes}MB");
+                (status, Json(serde_json::json!({ "detail": detail }))).into_response()
+            }
             Self::RequestTimeout => message(status, "Request timed out"),
             Self::Internal(_) => message(status, "Internal Server Error"),
             Self::TooManyRequests { .. } => message(status, "Too many requests"),
@@ -263,6 +275,17 @@ impl From<AuthError> for ApiError {
             AuthError::NotAllowed(UserAction::Delete) => {
                 Self::Forbidden("Not authorized to delete this user")
             }
+            AuthError::NotAllowed(UserAction::UpdatePicture) => {
+                Self::Forbidden("Not authorized to update this user's picture")
+            }
+            AuthError::NotAllowed(UserAction::DeletePicture) => {
+                Self::Forbidden("Not authorized to delete this user's picture")
+            }
+            AuthError::PictureTooLarge { max_bytes } => Self::FileTooLarge { max_bytes },
+            AuthError::InvalidPicture => Self::BadRequest(
+                "Invalid image file. Please upload a valid image (JPEG, PNG, GIF, WebP)",
+            ),
+            AuthError::NoPicture => Self::BadRequest("No profile picture to delete"),
             AuthError::WrongCurrentPassword => Self::BadRequest("Current password is incorrect"),
             AuthError::InvalidResetToken => Self::BadRequest("Invalid or expired reset token"),
             AuthError::Throttled { retry_after } => Self::TooManyRequests {

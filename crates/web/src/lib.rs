@@ -107,8 +107,14 @@ pub fn router(state: AppState, config: &WebConfig) -> Result<Router, TemplateErr
         .layer(axum::middleware::from_fn(
             security_headers::security_headers,
         ))
+        // Every body is capped by the layer below; axum's own 2 MiB default for multipart
+        // would only get in the way of the picture upload's larger limit.
+        .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(axum::middleware::from_fn_with_state(
-            extract::BodyLimit(config.max_body_bytes),
+            extract::BodyLimit {
+                default: config.max_body_bytes,
+                upload: state.auth.policy().max_upload_bytes,
+            },
             extract::reject_oversized_bodies,
         ))
         .layer(axum::middleware::from_fn_with_state(

@@ -12,10 +12,22 @@ use utoipa::ToSchema;
 /// `/media`, the default picture under `/static`.
 pub(crate) fn image_path(image_file: Option<&str>) -> String {
     match image_file {
-        Some(name) => format!("/media/profile_pics/{name}"),
+        // Names quill stores are plain hex; one from before uploads existed may hold anything,
+        // and is written so it stays one path segment.
+        Some(name) => format!(
+            "/media/profile_pics/{}",
+            percent_encoding::utf8_percent_encode(name, PATH_SEGMENT)
+        ),
         None => "/static/profile_pics/default.jpg".to_owned(),
     }
 }
+
+/// What a path segment may carry unencoded: RFC 3986's unreserved characters.
+const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// A private answer (a token, one's own account): `Cache-Control: no-store` on it, success or
 /// refusal, so no browser cache or proxy keeps it.

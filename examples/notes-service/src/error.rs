@@ -49,6 +49,11 @@ impl From<AuthError> for NotesError {
             AuthError::InvalidResetToken => {
                 Self::Invalid("That reset link has expired or was used already.".to_owned())
             }
+            AuthError::PictureTooLarge { max_bytes } => {
+                Self::Invalid(format!("Pictures may be at most {max_bytes} bytes."))
+            }
+            AuthError::InvalidPicture => Self::Invalid("That is not a picture.".to_owned()),
+            AuthError::NoPicture => Self::Invalid("There is no picture to remove.".to_owned()),
             AuthError::Throttled { retry_after } => Self::TooManyAttempts(retry_after.as_secs()),
             AuthError::Busy => Self::Busy,
             AuthError::Unavailable(cause) => {

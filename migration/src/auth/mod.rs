@@ -7,6 +7,7 @@ mod m20261126_000002_token_revocation;
 mod m20261201_000003_auth_throttle;
 mod m20261201_000004_username_keys;
 mod m20261202_000005_recovery;
+mod m20261202_000006_pictures;
 
 use sea_orm_migration::prelude::*;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for AuthMigrator {
             Box::new(m20261201_000003_auth_throttle::MIGRATION),
             Box::new(m20261201_000004_username_keys::MIGRATION),
             Box::new(m20261202_000005_recovery::MIGRATION),
+            Box::new(m20261202_000006_pictures::MIGRATION),
         ]
     }
 }

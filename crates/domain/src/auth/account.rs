@@ -22,6 +22,8 @@ pub struct Maintenance {
     pub idle_buckets: u64,
     /// Password-reset tokens that expired unused.
     pub expired_resets: u64,
+    /// Stored pictures no account refers to any more (left by a failure half-way).
+    pub orphan_pictures: u64,
 }
 
 impl AuthService {
@@ -246,8 +248,16 @@ impl AuthService {
         target: UserId,
     ) -> Result<(), AuthError> {
         let outcome = if caller.id() == target {
+            // Read afresh: the picture may have changed since the caller authenticated.
+            let picture = match self.ports.users.by_id(target).await {
+                Ok(user) => user.and_then(|u| u.image_file),
+                Err(_) => None,
+            };
             match self.ports.users.delete(target).await {
-                Ok(true) => Ok(()),
+                Ok(true) => {
+                    self.forget_picture(picture.as_deref()).await;
+                    Ok(())
+                }
                 Ok(false) => Err(AuthError::UserNotFound),
                 Err(e) => Err(e.into()),
             }
@@ -276,6 +286,7 @@ impl AuthService {
             expired_revocations: self.ports.users.purge_revoked_tokens(now).await?,
             idle_buckets: self.ports.throttle.prune(now).await?,
             expired_resets: self.ports.recovery.purge_expired_resets(now).await?,
+            orphan_pictures: self.sweep_orphan_pictures(now).await?,
         })
     }
 }

@@ -13,6 +13,10 @@ pub enum UserAction {
     Update,
     /// Deleting the account.
     Delete,
+    /// Changing the profile picture.
+    UpdatePicture,
+    /// Removing the profile picture.
+    DeletePicture,
 }
 
 /// The outcomes of [`AuthService`](crate::AuthService) a caller branches on.
@@ -37,6 +41,9 @@ pub enum UserAction {
 ///         AuthError::NotAllowed(_) => (403, "not yours"),
 ///         AuthError::WrongCurrentPassword => (400, "the current password is wrong"),
 ///         AuthError::InvalidResetToken => (400, "that link has expired"),
+///         AuthError::PictureTooLarge { .. } => (413, "that picture is too large"),
+///         AuthError::InvalidPicture => (400, "that is not a picture"),
+///         AuthError::NoPicture => (400, "there is no picture"),
 ///         AuthError::Throttled { .. } => (429, "slow down"),
 ///         AuthError::Busy | AuthError::Unavailable(_) => (503, "try again shortly"),
 ///         // Log `error` (its source chain says what broke); never show it.
@@ -67,7 +74,12 @@ pub enum AuthError {
     #[error("user not found")]
     UserNotFound,
     /// The caller tried to change or delete an account that is not theirs.
-    #[error("not authorized to {} this user", match .0 { UserAction::Update => "update", UserAction::Delete => "delete" })]
+    #[error("not authorized to {}", match .0 {
+        UserAction::Update => "update this user",
+        UserAction::Delete => "delete this user",
+        UserAction::UpdatePicture => "update this user's picture",
+        UserAction::DeletePicture => "delete this user's picture",
+    })]
     NotAllowed(UserAction),
     /// A password change named the wrong current password.
     #[error("current password is incorrect")]
@@ -76,6 +88,18 @@ pub enum AuthError {
     /// all three).
     #[error("invalid or expired reset token")]
     InvalidResetToken,
+    /// An upload over the policy's size limit.
+    #[error("the picture is larger than {max_bytes} bytes")]
+    PictureTooLarge {
+        /// The limit, in bytes.
+        max_bytes: usize,
+    },
+    /// An upload that is no usable JPEG, PNG, GIF or WebP.
+    #[error("not a usable image")]
+    InvalidPicture,
+    /// Removing the picture of an account that has none.
+    #[error("no profile picture to delete")]
+    NoPicture,
     /// A rate limit refused the attempt before any work; it may be retried after the wait.
     #[error("too many attempts; retry after {} s", retry_after.as_secs())]
     Throttled {

@@ -7,6 +7,7 @@
 mod account;
 mod error;
 mod gate;
+mod picture;
 mod places;
 mod policy;
 mod recovery;
@@ -17,6 +18,7 @@ use std::sync::Arc;
 
 pub use account::{Maintenance, ProfileUpdate};
 pub use error::{AuthError, UserAction};
+pub use picture::UploadPlace;
 pub use policy::AuthPolicy;
 pub use session::{Caller, Session};
 pub use turns::HashingLoad;
@@ -24,6 +26,7 @@ pub use turns::HashingLoad;
 use crate::client::Client;
 use crate::events::{AttemptedAccount, AuthAction, AuthEvent, AuthEvents, AuthOutcome};
 use crate::mail::{Letters, MailOutbox};
+use crate::picture::{PictureProcessor, PictureStore};
 use crate::ports::{AccessToken, Clock, PasswordHasher, TokenCodec, UserRepository, Verification};
 use crate::recovery::{RecoveryStore, ResetRequestQueue, ResetSecrets};
 use crate::throttle::{Throttle, ThrottleKey, ThrottleScope};
@@ -95,6 +98,10 @@ pub struct AuthPorts {
     pub reset_secrets: Arc<dyn ResetSecrets>,
     /// What the mails say, with links to the site's public address.
     pub letters: Letters,
+    /// Stored profile pictures.
+    pub pictures: Arc<dyn PictureStore>,
+    /// Turning uploads into pictures, bounded.
+    pub picture_processor: Arc<dyn PictureProcessor>,
 }
 
 /// Registration, login, token checks and account self-service, with the rate limits,
@@ -131,6 +138,7 @@ pub struct AuthService {
     policy: AuthPolicy,
     shares: Arc<HashingShares>,
     turns: Arc<HashingTurns>,
+    uploads: Arc<picture::UploadPlaces>,
 }
 
 impl std::fmt::Debug for AuthPorts {
@@ -154,8 +162,8 @@ impl AuthService {
     /// use std::sync::Arc;
     ///
     /// use quill_domain::testing::{
-    ///     FakeHasher, FakeResetSecrets, FakeTokenCodec, FixedClock, InMemoryStore, QueuedResetRequests,
-    ///     RecordedEvents,
+    ///     FakeHasher, FakePictureProcessor, FakeResetSecrets, FakeTokenCodec, FixedClock,
+    ///     InMemoryPictureStore, InMemoryStore, QueuedResetRequests, RecordedEvents,
     /// };
     /// use quill_domain::{AuthPolicy, AuthPorts, AuthService, InMemoryThrottle, Letters};
     ///
@@ -173,6 +181,8 @@ impl AuthService {
     ///         reset_requests: Arc::new(QueuedResetRequests::default()),
     ///         reset_secrets: Arc::new(FakeResetSecrets::default()),
     ///         letters: Letters::default(),
+    ///         pictures: Arc::new(InMemoryPictureStore::default()),
+    ///         picture_processor: Arc::new(FakePictureProcessor::default()),
     ///     },
     ///     AuthPolicy::default(),
     /// );
@@ -188,6 +198,7 @@ impl AuthService {
                 policy.hashing_slots,
                 policy.hashing_queue_limit,
             )),
+            uploads: Arc::new(picture::UploadPlaces::default()),
         }
     }
 

@@ -48,6 +48,13 @@ pub struct AuthPolicy {
     /// How many hashing places (running or waiting) one client may hold at once, so a flood
     /// from one client cannot fill the queue for everyone else.
     pub hashing_places_per_client: usize,
+    /// The largest picture upload accepted, in bytes.
+    pub max_upload_bytes: usize,
+    /// How many picture uploads may be in progress at once (being read, waiting or being
+    /// processed); beyond that they are refused at once, before their body is read.
+    pub picture_places: usize,
+    /// How many of those one client may hold at once.
+    pub picture_places_per_client: usize,
     /// IPv6 clients are grouped by this many leading bits (one customer usually holds a whole
     /// /64); IPv4 clients by their whole address.
     pub ipv6_client_prefix: u8,
@@ -66,6 +73,9 @@ impl Default for AuthPolicy {
             hashing_slots: 2,
             hashing_queue_limit: 32,
             hashing_places_per_client: 2,
+            max_upload_bytes: crate::defaults::MAX_UPLOAD_BYTES,
+            picture_places: 8,
+            picture_places_per_client: 1,
             ipv6_client_prefix: 64,
         }
     }

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 
 use super::{
-    FakeHasher, FakeResetSecrets, FakeTokenCodec, FixedClock, InMemoryOutbox, InMemoryStore,
-    QueuedResetRequests, RecordedEvents,
+    FakeHasher, FakePictureProcessor, FakeResetSecrets, FakeTokenCodec, FixedClock, InMemoryOutbox,
+    InMemoryPictureStore, InMemoryStore, QueuedResetRequests, RecordedEvents,
 };
 use crate::auth::{AuthPolicy, AuthPorts, AuthService, Caller, Registration};
 use crate::client::Client;
@@ -62,6 +62,10 @@ pub struct Harness {
     pub outbox: Arc<InMemoryOutbox>,
     /// Reset requests waiting for [`handle_reset_requests`](Harness::handle_reset_requests).
     pub reset_requests: Arc<QueuedResetRequests>,
+    /// Stored pictures.
+    pub pictures: Arc<InMemoryPictureStore>,
+    /// Turns `image:<x>` uploads into pictures; busy on demand.
+    pub picture_processor: Arc<FakePictureProcessor>,
     /// The auth service over the fakes.
     pub auth: AuthService,
     /// The post service over the fakes.
@@ -303,6 +307,8 @@ impl HarnessBuilder {
             self.reset_queue_capacity
                 .map_or_else(QueuedResetRequests::default, QueuedResetRequests::bounded),
         );
+        let pictures = Arc::new(InMemoryPictureStore::default());
+        let picture_processor = Arc::new(FakePictureProcessor::default());
         let auth = AuthService::new(
             AuthPorts {
                 users: store.clone(),
@@ -316,6 +322,8 @@ impl HarnessBuilder {
                 reset_requests: reset_requests.clone(),
                 reset_secrets: Arc::new(FakeResetSecrets::default()),
                 letters: Letters::default(),
+                pictures: pictures.clone(),
+                picture_processor: picture_processor.clone(),
             },
             self.policy,
         );
@@ -329,6 +337,8 @@ impl HarnessBuilder {
             events,
             outbox,
             reset_requests,
+            pictures,
+            picture_processor,
             auth,
             posts,
         }

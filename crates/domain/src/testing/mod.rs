@@ -21,6 +21,8 @@
 //! | [`Mailer`] | [`RecordingMailer`] | keeps what it was given; can be down or refuse |
 //! | [`ResetRequestQueue`] | [`QueuedResetRequests`] | keeps requests until the test hands them on |
 //! | [`ResetSecrets`] | [`FakeResetSecrets`] | readable `reset-N` tokens |
+//! | [`PictureStore`] | [`InMemoryPictureStore`] | pictures in a map; saves fail on demand |
+//! | [`PictureProcessor`] | [`FakePictureProcessor`] | `image:<x>` becomes `jpeg:<x>`, anything else is no image |
 //!
 //! [`Harness::builder`] sets up accounts with known passwords, the clock and the token
 //! lifetime in one expression; the fakes stay reachable as fields for assertions:
@@ -66,12 +68,15 @@
 //! [`Mailer`]: crate::Mailer
 //! [`ResetRequestQueue`]: crate::ResetRequestQueue
 //! [`ResetSecrets`]: crate::ResetSecrets
+//! [`PictureStore`]: crate::PictureStore
+//! [`PictureProcessor`]: crate::PictureProcessor
 
 mod clock;
 mod events;
 mod harness;
 mod hasher;
 mod mail;
+mod pictures;
 mod store;
 mod tokens;
 
@@ -80,5 +85,6 @@ pub use events::RecordedEvents;
 pub use harness::{Harness, HarnessBuilder};
 pub use hasher::FakeHasher;
 pub use mail::{FakeResetSecrets, InMemoryOutbox, QueuedResetRequests, RecordingMailer};
+pub use pictures::{FakePictureProcessor, InMemoryPictureStore};
 pub use store::InMemoryStore;
 pub use tokens::FakeTokenCodec;

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 
 use super::mail::InMemoryOutbox;
 use crate::mail::Mail;
+use crate::picture::PictureSwap;
 use crate::ports::{PostRepository, StoreError, UserRepository};
 use crate::post::{NewPost, Page, Post, PostChanges, PostId, PostWithAuthor};
 use crate::recovery::{RecoveryStore, ResetDigest};
@@ -236,6 +237,31 @@ impl UserRepository for InMemoryStore {
 
     async fn is_token_revoked(&self, token_id: &str) -> Result<bool, StoreError> {
         Ok(self.state().revoked_tokens.contains_key(token_id))
+    }
+
+    async fn swap_image_file(
+        &self,
+        id: UserId,
+        expected: Option<&str>,
+        new: Option<&str>,
+    ) -> Result<PictureSwap, StoreError> {
+        let mut state = self.state();
+        let Some(user) = state.users.get_mut(&id) else {
+            return Ok(PictureSwap::Gone);
+        };
+        if user.image_file.as_deref() != expected {
+            return Ok(PictureSwap::Changed);
+        }
+        user.image_file = new.map(str::to_owned);
+        Ok(PictureSwap::Swapped)
+    }
+
+    async fn image_file_in_use(&self, name: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .state()
+            .users
+            .values()
+            .any(|u| u.image_file.as_deref() == Some(name)))
     }
 
     async fn purge_revoked_tokens(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {

@@ -128,6 +128,9 @@ impl Settings {
             )?),
             metrics_addr: super::metrics::metrics_addr(raw.metrics_addr.as_deref(), bind_addr)?,
             mail,
+            // Decoding is CPU-bound and brief: one at a time leaves the other cores to
+            // everything else, and the places bound the waiting.
+            picture_slots: positive("PICTURE_SLOTS", raw.picture_slots, 1)?,
         })
     }
 }
@@ -207,6 +210,21 @@ fn auth_policy(raw: &mut RawSettings) -> Result<AuthPolicy, ConfigError> {
             default.hashing_places_per_client,
         )?,
         ipv6_client_prefix,
+        max_upload_bytes: positive(
+            "MAX_UPLOAD_SIZE_BYTES",
+            raw.max_upload_size_bytes.take(),
+            default.max_upload_bytes,
+        )?,
+        picture_places: positive(
+            "PICTURE_PLACES",
+            raw.picture_places.take(),
+            default.picture_places,
+        )?,
+        picture_places_per_client: positive(
+            "PICTURE_PLACES_PER_CLIENT",
+            raw.picture_places_per_client.take(),
+            default.picture_places_per_client,
+        )?,
         reset_requests_per_client: rate(
             ("RESET_RATE_BURST", raw.reset_rate_burst.take()),
             ("RESET_RATE_PER_MINUTE", raw.reset_rate_per_minute.take()),

@@ -84,6 +84,10 @@ pub const SETTING_NAMES: &[&str] = &[
     "RESET_RATE_PER_MINUTE",
     "ACCOUNT_RESET_RATE_BURST",
     "ACCOUNT_RESET_RATE_PER_MINUTE",
+    "MAX_UPLOAD_SIZE_BYTES",
+    "PICTURE_SLOTS",
+    "PICTURE_PLACES",
+    "PICTURE_PLACES_PER_CLIENT",
 ];
 
 /// A setting was missing or unusable. Its `Display` is the one line to print before
@@ -191,6 +195,9 @@ pub struct Settings {
     pub metrics_addr: Option<SocketAddr>,
     /// Where mail goes, and the public address its links start with.
     pub mail: MailSettings,
+    /// How many pictures are decoded at once (the uploads in progress in all, and per client,
+    /// are [`auth_policy`](Settings::auth_policy)'s).
+    pub picture_slots: usize,
 }
 
 impl Settings {

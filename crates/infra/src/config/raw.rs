@@ -123,6 +123,14 @@ pub(super) struct RawSettings {
     pub(super) account_reset_rate_burst: Option<String>,
     #[serde(default, deserialize_with = "as_text")]
     pub(super) account_reset_rate_per_minute: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    pub(super) max_upload_size_bytes: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    pub(super) picture_slots: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    pub(super) picture_places: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    pub(super) picture_places_per_client: Option<String>,
 }
 
 #[cfg(test)]

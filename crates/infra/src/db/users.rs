@@ -3,12 +3,13 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use quill_domain::{
-    NewUser, PasswordHash, StoreError, User, UserChanges, UserId, UserRepository, Username,
+    NewUser, PasswordHash, PictureSwap, StoreError, User, UserChanges, UserId, UserRepository,
+    Username,
 };
 use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbBackend, EntityTrait,
-    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Statement,
+    FromQueryResult, PaginatorTrait as _, QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 
 use super::store_error;
@@ -291,6 +292,38 @@ impl UserRepository for SeaOrmUserRepository {
                     (to_domain(row.into()), revoked)
                 })
             })
+            .map_err(store_error)
+    }
+
+    async fn swap_image_file(
+        &self,
+        id: UserId,
+        expected: Option<&str>,
+        new: Option<&str>,
+    ) -> Result<PictureSwap, StoreError> {
+        let update = user::Entity::update_many()
+            .col_expr(user::Column::ImageFile, Expr::value(new.map(str::to_owned)))
+            .filter(user::Column::Id.eq(id.0));
+        let update = match expected {
+            Some(expected) => update.filter(user::Column::ImageFile.eq(expected)),
+            None => update.filter(user::Column::ImageFile.is_null()),
+        };
+        let swapped = update.exec(&self.db).await.map_err(store_error)?;
+        if swapped.rows_affected == 1 {
+            return Ok(PictureSwap::Swapped);
+        }
+        Ok(match self.by_id(id).await? {
+            Some(_) => PictureSwap::Changed,
+            None => PictureSwap::Gone,
+        })
+    }
+
+    async fn image_file_in_use(&self, name: &str) -> Result<bool, StoreError> {
+        user::Entity::find()
+            .filter(user::Column::ImageFile.eq(name))
+            .count(&self.db)
+            .await
+            .map(|count| count > 0)
             .map_err(store_error)
     }
 

@@ -19,6 +19,7 @@ mod metrics;
 mod openapi;
 mod operability;
 mod pages;
+mod pictures;
 mod postgres_replicas;
 mod query_budget;
 mod recovery;

@@ -273,3 +273,49 @@ async fn one_reset_requested_with_two_servers_delivering_is_mailed_exactly_once(
         0
     );
 }
+
+#[tokio::test]
+async fn a_picture_uploaded_through_one_server_is_served_byte_identical_by_the_other() {
+    let Some(database) = postgres_only().await else {
+        return;
+    };
+    let (first, second) = two_servers(&database).await;
+    let alice = first.account("alice").await;
+    let mut png = Vec::new();
+    image::ImageEncoder::write_image(
+        image::codecs::png::PngEncoder::new(&mut png),
+        &[200_u8; 3 * 64 * 48],
+        64,
+        48,
+        image::ExtendedColorType::Rgb8,
+    )
+    .unwrap();
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(png).file_name("me.png"),
+    );
+    let uploaded: Value = first
+        .client
+        .patch(first.url(&format!("/api/users/{}/picture", alice.id)))
+        .bearer_auth(&alice.token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let path = uploaded["image_path"].as_str().unwrap();
+    let from_first = first.get(path).await;
+    let from_second = second.get(path).await;
+    assert_eq!(from_first.status(), StatusCode::OK);
+    assert_eq!(from_second.status(), StatusCode::OK);
+    assert_eq!(
+        from_first.bytes().await.unwrap(),
+        from_second.bytes().await.unwrap()
+    );
+    assert_eq!(
+        scalar(&database.url, "SELECT COUNT(*) FROM pictures").await,
+        1
+    );
+}

@@ -9,9 +9,30 @@ use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
 
-/// The request body limit, in bytes.
+/// The request body limits, in bytes: every route's, and the picture upload's own.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct BodyLimit(pub(crate) usize);
+pub(crate) struct BodyLimit {
+    /// Every route but the upload (`MAX_BODY_BYTES`).
+    pub(crate) default: usize,
+    /// The upload's file (`MAX_UPLOAD_SIZE_BYTES`).
+    pub(crate) upload: usize,
+}
+
+/// Room for the multipart framing around an upload's file: boundaries, part headers, a few
+/// small fields.
+const UPLOAD_FRAMING: usize = 64 * 1024;
+
+/// Whether this is the picture upload (`PATCH /api/users/{id}/picture`), which has a limit of
+/// its own.
+fn is_upload(request: &Request) -> bool {
+    request.method() == axum::http::Method::PATCH
+        && request
+            .uri()
+            .path()
+            .strip_prefix("/api/users/")
+            .and_then(|rest| rest.strip_suffix("/picture"))
+            .is_some_and(|id| !id.is_empty() && !id.contains('/'))
+}
 
 /// Refuses a declared oversized body before anything reads it, and caps the body itself, so a
 /// body of undeclared length (chunked) fails with 413 as soon as it passes the limit, however
@@ -26,11 +47,23 @@ pub(crate) async fn reject_oversized_bodies(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit.0 as u64) {
-        return ApiError::PayloadTooLarge.into_response();
+    let (cap, refusal) = if is_upload(&request) {
+        // Its handler reads the file up to the limit and answers 400 past it, as the contract
+        // says; the cap only bounds what surrounds the file.
+        (
+            limit.upload + UPLOAD_FRAMING,
+            ApiError::FileTooLarge {
+                max_bytes: limit.upload,
+            },
+        )
+    } else {
+        (limit.default, ApiError::PayloadTooLarge)
+    };
+    if declared.is_some_and(|n| n > cap as u64) {
+        return refusal.into_response();
     }
     let (parts, body) = request.into_parts();
-    let capped = axum::body::Body::new(http_body_util::Limited::new(body, limit.0));
+    let capped = axum::body::Body::new(http_body_util::Limited::new(body, cap));
     next.run(Request::from_parts(parts, capped)).await
 }
 

@@ -152,6 +152,59 @@ impl Default for AssetPaths {
     }
 }
 
+/// What serving pictures needs: the store (through the auth service), and the folder of
+/// pictures placed there before uploads existed, whose names are not quill's.
+#[derive(Clone)]
+struct PictureFiles {
+    auth: quill_domain::AuthService,
+    templates: Templates,
+    older: ServeDir,
+}
+
+/// A stored picture, for a year and never revalidated (its name never repeats); a name of
+/// another form is looked for among the older files.
+async fn serve_picture(
+    State(files): State<PictureFiles>,
+    axum::extract::Path(name): axum::extract::Path<String>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    use tower::ServiceExt as _;
+    if quill_domain::PictureName::parse(&name).is_none() {
+        let (mut parts, body) = request.into_parts();
+        let rest = parts
+            .uri
+            .path()
+            .strip_prefix("/media/profile_pics")
+            .unwrap_or("/")
+            .to_owned();
+        parts.uri = rest.parse().unwrap_or_default();
+        let request = axum::extract::Request::from_parts(parts, body);
+        return match files.older.oneshot(request).await {
+            Ok(response) if response.status() != StatusCode::NOT_FOUND => response.into_response(),
+            _ => files.templates.error_page(
+                StatusCode::NOT_FOUND,
+                "The page you are looking for does not exist.",
+            ),
+        };
+    }
+    match files.auth.picture(&name).await {
+        Ok(Some(jpeg)) => (
+            [
+                (header::CONTENT_TYPE, "image/jpeg"),
+                (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+            ],
+            jpeg,
+        )
+            .into_response(),
+        Ok(None) => files.templates.error_page(
+            StatusCode::NOT_FOUND,
+            "The page you are looking for does not exist.",
+        ),
+        Err(e) => PageError::from(ApiError::from(e)).into_response(),
+    }
+}
+
 /// The pages, `/static` and `/media`, with security and cache headers.
 pub(crate) fn router(app: AppState, templates: Templates, paths: &AssetPaths) -> Router<AppState> {
     let state = PagesState {
@@ -176,6 +229,13 @@ pub(crate) fn router(app: AppState, templates: Templates, paths: &AssetPaths) ->
     let media = ServeDir::new(&paths.media_dir).fallback(
         axum::handler::HandlerWithoutStateExt::into_service(not_found),
     );
+    let pictures = Router::new()
+        .route("/media/profile_pics/{name}", get(serve_picture))
+        .with_state(PictureFiles {
+            auth: state.app.auth.clone(),
+            templates: templates.clone(),
+            older: ServeDir::new(paths.media_dir.join("profile_pics")),
+        });
     // Front-end files keep their names across releases, so browsers revalidate them every
     // time (a 304 from their Last-Modified costs a round trip, not a download): a fix reaches
     // every browser at once.
@@ -186,6 +246,7 @@ pub(crate) fn router(app: AppState, templates: Templates, paths: &AssetPaths) ->
         ),
     );
     let files = Router::new()
+        .merge(pictures)
         .nest_service("/media", media)
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,

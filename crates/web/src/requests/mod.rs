@@ -6,8 +6,8 @@
 mod schemas;
 
 use quill_domain::{
-    Email, ImageFile, Password, PostChanges, PostContent, PostDraft, PostTitle, ProfileUpdate,
-    Registration, Username,
+    Email, Password, PostChanges, PostContent, PostDraft, PostTitle, ProfileUpdate, Registration,
+    Username,
 };
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -153,7 +153,8 @@ impl TryFrom<ResetPasswordRequest> for PasswordReset {
 }
 
 /// Changes to the caller's own account. Fields that are absent or `null` are left
-/// unchanged. A user may change the letter case of their own username.
+/// unchanged. A user may change the letter case of their own username. The picture is
+/// changed through its own route; an `image_file` here is ignored like any unknown field.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(default)]
 pub(crate) struct UserUpdateRequest {
@@ -161,8 +162,6 @@ pub(crate) struct UserUpdateRequest {
     username: Text,
     #[schema(schema_with = schemas::email_or_null)]
     email: Text,
-    #[schema(schema_with = schemas::image_file_or_null)]
-    image_file: Text,
 }
 
 impl TryFrom<UserUpdateRequest> for ProfileUpdate {
@@ -173,7 +172,7 @@ impl TryFrom<UserUpdateRequest> for ProfileUpdate {
         let changes = Self {
             username: checks.optional("username", body.username, Username::parse),
             email: checks.optional("email", body.email, |raw| Email::parse(&raw)),
-            image_file: checks.optional("image_file", body.image_file, ImageFile::parse),
+            image_file: None,
         };
         checks.finish(changes)
     }

@@ -1,13 +1,8 @@
 //! The OpenAPI schema of each request field, written from the domain's own limits (lengths,
 //! the characters a name may hold) so the document and the checks cannot disagree.
 
-use quill_domain::{Email, ImageFile, Password, PostTitle, Username};
+use quill_domain::{Email, Password, PostTitle, Username};
 use utoipa::openapi::schema::{KnownFormat, Object, ObjectBuilder, SchemaFormat, SchemaType, Type};
-
-/// What [`ImageFile::parse`] accepts besides its length: no leading dot, no path or URL
-/// punctuation, no control character (Unicode's `Cc`, as `char::is_control`).
-const PLAIN_FILE_NAME: &str =
-    r"^[^./\\?#%\u0000-\u001F\u007F-\u009F][^/\\?#%\u0000-\u001F\u007F-\u009F]*$";
 
 /// A string schema counting characters, as the domain does.
 fn text(min: usize, max: Option<usize>) -> ObjectBuilder {
@@ -81,16 +76,6 @@ fn content_text() -> ObjectBuilder {
     text(1, None).examples(["My first post."])
 }
 
-fn image_file_text() -> ObjectBuilder {
-    text(1, Some(ImageFile::MAX_CHARS))
-        .description(Some(
-            "A plain file name under the pictures folder: no leading dot, none of \
-             `/ \\ ? # %`, no control characters.",
-        ))
-        .pattern(Some(PLAIN_FILE_NAME))
-        .examples(["me.jpg"])
-}
-
 pub(super) fn username() -> Object {
     username_text().build()
 }
@@ -140,10 +125,6 @@ pub(super) fn username_or_null() -> Object {
 
 pub(super) fn email_or_null() -> Object {
     unchanged_when_null(email_text()).build()
-}
-
-pub(super) fn image_file_or_null() -> Object {
-    unchanged_when_null(image_file_text()).build()
 }
 
 pub(super) fn title_or_null() -> Object {

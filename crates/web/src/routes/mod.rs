@@ -2,6 +2,7 @@
 //! unknown paths and wrong methods in the contract's shapes.
 
 mod health;
+mod pictures;
 mod posts;
 mod recovery;
 mod sessions;
@@ -33,6 +34,7 @@ pub(crate) fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(recovery::forgot_password))
         .routes(routes!(recovery::reset_password))
         .routes(routes!(users::profile, users::update, users::delete))
+        .routes(routes!(pictures::upload_picture, pictures::delete_picture))
         .routes(routes!(posts::list_by_user))
         .routes(routes!(posts::list, posts::create))
         .routes(routes!(

@@ -1,0 +1,247 @@
+//! Profile pictures: who may change one, how many uploads may be in progress (in all and per
+//! client, counted from before the body is read), the size rule, and the order of writes that
+//! never leaves an account pointing at a missing file or a file that nothing points at for
+//! longer than the clean-up's grace.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use chrono::{DateTime, Utc};
+
+use super::places::{HashingShares, HeldPlace};
+use super::{AuthError, AuthService, Caller, UserAction};
+use crate::client::Client;
+use crate::picture::{PictureError, PictureName, PictureSwap};
+use crate::user::{PrivateUser, UserId};
+
+/// How long a stored picture that no account refers to is kept before the clean-up removes
+/// it: far longer than an upload takes between storing its picture and committing its name.
+const ORPHAN_GRACE: chrono::Duration = chrono::Duration::hours(1);
+
+/// How often an upload retries its compare-and-swap when another upload of the same account
+/// committed first.
+const SWAP_ATTEMPTS: usize = 4;
+
+/// The uploads in progress: in all, and per client.
+#[derive(Default)]
+pub(super) struct UploadPlaces {
+    total: Arc<AtomicUsize>,
+    per_client: Arc<HashingShares>,
+}
+
+/// One upload's place, from before its body is read until its picture is stored (or it
+/// fails); given back when dropped. Hand it to [`AuthService::set_picture`].
+#[must_use = "the place is given back when dropped"]
+pub struct UploadPlace {
+    target: UserId,
+    total: Arc<AtomicUsize>,
+    _client: HeldPlace,
+}
+
+impl std::fmt::Debug for UploadPlace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UploadPlace")
+            .field("target", &self.target)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for UploadPlace {
+    fn drop(&mut self) {
+        self.total.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl AuthService {
+    /// Admits a picture upload by `caller` for the account `target`, before its body is read:
+    /// only the owner may, and only within the policy's places (in all, and for this client).
+    /// The upload's bytes then go to [`set_picture`](Self::set_picture) with the place.
+    ///
+    /// # Errors
+    /// [`AuthError::NotAllowed`] for someone else's account; [`AuthError::Busy`] when every
+    /// place, or this client's share, is taken.
+    pub fn admit_upload(
+        &self,
+        client: Client,
+        caller: &Caller,
+        target: UserId,
+    ) -> Result<UploadPlace, AuthError> {
+        if caller.id() != target {
+            return Err(AuthError::NotAllowed(UserAction::UpdatePicture));
+        }
+        let places = &self.uploads;
+        let key = self.client_key(client);
+        let Some(held) = places
+            .per_client
+            .take(key, self.policy.picture_places_per_client)
+        else {
+            return Err(AuthError::Busy);
+        };
+        let cap = self.policy.picture_places.max(1);
+        let taken = places
+            .total
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < cap).then_some(n + 1)
+            });
+        if taken.is_err() {
+            return Err(AuthError::Busy);
+        }
+        Ok(UploadPlace {
+            target,
+            total: places.total.clone(),
+            _client: held,
+        })
+    }
+
+    /// Makes `upload` the picture of the account `place` was admitted for: checks the size,
+    /// processes it (bounded), stores it under a fresh name, commits the name with a
+    /// compare-and-swap, and only then removes the previous picture. A failure after the
+    /// store removes the new picture again; one the process does not survive leaves a picture
+    /// nothing refers to, which [`maintain`](Self::maintain) removes after an hour.
+    ///
+    /// # Errors
+    /// [`AuthError::PictureTooLarge`], [`AuthError::InvalidPicture`], [`AuthError::Busy`],
+    /// [`AuthError::AccountGone`] when the account was deleted meanwhile, or a store failure.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use quill_domain::testing::Harness;
+    /// use quill_domain::{AuthError, Client};
+    ///
+    /// let h = Harness::builder().user("alice", "alice@example.com", "password123").build();
+    /// let alice = h.caller("alice");
+    /// # futures_executor::block_on(async {
+    /// let place = h.auth.admit_upload(Client::UNKNOWN, &alice, alice.id())?;
+    /// let updated = h.auth.set_picture(place, b"image:a cat".to_vec()).await?;
+    /// let name = updated.public.image_file.unwrap();
+    /// assert!(h.pictures.contains(&name));
+    ///
+    /// let place = h.auth.admit_upload(Client::UNKNOWN, &alice, alice.id())?;
+    /// let refused = h.auth.set_picture(place, b"not an image".to_vec()).await;
+    /// assert!(matches!(refused, Err(AuthError::InvalidPicture)));
+    /// # Ok::<(), AuthError>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn set_picture(
+        &self,
+        place: UploadPlace,
+        upload: Vec<u8>,
+    ) -> Result<PrivateUser, AuthError> {
+        let max_bytes = self.policy.max_upload_bytes;
+        if upload.len() > max_bytes {
+            return Err(AuthError::PictureTooLarge { max_bytes });
+        }
+        let target = place.target;
+        let jpeg = self
+            .ports
+            .picture_processor
+            .process(upload)
+            .await
+            .map_err(|e| match e {
+                PictureError::Invalid => AuthError::InvalidPicture,
+                PictureError::Busy => AuthError::Busy,
+                PictureError::Unexpected(e) => AuthError::Unexpected(e),
+            })?;
+        let pictures = &self.ports.pictures;
+        let name = pictures.fresh_name()?;
+        pictures.save(&name, &jpeg).await?;
+        drop(place);
+        match self.commit_picture(target, Some(name.as_str())).await {
+            Ok((user, previous)) => {
+                self.forget_picture(previous.as_deref()).await;
+                Ok(user)
+            }
+            Err(e) => {
+                let _ = pictures.remove(&name).await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Removes the caller's own picture: the account goes back to the default one, and the
+    /// file goes once that is committed.
+    ///
+    /// # Errors
+    /// [`AuthError::NotAllowed`] for someone else's account, [`AuthError::NoPicture`] when
+    /// it has none, [`AuthError::AccountGone`].
+    pub async fn remove_picture(
+        &self,
+        caller: &Caller,
+        target: UserId,
+    ) -> Result<PrivateUser, AuthError> {
+        if caller.id() != target {
+            return Err(AuthError::NotAllowed(UserAction::DeletePicture));
+        }
+        let (user, previous) = self.commit_picture(target, None).await?;
+        if previous.is_none() {
+            return Err(AuthError::NoPicture);
+        }
+        self.forget_picture(previous.as_deref()).await;
+        Ok(user)
+    }
+
+    /// The stored picture called `name`, to serve; `None` for a name that is not one of
+    /// ours or that nothing is stored under.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn picture(&self, name: &str) -> Result<Option<Vec<u8>>, AuthError> {
+        let Some(name) = PictureName::parse(name) else {
+            return Ok(None);
+        };
+        Ok(self.ports.pictures.load(&name).await?)
+    }
+
+    /// Sets the account's picture to `new` whatever it was, retrying the compare-and-swap when
+    /// another change committed first; the account as it is afterwards, and the picture it had.
+    async fn commit_picture(
+        &self,
+        target: UserId,
+        new: Option<&str>,
+    ) -> Result<(PrivateUser, Option<String>), AuthError> {
+        let users = &self.ports.users;
+        for _ in 0..SWAP_ATTEMPTS {
+            let current = users.by_id(target).await?.ok_or(AuthError::AccountGone)?;
+            let previous = current.image_file.clone();
+            if new.is_none() && previous.is_none() {
+                return Ok((PrivateUser::from(&current), None));
+            }
+            match users
+                .swap_image_file(target, previous.as_deref(), new)
+                .await?
+            {
+                PictureSwap::Swapped => {
+                    let mut updated = current;
+                    updated.image_file = new.map(str::to_owned);
+                    return Ok((PrivateUser::from(&updated), previous));
+                }
+                PictureSwap::Changed => {}
+                PictureSwap::Gone => return Err(AuthError::AccountGone),
+            }
+        }
+        Err(AuthError::Busy)
+    }
+
+    /// Removes a picture no account refers to any more; only names of our own form are
+    /// stored by us (an older, hand-placed file is left alone). Best effort: a failure
+    /// leaves it to the clean-up.
+    pub(super) async fn forget_picture(&self, name: Option<&str>) {
+        if let Some(name) = name.and_then(PictureName::parse) {
+            let _ = self.ports.pictures.remove(&name).await;
+        }
+    }
+
+    /// Removes stored pictures older than the grace that no account refers to; returns how
+    /// many.
+    pub(super) async fn sweep_orphan_pictures(&self, now: DateTime<Utc>) -> Result<u64, AuthError> {
+        let mut removed = 0;
+        for name in self.ports.pictures.saved_before(now - ORPHAN_GRACE).await? {
+            if !self.ports.users.image_file_in_use(name.as_str()).await? {
+                self.ports.pictures.remove(&name).await?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+}

@@ -1,0 +1,215 @@
+//! Profile pictures over the in-memory fakes: who may change one, how many uploads are in
+//! progress, the size rule, and what is stored and removed when.
+
+use chrono::{Duration, Utc};
+use futures_executor::block_on;
+use quill_domain::testing::Harness;
+use quill_domain::{
+    AuthError, AuthPolicy, Client, Clock as _, PictureStore, UserAction, UserRepository,
+};
+
+const HERE: Client = Client::UNKNOWN;
+
+fn harness() -> Harness {
+    Harness::builder()
+        .user("alice", "alice@example.com", "password123")
+        .user("bob", "bob@example.com", "password123")
+        .build()
+}
+
+/// Uploads `bytes` as alice's picture.
+async fn upload(h: &Harness, bytes: &[u8]) -> Result<Option<String>, AuthError> {
+    let alice = h.caller("alice");
+    let place = h.auth.admit_upload(HERE, &alice, alice.id())?;
+    let user = h.auth.set_picture(place, bytes.to_vec()).await?;
+    Ok(user.public.image_file)
+}
+
+#[test]
+fn only_the_owner_may_change_or_remove_a_picture() {
+    block_on(async {
+        let h = harness();
+        let (alice, bob) = (h.caller("alice"), h.caller("bob"));
+        assert!(matches!(
+            h.auth.admit_upload(HERE, &bob, alice.id()),
+            Err(AuthError::NotAllowed(UserAction::UpdatePicture))
+        ));
+        assert!(matches!(
+            h.auth.remove_picture(&bob, alice.id()).await,
+            Err(AuthError::NotAllowed(UserAction::DeletePicture))
+        ));
+    });
+}
+
+#[test]
+fn a_new_picture_is_stored_under_a_fresh_name_and_the_previous_one_goes_after_the_commit() {
+    block_on(async {
+        let h = harness();
+        let first = upload(&h, b"image:one").await.unwrap().unwrap();
+        assert_eq!(first.len(), 36);
+        assert!(h.pictures.contains(&first));
+        let second = upload(&h, b"image:two").await.unwrap().unwrap();
+        assert_ne!(first, second);
+        assert!(h.pictures.contains(&second));
+        assert!(
+            !h.pictures.contains(&first),
+            "the previous picture is removed"
+        );
+        assert_eq!(h.user("alice").image_file.as_deref(), Some(second.as_str()));
+        assert_eq!(
+            h.auth.picture(&second).await.unwrap().as_deref(),
+            Some(b"jpeg:two".as_slice())
+        );
+    });
+}
+
+#[test]
+fn an_upload_over_the_limit_is_refused_before_any_processing() {
+    block_on(async {
+        let h = Harness::builder()
+            .user("alice", "alice@example.com", "password123")
+            .policy(AuthPolicy {
+                max_upload_bytes: 10,
+                ..AuthPolicy::default()
+            })
+            .build();
+        let refused = upload(&h, b"image:more than ten bytes").await;
+        assert!(matches!(
+            refused,
+            Err(AuthError::PictureTooLarge { max_bytes: 10 })
+        ));
+        assert!(h.pictures.is_empty());
+    });
+}
+
+#[test]
+fn what_is_not_an_image_is_refused_and_nothing_changes() {
+    block_on(async {
+        let h = harness();
+        let kept = upload(&h, b"image:one").await.unwrap();
+        assert!(matches!(
+            upload(&h, b"GIF89a truncated").await,
+            Err(AuthError::InvalidPicture)
+        ));
+        assert_eq!(h.user("alice").image_file, kept);
+        assert_eq!(h.pictures.len(), 1);
+    });
+}
+
+#[test]
+fn a_store_that_fails_leaves_the_account_as_it_was() {
+    block_on(async {
+        let h = harness();
+        h.pictures.set_failing(true);
+        assert!(upload(&h, b"image:one").await.is_err());
+        assert_eq!(h.user("alice").image_file, None);
+        assert!(h.pictures.is_empty());
+    });
+}
+
+#[test]
+fn removing_the_picture_restores_the_default_and_removing_none_is_refused() {
+    block_on(async {
+        let h = harness();
+        let alice = h.caller("alice");
+        assert!(matches!(
+            h.auth.remove_picture(&alice, alice.id()).await,
+            Err(AuthError::NoPicture)
+        ));
+        let name = upload(&h, b"image:one").await.unwrap().unwrap();
+        let after = h.auth.remove_picture(&alice, alice.id()).await.unwrap();
+        assert_eq!(after.public.image_file, None);
+        assert!(!h.pictures.contains(&name));
+    });
+}
+
+#[test]
+fn deleting_an_account_removes_its_picture() {
+    block_on(async {
+        let h = harness();
+        let name = upload(&h, b"image:one").await.unwrap().unwrap();
+        let alice = h.caller("alice");
+        h.auth
+            .delete_account(HERE, &alice, alice.id())
+            .await
+            .unwrap();
+        assert!(!h.pictures.contains(&name));
+    });
+}
+
+#[test]
+fn a_client_holds_one_upload_place_and_all_clients_share_a_bounded_number() {
+    block_on(async {
+        let h = Harness::builder()
+            .user("alice", "alice@example.com", "password123")
+            .user("bob", "bob@example.com", "password123")
+            .user("carol", "carol@example.com", "password123")
+            .policy(AuthPolicy {
+                picture_places: 2,
+                picture_places_per_client: 1,
+                ..AuthPolicy::default()
+            })
+            .build();
+        let (alice, bob, carol) = (h.caller("alice"), h.caller("bob"), h.caller("carol"));
+        let one = Client::new([192, 0, 2, 1].into());
+        let held = h.auth.admit_upload(one, &alice, alice.id()).unwrap();
+        assert!(matches!(
+            h.auth.admit_upload(one, &alice, alice.id()),
+            Err(AuthError::Busy)
+        ));
+        let _other = h
+            .auth
+            .admit_upload(Client::new([192, 0, 2, 2].into()), &bob, bob.id())
+            .unwrap();
+        assert!(
+            matches!(
+                h.auth
+                    .admit_upload(Client::new([192, 0, 2, 3].into()), &carol, carol.id()),
+                Err(AuthError::Busy)
+            ),
+            "every place is taken"
+        );
+        drop(held);
+        assert!(h.auth.admit_upload(one, &alice, alice.id()).is_ok());
+    });
+}
+
+#[test]
+fn a_busy_processor_is_busy_for_the_caller() {
+    block_on(async {
+        let h = harness();
+        h.picture_processor.set_busy(true);
+        assert!(matches!(
+            upload(&h, b"image:one").await,
+            Err(AuthError::Busy)
+        ));
+    });
+}
+
+#[test]
+fn the_clean_up_removes_old_pictures_no_account_refers_to_and_keeps_the_rest() {
+    block_on(async {
+        let h = harness();
+        let in_use = upload(&h, b"image:one").await.unwrap().unwrap();
+        let orphan = h.pictures.fresh_name().unwrap();
+        h.pictures.save(&orphan, b"jpeg:lost").await.unwrap();
+        // Just saved: an upload may be about to commit it.
+        assert_eq!(h.auth.maintain().await.unwrap().orphan_pictures, 0);
+        // The fake store dates pictures by the real time; move the clock two hours past it.
+        h.clock
+            .advance(Utc::now() + Duration::hours(2) - h.clock.now());
+        assert_eq!(h.auth.maintain().await.unwrap().orphan_pictures, 1);
+        assert!(!h.pictures.contains(orphan.as_str()));
+        assert!(h.pictures.contains(&in_use));
+        assert!(h.store.image_file_in_use(&in_use).await.unwrap());
+    });
+}
+
+#[test]
+fn names_that_are_not_ours_are_never_served() {
+    block_on(async {
+        let h = harness();
+        assert_eq!(h.auth.picture("../../etc/passwd").await.unwrap(), None);
+        assert_eq!(h.auth.picture("me.jpg").await.unwrap(), None);
+    });
+}

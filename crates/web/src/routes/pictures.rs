@@ -1,0 +1,151 @@
+//! Profile pictures (contract section 10): the owner uploads one (multipart field `file`) or
+//! removes it. The upload is admitted (owner, places) before its body is read, and read
+//! chunk by chunk only up to its own limit, so no client makes the server hold more of it.
+
+use axum::Json;
+use axum::extract::{FromRequest, Multipart, Request, State};
+use quill_axum::ClientAddr;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, ErrorItem, ErrorMessage};
+use crate::extract::{AuthUser, UserIdParam, body_failure, form_unreadable};
+use crate::openapi::responses::{Busy, InvalidInput, Unauthenticated};
+use crate::state::AppState;
+use crate::views::{NoStore, UserPrivateBody};
+
+/// `PictureUpload`: the picture, as a file in the `file` field of a multipart form.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = PictureUpload)]
+#[allow(dead_code)]
+pub(crate) struct PictureUploadForm {
+    /// A JPEG, PNG, GIF or WebP image, at most `MAX_UPLOAD_SIZE_BYTES`.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+/// Upload a new profile picture.
+///
+/// `PATCH /api/users/{user_id}/picture`, multipart with `file`: 200 `UserPrivate` with the new
+/// `image_file`; 400 too large or not an image; 401; 403 not the caller; 422 no `file`; 503.
+#[utoipa::path(
+    patch,
+    path = "/users/{user_id}/picture",
+    tag = "users",
+    operation_id = "upload_picture",
+    security(("OAuth2PasswordBearer" = [])),
+    params(UserIdParam),
+    request_body(content = PictureUploadForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "Stored as a 300x300 JPEG under a new name; the caller's \
+            own view, with the new `image_file`.", body = UserPrivateBody,
+            headers(("Cache-Control" = String, description = "`no-store`."))),
+        (status = 400, description = "`File too large. Maximum size is 5MB` (the number follows \
+            `MAX_UPLOAD_SIZE_BYTES`), or `Invalid image file. Please upload a valid image \
+            (JPEG, PNG, GIF, WebP)`.", body = ErrorMessage),
+        Unauthenticated,
+        (status = 403, description = "`Not authorized to update this user's picture`: \
+            `user_id` is not the caller.", body = ErrorMessage),
+        InvalidInput,
+        Busy,
+    )
+)]
+pub(crate) async fn upload_picture(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    AuthUser(caller): AuthUser,
+    UserIdParam(id): UserIdParam,
+    request: Request,
+) -> NoStore<Result<Json<UserPrivateBody>, ApiError>> {
+    NoStore(
+        async {
+            let place = state.auth.admit_upload(client, &caller, id)?;
+            let max_bytes = state.auth.policy().max_upload_bytes;
+            let upload = read_file_field(request, max_bytes).await?;
+            let user = state.auth.set_picture(place, upload).await?;
+            Ok(Json(user.into()))
+        }
+        .await,
+    )
+}
+
+/// The bytes of the `file` field, read chunk by chunk and given up past `max_bytes`.
+async fn read_file_field(request: Request, max_bytes: usize) -> Result<Vec<u8>, ApiError> {
+    let too_large = ApiError::FileTooLarge { max_bytes };
+    let missing = || {
+        ApiError::Validation(vec![ErrorItem::new(
+            "missing",
+            "body",
+            "file",
+            "Field required",
+        )])
+    };
+    let Ok(mut multipart) = Multipart::from_request(request, &()).await else {
+        return Err(missing());
+    };
+    let cut_off = |error: &axum::extract::multipart::MultipartError| match body_failure(error) {
+        ApiError::PayloadTooLarge => ApiError::FileTooLarge { max_bytes },
+        ApiError::BadRequest(_) => ApiError::Validation(vec![form_unreadable()]),
+        other => other,
+    };
+    loop {
+        let mut field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => return Err(missing()),
+            Err(e) => return Err(cut_off(&e)),
+        };
+        if field.name() != Some("file") {
+            continue;
+        }
+        let mut upload = Vec::new();
+        loop {
+            match field.chunk().await {
+                Ok(Some(chunk)) => {
+                    if upload.len() + chunk.len() > max_bytes {
+                        return Err(too_large);
+                    }
+                    upload.extend_from_slice(&chunk);
+                }
+                Ok(None) => return Ok(upload),
+                Err(e) => return Err(cut_off(&e)),
+            }
+        }
+    }
+}
+
+/// Remove the profile picture.
+///
+/// `DELETE /api/users/{user_id}/picture`: 200 `UserPrivate` with `image_file: null`; 400 no
+/// picture; 401; 403 not the caller.
+#[utoipa::path(
+    delete,
+    path = "/users/{user_id}/picture",
+    tag = "users",
+    operation_id = "delete_picture",
+    security(("OAuth2PasswordBearer" = [])),
+    params(UserIdParam),
+    responses(
+        (status = 200, description = "Removed; the account shows the default picture again.",
+            body = UserPrivateBody,
+            headers(("Cache-Control" = String, description = "`no-store`."))),
+        (status = 400, description = "`No profile picture to delete`.", body = ErrorMessage),
+        Unauthenticated,
+        (status = 403, description = "`Not authorized to delete this user's picture`: \
+            `user_id` is not the caller.", body = ErrorMessage),
+        InvalidInput,
+    )
+)]
+pub(crate) async fn delete_picture(
+    State(state): State<AppState>,
+    AuthUser(caller): AuthUser,
+    UserIdParam(id): UserIdParam,
+) -> NoStore<Result<Json<UserPrivateBody>, ApiError>> {
+    NoStore(
+        state
+            .auth
+            .remove_picture(&caller, id)
+            .await
+            .map(|user| Json(user.into()))
+            .map_err(ApiError::from),
+    )
+}
