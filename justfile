@@ -45,6 +45,10 @@ bench-metrics-cost: bench-build
 bench-reset-timing: bench-build
     target/release/quill-bench reset-timing
 
+# Floods picture uploads (pictures and decompression bombs); target/bench/picture_flood.json.
+bench-picture-flood: bench-build
+    target/release/quill-bench picture-flood
+
 # Apply pending migrations without starting the server.
 migrate:
     cargo run --bin quill-migration -- up

@@ -8,6 +8,7 @@
 //! target/release/quill-bench prefix-flood     # target/bench/prefix_flood.json
 //! target/release/quill-bench metrics-cost     # target/bench/metrics_cost.json
 //! target/release/quill-bench reset-timing     # target/bench/reset_timing.json
+//! target/release/quill-bench picture-flood    # target/bench/picture_flood.json
 //! ```
 //!
 //! `QUILL_BIN` overrides where the server binary is found (by default next to this one);
@@ -17,10 +18,10 @@
 use std::process::ExitCode;
 
 use quill_bench::scenario::{
-    auth_under_load, metrics_cost, prefix_flood, reset_timing, throughput,
+    auth_under_load, metrics_cost, picture_flood, prefix_flood, reset_timing, throughput,
 };
 
-const USAGE: &str = "usage: quill-bench [throughput | auth-under-load | prefix-flood | metrics-cost | reset-timing]";
+const USAGE: &str = "usage: quill-bench [throughput | auth-under-load | prefix-flood | metrics-cost | reset-timing | picture-flood]";
 
 #[derive(Clone, Copy)]
 enum Scenario {
@@ -29,6 +30,7 @@ enum Scenario {
     PrefixFlood,
     MetricsCost,
     ResetTiming,
+    PictureFlood,
 }
 
 fn main() -> ExitCode {
@@ -38,6 +40,7 @@ fn main() -> ExitCode {
         Some("prefix-flood") => Scenario::PrefixFlood,
         Some("metrics-cost") => Scenario::MetricsCost,
         Some("reset-timing") => Scenario::ResetTiming,
+        Some("picture-flood") => Scenario::PictureFlood,
         Some(_) => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -47,10 +50,12 @@ fn main() -> ExitCode {
     // the auth scenarios mostly wait on hashing, and one client thread leaves the cores to
     // the server, which is what is measured.
     let runtime = match scenario {
-        Scenario::Throughput | Scenario::MetricsCost => tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build(),
+        Scenario::Throughput | Scenario::MetricsCost | Scenario::PictureFlood => {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+        }
         Scenario::AuthUnderLoad | Scenario::PrefixFlood | Scenario::ResetTiming => {
             tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -70,6 +75,7 @@ fn main() -> ExitCode {
         Scenario::PrefixFlood => runtime.block_on(prefix_flood::run()),
         Scenario::MetricsCost => runtime.block_on(metrics_cost::run()),
         Scenario::ResetTiming => runtime.block_on(reset_timing::run()),
+        Scenario::PictureFlood => runtime.block_on(picture_flood::run()),
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,

@@ -3,6 +3,7 @@
 
 pub mod auth_under_load;
 pub mod metrics_cost;
+pub mod picture_flood;
 pub mod prefix_flood;
 pub mod reset_timing;
 pub mod throughput;

@@ -303,7 +303,8 @@ async fn without_a_relay_in_development_each_mail_is_an_eml_file_in_the_mail_dir
     assert!(written.contains("Subject: Reset your quill password"));
 }
 
-/// Waits until the outbox's mail has been tried at least once (and failed: no relay listens).
+/// Waits until the outbox's mail has been tried at least once and released again (the
+/// attempt failed: no relay listens), so a server stopped now holds no claim on it.
 async fn wait_until_attempted(database_url: &str) {
     use sea_orm::{ConnectionTrait as _, Database};
     let db = Database::connect(database_url).await.unwrap();
@@ -312,7 +313,8 @@ async fn wait_until_attempted(database_url: &str) {
         let row = db
             .query_one_raw(sea_orm::Statement::from_string(
                 db.get_database_backend(),
-                "SELECT COUNT(*) AS tried FROM mail_outbox WHERE attempts > 0",
+                "SELECT COUNT(*) AS tried FROM mail_outbox \
+                 WHERE attempts > 0 AND held_until_us IS NULL",
             ))
             .await
             .unwrap()

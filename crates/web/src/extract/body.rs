@@ -59,7 +59,15 @@ pub(crate) async fn reject_oversized_bodies(
     } else {
         (limit.default, ApiError::PayloadTooLarge)
     };
-    if declared.is_some_and(|n| n > cap as u64) {
+    if let Some(declared) = declared.filter(|n| *n > cap as u64) {
+        // A client still sending when the answer comes sees its connection reset instead of
+        // the answer. An upload somewhat over its limit is read to its end, keeping none of
+        // it, so the person who picked too large a picture is told so.
+        if is_upload(&request) && declared <= 4 * cap as u64 {
+            use http_body_util::BodyExt as _;
+            let mut body = request.into_body();
+            while let Some(Ok(_)) = body.frame().await {}
+        }
         return refusal.into_response();
     }
     let (parts, body) = request.into_parts();

@@ -59,7 +59,13 @@ pub(crate) async fn upload_picture(
 ) -> NoStore<Result<Json<UserPrivateBody>, ApiError>> {
     NoStore(
         async {
-            let place = state.auth.admit_upload(client, &caller, id)?;
+            let place = match state.auth.admit_upload(client, &caller, id) {
+                Ok(place) => place,
+                Err(refused) => {
+                    drain(request).await;
+                    return Err(refused.into());
+                }
+            };
             let max_bytes = state.auth.policy().max_upload_bytes;
             let upload = read_file_field(request, max_bytes).await?;
             let user = state.auth.set_picture(place, upload).await?;
@@ -67,6 +73,15 @@ pub(crate) async fn upload_picture(
         }
         .await,
     )
+}
+
+/// Reads a refused upload's body to its end (or to the cap every body has), keeping none of
+/// it: a client still sending when the answer comes would otherwise see its connection
+/// reset instead of the answer.
+async fn drain(request: Request) {
+    use http_body_util::BodyExt as _;
+    let mut body = request.into_body();
+    while let Some(Ok(_)) = body.frame().await {}
 }
 
 /// The bytes of the `file` field, read chunk by chunk and given up past `max_bytes`.

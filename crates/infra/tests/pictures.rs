@@ -1,0 +1,145 @@
+//! The picture adapters on real storage: the file store, the database store on SQLite and
+//! (with `TEST_DATABASE_URL`) PostgreSQL, the account's compare-and-swap of its picture, and
+//! the processor's limits.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use image::{ExtendedColorType, ImageEncoder as _};
+use quill_domain::{
+    Email, NewUser, PasswordHash, PictureError, PictureProcessor, PictureStore, PictureSwap,
+    UserRepository, Username,
+};
+use quill_infra::{
+    DatabasePictureStore, FilePictureStore, ImagePictureProcessor, SeaOrmUserRepository, connect,
+};
+use quill_test_support::TestDatabase;
+
+async fn round_trip(store: &dyn PictureStore) {
+    let name = store.fresh_name().unwrap();
+    assert_ne!(store.fresh_name().unwrap(), name, "names never repeat");
+    assert_eq!(store.load(&name).await.unwrap(), None);
+    store.save(&name, b"jpeg bytes").await.unwrap();
+    assert_eq!(
+        store.load(&name).await.unwrap().as_deref(),
+        Some(b"jpeg bytes".as_slice())
+    );
+    let later = Utc::now() + chrono::Duration::seconds(5);
+    assert_eq!(
+        store.saved_before(later).await.unwrap(),
+        std::slice::from_ref(&name)
+    );
+    let earlier = Utc::now() - chrono::Duration::hours(1);
+    assert!(store.saved_before(earlier).await.unwrap().is_empty());
+    store.remove(&name).await.unwrap();
+    store.remove(&name).await.unwrap();
+    assert_eq!(store.load(&name).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn the_file_store_keeps_removes_and_lists_pictures() {
+    let dir = tempfile::tempdir().unwrap();
+    round_trip(&FilePictureStore::new(dir.path().join("profile_pics"))).await;
+}
+
+#[tokio::test]
+async fn the_database_store_keeps_removes_and_lists_pictures() {
+    let database = TestDatabase::fresh().await;
+    let db = connect(&database.url, 2, Duration::from_secs(5))
+        .await
+        .unwrap();
+    quill_infra::migrate(&db).await.unwrap();
+    round_trip(&DatabasePictureStore::new(db)).await;
+}
+
+#[tokio::test]
+async fn an_accounts_picture_changes_only_from_the_picture_it_was_expected_to_have() {
+    let database = TestDatabase::fresh().await;
+    let db = connect(&database.url, 2, Duration::from_secs(5))
+        .await
+        .unwrap();
+    quill_infra::migrate(&db).await.unwrap();
+    let users = SeaOrmUserRepository::new(db);
+    let alice = users
+        .create(NewUser {
+            username: Username::parse("alice").unwrap(),
+            email: Email::parse("alice@example.com").unwrap(),
+            password_hash: PasswordHash::new("$argon2id$x"),
+        })
+        .await
+        .unwrap()
+        .id;
+    let swap = |expected, new| users.swap_image_file(alice, expected, new);
+    assert_eq!(
+        swap(None, Some("a.jpg")).await.unwrap(),
+        PictureSwap::Swapped
+    );
+    assert_eq!(
+        swap(None, Some("b.jpg")).await.unwrap(),
+        PictureSwap::Changed
+    );
+    assert_eq!(
+        swap(Some("a.jpg"), Some("b.jpg")).await.unwrap(),
+        PictureSwap::Swapped
+    );
+    assert!(users.image_file_in_use("b.jpg").await.unwrap());
+    assert!(!users.image_file_in_use("a.jpg").await.unwrap());
+    assert_eq!(
+        swap(Some("b.jpg"), None).await.unwrap(),
+        PictureSwap::Swapped
+    );
+    assert_eq!(
+        users
+            .swap_image_file(quill_domain::UserId(999), None, Some("c.jpg"))
+            .await
+            .unwrap(),
+        PictureSwap::Gone
+    );
+}
+
+fn png(width: u32, height: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut out)
+        .write_image(
+            &vec![90; (width * height * 3) as usize],
+            width,
+            height,
+            ExtendedColorType::Rgb8,
+        )
+        .unwrap();
+    out
+}
+
+#[tokio::test]
+async fn the_processor_makes_a_300_pixel_jpeg_and_refuses_what_is_no_image() {
+    let processor = ImagePictureProcessor::new(1, 1);
+    let jpeg = processor.process(png(640, 480)).await.unwrap();
+    let decoded = image::load_from_memory(&jpeg).unwrap();
+    assert_eq!((decoded.width(), decoded.height()), (300, 300));
+    assert!(matches!(
+        processor.process(b"plain text".to_vec()).await,
+        Err(PictureError::Invalid)
+    ));
+    // A BMP decodes with the image crate's full feature set, not with quill's.
+    assert!(matches!(
+        processor.process(b"BM\x00\x00".to_vec()).await,
+        Err(PictureError::Invalid)
+    ));
+}
+
+#[tokio::test]
+async fn beyond_its_slots_and_queue_the_processor_is_busy_at_once() {
+    let processor = ImagePictureProcessor::new(1, 0);
+    let big = png(4000, 3000);
+    let first = {
+        let (processor, big) = (processor.clone(), big.clone());
+        tokio::spawn(async move { processor.process(big).await })
+    };
+    // Give the first a moment to take the one place.
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    assert!(matches!(
+        processor.process(big).await,
+        Err(PictureError::Busy)
+    ));
+    assert!(first.await.unwrap().is_ok());
+}
