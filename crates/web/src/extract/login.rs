@@ -56,7 +56,7 @@ async fn form_fields(request: Request) -> Result<HashMap<String, String>, ApiErr
     Ok(HashMap::new())
 }
 
-pub(crate) fn form_unreadable() -> ErrorItem {
+fn form_unreadable() -> ErrorItem {
     ErrorItem {
         kind: "value_error".to_owned(),
         loc: vec![LocPart::Name("body".to_owned())],

@@ -9,10 +9,13 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, ErrorItem, ErrorMessage};
-use crate::extract::{AuthUser, UserIdParam, body_failure, form_unreadable};
+use crate::extract::{AuthUser, UserIdParam, body_failure};
 use crate::openapi::responses::{Busy, InvalidInput, Unauthenticated};
 use crate::state::AppState;
 use crate::views::{NoStore, UserPrivateBody};
+
+/// The answer to a multipart body that cannot be parsed.
+const FORM_UNREADABLE: &str = "The multipart form cannot be read";
 
 /// `PictureUpload`: the picture, as a file in the `file` field of a multipart form.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -42,7 +45,8 @@ pub(crate) struct PictureUploadForm {
             headers(("Cache-Control" = String, description = "`no-store`."))),
         (status = 400, description = "`File too large. Maximum size is 5MB` (the number follows \
             `MAX_UPLOAD_SIZE_BYTES`), or `Invalid image file. Please upload a valid image \
-            (JPEG, PNG, GIF, WebP)`.", body = ErrorMessage),
+            (JPEG, PNG, GIF, WebP)`, or `The multipart form cannot be read`.",
+            body = ErrorMessage),
         Unauthenticated,
         (status = 403, description = "`Not authorized to update this user's picture`: \
             `user_id` is not the caller.", body = ErrorMessage),
@@ -100,7 +104,9 @@ async fn read_file_field(request: Request, max_bytes: usize) -> Result<Vec<u8>, 
     };
     let cut_off = |error: &axum::extract::multipart::MultipartError| match body_failure(error) {
         ApiError::PayloadTooLarge => ApiError::FileTooLarge { max_bytes },
-        ApiError::BadRequest(_) => ApiError::Validation(vec![form_unreadable()]),
+        // A form that breaks off or whose part headers are no headers: the request, not one
+        // of its fields, is at fault.
+        ApiError::BadRequest(_) => ApiError::BadRequest(FORM_UNREADABLE),
         other => other,
     };
     loop {
