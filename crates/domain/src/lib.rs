@@ -70,7 +70,7 @@ pub mod validation;
 
 pub use auth::{
     AuthError, AuthPolicy, AuthPorts, AuthService, Caller, HashingLoad, Maintenance, ProfileUpdate,
-    Registration, Session, UploadPlace, UserAction,
+    Registration, Session, UploadLoad, UploadPlace, UserAction,
 };
 pub use client::{Client, ClientKey};
 pub use error::Unexpected;

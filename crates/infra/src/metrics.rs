@@ -18,6 +18,7 @@
 //! | `quill_db_pool_connections` | gauge | `state` (`in_use`, `idle`) |
 //! | `quill_db_pool_max_connections` | gauge | |
 //! | `quill_db_pool_acquire_timeouts_total` | counter | |
+//! | `quill_picture_uploads`, `quill_picture_upload_places` | gauge | |
 //! | `quill_mail_outbox_queued` | gauge | |
 //! | `quill_mail_outbox_oldest_age_seconds` | gauge | |
 //! | `quill_mail_deliveries_total` | counter | `outcome` (`sent`, `retried`, `refused`) |
@@ -38,6 +39,8 @@ const HASHING_QUEUE_LIMIT: &str = "quill_hashing_queue_limit";
 const POOL_CONNECTIONS: &str = "quill_db_pool_connections";
 const POOL_MAX_CONNECTIONS: &str = "quill_db_pool_max_connections";
 const POOL_ACQUIRE_TIMEOUTS: &str = "quill_db_pool_acquire_timeouts_total";
+const PICTURE_UPLOADS: &str = "quill_picture_uploads";
+const PICTURE_UPLOAD_PLACES: &str = "quill_picture_upload_places";
 const OUTBOX_QUEUED: &str = "quill_mail_outbox_queued";
 const OUTBOX_OLDEST_AGE: &str = "quill_mail_outbox_oldest_age_seconds";
 const MAIL_DELIVERIES: &str = "quill_mail_deliveries_total";
@@ -75,6 +78,14 @@ pub fn describe() {
     describe_counter!(
         POOL_ACQUIRE_TIMEOUTS,
         "Requests that waited for a pooled database connection past the acquire timeout."
+    );
+    describe_gauge!(
+        PICTURE_UPLOADS,
+        "Picture uploads in progress now (being read, waiting or being processed)."
+    );
+    describe_gauge!(
+        PICTURE_UPLOAD_PLACES,
+        "The most picture uploads in progress at once; past it they are refused at once."
     );
     describe_gauge!(
         OUTBOX_QUEUED,
@@ -196,6 +207,9 @@ impl AuthStack {
         gauge!(HASHING_SLOTS).set(load.slots as f64);
         gauge!(HASHING_WAITING).set(load.waiting as f64);
         gauge!(HASHING_QUEUE_LIMIT).set(load.queue_limit as f64);
+        let uploads = self.auth.upload_load();
+        gauge!(PICTURE_UPLOADS).set(uploads.in_progress as f64);
+        gauge!(PICTURE_UPLOAD_PLACES).set(uploads.places as f64);
         if let Some(pool) = self.pool_usage() {
             gauge!(POOL_CONNECTIONS, "state" => "in_use").set(f64::from(pool.in_use));
             gauge!(POOL_CONNECTIONS, "state" => "idle").set(f64::from(pool.idle));

@@ -22,6 +22,24 @@ pub(crate) fn image_path(image_file: Option<&str>) -> String {
     }
 }
 
+#[cfg(test)]
+mod image_path_tests {
+    use super::image_path;
+
+    #[test]
+    fn a_stored_name_is_its_own_path_and_any_other_name_stays_one_url_safe_segment() {
+        assert_eq!(
+            image_path(Some("0123456789abcdef0123456789abcdef.jpg")),
+            "/media/profile_pics/0123456789abcdef0123456789abcdef.jpg"
+        );
+        assert_eq!(
+            image_path(Some("my photo?#1/é.png")),
+            "/media/profile_pics/my%20photo%3F%231%2F%C3%A9.png"
+        );
+        assert_eq!(image_path(None), "/static/profile_pics/default.jpg");
+    }
+}
+
 /// What a path segment may carry unencoded: RFC 3986's unreserved characters.
 const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'-')

@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 pub use account::{Maintenance, ProfileUpdate};
 pub use error::{AuthError, UserAction};
-pub use picture::UploadPlace;
+pub use picture::{UploadLoad, UploadPlace};
 pub use policy::AuthPolicy;
 pub use session::{Caller, Session};
 pub use turns::HashingLoad;

@@ -52,7 +52,32 @@ impl Drop for UploadPlace {
     }
 }
 
+/// How many picture uploads are in progress now, against how many may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadLoad {
+    /// Uploads being read, waiting or being processed now.
+    pub in_progress: usize,
+    /// The most that may be ([`AuthPolicy::picture_places`](crate::AuthPolicy::picture_places)).
+    pub places: usize,
+}
+
 impl AuthService {
+    /// How many picture uploads are in progress now: for a monitoring gauge.
+    ///
+    /// ```
+    /// use quill_domain::testing::Harness;
+    ///
+    /// let load = Harness::new().auth.upload_load();
+    /// assert_eq!((load.in_progress, load.places), (0, 8));
+    /// ```
+    #[must_use]
+    pub fn upload_load(&self) -> UploadLoad {
+        UploadLoad {
+            in_progress: self.uploads.total.load(Ordering::Acquire),
+            places: self.policy.picture_places.max(1),
+        }
+    }
+
     /// Admits a picture upload by `caller` for the account `target`, before its body is read:
     /// only the owner may, and only within the policy's places (in all, and for this client).
     /// The upload's bytes then go to [`set_picture`](Self::set_picture) with the place.
