@@ -96,24 +96,9 @@ fn png_bomb() -> Vec<u8> {
     // IHDR's width and height sit at bytes 16..24; its CRC follows the 13 data bytes.
     header[16..20].copy_from_slice(&100_000_u32.to_be_bytes());
     header[20..24].copy_from_slice(&100_000_u32.to_be_bytes());
-    let crc = crc32(&header[12..29]);
+    let crc = crc32fast::hash(&header[12..29]);
     header[29..33].copy_from_slice(&crc.to_be_bytes());
     header
-}
-
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = 0xffff_ffff_u32;
-    for byte in bytes {
-        crc ^= u32::from(*byte);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xedb8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
 }
 
 async fn upload(
