@@ -111,9 +111,13 @@ pub trait PictureStore: Send + Sync {
     /// Forgets `name` (nothing happens when there is no such picture).
     async fn remove(&self, name: &PictureName) -> Result<(), StoreError>;
 
-    /// The names of pictures stored before `before`, for the clean-up of those no account
-    /// refers to.
-    async fn saved_before(&self, before: DateTime<Utc>) -> Result<Vec<PictureName>, StoreError>;
+    /// The names of pictures stored from `from` (inclusive) until `until` (exclusive), for
+    /// the clean-up of those no account refers to.
+    async fn saved_between(
+        &self,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<PictureName>, StoreError>;
 }
 
 /// What a compare-and-swap of an account's picture found.

@@ -197,9 +197,13 @@ impl PictureStore for FilePictureStore {
         .await
     }
 
-    async fn saved_before(&self, before: DateTime<Utc>) -> Result<Vec<PictureName>, StoreError> {
+    async fn saved_between(
+        &self,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<PictureName>, StoreError> {
         let dir = self.dir.clone();
-        let before = std::time::SystemTime::from(before);
+        let window = std::time::SystemTime::from(from)..std::time::SystemTime::from(until);
         Self::blocking(move || {
             let entries = match std::fs::read_dir(&dir) {
                 Ok(entries) => entries,
@@ -211,7 +215,7 @@ impl PictureStore for FilePictureStore {
                 let Some(name) = entry.file_name().to_str().and_then(PictureName::parse) else {
                     continue;
                 };
-                if entry.metadata()?.modified()? < before {
+                if window.contains(&entry.metadata()?.modified()?) {
                     old.push(name);
                 }
             }
@@ -285,12 +289,16 @@ impl PictureStore for DatabasePictureStore {
         Ok(())
     }
 
-    async fn saved_before(&self, before: DateTime<Utc>) -> Result<Vec<PictureName>, StoreError> {
+    async fn saved_between(
+        &self,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<PictureName>, StoreError> {
         let rows = self
             .db
             .query_all_raw(self.statement(
-                "SELECT name FROM pictures WHERE saved_at_us < $1",
-                vec![micros(before).into()],
+                "SELECT name FROM pictures WHERE saved_at_us >= $1 AND saved_at_us < $2",
+                vec![micros(from).into(), micros(until).into()],
             ))
             .await
             .map_err(store_error)?;

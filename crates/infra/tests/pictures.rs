@@ -26,11 +26,20 @@ async fn round_trip(store: &dyn PictureStore) {
     );
     let later = Utc::now() + chrono::Duration::seconds(5);
     assert_eq!(
-        store.saved_before(later).await.unwrap(),
+        store
+            .saved_between(Utc::now() - chrono::Duration::hours(1), later)
+            .await
+            .unwrap(),
         std::slice::from_ref(&name)
     );
     let earlier = Utc::now() - chrono::Duration::hours(1);
-    assert!(store.saved_before(earlier).await.unwrap().is_empty());
+    assert!(
+        store
+            .saved_between(earlier - chrono::Duration::hours(1), earlier)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     store.remove(&name).await.unwrap();
     store.remove(&name).await.unwrap();
     assert_eq!(store.load(&name).await.unwrap(), None);

@@ -18,6 +18,10 @@ use crate::user::{PrivateUser, UserId};
 /// it: far longer than an upload takes between storing its picture and committing its name.
 const ORPHAN_GRACE: chrono::Duration = chrono::Duration::hours(1);
 
+/// How far back the first clean-up pass after start-up looks: pictures saved while no server
+/// was sweeping (a restart, a deployment) are still examined, once.
+const FIRST_SWEEP_REACH: chrono::Duration = chrono::Duration::days(1);
+
 /// How often an upload retries its compare-and-swap when another upload of the same account
 /// committed first.
 const SWAP_ATTEMPTS: usize = 4;
@@ -27,6 +31,9 @@ const SWAP_ATTEMPTS: usize = 4;
 pub(super) struct UploadPlaces {
     total: Arc<AtomicUsize>,
     per_client: Arc<HashingShares>,
+    /// Until when stored pictures have been examined by the clean-up: each pass examines only
+    /// those saved since, so a pass costs as much as the uploads since the last one.
+    swept_until: std::sync::Mutex<Option<DateTime<Utc>>>,
 }
 
 /// One upload's place, from before its body is read until its picture is stored (or it
@@ -257,16 +264,33 @@ impl AuthService {
         }
     }
 
-    /// Removes stored pictures older than the grace that no account refers to; returns how
-    /// many.
+    /// Removes stored pictures past the grace that no account refers to, examining each
+    /// picture once (those saved since the previous pass); returns how many.
     pub(super) async fn sweep_orphan_pictures(&self, now: DateTime<Utc>) -> Result<u64, AuthError> {
+        let until = now - ORPHAN_GRACE;
+        let from = {
+            let swept = self
+                .uploads
+                .swept_until
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            swept.unwrap_or(until - FIRST_SWEEP_REACH)
+        };
+        if from >= until {
+            return Ok(0);
+        }
         let mut removed = 0;
-        for name in self.ports.pictures.saved_before(now - ORPHAN_GRACE).await? {
+        for name in self.ports.pictures.saved_between(from, until).await? {
             if !self.ports.users.image_file_in_use(name.as_str()).await? {
                 self.ports.pictures.remove(&name).await?;
                 removed += 1;
             }
         }
+        *self
+            .uploads
+            .swept_until
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(until);
         Ok(removed)
     }
 }

@@ -78,10 +78,14 @@ impl PictureStore for InMemoryPictureStore {
         Ok(())
     }
 
-    async fn saved_before(&self, before: DateTime<Utc>) -> Result<Vec<PictureName>, StoreError> {
+    async fn saved_between(
+        &self,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<PictureName>, StoreError> {
         Ok(lock(&self.pictures)
             .iter()
-            .filter(|(_, (_, saved))| *saved < before)
+            .filter(|(_, (_, saved))| from <= *saved && *saved < until)
             .map(|(name, _)| name.clone())
             .collect())
     }
