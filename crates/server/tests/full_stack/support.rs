@@ -17,6 +17,8 @@ pub(crate) struct TestApp {
     pub client: Client,
     /// Where the server writes mail when no `SMTP_HOST` is set (its `MAIL_DIR`).
     pub mail_dir: tempfile::TempDir,
+    /// Where it keeps uploaded pictures on SQLite (its `MEDIA_DIR`).
+    _media_dir: tempfile::TempDir,
     stop: Option<oneshot::Sender<()>>,
     // Dropped after the stop signal above is sent (see `Drop`), so the server lets go first.
     database: Option<TestDatabase>,
@@ -64,11 +66,14 @@ pub(crate) async fn start_server(
     let base = format!("http://{}", listener.local_addr().unwrap());
     let mail_dir = tempfile::tempdir().unwrap();
     let mail_path = mail_dir.path().display().to_string();
+    let media_dir = tempfile::tempdir().unwrap();
+    let media_path = media_dir.path().display().to_string();
     let mut pairs = vec![
         // Links in mail lead back to this server; mail without a relay lands in a folder the
         // test owns.
         ("PUBLIC_BASE_URL", base.as_str()),
         ("MAIL_DIR", mail_path.as_str()),
+        ("MEDIA_DIR", media_path.as_str()),
         ("SECRET_KEY", SECRET_KEY),
         ("DATABASE_URL", database_url),
         ("ARGON2_MEMORY_KIB", "1024"),
@@ -104,6 +109,7 @@ pub(crate) async fn start_server(
         stop: Some(stop),
         database: None,
         mail_dir,
+        _media_dir: media_dir,
     })
 }
 
