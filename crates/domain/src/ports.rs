@@ -109,10 +109,6 @@ pub trait UserRepository: Send + Sync {
     /// Deletes the account and, with it, all its posts; `false` when it did not exist.
     async fn delete(&self, id: UserId) -> Result<bool, StoreError>;
 
-    /// Replaces the password hash and moves the account to its next token generation, in one
-    /// step, so no earlier token outlives the old password; `false` when it did not exist.
-    async fn change_password(&self, id: UserId, hash: PasswordHash) -> Result<bool, StoreError>;
-
     /// Moves the account to its next token generation, invalidating every token issued so
     /// far; `false` when it did not exist.
     async fn revoke_all_tokens(&self, id: UserId) -> Result<bool, StoreError>;

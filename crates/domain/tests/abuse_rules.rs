@@ -419,7 +419,19 @@ impl PasswordHasher for RacingHasher {
                 .unwrap()
                 .unwrap()
                 .id;
-            assert!(self.store.change_password(id, changed).await.unwrap());
+            let notice = quill_domain::Mail::new("alice@example.com", "changed", "");
+            let now = chrono::Utc::now();
+            assert!(
+                quill_domain::RecoveryStore::change_password(
+                    &*self.store,
+                    id,
+                    changed,
+                    notice,
+                    now
+                )
+                .await
+                .unwrap()
+            );
         }
         verdict
     }

@@ -241,6 +241,12 @@ async fn a_password_change_drops_the_accounts_reset_token_and_queues_its_notice(
             .unwrap()
             .is_none()
     );
+    let alice = s.users.by_id(s.alice).await.unwrap().unwrap();
+    assert_eq!(alice.password_hash.as_str(), "$argon2id$changed");
+    assert_eq!(
+        alice.token_generation, 1,
+        "every earlier token is superseded"
+    );
     assert_eq!(s.recovery.depth().await.unwrap().queued, 2);
     assert!(
         !s.recovery

@@ -205,16 +205,6 @@ impl UserRepository for InMemoryStore {
         Ok(existed)
     }
 
-    async fn change_password(&self, id: UserId, hash: PasswordHash) -> Result<bool, StoreError> {
-        let mut state = self.state();
-        let Some(user) = state.users.get_mut(&id) else {
-            return Ok(false);
-        };
-        user.password_hash = hash;
-        user.token_generation += 1;
-        Ok(true)
-    }
-
     async fn revoke_all_tokens(&self, id: UserId) -> Result<bool, StoreError> {
         let mut state = self.state();
         let Some(user) = state.users.get_mut(&id) else {

@@ -211,21 +211,6 @@ impl UserRepository for SeaOrmUserRepository {
             .map_err(store_error)
     }
 
-    async fn change_password(&self, id: UserId, hash: PasswordHash) -> Result<bool, StoreError> {
-        // One statement: the new hash and the new generation land together or not at all.
-        user::Entity::update_many()
-            .col_expr(user::Column::PasswordHash, Expr::value(hash.as_str()))
-            .col_expr(
-                user::Column::TokenGeneration,
-                Expr::col(user::Column::TokenGeneration).add(1),
-            )
-            .filter(user::Column::Id.eq(id.0))
-            .exec(&self.db)
-            .await
-            .map(|result| result.rows_affected > 0)
-            .map_err(store_error)
-    }
-
     async fn revoke_all_tokens(&self, id: UserId) -> Result<bool, StoreError> {
         user::Entity::update_many()
             .col_expr(
