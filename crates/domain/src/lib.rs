@@ -53,6 +53,7 @@
 
 pub mod auth;
 pub mod client;
+pub mod content_tag;
 pub mod defaults;
 pub mod error;
 pub mod events;
@@ -73,6 +74,7 @@ pub use auth::{
     Registration, Session, UploadLoad, UploadPlace, UserAction,
 };
 pub use client::{Client, ClientKey};
+pub use content_tag::{ContentTag, PostVersion};
 pub use error::Unexpected;
 pub use events::{
     AttemptedAccount, AuthAction, AuthEvent, AuthEvents, AuthOutcome, NoAuthEvents, TokenRefusal,

@@ -8,6 +8,7 @@ use std::fmt;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use crate::content_tag::PostVersion;
 use crate::error::Unexpected;
 use crate::picture::PictureSwap;
 use crate::post::{NewPost, Page, Post, PostChanges, PostId, PostWithAuthor};
@@ -89,7 +90,8 @@ pub trait UserRepository: Send + Sync {
     /// The id of the account whose username equals this one ignoring case, if any.
     async fn id_by_username(&self, username: &str) -> Result<Option<UserId>, StoreError>;
 
-    /// Applies profile changes; `None` when the account no longer exists.
+    /// Applies profile changes and moves the account's profile revision; `None` when the
+    /// account no longer exists.
     ///
     /// # Errors
     /// As [`UserRepository::create`] for uniqueness.
@@ -141,7 +143,8 @@ pub trait UserRepository: Send + Sync {
     async fn purge_revoked_tokens(&self, now: DateTime<Utc>) -> Result<u64, StoreError>;
 
     /// Sets the account's picture to `new` only if it is still `expected` (a
-    /// compare-and-swap, so two uploads racing leave one picture and no lost file).
+    /// compare-and-swap, so two uploads racing leave one picture and no lost file), moving
+    /// its profile revision.
     async fn swap_image_file(
         &self,
         id: UserId,
@@ -179,7 +182,15 @@ pub trait PostRepository: Send + Sync {
         page: Page,
     ) -> Result<Vec<PostWithAuthor>, StoreError>;
 
-    /// Applies changes; `None` when the post no longer exists.
+    /// The versions of the posts [`PostRepository::list`] would return for the same page,
+    /// in the same order, read without their content: what revalidating a cached page costs.
+    async fn list_versions(
+        &self,
+        author: Option<UserId>,
+        page: Page,
+    ) -> Result<Vec<PostVersion>, StoreError>;
+
+    /// Applies changes and moves the post's revision; `None` when the post no longer exists.
     async fn update(&self, id: PostId, changes: PostChanges) -> Result<Option<Post>, StoreError>;
 
     /// Deletes the post; `false` when it did not exist.

@@ -118,6 +118,8 @@ pub struct Post {
     pub user_id: UserId,
     /// When it was created (UTC, microsecond precision).
     pub date_posted: DateTime<Utc>,
+    /// Moves on every edit, so a cache can tell the post changed without reading it.
+    pub revision: i64,
 }
 
 /// A post together with the public view of its author, as lists and pages show it.

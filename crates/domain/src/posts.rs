@@ -6,6 +6,7 @@ use std::sync::Arc;
 use chrono::Timelike as _;
 
 use crate::auth::Caller;
+use crate::content_tag::ContentTag;
 use crate::error::Unexpected;
 use crate::ports::{Clock, PostRepository, StoreError, UserRepository};
 use crate::post::{NewPost, Page, PostChanges, PostContent, PostId, PostTitle, PostWithAuthor};
@@ -258,6 +259,49 @@ impl PostService {
             return Err(PostError::UserNotFound);
         }
         Ok(self.posts.list(Some(author), page).await?)
+    }
+
+    /// The [`ContentTag`] of [`PostService::list`]'s page, read without the posts' content:
+    /// a cache holding that tag may show its copy.
+    ///
+    /// # Errors
+    /// [`PostError::Unexpected`] only.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use quill_domain::testing::Harness;
+    /// use quill_domain::{ContentTag, Page};
+    ///
+    /// # futures_executor::block_on(async {
+    /// let h = Harness::new();
+    /// let shown = h.posts.list(Page::default()).await?;
+    /// assert_eq!(h.posts.list_tag(Page::default()).await?, ContentTag::of_posts(&shown));
+    /// # Ok::<(), quill_domain::PostError>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn list_tag(&self, page: Page) -> Result<ContentTag, PostError> {
+        Ok(ContentTag::of_page(
+            self.posts.list_versions(None, page).await?,
+        ))
+    }
+
+    /// The [`ContentTag`] of [`PostService::list_by_author`]'s page, read without the posts'
+    /// content.
+    ///
+    /// # Errors
+    /// As [`PostService::list_by_author`].
+    pub async fn list_by_author_tag(
+        &self,
+        author: UserId,
+        page: Page,
+    ) -> Result<ContentTag, PostError> {
+        if self.users.by_id(author).await?.is_none() {
+            return Err(PostError::UserNotFound);
+        }
+        Ok(ContentTag::of_page(
+            self.posts.list_versions(Some(author), page).await?,
+        ))
     }
 
     /// Changes a post of the caller's: existence is checked before ownership.

@@ -26,6 +26,7 @@ use crate::config::{SecretKey, TokenAlgorithm};
 ///     password_hash: PasswordHash::new("$argon2id$..."),
 ///     image_file: None,
 ///     token_generation: 0,
+///     profile_revision: 0,
 /// };
 /// let now = Utc::now();
 /// let token = codec.issue(&alice, now)?;
@@ -183,6 +184,7 @@ mod tests {
             password_hash: quill_domain::PasswordHash::new("x"),
             image_file: None,
             token_generation: 3,
+            profile_revision: 0,
         }
     }
 

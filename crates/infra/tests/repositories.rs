@@ -555,7 +555,13 @@ async fn a_database_of_the_previous_release_upgrades_in_place_keeping_accounts_a
     let users = SeaOrmUserRepository::new(db.clone());
     let posts = SeaOrmPostRepository::new(db.clone());
     let alice_id = UserId(1);
-    let old_post = posts.create(new_post(alice_id, "kept", 1)).await.unwrap();
+    // Written as the previous release wrote it: without a revision column.
+    db.execute_unprepared(
+        "INSERT INTO posts (title, content, user_id, date_posted) \
+         VALUES ('kept', 'Some words.', 1, '2026-11-26T18:00:01.345935+00:00')",
+    )
+    .await
+    .unwrap();
 
     quill_infra::migrate(&db).await.unwrap();
     quill_infra::blog::migrate_blog(&db).await.unwrap();
@@ -587,7 +593,12 @@ async fn a_database_of_the_previous_release_upgrades_in_place_keeping_accounts_a
     ));
     let listed = posts.list(None, Page::default()).await.unwrap();
     assert_eq!(listed.len(), 1);
-    assert_eq!(listed[0].post, old_post);
+    let old_post = &listed[0].post;
+    assert_eq!((old_post.title.as_str(), old_post.revision), ("kept", 0));
+    assert_eq!(
+        old_post.date_posted,
+        new_post(alice_id, "kept", 1).date_posted
+    );
     let newer = posts.create(new_post(alice_id, "new", 2)).await.unwrap();
     assert!(newer.id > old_post.id);
     // The cascade still holds on the kept table.
@@ -771,4 +782,75 @@ async fn a_read_only_database_fails_the_write_probe_and_writes_are_unavailable_n
         matches!(refused, Err(StoreError::Unavailable(_))),
         "{refused:?}"
     );
+}
+
+#[tokio::test]
+async fn every_change_moves_a_revision_and_the_light_page_read_agrees_with_the_full_one() {
+    use quill_domain::{ContentTag, ImageFile, PostWithAuthor};
+    let db = fresh_db().await;
+    let alice = db
+        .users
+        .create(new_user("alice", "alice@example.com"))
+        .await
+        .unwrap();
+    let bob = db
+        .users
+        .create(new_user("bob", "bob@example.com"))
+        .await
+        .unwrap();
+    let first = db.posts.create(new_post(alice.id, "a1", 1)).await.unwrap();
+    db.posts.create(new_post(bob.id, "b1", 2)).await.unwrap();
+    let agree = async |author: Option<UserId>| {
+        let full = db.posts.list(author, Page::default()).await.unwrap();
+        let light = db
+            .posts
+            .list_versions(author, Page::default())
+            .await
+            .unwrap();
+        let versions: Vec<_> = full.iter().map(PostWithAuthor::version).collect();
+        assert_eq!(light, versions, "the versions of {author:?}'s page");
+        ContentTag::of_posts(&full)
+    };
+    let mut everyone = agree(None).await;
+    let mut alices = agree(Some(alice.id)).await;
+    assert_eq!(first.revision, 0);
+
+    let retitle = PostChanges {
+        title: Some(PostTitle::parse("a1, again").unwrap()),
+        content: None,
+    };
+    let edited = db.posts.update(first.id, retitle).await.unwrap().unwrap();
+    assert_eq!(edited.revision, 1);
+    let renamed = UserChanges {
+        username: Some(Username::parse("alicia").unwrap()),
+        ..UserChanges::default()
+    };
+    assert_eq!(
+        db.users
+            .update(alice.id, renamed)
+            .await
+            .unwrap()
+            .unwrap()
+            .profile_revision,
+        1
+    );
+    let picture = ImageFile::parse("0123456789abcdef0123456789abcdef.jpg").unwrap();
+    db.users
+        .swap_image_file(alice.id, None, Some(picture.as_str()))
+        .await
+        .unwrap();
+    let now = db.users.by_id(alice.id).await.unwrap().unwrap();
+    assert_eq!(now.profile_revision, 2);
+    let listed = db.posts.by_id(first.id).await.unwrap().unwrap();
+    assert_eq!((listed.post.revision, listed.author.revision), (1, 2));
+    for changed in [agree(None).await, agree(Some(alice.id)).await] {
+        assert_ne!(changed, everyone);
+        assert_ne!(changed, alices);
+    }
+    everyone = agree(None).await;
+    alices = agree(Some(alice.id)).await;
+    assert!(db.posts.delete(first.id).await.unwrap());
+    assert_ne!(agree(None).await, everyone);
+    assert_ne!(agree(Some(alice.id)).await, alices);
+    assert!(agree(Some(alice.id)).await == ContentTag::of_posts(&[]));
 }

@@ -18,6 +18,7 @@ mod failures;
 pub mod metrics;
 mod openapi;
 mod pages;
+mod public_cache;
 mod request_id;
 mod requests;
 mod routes;

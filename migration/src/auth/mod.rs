@@ -8,6 +8,7 @@ mod m20261201_000003_auth_throttle;
 mod m20261201_000004_username_keys;
 mod m20261202_000005_recovery;
 mod m20261202_000006_pictures;
+mod m20261202_000007_profile_revisions;
 
 use sea_orm_migration::prelude::*;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for AuthMigrator {
             Box::new(m20261201_000004_username_keys::MIGRATION),
             Box::new(m20261202_000005_recovery::MIGRATION),
             Box::new(m20261202_000006_pictures::MIGRATION),
+            Box::new(m20261202_000007_profile_revisions::MIGRATION),
         ]
     }
 }

@@ -3,6 +3,7 @@
 //! and the two sets of migrations never refuse each other's history.
 
 mod m20261201_000001_posts;
+mod m20261202_000002_post_revisions;
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DynIden;
@@ -15,7 +16,10 @@ pub struct BlogMigrator;
 #[async_trait::async_trait]
 impl MigratorTrait for BlogMigrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261201_000001_posts::MIGRATION)]
+        vec![
+            Box::new(m20261201_000001_posts::MIGRATION),
+            Box::new(m20261202_000002_post_revisions::MIGRATION),
+        ]
     }
 
     fn migration_table_name() -> DynIden {

@@ -138,6 +138,7 @@ mod tests {
             password_hash: PasswordHash::new("$argon2id$"),
             image_file: None,
             token_generation: 0,
+            profile_revision: 0,
         }
     }
 

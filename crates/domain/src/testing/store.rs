@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::mail::InMemoryOutbox;
+use crate::content_tag::PostVersion;
 use crate::mail::Mail;
 use crate::picture::PictureSwap;
 use crate::ports::{PostRepository, StoreError, UserRepository};
@@ -101,6 +102,7 @@ impl InMemoryStore {
             password_hash: user.password_hash,
             image_file: None,
             token_generation: 0,
+            profile_revision: 0,
         };
         state.users.insert(stored.id, stored.clone());
         Ok(stored)
@@ -169,6 +171,9 @@ impl UserRepository for InMemoryStore {
         let Some(user) = state.users.get_mut(&id) else {
             return Ok(None);
         };
+        if changes.username.is_some() || changes.email.is_some() || changes.image_file.is_some() {
+            user.profile_revision += 1;
+        }
         if let Some(username) = changes.username {
             user.username = username.into_inner();
         }
@@ -243,6 +248,7 @@ impl UserRepository for InMemoryStore {
             return Ok(PictureSwap::Changed);
         }
         user.image_file = new.map(str::to_owned);
+        user.profile_revision += 1;
         Ok(PictureSwap::Swapped)
     }
 
@@ -278,6 +284,7 @@ impl PostRepository for InMemoryStore {
             content: post.content.into_inner(),
             user_id: post.user_id,
             date_posted: post.date_posted,
+            revision: 0,
         };
         state.posts.insert(stored.id, stored.clone());
         Ok(stored)
@@ -313,6 +320,19 @@ impl PostRepository for InMemoryStore {
             .collect())
     }
 
+    async fn list_versions(
+        &self,
+        author: Option<UserId>,
+        page: Page,
+    ) -> Result<Vec<PostVersion>, StoreError> {
+        Ok(self
+            .list(author, page)
+            .await?
+            .iter()
+            .map(PostWithAuthor::version)
+            .collect())
+    }
+
     async fn update(&self, id: PostId, changes: PostChanges) -> Result<Option<Post>, StoreError> {
         let mut state = self.state();
         let Some(post) = state.posts.get_mut(&id) else {
@@ -324,6 +344,7 @@ impl PostRepository for InMemoryStore {
         if let Some(content) = changes.content {
             post.content = content.into_inner();
         }
+        post.revision += 1;
         Ok(Some(post.clone()))
     }
 

@@ -41,6 +41,7 @@ impl fmt::Display for UserId {
 ///     password_hash: PasswordHash::new("$argon2id$..."),
 ///     image_file: None,
 ///     token_generation: 0,
+///     profile_revision: 0,
 /// };
 /// assert!(!format!("{user:?}").contains("argon2id"));
 /// assert_eq!(PublicUser::from(&user).username, "alice");
@@ -60,6 +61,9 @@ pub struct User {
     pub image_file: Option<String>,
     /// Which generation of tokens is valid: tokens of an earlier one were revoked.
     pub token_generation: i64,
+    /// Moves on every change of the account, so a cache can tell its public view may have
+    /// changed without reading it.
+    pub profile_revision: i64,
 }
 
 impl fmt::Debug for User {
@@ -71,6 +75,7 @@ impl fmt::Debug for User {
             .field("password_hash", &self.password_hash)
             .field("image_file", &self.image_file)
             .field("token_generation", &self.token_generation)
+            .field("profile_revision", &self.profile_revision)
             .finish()
     }
 }
@@ -85,6 +90,8 @@ pub struct PublicUser {
     pub username: String,
     /// Profile picture file name, if any.
     pub image_file: Option<String>,
+    /// The account's [`User::profile_revision`].
+    pub revision: i64,
 }
 
 impl From<&User> for PublicUser {
@@ -93,6 +100,7 @@ impl From<&User> for PublicUser {
             id: user.id,
             username: user.username.clone(),
             image_file: user.image_file.clone(),
+            revision: user.profile_revision,
         }
     }
 }
@@ -164,6 +172,7 @@ mod tests {
             password_hash: PasswordHash::new("$argon2id$v=19$secret"),
             image_file: None,
             token_generation: 0,
+            profile_revision: 0,
         };
         let shown = format!("{user:?} {:?}", Password::attempt("hunter22"));
         assert!(!shown.contains("secret"));

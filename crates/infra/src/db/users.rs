@@ -6,7 +6,7 @@ use quill_domain::{
     NewUser, PasswordHash, PictureSwap, StoreError, User, UserChanges, UserId, UserRepository,
     Username,
 };
-use sea_orm::sea_query::{Expr, ExprTrait as _};
+use sea_orm::sea_query::{Expr, ExprTrait as _, Func};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbBackend, EntityTrait,
     FromQueryResult, PaginatorTrait as _, QueryFilter, QueryOrder, QuerySelect, Statement,
@@ -16,11 +16,11 @@ use super::store_error;
 use crate::entities::{revoked_token, user};
 
 const TOKEN_CHECK_SQLITE: &str = "SELECT id, username, email, password_hash, image_file, \
-     token_generation, EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?2) AS token_revoked \
+     token_generation, profile_revision, EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?2) AS token_revoked \
      FROM users WHERE id = ?1";
 
 const TOKEN_CHECK_POSTGRES: &str = "SELECT id, username, email, password_hash, image_file, \
-     token_generation, EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = $2) AS token_revoked \
+     token_generation, profile_revision, EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = $2) AS token_revoked \
      FROM users WHERE id = $1";
 
 /// A `users` row with the revocation status of one token beside it.
@@ -32,6 +32,7 @@ struct UserWithTokenStatus {
     password_hash: String,
     image_file: Option<String>,
     token_generation: i64,
+    profile_revision: i64,
     token_revoked: bool,
 }
 
@@ -46,6 +47,7 @@ impl From<UserWithTokenStatus> for user::Model {
             password_hash: row.password_hash,
             image_file: row.image_file,
             token_generation: row.token_generation,
+            profile_revision: row.profile_revision,
         }
     }
 }
@@ -102,7 +104,24 @@ pub(crate) fn to_domain(model: user::Model) -> User {
         password_hash: PasswordHash::new(model.password_hash),
         image_file: model.image_file,
         token_generation: model.token_generation,
+        profile_revision: model.profile_revision,
     }
+}
+
+/// The login lookup. Stored emails are canonical (lower-case), so this is the plain
+/// comparison; it is written against `lower(email)` because that is the expression the unique
+/// index is built on, and only so is it an index search rather than a scan of every account.
+fn by_email_query(email: &str) -> sea_orm::Select<user::Entity> {
+    user::Entity::find().filter(Expr::expr(Func::lower(Expr::col(user::Column::Email))).eq(email))
+}
+
+/// The registration and rename check: on the column the unique index is built on, so the
+/// check and the constraint agree on what "the same name" means.
+fn id_by_username_query(username: &str) -> sea_orm::Select<user::Entity> {
+    user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .filter(user::Column::UsernameKey.eq(Username::key_of(username)))
 }
 
 #[async_trait]
@@ -115,6 +134,7 @@ impl UserRepository for SeaOrmUserRepository {
             password_hash: Set(new.password_hash.as_str().to_owned()),
             image_file: Set(None),
             token_generation: Set(0),
+            profile_revision: Set(0),
             ..Default::default()
         };
         row.insert(&self.db)
@@ -132,8 +152,7 @@ impl UserRepository for SeaOrmUserRepository {
     }
 
     async fn by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
-        user::Entity::find()
-            .filter(user::Column::Email.eq(email))
+        by_email_query(email)
             .one(&self.db)
             .await
             .map(|found| found.map(to_domain))
@@ -141,12 +160,7 @@ impl UserRepository for SeaOrmUserRepository {
     }
 
     async fn id_by_username(&self, username: &str) -> Result<Option<UserId>, StoreError> {
-        // The column the unique index is built on, so the check and the constraint agree on
-        // what "the same name" means.
-        user::Entity::find()
-            .select_only()
-            .column(user::Column::Id)
-            .filter(user::Column::UsernameKey.eq(Username::key_of(username)))
+        id_by_username_query(username)
             .into_tuple::<i64>()
             .one(&self.db)
             .await
@@ -163,25 +177,33 @@ impl UserRepository for SeaOrmUserRepository {
         if username.is_none() && email.is_none() && image_file.is_none() {
             return self.by_id(id).await;
         }
-        let mut row = user::ActiveModel {
-            id: sea_orm::ActiveValue::Unchanged(id.0),
-            ..Default::default()
-        };
+        // One statement that also moves the profile revision, so a cached public view of the
+        // account (or a list showing it) is never taken for current after a change.
+        let mut update = user::Entity::update_many()
+            .col_expr(
+                user::Column::ProfileRevision,
+                Expr::col(user::Column::ProfileRevision).add(1),
+            )
+            .filter(user::Column::Id.eq(id.0));
         if let Some(username) = username {
-            row.username_key = Set(Some(username.key()));
-            row.username = Set(username.into_inner());
+            update = update
+                .col_expr(user::Column::UsernameKey, Expr::value(username.key()))
+                .col_expr(user::Column::Username, Expr::value(username.into_inner()));
         }
         if let Some(email) = email {
-            row.email = Set(email.into_inner());
+            update = update.col_expr(user::Column::Email, Expr::value(email.into_inner()));
         }
         if let Some(image_file) = image_file {
-            row.image_file = Set(Some(image_file.as_str().to_owned()));
+            update = update.col_expr(
+                user::Column::ImageFile,
+                Expr::value(image_file.as_str().to_owned()),
+            );
         }
-        match row.update(&self.db).await {
-            Ok(model) => Ok(Some(to_domain(model))),
-            Err(sea_orm::DbErr::RecordNotUpdated) => Ok(None),
-            Err(e) => Err(store_error(e)),
-        }
+        update
+            .exec_with_returning(&self.db)
+            .await
+            .map(|updated| updated.into_iter().next().map(to_domain))
+            .map_err(store_error)
     }
 
     async fn replace_password_hash(
@@ -288,6 +310,10 @@ impl UserRepository for SeaOrmUserRepository {
     ) -> Result<PictureSwap, StoreError> {
         let update = user::Entity::update_many()
             .col_expr(user::Column::ImageFile, Expr::value(new.map(str::to_owned)))
+            .col_expr(
+                user::Column::ProfileRevision,
+                Expr::col(user::Column::ProfileRevision).add(1),
+            )
             .filter(user::Column::Id.eq(id.0));
         let update = match expected {
             Some(expected) => update.filter(user::Column::ImageFile.eq(expected)),
@@ -361,4 +387,84 @@ pub(crate) async fn key_usernames(db: &DatabaseConnection) -> Result<(u64, u64),
         }
     }
     Ok((keyed, collided))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use quill_test_support::TestDatabase;
+    use sea_orm::{
+        ConnectionTrait as _, DatabaseConnection, DbBackend, QueryTrait as _, Statement,
+    };
+
+    use super::{by_email_query, id_by_username_query};
+
+    /// How the database would run `sql`: SQLite's `EXPLAIN QUERY PLAN` details or
+    /// PostgreSQL's `EXPLAIN` lines, as one text.
+    async fn plan_of(db: &DatabaseConnection, sql: &str) -> String {
+        let backend = db.get_database_backend();
+        let (explain, column) = match backend {
+            DbBackend::Postgres => (format!("EXPLAIN {sql}"), "QUERY PLAN"),
+            _ => (format!("EXPLAIN QUERY PLAN {sql}"), "detail"),
+        };
+        let rows = db
+            .query_all_raw(Statement::from_string(backend, explain))
+            .await
+            .unwrap();
+        rows.iter()
+            .map(|row| row.try_get::<String>("", column).unwrap())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[tokio::test]
+    async fn the_login_and_registration_lookups_are_index_searches_among_many_accounts() {
+        let database = TestDatabase::fresh().await;
+        let db = crate::connect(&database.url, 2, Duration::from_secs(5))
+            .await
+            .unwrap();
+        crate::migrate(&db).await.unwrap();
+        let backend = db.get_database_backend();
+        // Enough accounts, with fresh statistics, that a planner weighing a scan against the
+        // index chooses as it would in production.
+        let insert = match backend {
+            DbBackend::Postgres => {
+                "INSERT INTO users (username, username_key, email, password_hash) \
+                 SELECT 'user' || n, 'user' || n, 'user' || n || '@example.com', 'x' \
+                 FROM generate_series(1, 5000) AS n"
+            }
+            _ => {
+                "WITH RECURSIVE n(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM n WHERE n < 5000) \
+                 INSERT INTO users (username, username_key, email, password_hash) \
+                 SELECT 'user' || n, 'user' || n, 'user' || n || '@example.com', 'x' FROM n"
+            }
+        };
+        db.execute_unprepared(insert).await.unwrap();
+        db.execute_unprepared("ANALYZE").await.unwrap();
+
+        for (lookup, query, index) in [
+            (
+                "email",
+                by_email_query("user42@example.com"),
+                "users_email_lower_key",
+            ),
+            (
+                "username",
+                id_by_username_query("USER42"),
+                "users_username_key_key",
+            ),
+        ] {
+            let sql = query.build(backend).to_string();
+            let found = db.query_one_raw(query.build(backend)).await.unwrap();
+            assert!(found.is_some(), "the {lookup} lookup finds nothing:\n{sql}");
+            let plan = plan_of(&db, &sql).await;
+            assert!(
+                plan.contains(index),
+                "the {lookup} lookup does not use {index}:\n{sql}\n{plan}"
+            );
+        }
+        drop(db);
+        drop(database);
+    }
 }

@@ -12,6 +12,8 @@ pub(crate) struct Model {
     pub content: String,
     pub user_id: i64,
     pub date_posted: DateTimeUtc,
+    /// Moved by every edit.
+    pub revision: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

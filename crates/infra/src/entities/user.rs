@@ -14,6 +14,8 @@ pub(crate) struct Model {
     pub password_hash: String,
     pub image_file: Option<String>,
     pub token_generation: i64,
+    /// Moved by every change of the account (see `UserRepository::update`).
+    pub profile_revision: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -15,6 +15,7 @@ mod api_posts;
 mod api_users;
 mod architecture;
 mod browser;
+mod caching;
 mod metrics;
 mod openapi;
 mod operability;

@@ -34,7 +34,7 @@ const CONTRACT: &[(&str, &str, &[u16])] = &[
         "/api/users/reset-password",
         &[200, 400, 413, 422, 429, 503],
     ),
-    ("get", "/api/users/{user_id}", &[200, 404, 422]),
+    ("get", "/api/users/{user_id}", &[200, 304, 404, 422]),
     (
         "patch",
         "/api/users/{user_id}",
@@ -51,10 +51,10 @@ const CONTRACT: &[(&str, &str, &[u16])] = &[
         "/api/users/{user_id}/picture",
         &[200, 400, 401, 403, 422],
     ),
-    ("get", "/api/users/{user_id}/posts", &[200, 404]),
-    ("get", "/api/posts", &[200]),
+    ("get", "/api/users/{user_id}/posts", &[200, 304, 404]),
+    ("get", "/api/posts", &[200, 304]),
     ("post", "/api/posts", &[201, 401, 413, 422]),
-    ("get", "/api/posts/{post_id}", &[200, 404, 422]),
+    ("get", "/api/posts/{post_id}", &[200, 304, 404, 422]),
     (
         "put",
         "/api/posts/{post_id}",
@@ -767,6 +767,18 @@ async fn every_documented_response_is_what_the_server_sends() {
     c.call(M::GET, post, &post_path, None).await;
     c.call(M::GET, post, "/api/posts/999999", None).await;
     c.call(M::GET, post, "/api/posts/abc", None).await;
+    // Revalidations of the public reads, with the tags their 200s carried.
+    for (template, path) in [
+        (posts, posts.to_owned()),
+        (user_posts, format!("{alice_path}/posts")),
+        (post, post_path.clone()),
+        (user, alice_path.clone()),
+    ] {
+        let full = c.request(&M::GET, &path).send().await.unwrap();
+        let tag = full.headers()["etag"].clone();
+        let request = c.request(&M::GET, &path).header("if-none-match", tag);
+        c.send(M::GET, template, request).await;
+    }
     for (method, changes) in [
         (
             M::PUT,

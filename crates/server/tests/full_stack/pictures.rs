@@ -17,7 +17,7 @@ use crate::support::{TestApp, expect, expect_invalid, spawn_app};
 const INVALID: &str = "Invalid image file. Please upload a valid image (JPEG, PNG, GIF, WebP)";
 
 /// 200 wide and 100 tall: red on the left, blue on the right.
-fn landscape() -> RgbImage {
+pub(crate) fn landscape() -> RgbImage {
     RgbImage::from_fn(200, 100, |x, _| {
         if x < 100 {
             Rgb([255, 0, 0])
@@ -34,7 +34,7 @@ fn exif_rotate_90() -> Vec<u8> {
     exif
 }
 
-fn png(picture: &RgbImage, exif: Option<Vec<u8>>) -> Vec<u8> {
+pub(crate) fn png(picture: &RgbImage, exif: Option<Vec<u8>>) -> Vec<u8> {
     let mut out = Vec::new();
     let mut encoder = PngEncoder::new(&mut out);
     if let Some(exif) = exif {
@@ -101,7 +101,7 @@ fn png_bomb() -> Vec<u8> {
     header
 }
 
-async fn upload(
+pub(crate) async fn upload(
     app: &TestApp,
     id: i64,
     token: &str,

@@ -148,6 +148,30 @@ async fn hot_requests_stay_within_their_query_budget() {
         assert_eq!(ran, budget, "{name} ran {ran} statements, budget {budget}");
     }
 
+    // A revalidation with the current tag is one indexed read of versions, no content.
+    let revalidations = [
+        ("list of 20", "/api/posts?limit=20".to_owned(), 1),
+        ("one post", format!("/api/posts/{}", post["id"]), 1),
+        (
+            "a user's posts",
+            "/api/users/1/posts?limit=20".to_owned(),
+            2,
+        ),
+        ("a public profile", "/api/users/1".to_owned(), 1),
+    ];
+    for (name, path, budget) in revalidations {
+        let first = app.client.get(url(&path)).send().await.unwrap();
+        let tag = first.headers()["etag"].clone();
+        let (status, ran, _) = app
+            .count(app.client.get(url(&path)).header("if-none-match", tag))
+            .await;
+        assert_eq!(status, StatusCode::NOT_MODIFIED, "{name}");
+        assert_eq!(
+            ran, budget,
+            "revalidating {name} ran {ran} statements, budget {budget}"
+        );
+    }
+
     let (status, editing, _) = app
         .count(
             app.client

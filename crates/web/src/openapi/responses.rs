@@ -67,3 +67,15 @@ pub(crate) struct PostNotFound(ErrorMessage);
 #[derive(Debug, IntoResponses)]
 #[response(status = 404, description = "`User not found`.")]
 pub(crate) struct UserNotFound(ErrorMessage);
+
+/// 304 of a public read revalidated with a current tag.
+#[derive(Debug, IntoResponses)]
+#[response(
+    status = 304,
+    description = "Not modified: `If-None-Match` names the current `ETag`. No body.",
+    headers(
+        ("ETag" = String, description = "The current entity tag."),
+        ("Cache-Control" = String, description = "`public, no-cache`.")
+    )
+)]
+pub(crate) struct NotModified;

@@ -3,54 +3,77 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use quill_domain::{PostChanges, PostDraft};
+use quill_domain::{ContentTag, PostChanges, PostDraft, PostWithAuthor};
 
 use crate::error::{ApiError, ErrorMessage};
 use crate::extract::{AuthUser, JsonBody, PageQuery, PostIdParam, UserIdParam};
 use crate::openapi::responses::{
-    BodyTooLarge, InvalidInput, PostNotFound, Unauthenticated, UserNotFound,
+    BodyTooLarge, InvalidInput, NotModified, PostNotFound, Unauthenticated, UserNotFound,
 };
+use crate::public_cache::{Cached, IfNoneMatch};
 use crate::requests::{PostPatchRequest, PostRequest};
 use crate::state::AppState;
 use crate::views::PostBody;
 
-fn bodies(posts: Vec<quill_domain::PostWithAuthor>) -> Json<Vec<PostBody>> {
-    Json(posts.into_iter().map(PostBody::from).collect())
+/// A page of posts as answered, tagged with the state it shows.
+fn page_answer(posts: Vec<PostWithAuthor>, cached: &IfNoneMatch) -> Cached<Json<Vec<PostBody>>> {
+    cached.answer(ContentTag::of_posts(&posts), || {
+        Json(posts.into_iter().map(PostBody::from).collect())
+    })
 }
 
 /// List posts, newest first.
 ///
-/// `GET /api/posts?skip&limit`: 200, newest first; 422 out-of-range paging.
+/// `GET /api/posts?skip&limit`: 200, newest first, with an `ETag`; 304 when `If-None-Match`
+/// names it; 422 out-of-range paging.
 #[utoipa::path(
     get,
     path = "/posts",
     tag = "posts",
     operation_id = "list_posts",
-    params(PageQuery),
+    params(PageQuery, IfNoneMatch),
     responses(
-        (status = 200, description = "A page of posts, newest first.", body = [PostBody]),
+        (status = 200, description = "A page of posts, newest first.", body = [PostBody],
+            headers(
+                ("ETag" = String, description = "This state's entity tag."),
+                ("Cache-Control" = String, description = "`public, no-cache`.")
+            )),
+        NotModified,
         InvalidInput,
     )
 )]
 pub(crate) async fn list(
     State(state): State<AppState>,
     PageQuery(page): PageQuery,
-) -> Result<Json<Vec<PostBody>>, ApiError> {
-    Ok(bodies(state.posts.list(page).await?))
+    cached: IfNoneMatch,
+) -> Result<Cached<Json<Vec<PostBody>>>, ApiError> {
+    // A revalidation reads the page's versions only, without the posts' content.
+    if cached.is_present() {
+        let tag = state.posts.list_tag(page).await?;
+        if cached.matches(tag) {
+            return Ok(Cached::Unchanged(tag));
+        }
+    }
+    Ok(page_answer(state.posts.list(page).await?, &cached))
 }
 
 /// List one author's posts, newest first.
 ///
-/// `GET /api/users/{user_id}/posts?skip&limit`: 200, newest first; 404 no such user; 422.
+/// `GET /api/users/{user_id}/posts?skip&limit`: 200, newest first, with an `ETag`; 304 when
+/// `If-None-Match` names it; 404 no such user; 422.
 #[utoipa::path(
     get,
     path = "/users/{user_id}/posts",
     tag = "posts",
     operation_id = "list_user_posts",
-    params(UserIdParam, PageQuery),
+    params(UserIdParam, PageQuery, IfNoneMatch),
     responses(
         (status = 200, description = "A page of the author's posts, newest first.",
-            body = [PostBody]),
+            body = [PostBody], headers(
+                ("ETag" = String, description = "This state's entity tag."),
+                ("Cache-Control" = String, description = "`public, no-cache`.")
+            )),
+        NotModified,
         UserNotFound,
         InvalidInput,
     )
@@ -59,8 +82,18 @@ pub(crate) async fn list_by_user(
     State(state): State<AppState>,
     UserIdParam(user): UserIdParam,
     PageQuery(page): PageQuery,
-) -> Result<Json<Vec<PostBody>>, ApiError> {
-    Ok(bodies(state.posts.list_by_author(user, page).await?))
+    cached: IfNoneMatch,
+) -> Result<Cached<Json<Vec<PostBody>>>, ApiError> {
+    if cached.is_present() {
+        let tag = state.posts.list_by_author_tag(user, page).await?;
+        if cached.matches(tag) {
+            return Ok(Cached::Unchanged(tag));
+        }
+    }
+    Ok(page_answer(
+        state.posts.list_by_author(user, page).await?,
+        &cached,
+    ))
 }
 
 /// Write a post.
@@ -93,15 +126,21 @@ pub(crate) async fn create(
 
 /// Read a post.
 ///
-/// `GET /api/posts/{post_id}`: 200; 404; 422.
+/// `GET /api/posts/{post_id}`: 200 with an `ETag`; 304 when `If-None-Match` names it; 404;
+/// 422.
 #[utoipa::path(
     get,
     path = "/posts/{post_id}",
     tag = "posts",
     operation_id = "read_post",
-    params(PostIdParam),
+    params(PostIdParam, IfNoneMatch),
     responses(
-        (status = 200, description = "The post and its author.", body = PostBody),
+        (status = 200, description = "The post and its author.", body = PostBody,
+            headers(
+                ("ETag" = String, description = "This state's entity tag."),
+                ("Cache-Control" = String, description = "`public, no-cache`.")
+            )),
+        NotModified,
         PostNotFound,
         InvalidInput,
     )
@@ -109,8 +148,11 @@ pub(crate) async fn create(
 pub(crate) async fn get(
     State(state): State<AppState>,
     PostIdParam(id): PostIdParam,
-) -> Result<Json<PostBody>, ApiError> {
-    Ok(Json(state.posts.get(id).await?.into()))
+    cached: IfNoneMatch,
+) -> Result<Cached<Json<PostBody>>, ApiError> {
+    // One post is one indexed read either way; a current copy saves its serialisation.
+    let post = state.posts.get(id).await?;
+    Ok(cached.answer(ContentTag::of_post(&post), || Json(post.into())))
 }
 
 /// Replace a post's title and content.

@@ -4,13 +4,14 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use quill_axum::ClientAddr;
-use quill_domain::{ProfileUpdate, Registration};
+use quill_domain::{ContentTag, ProfileUpdate, Registration};
 
 use crate::error::{ApiError, ErrorMessage, ValidationFailure};
 use crate::extract::{AuthUser, JsonBody, LoginForm, UserIdParam};
 use crate::openapi::responses::{
-    BodyTooLarge, Busy, InvalidInput, RateLimited, Unauthenticated, UserNotFound,
+    BodyTooLarge, Busy, InvalidInput, NotModified, RateLimited, Unauthenticated, UserNotFound,
 };
+use crate::public_cache::{Cached, IfNoneMatch};
 use crate::requests::{RegisterRequest, UserUpdateRequest};
 use crate::state::AppState;
 use crate::views::{NoStore, TokenBody, UserPrivateBody, UserPublicBody};
@@ -123,15 +124,21 @@ pub(crate) async fn me(AuthUser(caller): AuthUser) -> NoStore<Json<UserPrivateBo
 
 /// Read a public profile.
 ///
-/// `GET /api/users/{user_id}`: 200 `UserPublic`; 404; 422 non-integer id.
+/// `GET /api/users/{user_id}`: 200 `UserPublic` with an `ETag`; 304 when `If-None-Match`
+/// names it; 404; 422 non-integer id.
 #[utoipa::path(
     get,
     path = "/users/{user_id}",
     tag = "users",
     operation_id = "read_user",
-    params(UserIdParam),
+    params(UserIdParam, IfNoneMatch),
     responses(
-        (status = 200, description = "The public view: no email.", body = UserPublicBody),
+        (status = 200, description = "The public view: no email.", body = UserPublicBody,
+            headers(
+                ("ETag" = String, description = "This state's entity tag."),
+                ("Cache-Control" = String, description = "`public, no-cache`.")
+            )),
+        NotModified,
         UserNotFound,
         InvalidInput,
     )
@@ -139,8 +146,10 @@ pub(crate) async fn me(AuthUser(caller): AuthUser) -> NoStore<Json<UserPrivateBo
 pub(crate) async fn profile(
     State(state): State<AppState>,
     UserIdParam(id): UserIdParam,
-) -> Result<Json<UserPublicBody>, ApiError> {
-    Ok(Json(state.auth.public_profile(id).await?.into()))
+    cached: IfNoneMatch,
+) -> Result<Cached<Json<UserPublicBody>>, ApiError> {
+    let user = state.auth.public_profile(id).await?;
+    Ok(cached.answer(ContentTag::of_profile(&user), || Json(user.into())))
 }
 
 /// Update the caller's own account.
