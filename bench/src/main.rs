@@ -9,6 +9,9 @@
 //! target/release/quill-bench metrics-cost     # target/bench/metrics_cost.json
 //! target/release/quill-bench reset-timing     # target/bench/reset_timing.json
 //! target/release/quill-bench picture-flood    # target/bench/picture_flood.json
+//! target/release/quill-bench read-path        # target/bench/read_path.json
+//! target/release/quill-bench postgres         # target/bench/postgres.json
+//! target/release/quill-bench scale            # target/bench/scale.json
 //! ```
 //!
 //! `QUILL_BIN` overrides where the server binary is found (by default next to this one);
@@ -18,10 +21,11 @@
 use std::process::ExitCode;
 
 use quill_bench::scenario::{
-    auth_under_load, metrics_cost, picture_flood, prefix_flood, reset_timing, throughput,
+    auth_under_load, metrics_cost, picture_flood, postgres, prefix_flood, read_path, reset_timing,
+    scale, throughput,
 };
 
-const USAGE: &str = "usage: quill-bench [throughput | auth-under-load | prefix-flood | metrics-cost | reset-timing | picture-flood]";
+const USAGE: &str = "usage: quill-bench [throughput | auth-under-load | prefix-flood | metrics-cost | reset-timing | picture-flood | read-path | postgres | scale]";
 
 #[derive(Clone, Copy)]
 enum Scenario {
@@ -31,6 +35,9 @@ enum Scenario {
     MetricsCost,
     ResetTiming,
     PictureFlood,
+    ReadPath,
+    Postgres,
+    Scale,
 }
 
 fn main() -> ExitCode {
@@ -41,6 +48,9 @@ fn main() -> ExitCode {
         Some("metrics-cost") => Scenario::MetricsCost,
         Some("reset-timing") => Scenario::ResetTiming,
         Some("picture-flood") => Scenario::PictureFlood,
+        Some("read-path") => Scenario::ReadPath,
+        Some("postgres") => Scenario::Postgres,
+        Some("scale") => Scenario::Scale,
         Some(_) => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -50,17 +60,20 @@ fn main() -> ExitCode {
     // the auth scenarios mostly wait on hashing, and one client thread leaves the cores to
     // the server, which is what is measured.
     let runtime = match scenario {
-        Scenario::Throughput | Scenario::MetricsCost | Scenario::PictureFlood => {
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-        }
-        Scenario::AuthUnderLoad | Scenario::PrefixFlood | Scenario::ResetTiming => {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-        }
+        Scenario::Throughput
+        | Scenario::MetricsCost
+        | Scenario::PictureFlood
+        | Scenario::ReadPath
+        | Scenario::Postgres => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build(),
+        Scenario::AuthUnderLoad
+        | Scenario::PrefixFlood
+        | Scenario::ResetTiming
+        | Scenario::Scale => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build(),
     };
     let runtime = match runtime {
         Ok(runtime) => runtime,
@@ -76,6 +89,9 @@ fn main() -> ExitCode {
         Scenario::MetricsCost => runtime.block_on(metrics_cost::run()),
         Scenario::ResetTiming => runtime.block_on(reset_timing::run()),
         Scenario::PictureFlood => runtime.block_on(picture_flood::run()),
+        Scenario::ReadPath => runtime.block_on(read_path::run()),
+        Scenario::Postgres => runtime.block_on(postgres::run()),
+        Scenario::Scale => runtime.block_on(scale::run()),
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,

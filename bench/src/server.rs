@@ -1,6 +1,7 @@
 //! The server under test: the release `quill` binary, started as its own process on a fresh
-//! SQLite database in a temporary folder and a free port, and killed when dropped. Its peak
-//! memory is read from `/proc`, so the figure is the server's alone, not this process's.
+//! SQLite database in a temporary folder (or a database it is given) and a free port, and
+//! killed when dropped. Its peak memory is read from `/proc`, so the figure is the server's
+//! alone, not this process's.
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -28,12 +29,14 @@ const LIFTED_LIMITS: [(&str, &str); 9] = [
 const READINESS_POLLS: u32 = 300;
 const READINESS_POLL_INTERVAL: Duration = Duration::from_millis(50);
 
-/// A running quill process on its own database. Dropping it kills the process, then removes
-/// the folder holding the database.
+/// A running quill process on its own database (a SQLite file in a folder of its own, unless
+/// a `DATABASE_URL` override names another). Dropping it kills the process, then removes the
+/// folder.
 #[derive(Debug)]
 pub struct Server {
     child: Child,
     base: String,
+    database_url: String,
     _dir: tempfile::TempDir,
 }
 
@@ -59,17 +62,23 @@ impl Server {
             .local_addr()?
             .port();
         let binary = server_binary()?;
+        let database_url = overrides
+            .iter()
+            .find(|(name, _)| *name == "DATABASE_URL")
+            .map_or_else(
+                || {
+                    format!(
+                        "sqlite://{}?mode=rwc",
+                        dir.path().join("bench.db").display()
+                    )
+                },
+                |(_, url)| (*url).to_owned(),
+            );
         let child = Command::new(&binary)
             .current_dir(dir.path())
             .env_clear()
             .env("SECRET_KEY", SECRET_KEY)
-            .env(
-                "DATABASE_URL",
-                format!(
-                    "sqlite://{}?mode=rwc",
-                    dir.path().join("bench.db").display()
-                ),
-            )
+            .env("DATABASE_URL", &database_url)
             .env("BIND_ADDR", format!("127.0.0.1:{port}"))
             .env(
                 "ASSETS_DIR",
@@ -84,6 +93,7 @@ impl Server {
         let mut server = Server {
             child,
             base: format!("http://127.0.0.1:{port}"),
+            database_url,
             _dir: dir,
         };
         for _ in 0..READINESS_POLLS {
@@ -107,6 +117,13 @@ impl Server {
     #[must_use]
     pub fn base(&self) -> &str {
         &self.base
+    }
+
+    /// The database the server runs on: its own SQLite file unless `DATABASE_URL` was
+    /// overridden.
+    #[must_use]
+    pub fn database_url(&self) -> &str {
+        &self.database_url
     }
 
     /// The server's peak resident set size so far, in MiB (Linux `VmHWM`); NaN where `/proc`

@@ -4,6 +4,9 @@
 pub mod auth_under_load;
 pub mod metrics_cost;
 pub mod picture_flood;
+pub mod postgres;
 pub mod prefix_flood;
+pub mod read_path;
 pub mod reset_timing;
+pub mod scale;
 pub mod throughput;
