@@ -2,12 +2,14 @@
 //! implement the domain's storage ports with SeaORM. The entities they map stay private to
 //! this crate; what leaves it is domain types and the connection pool.
 
+mod lookup;
 mod posts;
 mod users;
 
 use quill_domain::{StoreError, Unexpected};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, SqlErr};
 
+pub(crate) use lookup::UniqueLookup;
 pub use posts::SeaOrmPostRepository;
 pub use users::SeaOrmUserRepository;
 pub(crate) use users::{key_usernames, to_domain};

@@ -1,7 +1,6 @@
 //! [`PostRepository`] over the `posts` table, joined to `users` for authors.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use quill_domain::{
     NewPost, Page, Post, PostChanges, PostId, PostRepository, PostVersion, PostWithAuthor,
     PublicUser, StoreError, Unexpected, UserId,
@@ -12,58 +11,50 @@ use sea_orm::{
     EntityTrait, FromQueryResult, QueryFilter as _, Statement,
 };
 
-use super::store_error;
 use super::users::to_domain as user_to_domain;
+use super::{UniqueLookup as _, store_error};
 use crate::entities::{post, user};
 
-/// A page of posts as one statement that answers with one row: the page's rows packed into
-/// a JSON array by the database. The SQLite driver hands every row from its own thread to
-/// the caller's task, a thread wake-up each, which cost more than the rest of a 20-post
-/// list together; one row is one hand-over. `$columns` are the page's (see [`Listed`] and
-/// [`ListedVersion`]), `$filter` selects one author's posts or none, and the placeholders
-/// and the JSON functions differ by backend.
+/// The start of a page statement: everyone's posts or one author's, newest first, over one
+/// indexed join, so authors never cost a query each. `$columns` are what the page reads;
+/// `$author` is the placeholder of the author's id on the backend.
 macro_rules! page_sql {
-    (sqlite, $columns:expr, $filter:literal) => {
+    ($columns:expr) => {
         concat!(
-            "SELECT json_group_array(json_array(",
+            "SELECT ",
             $columns,
-            ") ORDER BY date_posted DESC, id DESC) AS page FROM (",
-            "SELECT p.id, p.title, p.content, p.user_id, p.date_posted, p.revision, ",
-            "u.username, u.image_file, u.profile_revision ",
-            "FROM posts p JOIN users u ON u.id = p.user_id ",
-            $filter,
-            "ORDER BY p.date_posted DESC, p.id DESC LIMIT ?1 OFFSET ?2)"
+            " FROM posts p JOIN users u ON u.id = p.user_id ",
+            "ORDER BY p.date_posted DESC, p.id DESC"
         )
     };
-    (postgres, $columns:expr, $filter:literal) => {
+    ($columns:expr, $author:literal) => {
         concat!(
-            "SELECT COALESCE(json_agg(json_build_array(",
+            "SELECT ",
             $columns,
-            ") ORDER BY date_posted DESC, id DESC), '[]')::text AS page FROM (",
-            "SELECT p.id, p.title, p.content, p.user_id, p.date_posted, p.revision, ",
-            "u.username, u.image_file, u.profile_revision ",
-            "FROM posts p JOIN users u ON u.id = p.user_id ",
-            $filter,
-            "ORDER BY p.date_posted DESC, p.id DESC LIMIT $1 OFFSET $2) page"
+            " FROM posts p JOIN users u ON u.id = p.user_id WHERE p.user_id = ",
+            $author,
+            " ORDER BY p.date_posted DESC, p.id DESC"
         )
     };
 }
 
-/// What a listed post carries: everything shown, in [`Listed`]'s order.
+/// The columns of [`ListedPost`].
 macro_rules! listed_columns {
     () => {
-        "id, title, content, user_id, date_posted, revision, username, image_file, profile_revision"
+        "p.id, p.title, p.content, p.user_id, p.date_posted, p.revision, \
+         u.username AS author_username, u.image_file AS author_image_file, \
+         u.profile_revision AS author_revision"
     };
 }
 
-/// What a version of a listed post carries, in [`ListedVersion`]'s order.
+/// The columns of [`ListedVersion`].
 macro_rules! version_columns {
     () => {
-        "id, revision, user_id, profile_revision"
+        "p.id, p.revision, p.user_id, u.profile_revision AS author_revision"
     };
 }
 
-/// The four page statements of one backend: everyone's or one author's, posts or versions.
+/// The page statements, before their `LIMIT`: everyone's or one author's, posts or versions.
 struct PageStatements {
     posts: &'static str,
     posts_by_author: &'static str,
@@ -72,85 +63,61 @@ struct PageStatements {
 }
 
 const SQLITE_PAGES: PageStatements = PageStatements {
-    posts: page_sql!(sqlite, listed_columns!(), ""),
-    posts_by_author: page_sql!(sqlite, listed_columns!(), "WHERE p.user_id = ?3 "),
-    versions: page_sql!(sqlite, version_columns!(), ""),
-    versions_by_author: page_sql!(sqlite, version_columns!(), "WHERE p.user_id = ?3 "),
+    posts: page_sql!(listed_columns!()),
+    posts_by_author: page_sql!(listed_columns!(), "?"),
+    versions: page_sql!(version_columns!()),
+    versions_by_author: page_sql!(version_columns!(), "?"),
 };
 
 const POSTGRES_PAGES: PageStatements = PageStatements {
-    posts: page_sql!(postgres, listed_columns!(), ""),
-    posts_by_author: page_sql!(postgres, listed_columns!(), "WHERE p.user_id = $3 "),
-    versions: page_sql!(postgres, version_columns!(), ""),
-    versions_by_author: page_sql!(postgres, version_columns!(), "WHERE p.user_id = $3 "),
+    posts: page_sql!(listed_columns!()),
+    posts_by_author: page_sql!(listed_columns!(), "$1"),
+    versions: page_sql!(version_columns!()),
+    versions_by_author: page_sql!(version_columns!(), "$1"),
 };
 
-/// The one row of a page statement.
+/// One row of a list: a post and the public part of its author.
 #[derive(FromQueryResult)]
-struct PackedPage {
-    page: String,
+struct ListedPost {
+    id: i64,
+    title: String,
+    content: String,
+    user_id: i64,
+    date_posted: chrono::DateTime<chrono::Utc>,
+    revision: i64,
+    author_username: String,
+    author_image_file: Option<String>,
+    author_revision: i64,
 }
 
-/// One listed post and the public part of its author, as packed by [`listed_columns`].
-type Listed = (
-    i64,
-    String,
-    String,
-    i64,
-    String,
-    i64,
-    String,
-    Option<String>,
-    i64,
-);
-
-/// One listed post's version, as packed by [`version_columns`].
-type ListedVersion = (i64, i64, i64, i64);
-
-fn listed_to_domain(listed: Listed) -> Result<PostWithAuthor, StoreError> {
-    let (id, title, content, user_id, date_posted, revision, username, image_file, author_rev) =
-        listed;
-    Ok(PostWithAuthor {
-        author: PublicUser {
-            id: UserId(user_id),
-            username,
-            image_file,
-            revision: author_rev,
-        },
-        post: Post {
-            id: PostId(id),
-            title,
-            content,
-            user_id: UserId(user_id),
-            date_posted: parse_timestamp(&date_posted)?,
-            revision,
-        },
-    })
+impl ListedPost {
+    fn into_domain(self) -> PostWithAuthor {
+        PostWithAuthor {
+            author: PublicUser {
+                id: UserId(self.user_id),
+                username: self.author_username,
+                image_file: self.author_image_file,
+                revision: self.author_revision,
+            },
+            post: Post {
+                id: PostId(self.id),
+                title: self.title,
+                content: self.content,
+                user_id: UserId(self.user_id),
+                date_posted: self.date_posted,
+                revision: self.revision,
+            },
+        }
+    }
 }
 
-/// A timestamp as JSON shows it: SQLite keeps the RFC 3339 text the driver wrote, PostgreSQL
-/// writes ISO 8601 with a `T`; both parse as RFC 3339 with either separator.
-fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, StoreError> {
-    text.parse::<DateTime<chrono::FixedOffset>>()
-        .map(|at| at.with_timezone(&Utc))
-        .map_err(|e| {
-            StoreError::Unexpected(Unexpected::new(format!(
-                "a stored post date cannot be read ({text:?}): {e}"
-            )))
-        })
-}
-
-fn unpack<T: serde::de::DeserializeOwned>(
-    packed: Option<PackedPage>,
-) -> Result<Vec<T>, StoreError> {
-    let Some(packed) = packed else {
-        return Ok(Vec::new());
-    };
-    serde_json::from_str(&packed.page).map_err(|e| {
-        StoreError::Unexpected(Unexpected::new(format!(
-            "a packed page cannot be read: {e}"
-        )))
-    })
+/// One row of a page's versions.
+#[derive(FromQueryResult)]
+struct ListedVersion {
+    id: i64,
+    revision: i64,
+    user_id: i64,
+    author_revision: i64,
 }
 
 /// Posts in SQLite or PostgreSQL: the [`PostRepository`] of quill's blog (see
@@ -192,29 +159,18 @@ impl SeaOrmPostRepository {
         }
     }
 
-    /// Runs a page statement: fixed text, so the driver's statement cache reuses its
-    /// preparation, over one indexed join, newest first.
-    async fn page(
-        &self,
-        sql: &'static str,
-        author: Option<UserId>,
-        page: Page,
-    ) -> Result<Option<PackedPage>, StoreError> {
+    /// A page statement with its paging. The limit and offset are written into the text as
+    /// numbers (they are integers from a [`Page`], nothing a client wrote): SQLite lets a
+    /// bound `LIMIT` inform the plan, so binding one expires the prepared statement and every
+    /// run would parse and plan it again (see [`UniqueLookup`](super::UniqueLookup)). The
+    /// driver caches a prepared statement per distinct text, and pages come in few sizes.
+    fn page(&self, start: &str, author: Option<UserId>, page: Page) -> Statement {
+        let sql = format!("{start} LIMIT {} OFFSET {}", page.limit(), page.skip());
         let backend = self.db.get_database_backend();
-        let limit = i64::try_from(page.limit()).unwrap_or(i64::MAX);
-        let skip = i64::try_from(page.skip()).unwrap_or(i64::MAX);
-        let statement = match author {
-            None => Statement::from_sql_and_values(backend, sql, [limit.into(), skip.into()]),
-            Some(author) => Statement::from_sql_and_values(
-                backend,
-                sql,
-                [limit.into(), skip.into(), author.0.into()],
-            ),
-        };
-        PackedPage::find_by_statement(statement)
-            .one(&self.db)
-            .await
-            .map_err(store_error)
+        match author {
+            None => Statement::from_string(backend, sql),
+            Some(author) => Statement::from_sql_and_values(backend, sql, [author.0.into()]),
+        }
     }
 }
 
@@ -262,7 +218,7 @@ impl PostRepository for SeaOrmPostRepository {
     async fn by_id(&self, id: PostId) -> Result<Option<PostWithAuthor>, StoreError> {
         post::Entity::find_by_id(id.0)
             .find_also_related(user::Entity)
-            .one(&self.db)
+            .unique(&self.db)
             .await
             .map_err(store_error)?
             .map(with_author)
@@ -274,13 +230,21 @@ impl PostRepository for SeaOrmPostRepository {
         author: Option<UserId>,
         page: Page,
     ) -> Result<Vec<PostWithAuthor>, StoreError> {
-        let statements = self.pages();
-        let sql = match author {
-            None => statements.posts,
-            Some(_) => statements.posts_by_author,
+        let pages = self.pages();
+        let start = if author.is_some() {
+            pages.posts_by_author
+        } else {
+            pages.posts
         };
-        let listed: Vec<Listed> = unpack(self.page(sql, author, page).await?)?;
-        listed.into_iter().map(listed_to_domain).collect()
+        Ok(
+            ListedPost::find_by_statement(self.page(start, author, page))
+                .all(&self.db)
+                .await
+                .map_err(store_error)?
+                .into_iter()
+                .map(ListedPost::into_domain)
+                .collect(),
+        )
     }
 
     async fn list_versions(
@@ -288,21 +252,26 @@ impl PostRepository for SeaOrmPostRepository {
         author: Option<UserId>,
         page: Page,
     ) -> Result<Vec<PostVersion>, StoreError> {
-        let statements = self.pages();
-        let sql = match author {
-            None => statements.versions,
-            Some(_) => statements.versions_by_author,
+        let pages = self.pages();
+        let start = if author.is_some() {
+            pages.versions_by_author
+        } else {
+            pages.versions
         };
-        let versions: Vec<ListedVersion> = unpack(self.page(sql, author, page).await?)?;
-        Ok(versions
-            .into_iter()
-            .map(|(post, revision, author, author_revision)| PostVersion {
-                post: PostId(post),
-                revision,
-                author: UserId(author),
-                author_revision,
-            })
-            .collect())
+        Ok(
+            ListedVersion::find_by_statement(self.page(start, author, page))
+                .all(&self.db)
+                .await
+                .map_err(store_error)?
+                .into_iter()
+                .map(|row| PostVersion {
+                    post: PostId(row.id),
+                    revision: row.revision,
+                    author: UserId(row.user_id),
+                    author_revision: row.author_revision,
+                })
+                .collect(),
+        )
     }
 
     async fn update(&self, id: PostId, changes: PostChanges) -> Result<Option<Post>, StoreError> {

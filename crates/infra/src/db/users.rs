@@ -12,7 +12,7 @@ use sea_orm::{
     FromQueryResult, PaginatorTrait as _, QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 
-use super::store_error;
+use super::{UniqueLookup as _, store_error};
 use crate::entities::{revoked_token, user};
 
 const TOKEN_CHECK_SQLITE: &str = "SELECT id, username, email, password_hash, image_file, \
@@ -145,7 +145,7 @@ impl UserRepository for SeaOrmUserRepository {
 
     async fn by_id(&self, id: UserId) -> Result<Option<User>, StoreError> {
         user::Entity::find_by_id(id.0)
-            .one(&self.db)
+            .unique(&self.db)
             .await
             .map(|found| found.map(to_domain))
             .map_err(store_error)
@@ -153,7 +153,7 @@ impl UserRepository for SeaOrmUserRepository {
 
     async fn by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
         by_email_query(email)
-            .one(&self.db)
+            .unique(&self.db)
             .await
             .map(|found| found.map(to_domain))
             .map_err(store_error)
@@ -162,7 +162,7 @@ impl UserRepository for SeaOrmUserRepository {
     async fn id_by_username(&self, username: &str) -> Result<Option<UserId>, StoreError> {
         id_by_username_query(username)
             .into_tuple::<i64>()
-            .one(&self.db)
+            .unique(&self.db)
             .await
             .map(|found| found.map(UserId))
             .map_err(store_error)
@@ -269,7 +269,7 @@ impl UserRepository for SeaOrmUserRepository {
             .select_only()
             .column(revoked_token::Column::Jti)
             .into_tuple::<String>()
-            .one(&self.db)
+            .unique(&self.db)
             .await
             .map(|found| found.is_some())
             .map_err(store_error)
