@@ -49,6 +49,19 @@ bench-reset-timing: bench-build
 bench-picture-flood: bench-build
     target/release/quill-bench picture-flood
 
+# The post list against /healthz and the home page, and its 304; target/bench/read_path.json.
+bench-read-path: bench-build
+    target/release/quill-bench read-path
+
+# /me, the post list and logins on PostgreSQL against SQLite, two servers on one database,
+# and a pool-size sweep; target/bench/postgres.json. Uses DATABASE_URL or .ci/postgres.sh.
+bench-postgres: bench-build
+    target/release/quill-bench postgres
+
+# Login and registration with 100,000 accounts against one; target/bench/scale.json.
+bench-scale: bench-build
+    target/release/quill-bench scale
+
 # Apply pending migrations without starting the server.
 migrate:
     cargo run --bin quill-migration -- up

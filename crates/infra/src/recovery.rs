@@ -179,9 +179,10 @@ impl RecoveryStore for SeaOrmRecoveryStore {
             return Ok(None);
         };
         let id: i64 = row.try_get("", "user_id").map_err(store_error)?;
+        use crate::db::UniqueLookup as _;
         use sea_orm::EntityTrait as _;
         crate::entities::user::Entity::find_by_id(id)
-            .one(&self.db)
+            .unique(&self.db)
             .await
             .map(|found| found.map(to_domain))
             .map_err(store_error)
