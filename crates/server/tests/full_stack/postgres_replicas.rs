@@ -319,3 +319,55 @@ async fn a_picture_uploaded_through_one_server_is_served_byte_identical_by_the_o
         1
     );
 }
+
+#[tokio::test]
+async fn a_tag_from_one_server_revalidates_on_the_other_until_an_edit_through_either() {
+    let Some(database) = postgres_only().await else {
+        return;
+    };
+    let (first, second) = two_servers(&database).await;
+    let alice = first.account("alice").await;
+    let post = first.create_post(&alice, "Hello").await;
+    let paths = [
+        "/api/posts".to_owned(),
+        format!("/api/posts/{}", post["id"]),
+    ];
+    let revalidate = async |server: &TestApp, path: &str, tag: &str| {
+        server
+            .client
+            .get(server.url(path))
+            .header("if-none-match", tag)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    let mut tags = Vec::new();
+    for path in &paths {
+        let tag = first.get(path).await.headers()["etag"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(
+            revalidate(&second, path, &tag).await,
+            StatusCode::NOT_MODIFIED
+        );
+        tags.push(tag);
+    }
+    let edit = second
+        .client
+        .patch(second.url(&paths[1]))
+        .bearer_auth(&alice.token)
+        .json(&json!({"content": "Edited through the other server."}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(edit.status(), StatusCode::OK);
+    for (path, tag) in paths.iter().zip(&tags) {
+        assert_eq!(
+            revalidate(&first, path, tag).await,
+            StatusCode::OK,
+            "{path}"
+        );
+    }
+}
