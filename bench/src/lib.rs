@@ -25,3 +25,13 @@ pub type Failure = Box<dyn std::error::Error + Send + Sync>;
 pub fn cpus() -> usize {
     std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
 }
+
+/// A numeric setting of a scenario from the environment (`BENCH_SECONDS` and the like), or
+/// `default` when it is unset or not a number.
+#[must_use]
+pub fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}

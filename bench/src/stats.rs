@@ -62,6 +62,14 @@ pub fn median(mut samples: Vec<Duration>) -> Duration {
     samples.get(samples.len() / 2).copied().unwrap_or_default()
 }
 
+/// The middle of `values` (ratios, rates), the upper of the two middles for an even count;
+/// NaN for none.
+#[must_use]
+pub fn median_of(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
 /// `d` in milliseconds, fractional.
 #[must_use]
 pub fn ms(d: Duration) -> f64 {

@@ -21,8 +21,8 @@ use serde_json::json;
 use crate::client::register;
 use crate::load::{RequestFn, closed_loop};
 use crate::report::Check;
-use crate::stats::Stats;
-use crate::{Failure, report, server::Server};
+use crate::stats::{Stats, median_of};
+use crate::{Failure, env_number, report, server::Server};
 
 /// Clients per server; both servers are loaded at once.
 const LOAD_CONCURRENCY: usize = 8;
@@ -98,22 +98,13 @@ async fn measure_together(
     Ok(())
 }
 
-/// The middle value, the upper of the two middles for an even count.
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
-}
-
 /// Measures, prints the comparison, and writes the report.
 ///
 /// # Errors
 /// When a server cannot be started, a request fails, or the metered server's scrape does not
 /// show the load.
 pub async fn run() -> Result<bool, Failure> {
-    let seconds: u64 = std::env::var("BENCH_SECONDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(2);
+    let seconds = env_number("BENCH_SECONDS", 2);
     let window = Duration::from_secs(seconds);
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(64)
@@ -163,7 +154,7 @@ pub async fn run() -> Result<bool, Failure> {
         .zip(&off.windows)
         .map(|(on, off)| on.stats.requests_per_second / off.stats.requests_per_second)
         .collect();
-    let cost = 1.0 - median(ratios.clone());
+    let cost = 1.0 - median_of(ratios.clone());
     let cpu = (
         off.cpu_micros_per_request(window),
         on.cpu_micros_per_request(window),

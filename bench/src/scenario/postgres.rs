@@ -22,8 +22,8 @@ use serde_json::{Value, json};
 
 use crate::client::{PASSWORD, email_of, login_request, register, seed_posts};
 use crate::load::{RequestFn, closed_loop};
-use crate::stats::Stats;
-use crate::{Failure, cpus, report, server::Server};
+use crate::stats::{Stats, median_of};
+use crate::{Failure, cpus, env_number, report, server::Server};
 
 const LOAD_CONCURRENCY: usize = 16;
 /// Logins in flight: enough to keep every hashing slot of a 2-core machine busy.
@@ -52,13 +52,6 @@ pub async fn run() -> Result<bool, Failure> {
     println!("\nreport: target/bench/postgres.json");
     // Figures for operators, with no target to miss.
     Ok(true)
-}
-
-fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(default)
 }
 
 /// Where the PostgreSQL databases are made.
@@ -202,11 +195,6 @@ fn request_of(seeded: &Seeded, endpoint: usize) -> RequestFn {
     }
 }
 
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
-}
-
 async fn measure(cluster: &Cluster, window: Duration, rounds: usize) -> Result<Value, Failure> {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(64)
@@ -238,7 +226,7 @@ async fn measure(cluster: &Cluster, window: Duration, rounds: usize) -> Result<V
         }
     }
     let ratio = |endpoint: usize| {
-        median(
+        median_of(
             (0..rounds)
                 .map(|r| rates[endpoint][1][r] / rates[endpoint][0][r])
                 .collect(),
@@ -312,8 +300,8 @@ async fn measure(cluster: &Cluster, window: Duration, rounds: usize) -> Result<V
     for (endpoint, (name, _)) in ENDPOINTS.iter().enumerate() {
         println!(
             "{name:<28} {:>12.0} {:>12.0} {:>8.3}",
-            median(rates[endpoint][0].clone()),
-            median(rates[endpoint][1].clone()),
+            median_of(rates[endpoint][0].clone()),
+            median_of(rates[endpoint][1].clone()),
             ratio(endpoint)
         );
     }

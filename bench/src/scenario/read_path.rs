@@ -18,8 +18,8 @@ use serde_json::json;
 use crate::client::{register, seed_posts};
 use crate::load::{RequestFn, closed_loop};
 use crate::report::Check;
-use crate::stats::{Stats, ms};
-use crate::{Failure, cpus, report, server::Server};
+use crate::stats::{Stats, median_of, ms};
+use crate::{Failure, cpus, env_number, report, server::Server};
 
 const LOAD_CONCURRENCY: usize = 16;
 const POSTS: usize = 20;
@@ -81,7 +81,7 @@ pub async fn run() -> Result<bool, Failure> {
     }
 
     let ratio = |endpoint: usize, to: usize| -> f64 {
-        median_f64(
+        median_of(
             (0..rounds)
                 .map(|round| {
                     measured[endpoint][round].requests_per_second
@@ -119,7 +119,7 @@ pub async fn run() -> Result<bool, Failure> {
     }
     println!("\nserver CPU per request, median round (µs):");
     for (name, cpu) in ENDPOINTS.iter().zip(&cpu_per_request) {
-        println!("{name:<32} {:>12.1}", median_f64(cpu.clone()));
+        println!("{name:<32} {:>12.1}", median_of(cpu.clone()));
     }
     println!("\nrevalidation (304) req/s / healthz req/s: {revalidation_to_healthz:.3}\n");
     report::print_checks(&checks);
@@ -146,13 +146,6 @@ pub async fn run() -> Result<bool, Failure> {
     Ok(checks.iter().all(|c| c.ok))
 }
 
-fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(default)
-}
-
 fn get(url: String, if_none_match: Option<String>) -> RequestFn {
     Arc::new(move |c: &reqwest::Client| {
         let request = c.get(&url);
@@ -174,11 +167,6 @@ async fn list_etag(client: &reqwest::Client, url: &str) -> Result<String, Failur
         .to_owned();
     let _ = response.bytes().await;
     Ok(tag)
-}
-
-fn median_f64(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
 /// The round whose requests/s is the median one.

@@ -17,7 +17,7 @@ use serde_json::json;
 use crate::client::{PASSWORD, create_account, email_of, login};
 use crate::report::Check;
 use crate::stats::{Stats, ms};
-use crate::{Failure, cpus, report, server::Server};
+use crate::{Failure, cpus, env_number, report, server::Server};
 
 /// Every registration comes from one address; what is measured is registering, not refusing.
 const UNLIMITED_REGISTRATION: [(&str, &str); 2] = [
@@ -114,13 +114,6 @@ pub async fn run() -> Result<bool, Failure> {
     report::write("scale.json", &report)?;
     println!("\nreport: target/bench/scale.json");
     Ok(checks.iter().all(|c| c.ok))
-}
-
-fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(default)
 }
 
 /// Adds `user1` to `user{accounts - 1}` in one statement, each with the password hash the

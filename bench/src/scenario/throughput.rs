@@ -16,7 +16,7 @@ use crate::client::{email_of, register, seed_posts};
 use crate::load::{LoginFlood, RequestFn, closed_loop, login_flood};
 use crate::report::Check;
 use crate::stats::{Stats, median, ms};
-use crate::{Failure, cpus, report, server::Server, verification};
+use crate::{Failure, cpus, env_number, report, server::Server, verification};
 
 const LOAD_CONCURRENCY: usize = 16;
 const LOGIN_CONCURRENCY: usize = 8;
@@ -52,10 +52,7 @@ impl Findings {
 /// # Errors
 /// When the server cannot be started or a request fails.
 pub async fn run() -> Result<bool, Failure> {
-    let seconds: u64 = std::env::var("BENCH_SECONDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(5);
+    let seconds = env_number("BENCH_SECONDS", 5);
     let findings = measure(seconds).await?;
     let checks = checks(&findings);
     print_table(&findings, &checks);
