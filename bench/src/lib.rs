@@ -35,3 +35,17 @@ pub fn env_number(name: &str, default: u64) -> u64 {
         .and_then(|s| s.parse().ok())
         .unwrap_or(default)
 }
+
+/// How many interleaved rounds a comparing scenario runs (`BENCH_ROUNDS`, at least one) and
+/// how long each measured window lasts (`BENCH_SECONDS`), with their defaults.
+#[must_use]
+pub fn rounds_and_window(
+    default_seconds: u64,
+    default_rounds: u64,
+) -> (usize, std::time::Duration) {
+    let rounds = usize::try_from(env_number("BENCH_ROUNDS", default_rounds))
+        .unwrap_or(1)
+        .max(1);
+    let window = std::time::Duration::from_secs(env_number("BENCH_SECONDS", default_seconds));
+    (rounds, window)
+}

@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 use crate::client::{PASSWORD, email_of, login_request, register, seed_posts};
 use crate::load::{RequestFn, closed_loop};
 use crate::stats::{Stats, median_of};
-use crate::{Failure, cpus, env_number, report, server::Server};
+use crate::{Failure, cpus, report, rounds_and_window, server::Server};
 
 const LOAD_CONCURRENCY: usize = 16;
 /// Logins in flight: enough to keep every hashing slot of a 2-core machine busy.
@@ -37,11 +37,7 @@ const POOL_SIZES: [u32; 5] = [2, 5, 10, 20, 40];
 /// When no PostgreSQL can be reached or started, a server cannot be started, or a request
 /// is refused.
 pub async fn run() -> Result<bool, Failure> {
-    let seconds = env_number("BENCH_SECONDS", 3);
-    let rounds = usize::try_from(env_number("BENCH_ROUNDS", 3))
-        .unwrap_or(1)
-        .max(1);
-    let window = Duration::from_secs(seconds);
+    let (rounds, window) = rounds_and_window(3, 3);
     let cluster = Cluster::find_or_start()?;
     let outcome = measure(&cluster, window, rounds).await;
     let dropped = cluster.drop_databases().await;

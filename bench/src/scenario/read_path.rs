@@ -19,7 +19,7 @@ use crate::client::{register, seed_posts};
 use crate::load::{RequestFn, closed_loop};
 use crate::report::Check;
 use crate::stats::{Stats, median_of, ms};
-use crate::{Failure, cpus, env_number, report, server::Server};
+use crate::{Failure, cpus, report, rounds_and_window, server::Server};
 
 const LOAD_CONCURRENCY: usize = 16;
 const POSTS: usize = 20;
@@ -39,11 +39,7 @@ const ENDPOINTS: [&str; 4] = [
 /// # Errors
 /// When the server cannot be started or a request fails.
 pub async fn run() -> Result<bool, Failure> {
-    let seconds = env_number("BENCH_SECONDS", 3);
-    let rounds = usize::try_from(env_number("BENCH_ROUNDS", 3))
-        .unwrap_or(1)
-        .max(1);
-    let window = Duration::from_secs(seconds);
+    let (rounds, window) = rounds_and_window(3, 3);
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(64)
         .build()?;
@@ -110,8 +106,9 @@ pub async fn run() -> Result<bool, Failure> {
 
     println!();
     println!(
-        "quill read path: {} CPUs, {seconds}s windows, {rounds} rounds, {LOAD_CONCURRENCY} clients, {POSTS} posts",
-        cpus()
+        "quill read path: {} CPUs, {}s windows, {rounds} rounds, {LOAD_CONCURRENCY} clients, {POSTS} posts",
+        cpus(),
+        window.as_secs()
     );
     report::print_stats_header("endpoint (median round)");
     for (name, rounds) in ENDPOINTS.iter().zip(&measured) {
@@ -125,7 +122,7 @@ pub async fn run() -> Result<bool, Failure> {
     report::print_checks(&checks);
     let report = json!({
         "cpus": cpus(),
-        "window_seconds": seconds,
+        "window_seconds": window.as_secs(),
         "rounds": rounds,
         "concurrency": LOAD_CONCURRENCY,
         "posts": POSTS,
