@@ -10,7 +10,7 @@ use std::time::Duration;
 use chrono::{TimeZone as _, Utc};
 use quill_domain::{
     Email, NewPost, NewUser, Page, PasswordHash, PostChanges, PostContent, PostRepository,
-    PostTitle, StoreError, UserChanges, UserId, UserRepository, Username,
+    PostTitle, StoreError, User, UserChanges, UserId, UserRepository, Username,
 };
 use quill_infra::{SeaOrmPostRepository, SeaOrmUserRepository, connect};
 use quill_migration::{AuthMigrator, apply_pending};
@@ -44,6 +44,16 @@ async fn empty_database() -> (sea_orm::DatabaseConnection, TestDatabase) {
         .await
         .unwrap();
     (db, database)
+}
+
+impl Db {
+    /// An account named `name` with the address `name@example.com`.
+    async fn user(&self, name: &str) -> User {
+        self.users
+            .create(new_user(name, &format!("{name}@example.com")))
+            .await
+            .unwrap()
+    }
 }
 
 fn new_user(username: &str, email: &str) -> NewUser {
@@ -92,10 +102,7 @@ async fn a_created_user_reads_back_by_id_email_and_name_in_any_case() {
 #[tokio::test]
 async fn the_database_refuses_a_username_differing_only_in_case() {
     let db = fresh_db().await;
-    db.users
-        .create(new_user("alice", "alice@example.com"))
-        .await
-        .unwrap();
+    db.user("alice").await;
     let err = db
         .users
         .create(new_user("ALICE", "other@example.com"))
@@ -107,10 +114,7 @@ async fn the_database_refuses_a_username_differing_only_in_case() {
 #[tokio::test]
 async fn the_database_refuses_a_duplicate_email() {
     let db = fresh_db().await;
-    db.users
-        .create(new_user("alice", "alice@example.com"))
-        .await
-        .unwrap();
+    db.user("alice").await;
     let err = db
         .users
         .create(new_user("alice2", "alice@example.com"))
@@ -146,28 +150,16 @@ async fn racing_inserts_of_one_name_leave_exactly_one_row() {
 #[tokio::test]
 async fn ids_of_deleted_users_are_never_reused() {
     let db = fresh_db().await;
-    let first = db
-        .users
-        .create(new_user("alice", "alice@example.com"))
-        .await
-        .unwrap();
+    let first = db.user("alice").await;
     assert!(db.users.delete(first.id).await.unwrap());
-    let second = db
-        .users
-        .create(new_user("bob", "bob@example.com"))
-        .await
-        .unwrap();
+    let second = db.user("bob").await;
     assert!(second.id > first.id);
 }
 
 #[tokio::test]
 async fn deleting_a_user_cascades_to_their_posts_in_the_database() {
     let db = fresh_db().await;
-    let alice = db
-        .users
-        .create(new_user("alice", "alice@example.com"))
-        .await
-        .unwrap();
+    let alice = db.user("alice").await;
     let post = db
         .posts
         .create(new_post(alice.id, "hello", 1))
@@ -181,15 +173,8 @@ async fn deleting_a_user_cascades_to_their_posts_in_the_database() {
 #[tokio::test]
 async fn updates_change_only_the_given_fields_and_clashes_are_typed() {
     let db = fresh_db().await;
-    let alice = db
-        .users
-        .create(new_user("alice", "alice@example.com"))
-        .await
-        .unwrap();
-    db.users
-        .create(new_user("bob", "bob@example.com"))
-        .await
-        .unwrap();
+    let alice = db.user("alice").await;
+    db.user("bob").await;
     let changed = db
         .users
         .update(
@@ -229,16 +214,8 @@ async fn updates_change_only_the_given_fields_and_clashes_are_typed() {
 #[tokio::test]
 async fn posts_list_newest_first_with_their_authors_paged_and_per_author() {
     let db = fresh_db().await;
-    let alice = db
-        .users
-        .create(new_user("alice", "alice@example.com"))
-        .await
-        .unwrap();
-    let bob = db
-        .users
-        .create(new_user("bob", "bob@example.com"))
-        .await
-        .unwrap();
+    let alice = db.user("alice").await;
+    let bob = db.user("bob").await;
     db.posts.create(new_post(alice.id, "a1", 1)).await.unwrap();
     db.posts.create(new_post(bob.id, "b1", 2)).await.unwrap();
     db.posts.create(new_post(alice.id, "a2", 3)).await.unwrap();
@@ -262,11 +239,7 @@ async fn posts_list_newest_first_with_their_authors_paged_and_per_author() {
 #[tokio::test]
 async fn a_post_keeps_its_timestamp_to_the_microsecond() {
     let db = fresh_db().await;
-    let alice = db
-        .users
-        .create(new_user("alice", "alice@example.com"))
-        .await
-        .unwrap();
+    let alice = db.user("alice").await;
     let written = new_post(alice.id, "t", 5);
     let expected = written.date_posted;
     let created = db.posts.create(written).await.unwrap();
@@ -278,11 +251,7 @@ async fn a_post_keeps_its_timestamp_to_the_microsecond() {
 #[tokio::test]
 async fn post_updates_change_only_the_given_fields() {
     let db = fresh_db().await;
-    let alice = db
-        .users
-        .create(new_user("alice", "alice@example.com"))
-        .await
-        .unwrap();
+    let alice = db.user("alice").await;
     let post = db
         .posts
         .create(new_post(alice.id, "before", 1))
@@ -371,11 +340,7 @@ async fn migrators_racing_on_one_empty_postgres_database_all_succeed_and_apply_e
 #[tokio::test]
 async fn logging_out_everywhere_moves_to_the_next_token_generation() {
     let db = fresh_db().await;
-    let alice = db
-        .users
-        .create(new_user("alice", "alice@example.com"))
-        .await
-        .unwrap();
+    let alice = db.user("alice").await;
     assert_eq!(alice.token_generation, 0);
     assert!(db.users.revoke_all_tokens(alice.id).await.unwrap());
     assert!(db.users.revoke_all_tokens(alice.id).await.unwrap());
@@ -411,11 +376,7 @@ async fn revoked_tokens_are_remembered_until_they_expire_and_revoking_twice_is_h
 #[tokio::test]
 async fn an_account_reads_back_with_the_revocation_status_of_a_token_in_one_call() {
     let db = fresh_db().await;
-    let alice = db
-        .users
-        .create(new_user("alice", "alice@example.com"))
-        .await
-        .unwrap();
+    let alice = db.user("alice").await;
     let expires = Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap();
     db.users.revoke_token("revoked-one", expires).await.unwrap();
     let (user, revoked) = db
@@ -445,11 +406,7 @@ async fn an_account_reads_back_with_the_revocation_status_of_a_token_in_one_call
 #[tokio::test]
 async fn a_hash_upgrade_writes_only_over_the_hash_it_expected_and_keeps_the_generation() {
     let db = fresh_db().await;
-    let alice = db
-        .users
-        .create(new_user("alice", "alice@example.com"))
-        .await
-        .unwrap();
+    let alice = db.user("alice").await;
     let upgraded = PasswordHash::new("$argon2id$upgraded");
     assert!(
         db.users
@@ -699,11 +656,7 @@ mod postgres_throttle {
 #[tokio::test]
 async fn a_post_for_an_account_that_no_longer_exists_is_refused_as_account_gone() {
     let db = fresh_db().await;
-    let alice = db
-        .users
-        .create(new_user("alice", "alice@example.com"))
-        .await
-        .unwrap();
+    let alice = db.user("alice").await;
     assert!(db.users.delete(alice.id).await.unwrap());
     assert!(matches!(
         db.posts.create(new_post(alice.id, "orphan", 1)).await,
@@ -788,16 +741,8 @@ async fn a_read_only_database_fails_the_write_probe_and_writes_are_unavailable_n
 async fn every_change_moves_a_revision_and_the_light_page_read_agrees_with_the_full_one() {
     use quill_domain::{ContentTag, ImageFile, PostWithAuthor};
     let db = fresh_db().await;
-    let alice = db
-        .users
-        .create(new_user("alice", "alice@example.com"))
-        .await
-        .unwrap();
-    let bob = db
-        .users
-        .create(new_user("bob", "bob@example.com"))
-        .await
-        .unwrap();
+    let alice = db.user("alice").await;
+    let bob = db.user("bob").await;
     let first = db.posts.create(new_post(alice.id, "a1", 1)).await.unwrap();
     db.posts.create(new_post(bob.id, "b1", 2)).await.unwrap();
     let agree = async |author: Option<UserId>| {
