@@ -255,10 +255,11 @@ impl PostService {
         author: UserId,
         page: Page,
     ) -> Result<Vec<PostWithAuthor>, PostError> {
-        if self.users.by_id(author).await?.is_none() {
-            return Err(PostError::UserNotFound);
+        let posts = self.posts.list(Some(author), page).await?;
+        if posts.is_empty() {
+            self.require_author(author).await?;
         }
-        Ok(self.posts.list(Some(author), page).await?)
+        Ok(posts)
     }
 
     /// The [`ContentTag`] of [`PostService::list`]'s page, read without the posts' content:
@@ -296,12 +297,20 @@ impl PostService {
         author: UserId,
         page: Page,
     ) -> Result<ContentTag, PostError> {
-        if self.users.by_id(author).await?.is_none() {
-            return Err(PostError::UserNotFound);
+        let versions = self.posts.list_versions(Some(author), page).await?;
+        if versions.is_empty() {
+            self.require_author(author).await?;
         }
-        Ok(ContentTag::of_page(
-            self.posts.list_versions(Some(author), page).await?,
-        ))
+        Ok(ContentTag::of_page(versions))
+    }
+
+    /// Tells an author without posts on the page from no such user. Only an empty page
+    /// needs it: a post on it names its author, so the common read stays one statement.
+    async fn require_author(&self, author: UserId) -> Result<(), PostError> {
+        match self.users.by_id(author).await? {
+            Some(_) => Ok(()),
+            None => Err(PostError::UserNotFound),
+        }
     }
 
     /// Changes a post of the caller's: existence is checked before ownership.

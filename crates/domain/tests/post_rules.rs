@@ -83,6 +83,21 @@ fn listing_the_posts_of_a_missing_user_is_not_found_but_an_existing_user_may_hav
             h.posts.list_by_author(UserId(99), Page::default()).await,
             Err(PostError::UserNotFound)
         ));
+        h.posts.create(&alice, draft("only")).await.unwrap();
+        let past_the_end = Page::new(5, 10).unwrap();
+        assert!(
+            h.posts
+                .list_by_author(alice.id(), past_the_end)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            h.posts
+                .list_by_author_tag(alice.id(), past_the_end)
+                .await
+                .is_ok()
+        );
     });
 }
 
