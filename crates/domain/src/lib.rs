@@ -85,8 +85,8 @@ pub use mail::{
 };
 pub use picture::{PictureError, PictureName, PictureProcessor, PictureStore, PictureSwap};
 pub use ports::{
-    AccessToken, Clock, HashingError, PasswordHasher, PostRepository, StoreError, TokenClaims,
-    TokenCodec, TokenRejected, UserRepository, Verification,
+    AccessToken, Clock, HashingError, PasswordHasher, PostRepository, PublicKeyMaterial,
+    PublishedKey, StoreError, TokenClaims, TokenCodec, TokenRejected, UserRepository, Verification,
 };
 pub use post::{NewPost, Page, Post, PostChanges, PostContent, PostId, PostTitle, PostWithAuthor};
 pub use posts::{PostAction, PostDraft, PostError, PostService};

@@ -364,6 +364,42 @@ pub trait TokenCodec: Send + Sync {
     /// [`TokenRejected::Expired`] for a genuine token past its expiry,
     /// [`TokenRejected::Invalid`] for anything else.
     fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<TokenClaims, TokenRejected>;
+
+    /// The public keys that verify this codec's tokens, for other services to check them
+    /// without a shared secret. A codec signing with a shared secret publishes none: the
+    /// secret mints tokens as well as checking them.
+    fn published_keys(&self) -> Vec<PublishedKey> {
+        Vec::new()
+    }
+}
+
+/// A public key that verifies tokens, in the terms of a JSON Web Key (RFC 7517): what a
+/// service needs to check a token offline, and nothing that could sign one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishedKey {
+    /// The key's id (`kid`), which a token's header names: its RFC 7638 thumbprint.
+    pub key_id: String,
+    /// The one algorithm this key verifies (`alg`: `EdDSA` or `ES256`).
+    pub algorithm: &'static str,
+    /// The key's material.
+    pub material: PublicKeyMaterial,
+}
+
+/// A public key's coordinates, base64url without padding as JWKs carry them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PublicKeyMaterial {
+    /// An Ed25519 key (`kty: OKP`, `crv: Ed25519`).
+    Ed25519 {
+        /// The 32-byte public key.
+        x: String,
+    },
+    /// A P-256 key (`kty: EC`, `crv: P-256`).
+    P256 {
+        /// The point's x coordinate.
+        x: String,
+        /// The point's y coordinate.
+        y: String,
+    },
 }
 
 /// The current time, injectable so expiry and timestamps are testable.

@@ -13,7 +13,8 @@
 //! - [`db`]: connecting to SQLite or PostgreSQL ([`connect`]), and the SeaORM repositories
 //!   ([`SeaOrmUserRepository`], [`SeaOrmPostRepository`]).
 //! - [`hashing`]: [`Argon2Hasher`], Argon2id on a bounded blocking pool.
-//! - [`tokens`]: [`JwtCodec`], HMAC-signed JWTs with a pinned algorithm.
+//! - [`tokens`]: [`JwtCodec`], JWTs signed with the shared secret or an asymmetric key,
+//!   with a pinned algorithm, and the keys' files.
 //! - [`throttle`]: [`PostgresThrottle`], rate-limit buckets shared by a fleet.
 //! - [`events`]: [`TracingAuthEvents`], the audit trail as `tracing` events.
 //! - [`metrics`]: the auth core's counters and gauges, through the `metrics` facade, for
@@ -93,4 +94,4 @@ pub use recovery::{ChannelResetRequests, SeaOrmRecoveryStore, Sha256ResetSecrets
 pub use schema::{MigrationError, migrate, pending_migrations};
 pub use stack::{AuthStack, Connect, StartError, StatementObserver};
 pub use throttle::PostgresThrottle;
-pub use tokens::JwtCodec;
+pub use tokens::{AsymmetricSigning, JwtCodec, SigningKeys, TokenSigning};

@@ -314,9 +314,9 @@ impl AuthStack {
         let hasher = tokio::task::spawn_blocking(move || Argon2Hasher::new(argon2, slots, queue))
             .await
             .map_err(Unexpected::new)??;
-        let tokens = JwtCodec::new(
+        let tokens = JwtCodec::configured(
+            &settings.token_signing,
             &settings.secret_key,
-            settings.algorithm,
             settings.access_token_lifetime,
         );
         let (throttle, pictures): (Arc<dyn Throttle>, Arc<dyn quill_domain::PictureStore>) =

@@ -7,8 +7,10 @@
 //! The infra and full-stack test suites both use this crate, so "a fresh database" means the
 //! same thing in both, and so does skipping a PostgreSQL-only test ([`postgres_only`]).
 //!
-//! [`smtp`] is the other real component the suites need: an SMTP server to deliver to.
+//! [`smtp`] is the other real component the suites need: an SMTP server to deliver to;
+//! [`keys`] makes the signing key files an operator would write.
 
+pub mod keys;
 pub mod smtp;
 
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -82,6 +82,7 @@ pub fn router(state: AppState, config: &WebConfig) -> Result<Router, TemplateErr
     let (for_fallback, for_405) = (templates.clone(), templates.clone());
     let (api, document) = OpenApiRouter::default()
         .nest("/api", routes::api_router())
+        .merge(routes::well_known_router())
         .split_for_parts();
     let mut app = Router::new()
         .merge(api)

@@ -208,6 +208,19 @@ impl AuthService {
         &self.policy
     }
 
+    /// The public keys other services verify this service's tokens with (none when tokens
+    /// are signed with a shared secret).
+    ///
+    /// ```
+    /// use quill_domain::testing::Harness;
+    ///
+    /// assert!(Harness::new().auth.published_keys().is_empty());
+    /// ```
+    #[must_use]
+    pub fn published_keys(&self) -> Vec<crate::PublishedKey> {
+        self.ports.tokens.published_keys()
+    }
+
     /// Creates an account, for `client`.
     ///
     /// The registration rate of the client is charged first and the hashing place taken

@@ -6,20 +6,17 @@ use std::net::SocketAddr;
 use quill_domain::{AuthPolicy, Rate, defaults};
 
 use super::raw::RawSettings;
-use super::{
-    Argon2Settings, ConfigError, Environment, LogFormat, SecretKey, Settings, TokenAlgorithm,
-    invalid,
-};
+use super::{Argon2Settings, ConfigError, Environment, LogFormat, SecretKey, Settings, invalid};
 
 impl Settings {
     /// Checks every raw value, the first unusable one refused.
     pub(super) fn from_raw(mut raw: RawSettings) -> Result<Self, ConfigError> {
         let auth_policy = auth_policy(&mut raw)?;
         let mail = super::MailSettings::from_raw(&mut raw)?;
+        let token_signing = super::signing::token_signing(&mut raw, &mail.public_base_url)?;
         let environment = Environment::from_setting(raw.environment.as_deref())?;
         let (secret_key, secret_key_generated) =
             SecretKey::from_setting(raw.secret_key, environment)?;
-        let algorithm = TokenAlgorithm::from_setting(raw.algorithm.as_deref())?;
         let minutes: u32 = positive(
             "ACCESS_TOKEN_EXPIRE_MINUTES",
             raw.access_token_expire_minutes,
@@ -78,7 +75,7 @@ impl Settings {
         Ok(Self {
             secret_key,
             secret_key_generated,
-            algorithm,
+            token_signing,
             access_token_lifetime: chrono::Duration::minutes(i64::from(minutes)),
             database_url,
             database_max_connections: positive(

@@ -12,13 +12,15 @@
 //! `secret`, the enumerated values (algorithm, environment, Argon2 cost) in `values`, the text
 //! figment hands over in `raw`, each value's check and default in `check`, and the metrics
 //! listener's address in `metrics`, the mail settings (public address, sender, SMTP relay or
-//! mail directory) in `mail`.
+//! mail directory) in `mail`, how tokens are signed (algorithm, key files, issuer, audience)
+//! in `signing`.
 
 mod check;
 mod mail;
 mod metrics;
 mod raw;
 mod secret;
+mod signing;
 mod values;
 
 use std::net::SocketAddr;
@@ -88,6 +90,10 @@ pub const SETTING_NAMES: &[&str] = &[
     "PICTURE_SLOTS",
     "PICTURE_PLACES",
     "PICTURE_PLACES_PER_CLIENT",
+    "SIGNING_KEY_FILE",
+    "PREVIOUS_PUBLIC_KEYS_FILE",
+    "TOKEN_ISSUER",
+    "TOKEN_AUDIENCE",
 ];
 
 /// A setting was missing or unusable. Its `Display` is the one line to print before
@@ -147,8 +153,9 @@ pub struct Settings {
     pub secret_key: SecretKey,
     /// Whether [`Settings::secret_key`] was generated for this process (development only).
     pub secret_key_generated: bool,
-    /// Token signing algorithm.
-    pub algorithm: TokenAlgorithm,
+    /// How tokens are signed: the shared secret's HMAC algorithm, or the asymmetric keys
+    /// with the issuer and audience tokens name.
+    pub token_signing: crate::tokens::TokenSigning,
     /// How long an access token lives.
     pub access_token_lifetime: chrono::Duration,
     /// `sqlite:` or `postgres://` URL.
@@ -343,7 +350,10 @@ mod tests {
     fn defaults_apply_when_nothing_is_set() {
         Jail::expect_with(|jail| {
             let s = load_in(jail).unwrap();
-            assert_eq!(s.algorithm, TokenAlgorithm::Hs256);
+            assert!(matches!(
+                s.token_signing,
+                crate::TokenSigning::Secret(TokenAlgorithm::Hs256)
+            ));
             assert_eq!(s.access_token_lifetime, chrono::Duration::minutes(30));
             assert_eq!(s.database_url, "sqlite://blog.db?mode=rwc");
             assert_eq!(s.bind_addr.to_string(), "127.0.0.1:8000");
@@ -377,7 +387,10 @@ mod tests {
             jail.set_env("ACCESS_TOKEN_EXPIRE_MINUTES", "45");
             let s = load_in(jail).unwrap();
             assert_eq!(s.access_token_lifetime, chrono::Duration::minutes(45));
-            assert_eq!(s.algorithm, TokenAlgorithm::Hs384);
+            assert!(matches!(
+                s.token_signing,
+                crate::TokenSigning::Secret(TokenAlgorithm::Hs384)
+            ));
             assert_eq!(s.secret_key.as_bytes(), KEY.as_bytes());
             assert!(!s.secret_key_generated);
             Ok(())

@@ -131,6 +131,14 @@ pub(super) struct RawSettings {
     pub(super) picture_places: Option<String>,
     #[serde(default, deserialize_with = "as_text")]
     pub(super) picture_places_per_client: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    pub(super) signing_key_file: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    pub(super) previous_public_keys_file: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    pub(super) token_issuer: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    pub(super) token_audience: Option<String>,
 }
 
 #[cfg(test)]

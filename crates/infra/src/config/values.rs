@@ -1,15 +1,16 @@
-//! The settings that take one of a few values: the token algorithm, the kind of deployment,
-//! and Argon2's cost.
+//! The settings that take one of a few values: the shared secret's token algorithm, the kind
+//! of deployment, and Argon2's cost.
 
 use super::{ConfigError, invalid};
 
-/// The JWT signing algorithm, the only one accepted when verifying (`ALGORITHM`).
+/// The HMAC algorithm tokens are signed with when they are signed with the shared secret
+/// (`ALGORITHM` HS256, HS384 or HS512), the only one accepted when verifying.
 ///
 /// ```
-/// use quill_infra::{Settings, TokenAlgorithm};
+/// use quill_infra::{Settings, TokenAlgorithm, TokenSigning};
 ///
 /// let settings = Settings::from_pairs([("ALGORITHM", "HS512")])?;
-/// assert_eq!(settings.algorithm, TokenAlgorithm::Hs512);
+/// assert!(matches!(settings.token_signing, TokenSigning::Secret(TokenAlgorithm::Hs512)));
 /// # Ok::<(), quill_infra::ConfigError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -115,21 +116,6 @@ impl Argon2Settings {
     pub(crate) fn params(self) -> Result<argon2::Params, quill_domain::Unexpected> {
         argon2::Params::new(self.memory_kib, self.iterations, self.parallelism, Some(32))
             .map_err(|e| quill_domain::Unexpected::new(format!("Argon2 parameters: {e}")))
-    }
-}
-
-impl TokenAlgorithm {
-    /// `ALGORITHM`, HS256 when not set.
-    pub(super) fn from_setting(value: Option<&str>) -> Result<Self, ConfigError> {
-        match value.map(str::trim) {
-            None | Some("HS256") => Ok(Self::Hs256),
-            Some("HS384") => Ok(Self::Hs384),
-            Some("HS512") => Ok(Self::Hs512),
-            Some(other) => Err(invalid(
-                "ALGORITHM",
-                format!("must be HS256, HS384 or HS512, got {other:?}"),
-            )),
-        }
     }
 }
 

@@ -1,16 +1,56 @@
-//! JWT access tokens: HMAC-signed (HS256 by default), `sub` = user id as a string, `exp` and
-//! `iat` in Unix seconds. Verification accepts only the configured algorithm, requires `exp`
-//! and `sub`, and allows no leeway.
+//! JWT access tokens: `sub` = user id as a string, `exp` and `iat` in Unix seconds, `jti`
+//! and `gen`. Signed with the shared secret (HS256 by default, the original's tokens) or with
+//! an asymmetric key ([`keys`]) whose public half other services verify with; then tokens
+//! also carry `kid`, `typ: at+jwt`, `iss` and `aud`, and all four are checked. Verification
+//! accepts only the configured algorithm (each asymmetric key its own), requires `exp` and
+//! `sub`, and allows no leeway.
+
+pub mod keys;
 
 use chrono::{DateTime, Duration, Utc};
 use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
-use quill_domain::{AccessToken, TokenClaims, TokenCodec, TokenRejected, Unexpected, User, UserId};
+use quill_domain::{
+    AccessToken, PublishedKey, TokenClaims, TokenCodec, TokenRejected, Unexpected, User, UserId,
+};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
+pub use keys::{KeyAlgorithm, KeyError, SigningKeys};
+
 use crate::config::{SecretKey, TokenAlgorithm};
 
-/// [`TokenCodec`] issuing and checking HMAC-signed JWTs.
+/// The `typ` of an access token signed with an asymmetric key (RFC 9068), so that a JWT
+/// meant for something else, signed by the same key, is never taken for one.
+pub const ACCESS_TOKEN_TYPE: &str = "at+jwt";
+
+/// Asymmetric signing as configured: the keys, and the issuer and audience tokens name.
+#[derive(Debug, Clone)]
+pub struct AsymmetricSigning {
+    /// The signing key and the public keys that verify.
+    pub keys: SigningKeys,
+    /// The `iss` of every token (`TOKEN_ISSUER`).
+    pub issuer: String,
+    /// The `aud` of every token (`TOKEN_AUDIENCE`).
+    pub audience: String,
+}
+
+/// How tokens are signed (`ALGORITHM`).
+#[derive(Debug, Clone)]
+pub enum TokenSigning {
+    /// With `SECRET_KEY`, by HMAC: only holders of the secret can check a token, and any of
+    /// them could mint one.
+    Secret(TokenAlgorithm),
+    /// With a private key; anyone can check a token with the published public keys.
+    Keys(AsymmetricSigning),
+}
+
+impl Default for TokenSigning {
+    fn default() -> Self {
+        Self::Secret(TokenAlgorithm::default())
+    }
+}
+
+/// [`TokenCodec`] issuing and checking signed JWTs.
 ///
 /// ```
 /// use chrono::{Duration, Utc};
@@ -38,18 +78,38 @@ use crate::config::{SecretKey, TokenAlgorithm};
 /// let other_key = SecretKey::new("another-key-of-at-least-32-bytes!!".to_owned())?;
 /// let forger = JwtCodec::new(&other_key, TokenAlgorithm::Hs256, Duration::minutes(30));
 /// assert_eq!(forger.verify(token.as_str(), now), Err(TokenRejected::Invalid));
+/// // A shared secret is never published.
+/// assert!(codec.published_keys().is_empty());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct JwtCodec {
     header: Header,
     encoding: EncodingKey,
-    decoding: DecodingKey,
-    validation: Validation,
+    verifying: Verifying,
     lifetime: Duration,
+}
+
+/// What checks a presented token.
+enum Verifying {
+    Secret {
+        decoding: DecodingKey,
+        validation: Validation,
+    },
+    Keys {
+        /// By key id: each key with a validation pinned to its own algorithm.
+        keys: Vec<(String, DecodingKey, Validation)>,
+        published: Vec<PublishedKey>,
+        issuer: String,
+        audience: String,
+    },
 }
 
 #[derive(Serialize)]
 struct IssuedClaims<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    iss: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    aud: Option<&'a str>,
     sub: &'a str,
     exp: i64,
     iat: i64,
@@ -85,24 +145,110 @@ fn token_id() -> Result<String, Unexpected> {
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
+/// A validation with no leeway and the expiry left to [`JwtCodec::verify`]'s clock.
+fn strict_validation(algorithm: jsonwebtoken::Algorithm, required: &[&str]) -> Validation {
+    let mut validation = Validation::new(algorithm);
+    validation.leeway = 0;
+    // Expiry is checked against the injected clock rather than the system clock, so that
+    // it is testable; presence of the claims is still demanded here.
+    validation.validate_exp = false;
+    validation.set_required_spec_claims(required);
+    validation
+}
+
 impl JwtCodec {
-    /// A codec signing with `key` and `algorithm`, issuing tokens valid for `lifetime`.
+    /// A codec signing with the shared secret `key` and `algorithm`, issuing tokens valid for
+    /// `lifetime`.
     #[must_use]
     pub fn new(key: &SecretKey, algorithm: TokenAlgorithm, lifetime: Duration) -> Self {
         let algorithm = algorithm.jsonwebtoken();
-        let mut validation = Validation::new(algorithm);
-        validation.leeway = 0;
-        // Expiry is checked below against the injected clock rather than the system clock,
-        // so that it is testable; presence of both claims is still demanded here.
-        validation.validate_exp = false;
-        validation.set_required_spec_claims(&["exp", "sub"]);
         Self {
             header: Header::new(algorithm),
             encoding: EncodingKey::from_secret(key.as_bytes()),
-            decoding: DecodingKey::from_secret(key.as_bytes()),
-            validation,
+            verifying: Verifying::Secret {
+                decoding: DecodingKey::from_secret(key.as_bytes()),
+                validation: strict_validation(algorithm, &["exp", "sub"]),
+            },
             lifetime,
         }
+    }
+
+    /// A codec signing with `signing`'s private key and verifying with each of its public
+    /// keys; a token signed with the shared secret is never accepted by it.
+    #[must_use]
+    pub fn asymmetric(signing: &AsymmetricSigning, lifetime: Duration) -> Self {
+        let (encoding, algorithm) = signing.keys.signing();
+        let mut header = Header::new(algorithm);
+        header.kid = Some(signing.keys.key_id().to_owned());
+        header.typ = Some(ACCESS_TOKEN_TYPE.to_owned());
+        let keys = signing
+            .keys
+            .verifying()
+            .iter()
+            .map(|key| {
+                let mut validation =
+                    strict_validation(key.algorithm, &["exp", "sub", "iss", "aud"]);
+                validation.set_issuer(&[&signing.issuer]);
+                validation.set_audience(&[&signing.audience]);
+                (
+                    key.published.key_id.clone(),
+                    key.decoding.clone(),
+                    validation,
+                )
+            })
+            .collect();
+        Self {
+            header,
+            encoding: encoding.clone(),
+            verifying: Verifying::Keys {
+                keys,
+                published: signing.keys.published(),
+                issuer: signing.issuer.clone(),
+                audience: signing.audience.clone(),
+            },
+            lifetime,
+        }
+    }
+
+    /// The codec `signing` describes.
+    #[must_use]
+    pub fn configured(signing: &TokenSigning, key: &SecretKey, lifetime: Duration) -> Self {
+        match signing {
+            TokenSigning::Secret(algorithm) => Self::new(key, *algorithm, lifetime),
+            TokenSigning::Keys(asymmetric) => Self::asymmetric(asymmetric, lifetime),
+        }
+    }
+
+    /// The claims of a token whose signature and header are right, or why not.
+    fn presented(&self, token: &str) -> Result<PresentedClaims, TokenRejected> {
+        let decoded = match &self.verifying {
+            Verifying::Secret {
+                decoding,
+                validation,
+            } => jsonwebtoken::decode::<PresentedClaims>(token, decoding, validation),
+            Verifying::Keys { keys, .. } => {
+                let header =
+                    jsonwebtoken::decode_header(token).map_err(|_| TokenRejected::Invalid)?;
+                if header.typ.as_deref() != Some(ACCESS_TOKEN_TYPE) {
+                    return Err(TokenRejected::Invalid);
+                }
+                // Only keys loaded at start-up: a header's `jku` or `x5u` is never followed.
+                let kid = header.kid.ok_or(TokenRejected::Invalid)?;
+                let (_, decoding, validation) = keys
+                    .iter()
+                    .find(|(id, _, _)| *id == kid)
+                    .ok_or(TokenRejected::Invalid)?;
+                let decoded = jsonwebtoken::decode::<PresentedClaims>(token, decoding, validation);
+                // Every token an asymmetric key signed has its own id.
+                if decoded.as_ref().is_ok_and(|d| d.claims.jti.is_none()) {
+                    return Err(TokenRejected::Invalid);
+                }
+                decoded
+            }
+        };
+        decoded
+            .map(|data| data.claims)
+            .map_err(|_| TokenRejected::Invalid)
     }
 }
 
@@ -110,7 +256,15 @@ impl TokenCodec for JwtCodec {
     fn issue(&self, user: &User, now: DateTime<Utc>) -> Result<AccessToken, Unexpected> {
         let subject = user.id.to_string();
         let jti = token_id()?;
+        let (iss, aud) = match &self.verifying {
+            Verifying::Secret { .. } => (None, None),
+            Verifying::Keys {
+                issuer, audience, ..
+            } => (Some(issuer.as_str()), Some(audience.as_str())),
+        };
         let claims = IssuedClaims {
+            iss,
+            aud,
             sub: &subject,
             exp: (now + self.lifetime).timestamp(),
             iat: now.timestamp(),
@@ -123,10 +277,7 @@ impl TokenCodec for JwtCodec {
     }
 
     fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<TokenClaims, TokenRejected> {
-        let claims =
-            jsonwebtoken::decode::<PresentedClaims>(token, &self.decoding, &self.validation)
-                .map_err(|_| TokenRejected::Invalid)?
-                .claims;
+        let claims = self.presented(token)?;
         // Only a canonical decimal id: "007" or "+7" would be a second spelling of one id.
         let id: i64 = claims.sub.parse().map_err(|_| TokenRejected::Invalid)?;
         if id.to_string() != claims.sub {
@@ -149,13 +300,21 @@ impl TokenCodec for JwtCodec {
             expires_at,
         })
     }
+
+    fn published_keys(&self) -> Vec<PublishedKey> {
+        match &self.verifying {
+            Verifying::Secret { .. } => Vec::new(),
+            Verifying::Keys { published, .. } => published.clone(),
+        }
+    }
 }
 
 impl std::fmt::Debug for JwtCodec {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The signing and verifying keys never show; the algorithm and lifetime may.
+        // The signing and verifying keys never show; the algorithm, key id and lifetime may.
         f.debug_struct("JwtCodec")
             .field("algorithm", &self.header.alg)
+            .field("key_id", &self.header.kid)
             .field("lifetime", &self.lifetime)
             .finish_non_exhaustive()
     }
@@ -336,6 +495,80 @@ mod tests {
             codec().verify(&signed(&fine), now()).unwrap().user,
             UserId(7)
         );
+    }
+
+    fn asymmetric(signing: &quill_test_support::keys::KeyPair, previous: &str) -> JwtCodec {
+        let keys = SigningKeys::from_pem(
+            &signing.private_pem,
+            (!previous.is_empty()).then_some(previous),
+        )
+        .unwrap();
+        JwtCodec::asymmetric(
+            &AsymmetricSigning {
+                keys,
+                issuer: "https://blog.example.com".into(),
+                audience: "quill".into(),
+            },
+            Duration::minutes(30),
+        )
+    }
+
+    #[test]
+    fn an_asymmetric_token_names_its_key_type_issuer_and_audience_and_only_its_keys_accept_it() {
+        use quill_test_support::keys;
+        let (old, new) = (keys::ed25519(1), keys::p256(2));
+        let codec = asymmetric(&old, "");
+        let token = codec.issue(&alice(), now()).unwrap();
+        let header = part(token.as_str(), 0);
+        assert_eq!(header["alg"], "EdDSA");
+        assert_eq!(header["typ"], ACCESS_TOKEN_TYPE);
+        assert_eq!(header["kid"], codec.published_keys()[0].key_id.as_str());
+        let claims = part(token.as_str(), 1);
+        assert_eq!(
+            (&claims["iss"], &claims["aud"]),
+            (
+                &serde_json::json!("https://blog.example.com"),
+                &serde_json::json!("quill")
+            )
+        );
+        assert_eq!(codec.verify(token.as_str(), now()).unwrap().user, UserId(7));
+
+        // After a switch to the new key, the old one verifies what it signed; once it is
+        // removed, nothing it signed is accepted.
+        let switched = asymmetric(&new, &old.public_pem);
+        assert_eq!(switched.published_keys().len(), 2);
+        assert!(switched.verify(token.as_str(), now()).is_ok());
+        let fresh = switched.issue(&alice(), now()).unwrap();
+        assert_eq!(part(fresh.as_str(), 0)["alg"], "ES256");
+        let removed = asymmetric(&new, "");
+        assert_eq!(
+            removed.verify(token.as_str(), now()),
+            Err(TokenRejected::Invalid)
+        );
+        assert!(removed.verify(fresh.as_str(), now()).is_ok());
+        // Expiry still counts as expiry.
+        assert_eq!(
+            codec.verify(token.as_str(), now() + Duration::minutes(30)),
+            Err(TokenRejected::Expired)
+        );
+    }
+
+    #[test]
+    fn an_asymmetric_codec_accepts_no_shared_secret_token_and_a_secret_codec_no_asymmetric_one() {
+        let keyed = asymmetric(&quill_test_support::keys::ed25519(3), "");
+        let hmac = codec_token();
+        assert_eq!(keyed.verify(&hmac, now()), Err(TokenRejected::Invalid));
+        let signed = keyed.issue(&alice(), now()).unwrap();
+        assert_eq!(
+            codec().verify(signed.as_str(), now()),
+            Err(TokenRejected::Invalid)
+        );
+        assert!(codec().published_keys().is_empty());
+        assert!(!format!("{keyed:?}").contains("PRIVATE"));
+    }
+
+    fn codec_token() -> String {
+        codec().issue(&alice(), now()).unwrap().as_str().to_owned()
     }
 
     #[test]

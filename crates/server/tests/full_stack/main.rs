@@ -24,4 +24,5 @@ mod pictures;
 mod postgres_replicas;
 mod query_budget;
 mod recovery;
+mod signing_keys;
 mod token_lifecycle;

@@ -66,6 +66,7 @@ const CONTRACT: &[(&str, &str, &[u16])] = &[
         &[200, 401, 403, 404, 413, 422],
     ),
     ("delete", "/api/posts/{post_id}", &[204, 401, 403, 404]),
+    ("get", "/.well-known/jwks.json", &[200]),
 ];
 
 /// Documented statuses no test can provoke on purpose: the caller's own account vanishing
@@ -224,12 +225,14 @@ async fn every_operation_is_tagged_named_and_described() {
         .iter()
         .map(|t| t["name"].as_str().unwrap())
         .collect();
-    assert_eq!(tags, BTreeSet::from(["users", "posts"]));
+    assert_eq!(tags, BTreeSet::from(["users", "posts", "tokens"]));
     let mut ids = BTreeSet::new();
     for (method, path, operation) in operations(&doc) {
         let tag = operation["tags"][0].as_str().unwrap();
         let expected = if path.starts_with("/api/posts") || path.ends_with("/posts") {
             "posts"
+        } else if path.starts_with("/.well-known/") {
+            "tokens"
         } else {
             "users"
         };
@@ -1044,6 +1047,29 @@ async fn every_documented_response_is_what_the_server_sends() {
     assert_eq!(limited, json!({"detail": "Too many requests"}));
     let rate_limited = std::mem::replace(&mut c.app, relaxed);
     drop(rate_limited);
+
+    // The published keys: none under the shared secret, one key's public members under
+    // EdDSA (the schema is closed, so a leaked private member would fail it).
+    let jwks = "/.well-known/jwks.json";
+    assert_eq!(
+        c.call(M::GET, jwks, jwks, None).await,
+        json!({ "keys": [] })
+    );
+    let key_dir = tempfile::tempdir().unwrap();
+    let key_file = key_dir.path().join("signing.pem");
+    std::fs::write(&key_file, quill_test_support::keys::ed25519(9).private_pem).unwrap();
+    let shared_secret = std::mem::replace(
+        &mut c.app,
+        spawn_app_with(&[
+            ("ALGORITHM", "EdDSA"),
+            ("SIGNING_KEY_FILE", key_file.to_str().unwrap()),
+        ])
+        .await,
+    );
+    let published = c.call(M::GET, jwks, jwks, None).await;
+    assert_eq!(published["keys"][0]["alg"], "EdDSA");
+    let asymmetric = std::mem::replace(&mut c.app, shared_secret);
+    drop(asymmetric);
 
     // Account deletion, then the deleted account's token.
     c.call(M::DELETE, user, &alice_path, None).await;

@@ -1,4 +1,4 @@
-//! The OpenAPI 3.1 document of `/api`: the parts no handler carries itself (title, tags, the
+//! The OpenAPI 3.1 document of `/api` and the published token keys: the parts no handler carries itself (title, tags, the
 //! OAuth2 password-flow security scheme) and the schemas of the JSON request bodies.
 //!
 //! Paths, parameters and responses come from the `#[utoipa::path]` attribute on each handler,
@@ -44,6 +44,12 @@ pub(crate) fn finish(mut document: OpenApi) -> OpenApi {
         TagBuilder::new()
             .name("posts")
             .description(Some("Reading and writing posts."))
+            .build(),
+        TagBuilder::new()
+            .name("tokens")
+            .description(Some(
+                "The public keys other services verify access tokens with.",
+            ))
             .build(),
     ]);
     let components = document.components.get_or_insert_with(Components::new);

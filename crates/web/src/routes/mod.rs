@@ -1,7 +1,8 @@
-//! The route table: `/api` (users and posts), health checks, and the fallbacks that answer
-//! unknown paths and wrong methods in the contract's shapes.
+//! The route table: `/api` (users and posts), the published token keys, health checks, and
+//! the fallbacks that answer unknown paths and wrong methods in the contract's shapes.
 
 mod health;
+mod keys;
 mod pictures;
 mod posts;
 mod recovery;
@@ -43,6 +44,11 @@ pub(crate) fn api_router() -> OpenApiRouter<AppState> {
             posts::patch,
             posts::delete
         ))
+}
+
+/// The documented routes outside `/api`: the key set other services verify tokens with.
+pub(crate) fn well_known_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default().routes(routes!(keys::jwks))
 }
 
 /// Liveness and readiness checks.
