@@ -13,6 +13,7 @@ pub mod load;
 pub mod report;
 pub mod scenario;
 pub mod server;
+pub mod side_by_side;
 pub mod stats;
 pub mod verification;
 

@@ -12,6 +12,7 @@
 //! target/release/quill-bench read-path        # target/bench/read_path.json
 //! target/release/quill-bench postgres         # target/bench/postgres.json
 //! target/release/quill-bench scale            # target/bench/scale.json
+//! target/release/quill-bench token-signing    # target/bench/token_signing.json
 //! ```
 //!
 //! `QUILL_BIN` overrides where the server binary is found (by default next to this one);
@@ -22,10 +23,10 @@ use std::process::ExitCode;
 
 use quill_bench::scenario::{
     auth_under_load, metrics_cost, picture_flood, postgres, prefix_flood, read_path, reset_timing,
-    scale, throughput,
+    scale, throughput, token_signing,
 };
 
-const USAGE: &str = "usage: quill-bench [throughput | auth-under-load | prefix-flood | metrics-cost | reset-timing | picture-flood | read-path | postgres | scale]";
+const USAGE: &str = "usage: quill-bench [throughput | auth-under-load | prefix-flood | metrics-cost | reset-timing | picture-flood | read-path | postgres | scale | token-signing]";
 
 #[derive(Clone, Copy)]
 enum Scenario {
@@ -38,6 +39,7 @@ enum Scenario {
     ReadPath,
     Postgres,
     Scale,
+    TokenSigning,
 }
 
 fn main() -> ExitCode {
@@ -51,6 +53,7 @@ fn main() -> ExitCode {
         Some("read-path") => Scenario::ReadPath,
         Some("postgres") => Scenario::Postgres,
         Some("scale") => Scenario::Scale,
+        Some("token-signing") => Scenario::TokenSigning,
         Some(_) => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -64,7 +67,8 @@ fn main() -> ExitCode {
         | Scenario::MetricsCost
         | Scenario::PictureFlood
         | Scenario::ReadPath
-        | Scenario::Postgres => tokio::runtime::Builder::new_multi_thread()
+        | Scenario::Postgres
+        | Scenario::TokenSigning => tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build(),
@@ -92,6 +96,7 @@ fn main() -> ExitCode {
         Scenario::ReadPath => runtime.block_on(read_path::run()),
         Scenario::Postgres => runtime.block_on(postgres::run()),
         Scenario::Scale => runtime.block_on(scale::run()),
+        Scenario::TokenSigning => runtime.block_on(token_signing::run()),
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,

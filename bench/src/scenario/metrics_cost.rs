@@ -13,90 +13,19 @@
 
 #![allow(clippy::print_stdout)]
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
 
-use crate::client::register;
-use crate::load::{RequestFn, closed_loop};
 use crate::report::Check;
-use crate::stats::{Stats, median_of};
-use crate::{Failure, env_number, report, server::Server};
+use crate::side_by_side::{LOAD_CONCURRENCY, Side, compare};
+use crate::stats::median_of;
+use crate::{Failure, env_number, report};
 
-/// Clients per server; both servers are loaded at once.
-const LOAD_CONCURRENCY: usize = 8;
 /// Windows measured; the median window is the figure, so one disturbed by other work on the
 /// machine does not decide it.
 const WINDOWS: usize = 7;
-/// The warm-up [`closed_loop`] runs before each window, under the same load.
-const WARM_UP: Duration = Duration::from_secs(1);
 const MAX_COST: f64 = 0.05;
-
-/// One measured window and the server CPU time it took.
-struct Window {
-    stats: Stats,
-    cpu_seconds: f64,
-}
-
-/// One server under test and the windows it was measured in.
-struct Side {
-    server: Server,
-    token: String,
-    windows: Vec<Window>,
-}
-
-impl Side {
-    async fn start(client: &reqwest::Client, overrides: &[(&str, &str)]) -> Result<Self, Failure> {
-        let server = Server::start(client, overrides).await?;
-        let token = register(client, server.base(), "metered").await?;
-        Ok(Self {
-            server,
-            token,
-            windows: Vec::new(),
-        })
-    }
-
-    fn me_request(&self) -> RequestFn {
-        let (url, token) = (
-            format!("{}/api/users/me", self.server.base()),
-            self.token.clone(),
-        );
-        Arc::new(move |c: &reqwest::Client| c.get(&url).bearer_auth(&token))
-    }
-
-    /// Server CPU microseconds per request over every window, warm-ups included (they run
-    /// at the window's pace, so they count as that many requests a second too).
-    fn cpu_micros_per_request(&self, window: Duration) -> f64 {
-        let loaded = (window + WARM_UP).as_secs_f64();
-        let (cpu, requests) = self.windows.iter().fold((0.0, 0.0), |(cpu, requests), w| {
-            (
-                cpu + w.cpu_seconds,
-                requests + w.stats.requests_per_second * loaded,
-            )
-        });
-        cpu / requests * 1e6
-    }
-}
-
-/// Loads both sides for one window at the same time and records what each did.
-async fn measure_together(
-    client: &reqwest::Client,
-    sides: [&mut Side; 2],
-    window: Duration,
-) -> Result<(), Failure> {
-    let requests = sides.each_ref().map(|side| side.me_request());
-    let before = sides.each_ref().map(|side| side.server.cpu_seconds());
-    let (first, second) = tokio::join!(
-        closed_loop(client, LOAD_CONCURRENCY, window, 200, &requests[0]),
-        closed_loop(client, LOAD_CONCURRENCY, window, 200, &requests[1]),
-    );
-    for ((side, stats), before) in sides.into_iter().zip([first?, second?]).zip(before) {
-        let cpu_seconds = side.server.cpu_seconds() - before;
-        side.windows.push(Window { stats, cpu_seconds });
-    }
-    Ok(())
-}
 
 /// Measures, prints the comparison, and writes the report.
 ///
@@ -125,15 +54,15 @@ pub async fn run() -> Result<bool, Failure> {
         println!("control run: neither server records metrics");
     }
 
-    for n in 1..=WINDOWS {
-        println!("window {n} of {WINDOWS}: /api/users/me on both servers at once ({seconds}s)...");
-        // Which server's clients start first alternates, so neither always has the head start.
-        if n % 2 == 0 {
-            measure_together(&client, [&mut off, &mut on], window).await?;
-        } else {
-            measure_together(&client, [&mut on, &mut off], window).await?;
-        }
-    }
+    let ratios = compare(
+        &client,
+        &mut off,
+        &mut on,
+        WINDOWS,
+        window,
+        "/api/users/me on both servers at once",
+    )
+    .await?;
     if !control {
         let scrape = client
             .get(format!("http://{metrics_addr}/metrics"))
@@ -148,12 +77,6 @@ pub async fn run() -> Result<bool, Failure> {
         }
     }
 
-    let ratios: Vec<f64> = on
-        .windows
-        .iter()
-        .zip(&off.windows)
-        .map(|(on, off)| on.stats.requests_per_second / off.stats.requests_per_second)
-        .collect();
     let cost = 1.0 - median_of(ratios.clone());
     let cpu = (
         off.cpu_micros_per_request(window),
@@ -172,8 +95,8 @@ pub async fn run() -> Result<bool, Failure> {
             "window_seconds": seconds,
             "control": control,
             "concurrency": LOAD_CONCURRENCY,
-            "metrics_off": windows_json(&off),
-            "metrics_on": windows_json(&on),
+            "metrics_off": off.windows_json(),
+            "metrics_on": on.windows_json(),
             "on_over_off_per_window": ratios,
             "cost": cost,
             "server_cpu_us_per_request_off": cpu.0,
@@ -183,17 +106,6 @@ pub async fn run() -> Result<bool, Failure> {
     )?;
     println!("\nreport: target/bench/metrics_cost.json");
     Ok(check.ok)
-}
-
-fn windows_json(side: &Side) -> serde_json::Value {
-    side.windows
-        .iter()
-        .map(|w| {
-            let mut stats = w.stats.to_json();
-            stats["server_cpu_seconds"] = json!(w.cpu_seconds);
-            stats
-        })
-        .collect()
 }
 
 fn print_table(off: &Side, on: &Side, ratios: &[f64], (off_cpu, on_cpu): (f64, f64), check: Check) {

@@ -10,3 +10,4 @@ pub mod read_path;
 pub mod reset_timing;
 pub mod scale;
 pub mod throughput;
+pub mod token_signing;

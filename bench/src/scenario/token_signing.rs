@@ -1,0 +1,129 @@
+//! What asymmetric signing costs a request: a server signing with Ed25519 (`ALGORITHM=EdDSA`)
+//! beside one signing with HS256, both under the same `/api/users/me` load at the same time
+//! (see [`crate::side_by_side`]). An Ed25519 verification takes far more CPU than an HMAC, and
+//! every authenticated request verifies its token. The figure is the median window's EdDSA /
+//! HS256 req/s, which must stay at least 0.8; the servers' CPU time per request is reported
+//! beside it. Writes `target/bench/token_signing.json`. `BENCH_SECONDS` sets each window
+//! (default 2).
+
+#![allow(clippy::print_stdout)]
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::report::Check;
+use crate::side_by_side::{LOAD_CONCURRENCY, Side, compare};
+use crate::stats::median_of;
+use crate::{Failure, env_number, report};
+
+/// Windows measured; the median one is the figure.
+const WINDOWS: usize = 7;
+const MIN_RATIO: f64 = 0.8;
+
+/// The benchmark's own signing key (made with `openssl genpkey -algorithm ed25519`); it signs
+/// nothing outside a benchmark run.
+const BENCH_SIGNING_KEY: &str = "-----BEGIN PRIVATE KEY-----
+MC4CAQAwBQYDK2VwBCIEICTQ1ZiC9tW5v9sbW6n4sh4vDAcw/+z0DXm04oRbaeoo
+-----END PRIVATE KEY-----
+";
+
+/// Measures, prints the comparison, and writes the report.
+///
+/// # Errors
+/// When a server cannot be started, a request fails, or the EdDSA server's token is not
+/// an EdDSA token.
+pub async fn run() -> Result<bool, Failure> {
+    let seconds = env_number("BENCH_SECONDS", 2);
+    let window = Duration::from_secs(seconds);
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(64)
+        .build()?;
+    let keys = tempfile::tempdir()?;
+    let key_file = keys.path().join("signing.pem");
+    std::fs::write(&key_file, BENCH_SIGNING_KEY)?;
+    let key_file = key_file.display().to_string();
+    let mut hmac = Side::start(&client, &[]).await?;
+    let mut eddsa = Side::start(
+        &client,
+        &[
+            ("ALGORITHM", "EdDSA"),
+            ("SIGNING_KEY_FILE", key_file.as_str()),
+        ],
+    )
+    .await?;
+    let header = eddsa
+        .token()
+        .split('.')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    if !header_says_eddsa(&header) {
+        return Err(format!("the EdDSA server issued another kind of token: {header}").into());
+    }
+
+    let ratios = compare(
+        &client,
+        &mut hmac,
+        &mut eddsa,
+        WINDOWS,
+        window,
+        "/api/users/me on the HS256 and the EdDSA server at once",
+    )
+    .await?;
+    let ratio = median_of(ratios.clone());
+    let cpu = (
+        hmac.cpu_micros_per_request(window),
+        eddsa.cpu_micros_per_request(window),
+    );
+    let check = Check {
+        name: "/me req/s EdDSA / HS256 (median window)",
+        measured: ratio,
+        target: ">= 0.80",
+        ok: ratio >= MIN_RATIO,
+    };
+    println!();
+    report::print_stats_header("GET /api/users/me (window)");
+    for (name, side) in [("HS256", &hmac), ("EdDSA", &eddsa)] {
+        for window in &side.windows {
+            report::print_stats_row(name, &window.stats);
+        }
+    }
+    for (n, ratio) in ratios.iter().enumerate() {
+        println!(
+            "{:<32} {:>12.3}",
+            format!("window {}: EdDSA / HS256", n + 1),
+            ratio
+        );
+    }
+    println!("{:<32} {:>12.1}", "server CPU us/request, HS256", cpu.0);
+    println!("{:<32} {:>12.1}", "server CPU us/request, EdDSA", cpu.1);
+    println!();
+    report::print_checks(&[check]);
+    report::write(
+        "token_signing.json",
+        &json!({
+            "window_seconds": seconds,
+            "concurrency": LOAD_CONCURRENCY,
+            "hs256": hmac.windows_json(),
+            "eddsa": eddsa.windows_json(),
+            "eddsa_over_hs256_per_window": ratios,
+            "ratio": ratio,
+            "server_cpu_us_per_request_hs256": cpu.0,
+            "server_cpu_us_per_request_eddsa": cpu.1,
+            "checks": [check.to_json()],
+        }),
+    )?;
+    println!("\nreport: target/bench/token_signing.json");
+    Ok(check.ok)
+}
+
+/// Whether a token's encoded header names EdDSA, so that the comparison is the real one.
+fn header_says_eddsa(encoded: &str) -> bool {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(encoded)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        .is_some_and(|header| header["alg"] == "EdDSA")
+}
