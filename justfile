@@ -62,6 +62,10 @@ bench-postgres: bench-build
 bench-scale: bench-build
     target/release/quill-bench scale
 
+# /me with EdDSA tokens against HS256, both servers at once; target/bench/token_signing.json.
+bench-token-signing: bench-build
+    target/release/quill-bench token-signing
+
 # Apply pending migrations without starting the server.
 migrate:
     cargo run --bin quill-migration -- up

@@ -89,6 +89,38 @@ pub struct JwtCodec {
     lifetime: Duration,
 }
 
+/// How many tokens with a checked signature an asymmetric codec remembers: at one token per
+/// active client, a few megabytes at most.
+const VERIFIED_TOKENS: usize = 10_000;
+
+/// Tokens whose signature an asymmetric key has already checked, most recently used kept.
+/// An Ed25519 or P-256 verification costs tens of microseconds, a large share of a cheap
+/// request, while a client presents the same token on every request. Only the signature
+/// check (and the header and claims checks made with it) is remembered: expiry is checked
+/// again on every use, and revocation is the domain's, after this. The keys cannot change
+/// while the process runs, so nothing remembered outlives the key that verified it.
+struct VerifiedTokens(std::sync::Mutex<hashlink::LruCache<Box<str>, PresentedClaims>>);
+
+impl VerifiedTokens {
+    fn new() -> Self {
+        Self(std::sync::Mutex::new(hashlink::LruCache::new(
+            VERIFIED_TOKENS,
+        )))
+    }
+
+    fn get(&self, token: &str) -> Option<PresentedClaims> {
+        // A poisoned lock only means another thread panicked mid-update of a cache: verify
+        // afresh rather than trust or fail.
+        self.0.lock().ok()?.get(token).cloned()
+    }
+
+    fn remember(&self, token: &str, claims: &PresentedClaims) {
+        if let Ok(mut cache) = self.0.lock() {
+            cache.insert(token.into(), claims.clone());
+        }
+    }
+}
+
 /// What checks a presented token.
 enum Verifying {
     Secret {
@@ -101,6 +133,7 @@ enum Verifying {
         published: Vec<PublishedKey>,
         issuer: String,
         audience: String,
+        verified: VerifiedTokens,
     },
 }
 
@@ -121,7 +154,7 @@ struct IssuedClaims<'a> {
 /// What a presented token says. Tokens the original service issued with the same key carry
 /// only `sub` and `exp` (and `iat`); they are accepted as tokens of generation 0 with an id
 /// derived from the token itself, so logout and logout-everywhere revoke them too.
-#[derive(Deserialize)]
+#[derive(Clone, Deserialize)]
 struct PresentedClaims {
     sub: String,
     exp: i64,
@@ -205,6 +238,7 @@ impl JwtCodec {
                 published: signing.keys.published(),
                 issuer: signing.issuer.clone(),
                 audience: signing.audience.clone(),
+                verified: VerifiedTokens::new(),
             },
             lifetime,
         }
@@ -221,12 +255,17 @@ impl JwtCodec {
 
     /// The claims of a token whose signature and header are right, or why not.
     fn presented(&self, token: &str) -> Result<PresentedClaims, TokenRejected> {
-        let decoded = match &self.verifying {
+        match &self.verifying {
             Verifying::Secret {
                 decoding,
                 validation,
-            } => jsonwebtoken::decode::<PresentedClaims>(token, decoding, validation),
-            Verifying::Keys { keys, .. } => {
+            } => jsonwebtoken::decode::<PresentedClaims>(token, decoding, validation)
+                .map(|data| data.claims)
+                .map_err(|_| TokenRejected::Invalid),
+            Verifying::Keys { keys, verified, .. } => {
+                if let Some(claims) = verified.get(token) {
+                    return Ok(claims);
+                }
                 let header =
                     jsonwebtoken::decode_header(token).map_err(|_| TokenRejected::Invalid)?;
                 if header.typ.as_deref() != Some(ACCESS_TOKEN_TYPE) {
@@ -238,17 +277,17 @@ impl JwtCodec {
                     .iter()
                     .find(|(id, _, _)| *id == kid)
                     .ok_or(TokenRejected::Invalid)?;
-                let decoded = jsonwebtoken::decode::<PresentedClaims>(token, decoding, validation);
+                let claims = jsonwebtoken::decode::<PresentedClaims>(token, decoding, validation)
+                    .map_err(|_| TokenRejected::Invalid)?
+                    .claims;
                 // Every token an asymmetric key signed has its own id.
-                if decoded.as_ref().is_ok_and(|d| d.claims.jti.is_none()) {
+                if claims.jti.is_none() {
                     return Err(TokenRejected::Invalid);
                 }
-                decoded
+                verified.remember(token, &claims);
+                Ok(claims)
             }
-        };
-        decoded
-            .map(|data| data.claims)
-            .map_err(|_| TokenRejected::Invalid)
+        }
     }
 }
 
@@ -565,6 +604,23 @@ mod tests {
         );
         assert!(codec().published_keys().is_empty());
         assert!(!format!("{keyed:?}").contains("PRIVATE"));
+    }
+
+    #[test]
+    fn a_token_verified_once_still_expires_and_a_changed_one_is_checked_afresh() {
+        let codec = asymmetric(&quill_test_support::keys::ed25519(4), "");
+        let token = codec.issue(&alice(), now()).unwrap();
+        let first = codec.verify(token.as_str(), now()).unwrap();
+        assert_eq!(codec.verify(token.as_str(), now()).unwrap(), first);
+        assert_eq!(
+            codec.verify(token.as_str(), now() + Duration::minutes(30)),
+            Err(TokenRejected::Expired)
+        );
+        // The same header and claims under a damaged signature are another token.
+        let (input, signature) = token.as_str().rsplit_once('.').unwrap();
+        let flipped = if signature.starts_with('A') { 'B' } else { 'A' };
+        let damaged = format!("{input}.{flipped}{}", &signature[1..]);
+        assert_eq!(codec.verify(&damaged, now()), Err(TokenRejected::Invalid));
     }
 
     fn codec_token() -> String {
