@@ -4,7 +4,7 @@
 
 use super::raw::RawSettings;
 use super::{ConfigError, TokenAlgorithm, invalid};
-use crate::tokens::{AsymmetricSigning, KeyAlgorithm, SigningKeys, TokenSigning};
+use crate::tokens::{AsymmetricSigning, KeyAlgorithm, KeyError, SigningKeys, TokenSigning};
 
 /// The audience tokens name when `TOKEN_AUDIENCE` is not set.
 const DEFAULT_TOKEN_AUDIENCE: &str = "quill";
@@ -64,8 +64,13 @@ pub(super) fn token_signing(
     let previous = previous_file
         .map(|file| read("PREVIOUS_PUBLIC_KEYS_FILE", &file))
         .transpose()?;
-    let keys = SigningKeys::from_pem(&private, None)
-        .map_err(|e| invalid("SIGNING_KEY_FILE", e.to_string()))?;
+    let keys = SigningKeys::from_pem(&private, previous.as_deref()).map_err(|e| {
+        let setting = match e {
+            KeyError::UnusablePrivateKey => "SIGNING_KEY_FILE",
+            KeyError::UnusablePublicKey(_) | KeyError::NoPublicKey => "PREVIOUS_PUBLIC_KEYS_FILE",
+        };
+        invalid(setting, e.to_string())
+    })?;
     if keys.algorithm() != algorithm {
         return Err(invalid(
             "SIGNING_KEY_FILE",
@@ -76,11 +81,6 @@ pub(super) fn token_signing(
             ),
         ));
     }
-    let keys = match previous {
-        None => keys,
-        Some(text) => SigningKeys::from_pem(&private, Some(&text))
-            .map_err(|e| invalid("PREVIOUS_PUBLIC_KEYS_FILE", e.to_string()))?,
-    };
     Ok(TokenSigning::Keys(AsymmetricSigning {
         keys,
         issuer: named("TOKEN_ISSUER", raw.token_issuer.take(), public_base_url)?,
