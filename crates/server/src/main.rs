@@ -28,11 +28,32 @@ async fn main() -> ExitCode {
             .with_span_list(false)
             .init(),
     }
-    if settings.secret_key_generated {
-        tracing::warn!(
+    match (&settings.token_signing, settings.secret_key_generated) {
+        (quill_infra::TokenSigning::Secret(_), true) => tracing::warn!(
             "SECRET_KEY is not set: signing tokens with a random key for this process only. \
              Every token dies when quill restarts. Set SECRET_KEY (at least 32 bytes) to keep them."
-        );
+        ),
+        (quill_infra::TokenSigning::Secret(algorithm), false) => {
+            tracing::info!(?algorithm, "tokens are signed with SECRET_KEY");
+        }
+        (quill_infra::TokenSigning::Keys(signing), generated) => {
+            // During a key rotation the operator checks here which key signs and how many
+            // verify, on every replica.
+            tracing::info!(
+                algorithm = signing.keys.algorithm().name(),
+                key_id = signing.keys.key_id(),
+                verifying_keys = signing.keys.published().len(),
+                issuer = %signing.issuer,
+                audience = %signing.audience,
+                "tokens are signed with SIGNING_KEY_FILE's key"
+            );
+            if generated {
+                tracing::warn!(
+                    "SECRET_KEY is not set: the audit trail's digests use a random key for this \
+                     process only, so one account's digests change when quill restarts."
+                );
+            }
+        }
     }
     match (&settings.mail.smtp, settings.environment) {
         (Some(smtp), _) => {
