@@ -14,6 +14,7 @@ use serde_json::json;
 use crate::Failure;
 use crate::client::register;
 use crate::load::{RequestFn, closed_loop};
+use crate::report::{self, Check};
 use crate::server::Server;
 use crate::stats::Stats;
 
@@ -150,4 +151,38 @@ pub async fn compare(
         .zip(&first.windows)
         .map(|(s, f)| s.stats.requests_per_second / f.stats.requests_per_second)
         .collect())
+}
+
+/// Prints both sides' windows, each window's `second / first` ratio, both servers' CPU time
+/// per request and the check.
+pub fn print_comparison(
+    [first_name, second_name]: [&str; 2],
+    [first, second]: [&Side; 2],
+    ratios: &[f64],
+    window: Duration,
+    check: Check,
+) {
+    println!();
+    report::print_stats_header("GET /api/users/me (window)");
+    for (name, side) in [(first_name, first), (second_name, second)] {
+        for window in &side.windows {
+            report::print_stats_row(name, &window.stats);
+        }
+    }
+    for (n, ratio) in ratios.iter().enumerate() {
+        println!(
+            "{:<32} {:>12.3}",
+            format!("window {}: {second_name} / {first_name}", n + 1),
+            ratio
+        );
+    }
+    for (name, side) in [(first_name, first), (second_name, second)] {
+        println!(
+            "{:<32} {:>12.1}",
+            format!("server CPU us/request, {name}"),
+            side.cpu_micros_per_request(window)
+        );
+    }
+    println!();
+    report::print_checks(&[check]);
 }

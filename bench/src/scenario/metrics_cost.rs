@@ -18,7 +18,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::report::Check;
-use crate::side_by_side::{LOAD_CONCURRENCY, Side, compare};
+use crate::side_by_side::{LOAD_CONCURRENCY, Side, compare, print_comparison};
 use crate::stats::median_of;
 use crate::{Failure, env_number, report};
 
@@ -88,7 +88,13 @@ pub async fn run() -> Result<bool, Failure> {
         target: "< 0.05",
         ok: cost < MAX_COST,
     };
-    print_table(&off, &on, &ratios, cpu, check);
+    print_comparison(
+        ["metrics off", "metrics on"],
+        [&off, &on],
+        &ratios,
+        window,
+        check,
+    );
     report::write(
         "metrics_cost.json",
         &json!({
@@ -106,25 +112,4 @@ pub async fn run() -> Result<bool, Failure> {
     )?;
     println!("\nreport: target/bench/metrics_cost.json");
     Ok(check.ok)
-}
-
-fn print_table(off: &Side, on: &Side, ratios: &[f64], (off_cpu, on_cpu): (f64, f64), check: Check) {
-    println!();
-    report::print_stats_header("GET /api/users/me (window)");
-    for (name, side) in [("metrics off", off), ("metrics on", on)] {
-        for window in &side.windows {
-            report::print_stats_row(name, &window.stats);
-        }
-    }
-    for (n, ratio) in ratios.iter().enumerate() {
-        println!(
-            "{:<32} {:>12.3}",
-            format!("window {}: on / off req/s", n + 1),
-            ratio
-        );
-    }
-    println!("{:<32} {:>12.1}", "server CPU us/request, off", off_cpu);
-    println!("{:<32} {:>12.1}", "server CPU us/request, on", on_cpu);
-    println!();
-    report::print_checks(&[check]);
 }

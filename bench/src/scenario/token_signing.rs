@@ -13,7 +13,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::report::Check;
-use crate::side_by_side::{LOAD_CONCURRENCY, Side, compare};
+use crate::side_by_side::{LOAD_CONCURRENCY, Side, compare, print_comparison};
 use crate::stats::median_of;
 use crate::{Failure, env_number, report};
 
@@ -82,24 +82,7 @@ pub async fn run() -> Result<bool, Failure> {
         target: ">= 0.80",
         ok: ratio >= MIN_RATIO,
     };
-    println!();
-    report::print_stats_header("GET /api/users/me (window)");
-    for (name, side) in [("HS256", &hmac), ("EdDSA", &eddsa)] {
-        for window in &side.windows {
-            report::print_stats_row(name, &window.stats);
-        }
-    }
-    for (n, ratio) in ratios.iter().enumerate() {
-        println!(
-            "{:<32} {:>12.3}",
-            format!("window {}: EdDSA / HS256", n + 1),
-            ratio
-        );
-    }
-    println!("{:<32} {:>12.1}", "server CPU us/request, HS256", cpu.0);
-    println!("{:<32} {:>12.1}", "server CPU us/request, EdDSA", cpu.1);
-    println!();
-    report::print_checks(&[check]);
+    print_comparison(["HS256", "EdDSA"], [&hmac, &eddsa], &ratios, window, check);
     report::write(
         "token_signing.json",
         &json!({
