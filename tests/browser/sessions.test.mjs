@@ -1,6 +1,7 @@
 // Sessions in Chromium: the account page changes the password (earlier tokens stop working,
-// the page keeps going with the fresh one), "Log out everywhere" revokes every token and
-// returns to /login, and the navbar's Logout revokes its token on the server too.
+// the page keeps going with the fresh one), lists the sessions with this device marked and
+// logs one of them out, "Log out everywhere" revokes every token and returns to /login, and
+// the navbar's Logout revokes its token on the server too.
 //
 //   QUILL_BASE_URL=http://127.0.0.1:8000 node --test tests/browser/sessions.test.mjs
 
@@ -13,6 +14,17 @@ import { chromium } from "playwright-core";
 import { CHROMIUM_ARGS, Session, loginThroughUi, makeUser, registerThroughUi } from "./helpers.mjs";
 
 const CHROMIUM_PATH = process.env.QUILL_CHROMIUM || "/usr/bin/chromium";
+
+/** Logs in from "another device": a token of a session of its own, with its own User-Agent. */
+async function loginElsewhere(base, user, userAgent) {
+  const response = await fetch(`${base}/api/users/token`, {
+    method: "POST",
+    headers: { "User-Agent": userAgent },
+    body: new URLSearchParams({ username: user.email, password: user.password }),
+  });
+  assert.equal(response.status, 200);
+  return (await response.json()).access_token;
+}
 
 async function meStatus(base, token) {
   const response = await fetch(`${base}/api/users/me`, {
@@ -69,6 +81,23 @@ test("passwords change and sessions end from the account page and the navbar", {
       assert.equal(await meStatus(base, after), 200, "the fresh token works");
       user.password = "a-brand-new-password";
       session.assertClean("password change");
+    });
+
+    await t.test("the session list marks this device and logs another one out", async () => {
+      const elsewhere = await loginElsewhere(base, user, "OtherDevice/1.0 <b>not markup</b>");
+      await session.goto("/account");
+      const list = page.locator("#session-list");
+      const other = list.locator("li", { hasText: "OtherDevice/1.0" });
+      await other.waitFor();
+      assert.equal(await other.locator("b").count(), 0, "a user agent is shown as text, never markup");
+      const mine = list.locator("li", { hasText: "This device" });
+      assert.equal(await mine.count(), 1, "exactly one session is this device's");
+      await other.getByRole("button", { name: /^Log out/ }).click();
+      await page.locator("#sessions-status").filter({ hasText: "logged out" }).waitFor();
+      await other.waitFor({ state: "detached" });
+      assert.equal(await meStatus(base, elsewhere), 401, "the other device's token is refused");
+      assert.equal(await meStatus(base, await session.token()), 200, "this device stays logged in");
+      session.assertClean("ending one session");
     });
 
     await t.test("Log out everywhere revokes every token and returns to the login page", async () => {

@@ -105,6 +105,8 @@ impl From<AuthError> for AuthRefusal {
             | AuthError::NotAllowed(_)
             | AuthError::WrongCurrentPassword
             | AuthError::InvalidResetToken
+            | AuthError::InvalidRefreshToken
+            | AuthError::SessionNotFound
             | AuthError::PictureTooLarge { .. }
             | AuthError::InvalidPicture
             | AuthError::NoPicture

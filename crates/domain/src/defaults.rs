@@ -21,5 +21,11 @@ pub const MEDIA_DIR: &str = "media";
 /// The site's public address, which links in mail start with (`PUBLIC_BASE_URL`).
 pub const PUBLIC_BASE_URL: &str = "http://127.0.0.1:8000";
 
+/// How long an offline session lasts from its login (`REFRESH_TOKEN_EXPIRE_DAYS`): 30 days.
+pub const REFRESH_TOKEN_LIFETIME: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+
+/// How long a rotated refresh token still answers with its successor, for racing tabs.
+pub const REFRESH_GRACE: Duration = Duration::from_secs(10);
+
 /// How long a password-reset link works (`PASSWORD_RESET_EXPIRE_MINUTES`): an hour.
 pub const PASSWORD_RESET_LIFETIME: Duration = Duration::from_secs(60 * 60);

@@ -39,6 +39,13 @@ pub enum AuthAction {
     PasswordReset,
     /// A reset request refused because the queue of requests was full.
     ResetRequestsBusy,
+    /// Renewing a session with a refresh token.
+    Refresh,
+    /// A spent refresh token presented again after the grace for racing tabs: the session
+    /// it belonged to is ended, since a copy of the token is in someone else's hands.
+    RefreshReplay,
+    /// Ending one session from the session list.
+    SessionEnd,
     /// An attempt refused by a rate limit, before any hashing.
     RateLimited,
     /// An attempt refused because every hashing place (or the client's share of them) was
@@ -63,6 +70,9 @@ impl AuthAction {
             Self::PasswordResetRequest => "password_reset_request",
             Self::PasswordReset => "password_reset",
             Self::ResetRequestsBusy => "reset_requests_busy",
+            Self::Refresh => "refresh",
+            Self::RefreshReplay => "refresh_replay",
+            Self::SessionEnd => "session_end",
             Self::RateLimited => "rate_limited",
             Self::HashingBusy => "hashing_busy",
             Self::ThrottleUnavailable => "throttle_unavailable",
@@ -116,6 +126,8 @@ pub enum TokenRefusal {
     Superseded,
     /// Genuine, but its account has been deleted since.
     AccountGone,
+    /// Genuine, but its session reached its absolute expiry.
+    SessionExpired,
 }
 
 impl TokenRefusal {
@@ -128,6 +140,7 @@ impl TokenRefusal {
             Self::Revoked => "revoked",
             Self::Superseded => "superseded",
             Self::AccountGone => "account_gone",
+            Self::SessionExpired => "session_expired",
         }
     }
 }

@@ -63,6 +63,7 @@ pub mod ports;
 pub mod post;
 pub mod posts;
 pub mod recovery;
+pub mod sessions;
 #[cfg(feature = "test-util")]
 pub mod testing;
 pub mod throttle;
@@ -70,8 +71,9 @@ pub mod user;
 pub mod validation;
 
 pub use auth::{
-    AuthError, AuthPolicy, AuthPorts, AuthService, Caller, HashingLoad, Maintenance, ProfileUpdate,
-    Registration, Session, UploadLoad, UploadPlace, UserAction,
+    AuthError, AuthPolicy, AuthPorts, AuthService, Caller, Grant, HashingLoad, Maintenance,
+    OwnSession, ProfileUpdate, Registration, Session, SessionStart, UploadLoad, UploadPlace,
+    UserAction,
 };
 pub use client::{Client, ClientKey};
 pub use content_tag::{ContentTag, PostVersion};
@@ -86,12 +88,17 @@ pub use mail::{
 pub use picture::{PictureError, PictureName, PictureProcessor, PictureStore, PictureSwap};
 pub use ports::{
     AccessToken, Clock, HashingError, PasswordHasher, PostRepository, PublicKeyMaterial,
-    PublishedKey, StoreError, TokenClaims, TokenCodec, TokenRejected, UserRepository, Verification,
+    PublishedKey, StoreError, TokenClaims, TokenCodec, TokenRejected, TokenStanding,
+    UserRepository, Verification,
 };
 pub use post::{NewPost, Page, Post, PostChanges, PostContent, PostId, PostTitle, PostWithAuthor};
 pub use posts::{PostAction, PostDraft, PostError, PostService};
 pub use recovery::{
     RecoveryStore, ResetDigest, ResetRequest, ResetRequestQueue, ResetSecrets, ResetToken,
+};
+pub use sessions::{
+    HeldRefresh, NewSession, RefreshDigest, RefreshToken, SessionId, SessionInfo, SessionSecrets,
+    SessionStore,
 };
 pub use throttle::{Admission, InMemoryThrottle, Rate, Throttle, ThrottleKey, ThrottleScope};
 pub use user::{

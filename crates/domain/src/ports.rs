@@ -12,6 +12,7 @@ use crate::content_tag::PostVersion;
 use crate::error::Unexpected;
 use crate::picture::PictureSwap;
 use crate::post::{NewPost, Page, Post, PostChanges, PostId, PostWithAuthor};
+use crate::sessions::SessionId;
 use crate::user::{NewUser, Password, PasswordHash, User, UserChanges, UserId};
 
 /// Why a storage operation failed. The two uniqueness variants are what the store's own
@@ -122,21 +123,16 @@ pub trait UserRepository: Send + Sync {
         expires_at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
 
-    /// Whether this token was revoked.
-    async fn is_token_revoked(&self, token_id: &str) -> Result<bool, StoreError>;
-
-    /// The account with this id and whether this token of it was revoked: what checking a
-    /// bearer token needs, which a store may answer in one round trip.
-    async fn by_id_with_token_status(
+    /// The account with this id and where this token of it stands (its session's expiry,
+    /// whether it was revoked on its own): all that checking a bearer token needs, in what a
+    /// store should answer in one round trip. `session` is the token's `sid`; a token
+    /// without one (issued by the original) is judged by its `token_id` alone.
+    async fn by_id_with_token_standing(
         &self,
         id: UserId,
+        session: Option<&SessionId>,
         token_id: &str,
-    ) -> Result<Option<(User, bool)>, StoreError> {
-        let Some(user) = self.by_id(id).await? else {
-            return Ok(None);
-        };
-        Ok(Some((user, self.is_token_revoked(token_id).await?)))
-    }
+    ) -> Result<Option<(User, TokenStanding)>, StoreError>;
 
     /// Forgets revocations of tokens that have expired by `now` (they are refused anyway);
     /// returns how many.
@@ -315,11 +311,24 @@ pub enum TokenRejected {
     Expired,
 }
 
+/// Where a token stands in the store, besides its signature and expiry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenStanding {
+    /// When the token's session ends; `None` when it names none, or names one that was
+    /// ended (logged out, or ended from the session list).
+    pub session_ends: Option<DateTime<Utc>>,
+    /// Whether the token was revoked on its own (how tokens naming no session log out).
+    pub revoked: bool,
+}
+
 /// What a genuine, unexpired token says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenClaims {
     /// The account it was issued to (`sub`).
     pub user: UserId,
+    /// The session it belongs to (`sid`); `None` for a token the original issued, which
+    /// names no session.
+    pub session: Option<SessionId>,
     /// Its unique id (`jti`), by which this one token can be revoked.
     pub token_id: String,
     /// The account's token generation when it was issued (`gen`); logging out everywhere
@@ -335,13 +344,14 @@ pub struct TokenClaims {
 /// ```
 /// use chrono::{Duration, TimeZone as _, Utc};
 /// use quill_domain::testing::{FakeTokenCodec, Harness};
-/// use quill_domain::{TokenCodec, TokenRejected};
+/// use quill_domain::{SessionId, TokenCodec, TokenRejected};
 ///
 /// let h = Harness::builder().user("alice", "alice@example.com", "password123").build();
 /// let alice = h.user("alice");
 /// let codec = FakeTokenCodec::new(Duration::minutes(30));
 /// let now = Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap();
-/// let token = codec.issue(&alice, now)?;
+/// let session = SessionId::new("session-1");
+/// let token = codec.issue(&alice, &session, now)?;
 /// assert_eq!(codec.verify(token.as_str(), now).map(|c| c.user), Ok(alice.id));
 /// assert_eq!(
 ///     codec.verify(token.as_str(), now + Duration::minutes(30)),
@@ -351,12 +361,20 @@ pub struct TokenClaims {
 /// # Ok::<(), quill_domain::Unexpected>(())
 /// ```
 pub trait TokenCodec: Send + Sync {
-    /// A fresh token for `user` (of its current token generation), issued at `now`, expiring
-    /// after the configured lifetime, with an id of its own.
+    /// A fresh token for `user` (of its current token generation) in `session`, issued at
+    /// `now`, expiring after [`TokenCodec::lifetime`], with an id of its own.
     ///
     /// # Errors
     /// [`Unexpected`] if encoding fails.
-    fn issue(&self, user: &User, now: DateTime<Utc>) -> Result<AccessToken, Unexpected>;
+    fn issue(
+        &self,
+        user: &User,
+        session: &SessionId,
+        now: DateTime<Utc>,
+    ) -> Result<AccessToken, Unexpected>;
+
+    /// How long the tokens it issues are valid.
+    fn lifetime(&self) -> chrono::Duration;
 
     /// What a token says, if it is genuine and unexpired at `now`.
     ///

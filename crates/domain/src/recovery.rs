@@ -13,6 +13,7 @@ use crate::client::Client;
 use crate::error::Unexpected;
 use crate::mail::Mail;
 use crate::ports::StoreError;
+use crate::sessions::SessionId;
 use crate::user::{PasswordHash, User, UserId};
 
 /// A reset token as the mail carries it (URL-safe text). Its `Debug` hides it: whoever holds
@@ -122,8 +123,8 @@ pub trait RecoveryStore: Send + Sync {
     ) -> Result<Option<User>, StoreError>;
 
     /// Consumes the token if it is still valid at `now` and, in the same transaction, sets
-    /// the holder's password hash, moves the account to its next token generation, drops
-    /// its other reset tokens and queues `notice`. Of racing calls with one token exactly one
+    /// the holder's password hash, moves the account to its next token generation, ends
+    /// all its sessions, drops its other reset tokens and queues `notice`. Of racing calls with one token exactly one
     /// gets `Some`; the others, and a spent or expired token, get `None` and change nothing.
     async fn complete_reset(
         &self,
@@ -134,12 +135,14 @@ pub trait RecoveryStore: Send + Sync {
     ) -> Result<Option<UserId>, StoreError>;
 
     /// Sets a new password hash (a signed-in owner's change), moves the account to its next
-    /// token generation, drops its reset tokens and queues `notice`, in one transaction;
-    /// `false` when the account no longer exists.
+    /// token generation, ends its sessions but `keep` (the owner's own), drops its reset
+    /// tokens and queues `notice`, in one transaction; `false` when the account no longer
+    /// exists.
     async fn change_password(
         &self,
         user: UserId,
         hash: PasswordHash,
+        keep: Option<&SessionId>,
         notice: Mail,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;

@@ -12,8 +12,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures_executor::block_on;
 use quill_domain::testing::{
-    FakeHasher, FakePictureProcessor, FakeResetSecrets, FakeTokenCodec, FixedClock, Harness,
-    InMemoryPictureStore, InMemoryStore, QueuedResetRequests, RecordedEvents,
+    FakeHasher, FakePictureProcessor, FakeResetSecrets, FakeSessionSecrets, FakeTokenCodec,
+    FixedClock, Harness, InMemoryPictureStore, InMemoryStore, QueuedResetRequests, RecordedEvents,
 };
 use quill_domain::{
     Admission, AuthAction, AuthError, AuthOutcome, AuthPolicy, AuthPorts, AuthService, Client,
@@ -310,6 +310,8 @@ fn service_with(
             letters: Letters::default(),
             pictures: Arc::new(InMemoryPictureStore::default()),
             picture_processor: Arc::new(FakePictureProcessor::default()),
+            sessions: store.clone(),
+            session_secrets: Arc::new(FakeSessionSecrets::default()),
         },
         AuthPolicy::default(),
     )
@@ -426,6 +428,7 @@ impl PasswordHasher for RacingHasher {
                     &*self.store,
                     id,
                     changed,
+                    None,
                     notice,
                     now
                 )
@@ -471,6 +474,8 @@ fn a_hash_upgrade_racing_a_password_change_never_brings_the_old_password_back() 
             letters: Letters::default(),
             pictures: Arc::new(InMemoryPictureStore::default()),
             picture_processor: Arc::new(FakePictureProcessor::default()),
+            sessions: h.store.clone(),
+            session_secrets: h.session_secrets.clone(),
         },
         AuthPolicy::default(),
     );

@@ -3,7 +3,10 @@
 
 use futures_executor::block_on;
 use quill_domain::testing::Harness;
-use quill_domain::{AuthError, Client, Password, TokenRefusal, UserRepository};
+use quill_domain::{
+    AuthError, Client, Clock, Password, SessionId, SessionStart, TokenCodec, TokenRefusal,
+    UserRepository,
+};
 
 const HERE: Client = Client::UNKNOWN;
 
@@ -136,8 +139,8 @@ fn revocations_are_forgotten_once_the_token_would_have_expired_anyway() {
     block_on(async {
         let h = harness();
         let alice = h.user("alice");
-        let token = h.token_for(&alice);
-        let session = h.auth.session(token.as_str()).await.unwrap();
+        let token = h.tokens.sessionless(&alice, h.clock.now());
+        let session = h.auth.session(&token).await.unwrap();
         h.auth.logout(HERE, &session).await.unwrap();
         let purged = h
             .store
@@ -184,5 +187,166 @@ fn every_refused_token_is_reported_with_its_reason_and_accepted_ones_are_not() {
                 TokenRefusal::AccountGone,
             ]
         );
+    });
+}
+
+#[test]
+fn logging_out_ends_the_session_so_every_token_of_it_stops_working() {
+    block_on(async {
+        let h = harness();
+        let alice = h.user("alice");
+        let token = h.token_for(&alice);
+        let session = h.auth.session(token.as_str()).await.unwrap();
+        let id = session.claims.session.clone().expect("a session token");
+        let renewed = h.tokens.issue(&alice, &id, h.clock.now()).unwrap();
+        h.auth.logout(HERE, &session).await.unwrap();
+        assert!(h.auth.authenticate(renewed.as_str()).await.is_err());
+        assert_eq!(h.store.session_count(), 0);
+        assert!(
+            h.auth
+                .sessions(&h.caller("alice"))
+                .await
+                .unwrap()
+                .is_empty(),
+            "the session list forgets it"
+        );
+    });
+}
+
+#[test]
+fn a_token_of_the_original_naming_no_session_works_until_logged_out() {
+    block_on(async {
+        let h = harness();
+        let alice = h.user("alice");
+        let legacy = h.tokens.sessionless(&alice, h.clock.now());
+        let session = h.auth.session(&legacy).await.unwrap();
+        assert_eq!(session.caller.session_id(), None);
+        h.auth.logout(HERE, &session).await.unwrap();
+        assert!(matches!(
+            h.auth.authenticate(&legacy).await,
+            Err(AuthError::InvalidToken)
+        ));
+        assert_eq!(h.events.token_refusals(), [TokenRefusal::Revoked]);
+    });
+}
+
+#[test]
+fn logging_out_everywhere_ends_every_session_and_legacy_tokens_too() {
+    block_on(async {
+        let h = harness();
+        let alice = h.user("alice");
+        let legacy = h.tokens.sessionless(&alice, h.clock.now());
+        let _phone = h.token_for(&alice);
+        let _bobs = h.token_for(&h.user("bob"));
+        h.auth
+            .logout_everywhere(HERE, &h.caller("alice"))
+            .await
+            .unwrap();
+        assert!(h.auth.authenticate(&legacy).await.is_err());
+        assert!(
+            h.auth
+                .sessions(&h.caller("alice"))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(h.store.session_count(), 1, "bob's session stays");
+    });
+}
+
+#[test]
+fn the_session_list_marks_the_callers_own_and_ending_one_leaves_the_other() {
+    block_on(async {
+        let h = harness();
+        let password = Password::attempt("password123");
+        let sign_in = |ua: &'static str| {
+            h.auth.sign_in(
+                HERE,
+                "alice@example.com",
+                &password,
+                SessionStart::new(Some(ua), false),
+            )
+        };
+        let firefox = sign_in("Firefox").await.unwrap().access_token;
+        h.clock.advance(chrono::Duration::seconds(5));
+        let curl = sign_in("curl/8").await.unwrap().access_token;
+        let me = h.auth.authenticate(curl.as_str()).await.unwrap();
+
+        let listed = h.auth.sessions(&me).await.unwrap();
+        let agents: Vec<_> = listed.iter().map(|s| s.info.user_agent.clone()).collect();
+        assert_eq!(
+            agents,
+            [Some("curl/8".to_owned()), Some("Firefox".to_owned())]
+        );
+        let current: Vec<_> = listed.iter().map(|s| s.current).collect();
+        assert_eq!(current, [true, false]);
+
+        let other = listed[1].info.id.clone();
+        h.auth.end_session(HERE, &me, &other).await.unwrap();
+        assert!(h.auth.authenticate(firefox.as_str()).await.is_err());
+        assert!(h.auth.authenticate(curl.as_str()).await.is_ok());
+        assert!(matches!(
+            h.auth.end_session(HERE, &me, &other).await,
+            Err(AuthError::SessionNotFound)
+        ));
+    });
+}
+
+#[test]
+fn no_one_can_end_another_accounts_session() {
+    block_on(async {
+        let h = harness();
+        let bobs = h.token_for(&h.user("bob"));
+        let bob = h.auth.authenticate(bobs.as_str()).await.unwrap();
+        let id = bob.session_id().unwrap().clone();
+        let alice = h
+            .auth
+            .authenticate(h.token_for(&h.user("alice")).as_str())
+            .await
+            .unwrap();
+        assert!(matches!(
+            h.auth.end_session(HERE, &alice, &id).await,
+            Err(AuthError::SessionNotFound)
+        ));
+        assert!(matches!(
+            h.auth
+                .end_session(HERE, &alice, &SessionId::new("no-such"))
+                .await,
+            Err(AuthError::SessionNotFound)
+        ));
+        assert!(h.auth.authenticate(bobs.as_str()).await.is_ok());
+    });
+}
+
+#[test]
+fn a_password_change_keeps_the_callers_session_and_ends_the_others() {
+    block_on(async {
+        let h = harness();
+        let alice = h.user("alice");
+        let other = h.token_for(&alice);
+        let mine = h.token_for(&alice);
+        let caller = h.auth.authenticate(mine.as_str()).await.unwrap();
+        let fresh = h
+            .auth
+            .change_password(
+                HERE,
+                &caller,
+                &Password::attempt("password123"),
+                &Password::parse("a-new-password").unwrap(),
+            )
+            .await
+            .unwrap();
+        let after = h.auth.authenticate(fresh.as_str()).await.unwrap();
+        assert_eq!(
+            after.session_id(),
+            caller.session_id(),
+            "the same session goes on"
+        );
+        assert!(h.auth.authenticate(other.as_str()).await.is_err());
+        assert!(
+            h.auth.authenticate(mine.as_str()).await.is_err(),
+            "superseded"
+        );
+        assert_eq!(h.store.session_count(), 1);
     });
 }

@@ -13,17 +13,14 @@ use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use quill_domain::{
     Mail, MailId, MailOutbox, OutboxDepth, PasswordHash, QueuedMail, RecoveryStore, ResetDigest,
-    ResetRequest, ResetRequestQueue, ResetSecrets, ResetToken, StoreError, Unexpected, User,
-    UserId, throttle::micros,
+    ResetRequest, ResetRequestQueue, ResetSecrets, ResetToken, SessionId, StoreError, Unexpected,
+    User, UserId, throttle::micros,
 };
-use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, SqliteTransactionMode, Statement,
-    TransactionOptions, TransactionTrait, Value,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, Statement, Value};
 use sha2::{Digest as _, Sha256};
 use tokio::sync::{Notify, mpsc};
 
-use crate::db::{store_error, to_domain};
+use crate::db::{instant, store_error, to_domain};
 
 /// Reset tokens and the mail outbox in quill's database.
 #[derive(Debug, Clone)]
@@ -54,13 +51,7 @@ impl SeaOrmRecoveryStore {
     }
 
     async fn begin(&self) -> Result<DatabaseTransaction, StoreError> {
-        self.db
-            .begin_with_options(TransactionOptions {
-                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-                ..TransactionOptions::default()
-            })
-            .await
-            .map_err(store_error)
+        crate::db::begin_write(&self.db).await
     }
 
     async fn queue_in(
@@ -90,13 +81,14 @@ impl SeaOrmRecoveryStore {
         Ok(())
     }
 
-    /// Sets the hash, moves the generation and drops the account's reset tokens; `false`
-    /// when the account is gone.
+    /// Sets the hash, moves the generation, ends the account's sessions but `keep` and drops
+    /// its reset tokens; `false` when the account is gone.
     async fn replace_password_in(
         &self,
         tx: &DatabaseTransaction,
         user: UserId,
         hash: &PasswordHash,
+        keep: Option<&SessionId>,
     ) -> Result<bool, StoreError> {
         let updated = tx
             .execute_raw(self.statement(
@@ -115,16 +107,20 @@ impl SeaOrmRecoveryStore {
         ))
         .await
         .map_err(store_error)?;
+        // `IS DISTINCT FROM` matches the NULL of "keep none" on both backends, where `<>`
+        // would not.
+        tx.execute_raw(self.statement(
+            "DELETE FROM sessions WHERE user_id = $1 AND id IS DISTINCT FROM $2",
+            vec![user.0.into(), keep.map(|k| k.as_str().to_owned()).into()],
+        ))
+        .await
+        .map_err(store_error)?;
         Ok(true)
     }
 }
 
 fn digest_value(digest: ResetDigest) -> Value {
     Value::Bytes(Some(digest.0.to_vec()))
-}
-
-fn instant(us: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_micros(us).unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
 }
 
 #[async_trait]
@@ -210,7 +206,7 @@ impl RecoveryStore for SeaOrmRecoveryStore {
             return Ok(None);
         };
         let user = UserId(row.try_get("", "user_id").map_err(store_error)?);
-        if !self.replace_password_in(&tx, user, &hash).await? {
+        if !self.replace_password_in(&tx, user, &hash, None).await? {
             tx.rollback().await.map_err(store_error)?;
             return Ok(None);
         }
@@ -223,11 +219,12 @@ impl RecoveryStore for SeaOrmRecoveryStore {
         &self,
         user: UserId,
         hash: PasswordHash,
+        keep: Option<&SessionId>,
         notice: Mail,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let tx = self.begin().await?;
-        if !self.replace_password_in(&tx, user, &hash).await? {
+        if !self.replace_password_in(&tx, user, &hash, keep).await? {
             tx.rollback().await.map_err(store_error)?;
             return Ok(false);
         }

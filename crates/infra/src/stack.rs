@@ -29,6 +29,7 @@ use crate::metrics::MetricsAuthEvents;
 use crate::pictures::{DatabasePictureStore, FilePictureStore, ImagePictureProcessor};
 use crate::recovery::{ChannelResetRequests, SeaOrmRecoveryStore, Sha256ResetSecrets};
 use crate::schema::{MigrationError, migrate};
+use crate::sessions::{HmacSessionSecrets, SeaOrmSessionStore};
 use crate::throttle::PostgresThrottle;
 use crate::tokens::JwtCodec;
 
@@ -365,6 +366,8 @@ impl AuthStack {
                     settings.picture_slots,
                     policy.picture_places,
                 )),
+                sessions: Arc::new(SeaOrmSessionStore::new(db.clone())),
+                session_secrets: Arc::new(HmacSessionSecrets::new(&settings.secret_key)),
             },
             settings.auth_policy,
         );

@@ -228,6 +228,7 @@ async fn a_password_change_drops_the_accounts_reset_token_and_queues_its_notice(
             .change_password(
                 s.alice,
                 PasswordHash::new("$argon2id$changed"),
+                None,
                 mail("notice"),
                 now
             )
@@ -250,7 +251,7 @@ async fn a_password_change_drops_the_accounts_reset_token_and_queues_its_notice(
     assert_eq!(s.recovery.depth().await.unwrap().queued, 2);
     assert!(
         !s.recovery
-            .change_password(UserId(999), PasswordHash::new("x"), mail("none"), now)
+            .change_password(UserId(999), PasswordHash::new("x"), None, mail("none"), now)
             .await
             .unwrap()
     );

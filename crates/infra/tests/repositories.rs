@@ -9,15 +9,17 @@ use std::time::Duration;
 
 use chrono::{TimeZone as _, Utc};
 use quill_domain::{
-    Email, NewPost, NewUser, Page, PasswordHash, PostChanges, PostContent, PostRepository,
-    PostTitle, StoreError, User, UserChanges, UserId, UserRepository, Username,
+    Email, NewPost, NewSession, NewUser, Page, PasswordHash, PostChanges, PostContent,
+    PostRepository, PostTitle, SessionId, SessionStore, StoreError, TokenStanding, User,
+    UserChanges, UserId, UserRepository, Username,
 };
-use quill_infra::{SeaOrmPostRepository, SeaOrmUserRepository, connect};
+use quill_infra::{SeaOrmPostRepository, SeaOrmSessionStore, SeaOrmUserRepository, connect};
 use quill_migration::{AuthMigrator, apply_pending};
 use quill_test_support::{TestDatabase, postgres_only};
 
 struct Db {
     users: SeaOrmUserRepository,
+    connection: sea_orm::DatabaseConnection,
     posts: SeaOrmPostRepository,
     // Declared last so the pools above are dropped before the database goes.
     _database: TestDatabase,
@@ -32,6 +34,7 @@ async fn fresh_db() -> Db {
     quill_infra::blog::migrate_blog(&db).await.unwrap();
     Db {
         users: SeaOrmUserRepository::new(db.clone()),
+        connection: db.clone(),
         posts: SeaOrmPostRepository::new(db),
         _database: database,
     }
@@ -356,51 +359,96 @@ async fn logging_out_everywhere_moves_to_the_next_token_generation() {
     assert!(!db.users.revoke_all_tokens(UserId(999)).await.unwrap());
 }
 
+/// Whether a token naming no session, with this id, is refused as revoked.
+async fn revoked(db: &Db, user: UserId, token_id: &str) -> bool {
+    let (_, standing) = db
+        .users
+        .by_id_with_token_standing(user, None, token_id)
+        .await
+        .unwrap()
+        .unwrap();
+    standing.revoked
+}
+
 #[tokio::test]
 async fn revoked_tokens_are_remembered_until_they_expire_and_revoking_twice_is_harmless() {
     let db = fresh_db().await;
+    let alice = db.user("alice").await;
     let expires = Utc.with_ymd_and_hms(2026, 11, 26, 18, 30, 0).unwrap();
     db.users.revoke_token("token-a", expires).await.unwrap();
     db.users.revoke_token("token-a", expires).await.unwrap();
-    assert!(db.users.is_token_revoked("token-a").await.unwrap());
-    assert!(!db.users.is_token_revoked("token-b").await.unwrap());
+    assert!(revoked(&db, alice.id, "token-a").await);
+    assert!(!revoked(&db, alice.id, "token-b").await);
     let before_expiry = expires - chrono::Duration::seconds(1);
     assert_eq!(
         db.users.purge_revoked_tokens(before_expiry).await.unwrap(),
         0
     );
     assert_eq!(db.users.purge_revoked_tokens(expires).await.unwrap(), 1);
-    assert!(!db.users.is_token_revoked("token-a").await.unwrap());
+    assert!(!revoked(&db, alice.id, "token-a").await);
 }
 
 #[tokio::test]
-async fn an_account_reads_back_with_the_revocation_status_of_a_token_in_one_call() {
+async fn an_account_reads_back_with_where_a_token_stands_in_one_call() {
     let db = fresh_db().await;
     let alice = db.user("alice").await;
     let expires = Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap();
     db.users.revoke_token("revoked-one", expires).await.unwrap();
-    let (user, revoked) = db
+    let (user, standing) = db
         .users
-        .by_id_with_token_status(alice.id, "revoked-one")
+        .by_id_with_token_standing(alice.id, None, "revoked-one")
         .await
         .unwrap()
         .unwrap();
     assert_eq!(user, alice);
-    assert!(revoked);
-    let (_, revoked) = db
-        .users
-        .by_id_with_token_status(alice.id, "live-one")
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(!revoked);
-    assert!(
-        db.users
-            .by_id_with_token_status(UserId(999), "x")
-            .await
-            .unwrap()
-            .is_none()
+    assert_eq!(
+        standing,
+        TokenStanding {
+            session_ends: None,
+            revoked: true
+        }
     );
+    let sessions = SeaOrmSessionStore::new(db.connection.clone());
+    let started = Utc.with_ymd_and_hms(2026, 11, 26, 18, 0, 0).unwrap();
+    sessions
+        .start(NewSession {
+            id: SessionId::new("alices"),
+            user: alice.id,
+            user_agent: None,
+            started_at: started,
+            expires_at: expires,
+            refresh: None,
+        })
+        .await
+        .unwrap();
+    let standing_in = |user: UserId, session: &'static str| {
+        let users = &db.users;
+        async move {
+            users
+                .by_id_with_token_standing(user, Some(&SessionId::new(session)), "live-one")
+                .await
+                .unwrap()
+                .map(|(_, standing)| standing)
+        }
+    };
+    assert_eq!(
+        standing_in(alice.id, "alices").await,
+        Some(TokenStanding {
+            session_ends: Some(expires),
+            revoked: false
+        })
+    );
+    assert_eq!(
+        standing_in(alice.id, "unknown").await.unwrap().session_ends,
+        None
+    );
+    let bob = db.user("bob").await;
+    assert_eq!(
+        standing_in(bob.id, "alices").await.unwrap().session_ends,
+        None,
+        "a session counts only for its own account"
+    );
+    assert!(standing_in(UserId(999), "alices").await.is_none());
 }
 
 #[tokio::test]
@@ -457,8 +505,10 @@ async fn the_auth_cores_migrations_create_its_tables_and_no_blog_table() {
             "mail_outbox",
             "password_resets",
             "pictures",
+            "refresh_tokens",
             "revoked_tokens",
             "seaql_migrations",
+            "sessions",
             "users"
         ]
     );
@@ -532,8 +582,10 @@ async fn a_database_of_the_previous_release_upgrades_in_place_keeping_accounts_a
             "pictures",
             "posts",
             "quill_blog_migrations",
+            "refresh_tokens",
             "revoked_tokens",
             "seaql_migrations",
+            "sessions",
             "users"
         ]
     );

@@ -49,8 +49,9 @@ async fn main() -> ExitCode {
             );
             if generated {
                 tracing::warn!(
-                    "SECRET_KEY is not set: the audit trail's digests use a random key for this \
-                     process only, so one account's digests change when quill restarts."
+                    "SECRET_KEY is not set: refresh-token digests and the audit trail's \
+                     digests use a random key for this process only, so refresh tokens stop \
+                     working and one account's digests change when quill restarts."
                 );
             }
         }

@@ -288,6 +288,8 @@ impl From<AuthError> for ApiError {
             AuthError::NoPicture => Self::BadRequest("No profile picture to delete"),
             AuthError::WrongCurrentPassword => Self::BadRequest("Current password is incorrect"),
             AuthError::InvalidResetToken => Self::BadRequest("Invalid or expired reset token"),
+            AuthError::InvalidRefreshToken => Self::BadRequest("Invalid or expired refresh token"),
+            AuthError::SessionNotFound => Self::NotFound("Session not found"),
             AuthError::Throttled { retry_after } => Self::TooManyRequests {
                 retry_after_secs: retry_after.as_secs(),
             },

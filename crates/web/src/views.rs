@@ -4,7 +4,9 @@
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use quill_domain::{AccessToken, PostWithAuthor, PrivateUser, PublicUser};
+use quill_domain::{
+    AccessToken, Grant, OwnSession, PostWithAuthor, PrivateUser, PublicUser, RefreshToken,
+};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -146,7 +148,9 @@ pub(crate) enum TokenType {
     Bearer,
 }
 
-/// `Token`: an OAuth2 bearer token response. Its `Debug` hides the token.
+/// `Token`: an OAuth2 bearer token response; with `scope=offline_access` (and on every
+/// refresh) also a refresh token and the access token's lifetime. Its `Debug` hides the
+/// tokens.
 #[derive(Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(as = Token)]
@@ -155,11 +159,20 @@ pub(crate) struct TokenBody {
     access_token: String,
     /// Always `bearer`.
     token_type: TokenType,
+    /// Only for an offline session: the opaque token that renews it, once
+    /// (`grant_type=refresh_token`); each use hands out its successor.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    refresh_token: Option<String>,
+    /// Only with a refresh token: the access token's lifetime in seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, example = 1800)]
+    expires_in: Option<u64>,
 }
 
 impl std::fmt::Debug for TokenBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("TokenBody { access_token: <redacted>, token_type: bearer }")
+        f.write_str("TokenBody { access_token: <redacted>, token_type: bearer, .. }")
     }
 }
 
@@ -168,6 +181,55 @@ impl From<AccessToken> for TokenBody {
         Self {
             access_token: token.into_inner(),
             token_type: TokenType::Bearer,
+            refresh_token: None,
+            expires_in: None,
+        }
+    }
+}
+
+impl From<Grant> for TokenBody {
+    fn from(grant: Grant) -> Self {
+        // Without a refresh token the body stays exactly the original's.
+        let expires_in = grant
+            .refresh_token
+            .as_ref()
+            .map(|_| grant.expires_in.as_secs());
+        Self {
+            refresh_token: grant.refresh_token.map(RefreshToken::into_inner),
+            expires_in,
+            ..Self::from(grant.access_token)
+        }
+    }
+}
+
+/// `Session`: one of the caller's live sessions.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = Session)]
+pub(crate) struct SessionBody {
+    /// The session's id, for ending it.
+    id: String,
+    /// When it began (its login), RFC 3339 in UTC.
+    #[schema(format = DateTime)]
+    created_at: String,
+    /// When it was last renewed, or began, RFC 3339 in UTC.
+    #[schema(format = DateTime)]
+    last_used_at: String,
+    /// The `User-Agent` of its login, if one was sent.
+    user_agent: Option<String>,
+    /// Whether it is the session of the token that asked.
+    current: bool,
+}
+
+impl From<OwnSession> for SessionBody {
+    fn from(session: OwnSession) -> Self {
+        let OwnSession { info, current } = session;
+        Self {
+            id: info.id.as_str().to_owned(),
+            created_at: timestamp(info.created_at),
+            last_used_at: timestamp(info.last_used_at),
+            user_agent: info.user_agent,
+            current,
         }
     }
 }

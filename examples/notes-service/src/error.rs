@@ -49,6 +49,10 @@ impl From<AuthError> for NotesError {
             AuthError::InvalidResetToken => {
                 Self::Invalid("That reset link has expired or was used already.".to_owned())
             }
+            AuthError::InvalidRefreshToken => {
+                Self::Invalid("That session has ended; please log in again.".to_owned())
+            }
+            AuthError::SessionNotFound => Self::NotFound("No such session."),
             AuthError::PictureTooLarge { max_bytes } => {
                 Self::Invalid(format!("Pictures may be at most {max_bytes} bytes."))
             }

@@ -1,5 +1,5 @@
-//! The auth core's schema: accounts, token revocations, rate-limit buckets, reset tokens and
-//! the mail outbox. This is all an
+//! The auth core's schema: accounts, token revocations, sessions and refresh tokens,
+//! rate-limit buckets, reset tokens and the mail outbox. This is all an
 //! application that embeds quill's auth core gets in its database.
 
 mod m20261126_000001_create_users_and_posts;
@@ -9,6 +9,7 @@ mod m20261201_000004_username_keys;
 mod m20261202_000005_recovery;
 mod m20261202_000006_pictures;
 mod m20261202_000007_profile_revisions;
+mod m20261203_000008_sessions;
 
 use sea_orm_migration::prelude::*;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for AuthMigrator {
             Box::new(m20261202_000005_recovery::MIGRATION),
             Box::new(m20261202_000006_pictures::MIGRATION),
             Box::new(m20261202_000007_profile_revisions::MIGRATION),
+            Box::new(m20261203_000008_sessions::MIGRATION),
         ]
     }
 }

@@ -1,5 +1,5 @@
 // Account page: upload or remove the profile picture, edit username and email, change the
-// password, log out everywhere, delete the account.
+// password, list the sessions and log out of one or all of them, delete the account.
 
 import { clearToken, getCurrentUser, logout, setToken, updateCurrentUser } from "./auth.js";
 import { redirectToLogin, request } from "./api.js";
@@ -23,6 +23,9 @@ const passwordStatus = document.getElementById("password-status");
 const passwordError = document.getElementById("password-error");
 const everywhereButton = document.getElementById("logout-everywhere-button");
 const sessionsError = document.getElementById("sessions-error");
+const sessionsStatus = document.getElementById("sessions-status");
+const sessionsLoading = document.getElementById("sessions-loading");
+const sessionList = document.getElementById("session-list");
 const picture = document.getElementById("account-picture");
 const pictureForm = document.getElementById("picture-form");
 const pictureInput = document.getElementById("picture-file");
@@ -36,6 +39,7 @@ const DEFAULT_PICTURE = "/static/profile_pics/default.jpg";
 // The server's default limit. It checks again, and its own answer is shown if it differs.
 const MAX_PICTURE_BYTES = 5 * 1024 * 1024;
 const TOO_LARGE = "File too large. Maximum size is 5MB";
+const when = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 
 let user = await getCurrentUser();
 let previewUrl = null;
@@ -259,6 +263,8 @@ if (!user) {
     setMessage(passwordStatus, "Password changed. Your other sessions were logged out.");
   });
 
+  loadSessions();
+
   everywhereButton.addEventListener("click", async () => {
     setMessage(sessionsError, "");
     const result = await busy(everywhereButton, () =>
@@ -291,4 +297,77 @@ if (!user) {
     // The account and its tokens are gone already: nothing to revoke.
     logout({ revoke: false });
   });
+}
+
+/** One row of the session list. The user agent is the client's own text: set as text only. */
+function sessionRow(session) {
+  const row = document.createElement("li");
+  row.className = "session";
+  row.dataset.sessionId = session.id;
+  const about = document.createElement("div");
+  const device = document.createElement("p");
+  device.className = "session-device";
+  device.textContent = session.user_agent || "Unknown device";
+  if (session.current) {
+    const badge = document.createElement("span");
+    badge.className = "badge";
+    badge.textContent = "This device";
+    device.append(" ", badge);
+  }
+  const times = document.createElement("p");
+  times.className = "muted session-times";
+  times.textContent =
+    `Logged in ${when.format(new Date(session.created_at))}` +
+    ` \u00b7 last active ${when.format(new Date(session.last_used_at))}`;
+  about.append(device, times);
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "btn btn-ghost";
+  button.textContent = "Log out";
+  button.setAttribute("aria-label", `Log out ${device.textContent}`);
+  button.addEventListener("click", () => endSession(session, button, row));
+  row.append(about, button);
+  return row;
+}
+
+async function loadSessions() {
+  const result = await request("/api/users/me/sessions", { auth: true });
+  sessionsLoading.hidden = true;
+  if (result.status === 401) {
+    redirectToLogin();
+    return;
+  }
+  if (!result.ok) {
+    setMessage(sessionsError, result.message);
+    return;
+  }
+  sessionList.replaceChildren(...result.data.map(sessionRow));
+}
+
+async function endSession(session, button, row) {
+  setMessage(sessionsStatus, "");
+  setMessage(sessionsError, "");
+  const result = await busy(button, () =>
+    request(`/api/users/me/sessions/${encodeURIComponent(session.id)}`, {
+      method: "DELETE",
+      auth: true,
+    }),
+  );
+  if (session.current && (result.ok || result.status === 401)) {
+    // This device's own session is over: its token no longer works.
+    clearToken();
+    window.location.assign("/login");
+    return;
+  }
+  if (result.status === 401) {
+    redirectToLogin();
+    return;
+  }
+  // 404: it had ended already (expired, or logged out elsewhere); either way it is gone.
+  if (!result.ok && result.status !== 404) {
+    setMessage(sessionsError, result.message);
+    return;
+  }
+  row.remove();
+  setMessage(sessionsStatus, "That session was logged out.");
 }

@@ -1,7 +1,7 @@
 //! Account self-service: public profiles, profile changes, password changes, deletion, and
 //! the periodic clean-up of what the service stores.
 
-use crate::auth::{AuthError, AuthService, Caller, UserAction};
+use crate::auth::{AuthError, AuthService, Caller, SessionStart, UserAction};
 use crate::client::Client;
 use crate::events::AuthAction;
 use crate::ports::AccessToken;
@@ -18,6 +18,8 @@ pub type ProfileUpdate = UserChanges;
 pub struct Maintenance {
     /// Revocations of tokens that have expired since (they are refused anyway).
     pub expired_revocations: u64,
+    /// Sessions past their absolute expiry, with their refresh tokens.
+    pub expired_sessions: u64,
     /// Rate-limit buckets that are full again (they behave as absent ones).
     pub idle_buckets: u64,
     /// Password-reset tokens that expired unused.
@@ -28,7 +30,8 @@ pub struct Maintenance {
 
 impl AuthService {
     /// Changes the caller's password after checking the current one (one verification),
-    /// revokes every token issued before, consumes any reset link the account was sent,
+    /// revokes every token issued before and ends every other session (the caller's own goes
+    /// on), consumes any reset link the account was sent,
     /// queues a "your password was changed" notice, and returns a fresh token for the new
     /// password.
     ///
@@ -64,9 +67,7 @@ impl AuthService {
         )
         .await?;
         let _place = self.hashing_place(client, key, id)?;
-        let outcome = self
-            .replace_password(client, caller.id(), current, new)
-            .await;
+        let outcome = self.replace_password(client, caller, current, new).await;
         self.record_result(AuthAction::PasswordChange, &outcome, id, client);
         outcome
     }
@@ -74,10 +75,11 @@ impl AuthService {
     async fn replace_password(
         &self,
         client: Client,
-        id: UserId,
+        caller: &Caller,
         current: &Password,
         new: &Password,
     ) -> Result<AccessToken, AuthError> {
+        let id = caller.id();
         let users = &self.ports.users;
         // The stored hash is read afresh: the caller's proof of identity carries none.
         let user = users.by_id(id).await?.ok_or(AuthError::AccountGone)?;
@@ -94,13 +96,21 @@ impl AuthService {
         if !self
             .ports
             .recovery
-            .change_password(id, hash, notice, now)
+            .change_password(id, hash, caller.session_id(), notice, now)
             .await?
         {
             return Err(AuthError::AccountGone);
         }
         let user = users.by_id(id).await?.ok_or(AuthError::AccountGone)?;
-        Ok(self.ports.tokens.issue(&user, self.ports.clock.now())?)
+        // The caller's own session goes on (its refresh token too) with a token of the new
+        // generation; a token of the original, which names none, gets a session of its own.
+        match caller.session_id() {
+            Some(session) => Ok(self.ports.tokens.issue(&user, session, now)?),
+            None => Ok(self
+                .start_session(&user, SessionStart::default())
+                .await?
+                .access_token),
+        }
     }
 
     /// Anyone's public profile.
@@ -284,6 +294,7 @@ impl AuthService {
         let now = self.ports.clock.now();
         Ok(Maintenance {
             expired_revocations: self.ports.users.purge_revoked_tokens(now).await?,
+            expired_sessions: self.ports.sessions.purge_expired(now).await?,
             idle_buckets: self.ports.throttle.prune(now).await?,
             expired_resets: self.ports.recovery.purge_expired_resets(now).await?,
             orphan_pictures: self.sweep_orphan_pictures(now).await?,

@@ -41,6 +41,8 @@ pub enum UserAction {
 ///         AuthError::NotAllowed(_) => (403, "not yours"),
 ///         AuthError::WrongCurrentPassword => (400, "the current password is wrong"),
 ///         AuthError::InvalidResetToken => (400, "that link has expired"),
+///         AuthError::InvalidRefreshToken => (400, "please log in again"),
+///         AuthError::SessionNotFound => (404, "no such session"),
 ///         AuthError::PictureTooLarge { .. } => (413, "that picture is too large"),
 ///         AuthError::InvalidPicture => (400, "that is not a picture"),
 ///         AuthError::NoPicture => (400, "there is no picture"),
@@ -88,6 +90,13 @@ pub enum AuthError {
     /// all three).
     #[error("invalid or expired reset token")]
     InvalidResetToken,
+    /// A refresh token that is unknown, spent (outside the grace for racing tabs), or of a
+    /// session that has ended or expired: one outcome for all.
+    #[error("invalid or expired refresh token")]
+    InvalidRefreshToken,
+    /// Ending a session the caller does not have (another account's, or an unknown id).
+    #[error("session not found")]
+    SessionNotFound,
     /// An upload over the policy's size limit.
     #[error("the picture is larger than {max_bytes} bytes")]
     PictureTooLarge {

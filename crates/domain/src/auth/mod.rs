@@ -20,7 +20,7 @@ pub use account::{Maintenance, ProfileUpdate};
 pub use error::{AuthError, UserAction};
 pub use picture::{UploadLoad, UploadPlace};
 pub use policy::AuthPolicy;
-pub use session::{Caller, Session};
+pub use session::{Caller, Grant, OwnSession, Session, SessionStart};
 pub use turns::HashingLoad;
 
 use crate::client::Client;
@@ -29,6 +29,7 @@ use crate::mail::{Letters, MailOutbox};
 use crate::picture::{PictureProcessor, PictureStore};
 use crate::ports::{AccessToken, Clock, PasswordHasher, TokenCodec, UserRepository, Verification};
 use crate::recovery::{RecoveryStore, ResetRequestQueue, ResetSecrets};
+use crate::sessions::{SessionSecrets, SessionStore};
 use crate::throttle::{Throttle, ThrottleKey, ThrottleScope};
 use crate::user::{Email, NewUser, Password, PrivateUser, User, Username};
 use places::HashingShares;
@@ -102,6 +103,10 @@ pub struct AuthPorts {
     pub pictures: Arc<dyn PictureStore>,
     /// Turning uploads into pictures, bounded.
     pub picture_processor: Arc<dyn PictureProcessor>,
+    /// Sessions and their refresh tokens.
+    pub sessions: Arc<dyn SessionStore>,
+    /// Minting and digesting session ids and refresh tokens.
+    pub session_secrets: Arc<dyn SessionSecrets>,
 }
 
 /// Registration, login, token checks and account self-service, with the rate limits,
@@ -162,8 +167,8 @@ impl AuthService {
     /// use std::sync::Arc;
     ///
     /// use quill_domain::testing::{
-    ///     FakeHasher, FakePictureProcessor, FakeResetSecrets, FakeTokenCodec, FixedClock,
-    ///     InMemoryPictureStore, InMemoryStore, QueuedResetRequests, RecordedEvents,
+    ///     FakeHasher, FakePictureProcessor, FakeResetSecrets, FakeSessionSecrets, FakeTokenCodec,
+    ///     FixedClock, InMemoryPictureStore, InMemoryStore, QueuedResetRequests, RecordedEvents,
     /// };
     /// use quill_domain::{AuthPolicy, AuthPorts, AuthService, InMemoryThrottle, Letters};
     ///
@@ -183,6 +188,8 @@ impl AuthService {
     ///         letters: Letters::default(),
     ///         pictures: Arc::new(InMemoryPictureStore::default()),
     ///         picture_processor: Arc::new(FakePictureProcessor::default()),
+    ///         sessions: store.clone(),
+    ///         session_secrets: Arc::new(FakeSessionSecrets::default()),
     ///     },
     ///     AuthPolicy::default(),
     /// );
@@ -344,6 +351,47 @@ impl AuthService {
         email: &str,
         password: &Password,
     ) -> Result<AccessToken, AuthError> {
+        let grant = self
+            .sign_in(client, email, password, SessionStart::default())
+            .await?;
+        Ok(grant.access_token)
+    }
+
+    /// [`AuthService::login`], starting a session as `start` describes: every login starts
+    /// one (the access token names it), and an offline one comes with a refresh token that
+    /// renews it until its absolute expiry.
+    ///
+    /// # Errors
+    /// As [`AuthService::login`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use quill_domain::testing::Harness;
+    /// use quill_domain::{AuthError, Client, Password, SessionStart};
+    ///
+    /// let h = Harness::builder()
+    ///     .user("alice", "alice@example.com", "password123")
+    ///     .build();
+    /// # futures_executor::block_on(async {
+    /// let start = SessionStart::new(Some("Firefox"), true);
+    /// let grant = h
+    ///     .auth
+    ///     .sign_in(Client::UNKNOWN, "alice@example.com", &Password::attempt("password123"), start)
+    ///     .await?;
+    /// let refresh = grant.refresh_token.expect("an offline session has a refresh token");
+    /// let renewed = h.auth.refresh(Client::UNKNOWN, &refresh).await?;
+    /// assert!(h.auth.authenticate(renewed.access_token.as_str()).await.is_ok());
+    /// # Ok::<(), AuthError>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn sign_in(
+        &self,
+        client: Client,
+        email: &str,
+        password: &Password,
+        start: SessionStart,
+    ) -> Result<Grant, AuthError> {
         let email = Email::normalize(email);
         let key = self.client_key(client);
         self.admit(
@@ -387,11 +435,7 @@ impl AuthService {
         if verdict == Verification::MatchNeedsRehash {
             self.upgrade_hash(client, &user, password).await;
         }
-        let outcome = self
-            .ports
-            .tokens
-            .issue(&user, self.ports.clock.now())
-            .map_err(AuthError::from);
+        let outcome = self.start_session(&user, start).await;
         self.record_result(AuthAction::Login, &outcome, Some(user.id), client);
         outcome
     }

@@ -39,6 +39,16 @@ pub struct AuthPolicy {
     /// Password changes per signed-in account: the owner's own bucket, which strangers'
     /// login guesses never touch.
     pub password_changes_per_account: Rate,
+    /// Refresh-token exchanges per client: cheap, but each is a write, and a stolen token
+    /// should not be replayable at machine speed.
+    pub refresh_per_client: Rate,
+    /// How long an offline session (one with a refresh token) lasts from its login, however
+    /// often it is renewed: its absolute expiry.
+    pub refresh_token_lifetime: Duration,
+    /// How long after a refresh token is rotated it still answers with its successor, for
+    /// tabs that raced with the same token; after that, presenting it again ends the
+    /// session.
+    pub refresh_grace: Duration,
     /// How many hashes run at once (as many as the hasher's slots). When one finishes, the
     /// slot goes to the next client in round-robin order, so a client with many requests
     /// waiting delays another by at most one hash per slot.
@@ -70,6 +80,9 @@ impl Default for AuthPolicy {
             reset_requests_per_email: Rate::new(3, 1),
             reset_token_lifetime: crate::defaults::PASSWORD_RESET_LIFETIME,
             password_changes_per_account: Rate::new(5, 6),
+            refresh_per_client: Rate::new(30, 30),
+            refresh_token_lifetime: crate::defaults::REFRESH_TOKEN_LIFETIME,
+            refresh_grace: crate::defaults::REFRESH_GRACE,
             hashing_slots: 2,
             hashing_queue_limit: 32,
             hashing_places_per_client: 2,

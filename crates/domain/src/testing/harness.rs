@@ -5,14 +5,16 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 
 use super::{
-    FakeHasher, FakePictureProcessor, FakeResetSecrets, FakeTokenCodec, FixedClock, InMemoryOutbox,
-    InMemoryPictureStore, InMemoryStore, QueuedResetRequests, RecordedEvents,
+    FakeHasher, FakePictureProcessor, FakeResetSecrets, FakeSessionSecrets, FakeTokenCodec,
+    FixedClock, InMemoryOutbox, InMemoryPictureStore, InMemoryStore, QueuedResetRequests,
+    RecordedEvents,
 };
 use crate::auth::{AuthPolicy, AuthPorts, AuthService, Caller, Registration};
 use crate::client::Client;
 use crate::mail::Letters;
 use crate::ports::{AccessToken, Clock, TokenCodec, UserRepository};
 use crate::posts::PostService;
+use crate::sessions::{NewSession, SessionSecrets};
 use crate::throttle::InMemoryThrottle;
 use crate::user::{Email, NewUser, Password, User, Username};
 
@@ -66,6 +68,8 @@ pub struct Harness {
     pub pictures: Arc<InMemoryPictureStore>,
     /// Turns `image:<x>` uploads into pictures; busy on demand.
     pub picture_processor: Arc<FakePictureProcessor>,
+    /// Readable session ids and refresh tokens.
+    pub session_secrets: Arc<FakeSessionSecrets>,
     /// The auth service over the fakes.
     pub auth: AuthService,
     /// The post service over the fakes.
@@ -113,7 +117,7 @@ impl Harness {
             .ok()
             .flatten()
             .unwrap_or_else(|| panic!("harness: {username} vanished after registering"));
-        Caller::vouch_for(&stored)
+        Caller::vouch_for(&stored, None)
     }
 
     /// The stored account whose username is `username` (ignoring case), as it is now.
@@ -132,24 +136,36 @@ impl Harness {
             .unwrap_or_else(|| panic!("harness: no account named {username}"))
     }
 
-    /// The account named `username` as an authenticated caller, as if its token had just
-    /// been verified: for calling the services' owner-only operations directly.
+    /// The account named `username` as an authenticated caller, as if a token naming no
+    /// session (one the original issued) had just been verified: for calling the services'
+    /// owner-only operations directly.
     ///
     /// # Panics
     /// If there is no such account.
     #[must_use]
     pub fn caller(&self, username: &str) -> Caller {
-        Caller::vouch_for(&self.user(username))
+        Caller::vouch_for(&self.user(username), None)
     }
 
-    /// A valid token for `user`, issued now.
+    /// A valid token for `user`, issued now, in a session of its own started now (as a
+    /// login without `offline_access` starts one, without counting as a login).
     ///
     /// # Panics
-    /// Never with the fake codec.
+    /// If `user` is not stored.
     #[must_use]
     pub fn token_for(&self, user: &User) -> AccessToken {
+        let now = self.clock.now();
+        let id = self.session_secrets.new_session_id();
+        self.store.plant_session(NewSession {
+            id: id.clone(),
+            user: user.id,
+            user_agent: None,
+            started_at: now,
+            expires_at: now + self.tokens.lifetime(),
+            refresh: None,
+        });
         self.tokens
-            .issue(user, self.clock.now())
+            .issue(user, &id, now)
             .unwrap_or_else(|e| panic!("harness: {e}"))
     }
 
@@ -309,6 +325,7 @@ impl HarnessBuilder {
         );
         let pictures = Arc::new(InMemoryPictureStore::default());
         let picture_processor = Arc::new(FakePictureProcessor::default());
+        let session_secrets = Arc::new(FakeSessionSecrets::default());
         let auth = AuthService::new(
             AuthPorts {
                 users: store.clone(),
@@ -324,6 +341,8 @@ impl HarnessBuilder {
                 letters: Letters::default(),
                 pictures: pictures.clone(),
                 picture_processor: picture_processor.clone(),
+                sessions: store.clone(),
+                session_secrets: session_secrets.clone(),
             },
             self.policy,
         );
@@ -339,6 +358,7 @@ impl HarnessBuilder {
             reset_requests,
             pictures,
             picture_processor,
+            session_secrets,
             auth,
             posts,
         }

@@ -10,7 +10,7 @@
 //!
 //! | port | fake | what it does instead |
 //! | --- | --- | --- |
-//! | [`UserRepository`], [`PostRepository`] | [`InMemoryStore`] | maps behind a mutex, with the database's uniqueness, cascade and id rules |
+//! | [`UserRepository`], [`PostRepository`], [`SessionStore`] | [`InMemoryStore`] | maps behind a mutex, with the database's uniqueness, cascade and id rules |
 //! | [`PasswordHasher`] | [`FakeHasher`] | readable `fake:v2:<password>` "hashes", counted |
 //! | [`TokenCodec`] | [`FakeTokenCodec`] | unsigned `fake:<id>:<expiry>` tokens that still expire |
 //! | [`Clock`] | [`FixedClock`] | stands still until advanced |
@@ -21,6 +21,7 @@
 //! | [`Mailer`] | [`RecordingMailer`] | keeps what it was given; can be down or refuse |
 //! | [`ResetRequestQueue`] | [`QueuedResetRequests`] | keeps requests until the test hands them on |
 //! | [`ResetSecrets`] | [`FakeResetSecrets`] | readable `reset-N` tokens |
+//! | [`SessionSecrets`] | [`FakeSessionSecrets`] | readable `session-N` ids, `refresh-N` tokens |
 //! | [`PictureStore`] | [`InMemoryPictureStore`] | pictures in a map; saves fail on demand |
 //! | [`PictureProcessor`] | [`FakePictureProcessor`] | `image:<x>` becomes `jpeg:<x>`, anything else is no image |
 //!
@@ -69,6 +70,8 @@
 //! [`ResetRequestQueue`]: crate::ResetRequestQueue
 //! [`ResetSecrets`]: crate::ResetSecrets
 //! [`PictureStore`]: crate::PictureStore
+//! [`SessionStore`]: crate::SessionStore
+//! [`SessionSecrets`]: crate::SessionSecrets
 //! [`PictureProcessor`]: crate::PictureProcessor
 
 mod clock;
@@ -77,6 +80,7 @@ mod harness;
 mod hasher;
 mod mail;
 mod pictures;
+mod sessions;
 mod store;
 mod tokens;
 
@@ -86,5 +90,6 @@ pub use harness::{Harness, HarnessBuilder};
 pub use hasher::FakeHasher;
 pub use mail::{FakeResetSecrets, InMemoryOutbox, QueuedResetRequests, RecordingMailer};
 pub use pictures::{FakePictureProcessor, InMemoryPictureStore};
+pub use sessions::FakeSessionSecrets;
 pub use store::InMemoryStore;
 pub use tokens::FakeTokenCodec;

@@ -1,5 +1,5 @@
-//! [`InMemoryStore`]: users, posts, token revocations and reset tokens in memory, with the
-//! database's uniqueness, cascade and id rules.
+//! [`InMemoryStore`]: users, posts, token revocations, sessions and reset tokens in memory,
+//! with the database's uniqueness, cascade and id rules.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -11,10 +11,20 @@ use super::mail::InMemoryOutbox;
 use crate::content_tag::PostVersion;
 use crate::mail::Mail;
 use crate::picture::PictureSwap;
-use crate::ports::{PostRepository, StoreError, UserRepository};
+use crate::ports::{PostRepository, StoreError, TokenStanding, UserRepository};
 use crate::post::{NewPost, Page, Post, PostChanges, PostId, PostWithAuthor};
 use crate::recovery::{RecoveryStore, ResetDigest};
+use crate::sessions::{
+    HeldRefresh, NewSession, RefreshDigest, SessionId, SessionInfo, SessionStore,
+};
 use crate::user::{Email, NewUser, PasswordHash, PublicUser, User, UserChanges, UserId, Username};
+
+#[derive(Debug, Clone)]
+struct StoredSession {
+    user: UserId,
+    info: SessionInfo,
+    expires_at: DateTime<Utc>,
+}
 
 #[derive(Debug, Default)]
 pub(super) struct StoreState {
@@ -23,6 +33,9 @@ pub(super) struct StoreState {
     posts: BTreeMap<PostId, Post>,
     /// Reset tokens by digest: the holder and the expiry.
     resets: BTreeMap<[u8; 32], (UserId, DateTime<Utc>)>,
+    sessions: BTreeMap<String, StoredSession>,
+    /// Refresh tokens by digest: their session and when they were rotated.
+    refresh_tokens: BTreeMap<[u8; 32], (SessionId, Option<DateTime<Utc>>)>,
     last_user_id: i64,
     last_post_id: i64,
 }
@@ -74,6 +87,12 @@ impl InMemoryStore {
     #[must_use]
     pub fn reset_count(&self) -> usize {
         self.state().resets.len()
+    }
+
+    /// How many sessions are stored (live or expired).
+    #[must_use]
+    pub fn session_count(&self) -> usize {
+        self.state().sessions.len()
     }
 
     /// How many posts are stored (to check cascades).
@@ -207,6 +226,7 @@ impl UserRepository for InMemoryStore {
         let existed = state.users.remove(&id).is_some();
         state.posts.retain(|_, post| post.user_id != id);
         state.resets.retain(|_, (holder, _)| *holder != id);
+        state.end_sessions(id, None);
         Ok(existed)
     }
 
@@ -230,8 +250,25 @@ impl UserRepository for InMemoryStore {
         Ok(())
     }
 
-    async fn is_token_revoked(&self, token_id: &str) -> Result<bool, StoreError> {
-        Ok(self.state().revoked_tokens.contains_key(token_id))
+    async fn by_id_with_token_standing(
+        &self,
+        id: UserId,
+        session: Option<&SessionId>,
+        token_id: &str,
+    ) -> Result<Option<(User, TokenStanding)>, StoreError> {
+        let state = self.state();
+        let Some(user) = state.users.get(&id) else {
+            return Ok(None);
+        };
+        let session_ends = session
+            .and_then(|sid| state.sessions.get(sid.as_str()))
+            .filter(|stored| stored.user == id)
+            .map(|stored| stored.expires_at);
+        let standing = TokenStanding {
+            session_ends,
+            revoked: state.revoked_tokens.contains_key(token_id),
+        };
+        Ok(Some((user.clone(), standing)))
     }
 
     async fn swap_image_file(
@@ -403,6 +440,7 @@ impl RecoveryStore for InMemoryStore {
         };
         user.password_hash = hash;
         user.token_generation += 1;
+        state.end_sessions(holder, None);
         self.outbox.push(notice, now);
         Ok(Some(holder))
     }
@@ -411,6 +449,7 @@ impl RecoveryStore for InMemoryStore {
         &self,
         id: UserId,
         hash: PasswordHash,
+        keep: Option<&SessionId>,
         notice: Mail,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
@@ -421,6 +460,7 @@ impl RecoveryStore for InMemoryStore {
         user.password_hash = hash;
         user.token_generation += 1;
         state.resets.retain(|_, (holder, _)| *holder != id);
+        state.end_sessions(id, keep);
         self.outbox.push(notice, now);
         Ok(true)
     }
@@ -430,6 +470,155 @@ impl RecoveryStore for InMemoryStore {
         let before = state.resets.len();
         state.resets.retain(|_, (_, expires_at)| *expires_at > now);
         Ok((before - state.resets.len()) as u64)
+    }
+}
+
+impl InMemoryStore {
+    /// Stores a session directly, as [`SessionStore::start`] would.
+    ///
+    /// # Panics
+    /// If its account is not stored: a harness set-up mistake.
+    pub(super) fn plant_session(&self, session: NewSession) {
+        let user = session.user;
+        self.state()
+            .start_session(session)
+            .unwrap_or_else(|e| panic!("harness: planting a session of {user}: {e}"));
+    }
+}
+
+impl StoreState {
+    fn start_session(&mut self, session: NewSession) -> Result<(), StoreError> {
+        if !self.users.contains_key(&session.user) {
+            return Err(StoreError::AccountGone);
+        }
+        if let Some(refresh) = session.refresh {
+            self.refresh_tokens
+                .insert(refresh.0, (session.id.clone(), None));
+        }
+        self.sessions.insert(
+            session.id.as_str().to_owned(),
+            StoredSession {
+                user: session.user,
+                info: SessionInfo {
+                    id: session.id,
+                    created_at: session.started_at,
+                    last_used_at: session.started_at,
+                    user_agent: session.user_agent,
+                },
+                expires_at: session.expires_at,
+            },
+        );
+        Ok(())
+    }
+
+    /// Ends `user`'s sessions but `keep`, with their refresh tokens; returns how many.
+    fn end_sessions(&mut self, user: UserId, keep: Option<&SessionId>) -> u64 {
+        let before = self.sessions.len();
+        self.sessions
+            .retain(|id, s| s.user != user || keep.is_some_and(|k| k.as_str() == id));
+        self.drop_orphan_refresh_tokens();
+        (before - self.sessions.len()) as u64
+    }
+
+    /// What the database's cascade does: refresh tokens go with their session.
+    fn drop_orphan_refresh_tokens(&mut self) {
+        let sessions = &self.sessions;
+        self.refresh_tokens
+            .retain(|_, (session, _)| sessions.contains_key(session.as_str()));
+    }
+}
+
+#[async_trait]
+impl SessionStore for InMemoryStore {
+    async fn start(&self, session: NewSession) -> Result<(), StoreError> {
+        self.state().start_session(session)
+    }
+
+    async fn sessions_of(
+        &self,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<SessionInfo>, StoreError> {
+        let mut live: Vec<SessionInfo> = self
+            .state()
+            .sessions
+            .values()
+            .filter(|s| s.user == user && s.expires_at > now)
+            .map(|s| s.info.clone())
+            .collect();
+        live.sort_by(|a, b| {
+            (b.last_used_at, b.created_at, b.id.as_str()).cmp(&(
+                a.last_used_at,
+                a.created_at,
+                a.id.as_str(),
+            ))
+        });
+        Ok(live)
+    }
+
+    async fn end(&self, user: UserId, id: &SessionId) -> Result<bool, StoreError> {
+        let mut state = self.state();
+        if state
+            .sessions
+            .get(id.as_str())
+            .is_none_or(|s| s.user != user)
+        {
+            return Ok(false);
+        }
+        state.sessions.remove(id.as_str());
+        state.drop_orphan_refresh_tokens();
+        Ok(true)
+    }
+
+    async fn end_all(&self, user: UserId) -> Result<u64, StoreError> {
+        Ok(self.state().end_sessions(user, None))
+    }
+
+    async fn refresh_holder(
+        &self,
+        token: &RefreshDigest,
+    ) -> Result<Option<HeldRefresh>, StoreError> {
+        let state = self.state();
+        let Some((session, retired_at)) = state.refresh_tokens.get(&token.0) else {
+            return Ok(None);
+        };
+        Ok(state.sessions.get(session.as_str()).map(|s| HeldRefresh {
+            session: session.clone(),
+            user: s.user,
+            session_expires_at: s.expires_at,
+            retired_at: *retired_at,
+        }))
+    }
+
+    async fn rotate(
+        &self,
+        presented: &RefreshDigest,
+        successor: &RefreshDigest,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.state();
+        let session = match state.refresh_tokens.get_mut(&presented.0) {
+            Some((session, retired_at @ None)) => {
+                *retired_at = Some(now);
+                session.clone()
+            }
+            _ => return Ok(false),
+        };
+        state
+            .refresh_tokens
+            .insert(successor.0, (session.clone(), None));
+        if let Some(stored) = state.sessions.get_mut(session.as_str()) {
+            stored.info.last_used_at = now;
+        }
+        Ok(true)
+    }
+
+    async fn purge_expired(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        let mut state = self.state();
+        let before = state.sessions.len();
+        state.sessions.retain(|_, s| s.expires_at > now);
+        state.drop_orphan_refresh_tokens();
+        Ok((before - state.sessions.len()) as u64)
     }
 }
 

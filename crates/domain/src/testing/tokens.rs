@@ -6,10 +6,12 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::error::Unexpected;
 use crate::ports::{AccessToken, TokenClaims, TokenCodec, TokenRejected};
+use crate::sessions::SessionId;
 use crate::user::{User, UserId};
 
 /// A token codec without signatures: tokens read
-/// `fake:<user id>:<generation>:<expiry, Unix seconds>:<token id>`. They expire like real
+/// `fake:<user id>:<generation>:<expiry, Unix seconds>:<session id>:<token id>`, with `-`
+/// for the session of a token naming none (as the original's do). They expire like real
 /// ones and each has its own id, so expiry and revocation rules are testable; see
 /// [`TokenCodec`] for an example.
 #[derive(Debug)]
@@ -37,6 +39,19 @@ impl FakeTokenCodec {
     }
 }
 
+impl FakeTokenCodec {
+    /// A token naming no session, as the original issued them (which quill still accepts).
+    #[must_use]
+    pub fn sessionless(&self, user: &User, now: DateTime<Utc>) -> String {
+        let expires = (now + self.lifetime).timestamp();
+        let serial = self.issued.fetch_add(1, Ordering::SeqCst);
+        format!(
+            "fake:{}:{}:{expires}:-:t{serial}",
+            user.id, user.token_generation
+        )
+    }
+}
+
 impl Default for FakeTokenCodec {
     fn default() -> Self {
         Self::new(Duration::minutes(30))
@@ -44,13 +59,22 @@ impl Default for FakeTokenCodec {
 }
 
 impl TokenCodec for FakeTokenCodec {
-    fn issue(&self, user: &User, now: DateTime<Utc>) -> Result<AccessToken, Unexpected> {
-        let expires = (now + self.lifetime).timestamp();
-        let serial = self.issued.fetch_add(1, Ordering::SeqCst);
-        Ok(AccessToken::new(format!(
-            "fake:{}:{}:{expires}:t{serial}",
-            user.id, user.token_generation
+    fn issue(
+        &self,
+        user: &User,
+        session: &SessionId,
+        now: DateTime<Utc>,
+    ) -> Result<AccessToken, Unexpected> {
+        let token = self.sessionless(user, now);
+        Ok(AccessToken::new(token.replacen(
+            ":-:",
+            &format!(":{session}:"),
+            1,
         )))
+    }
+
+    fn lifetime(&self) -> Duration {
+        self.lifetime
     }
 
     fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<TokenClaims, TokenRejected> {
@@ -59,7 +83,7 @@ impl TokenCodec for FakeTokenCodec {
             .ok_or(TokenRejected::Invalid)?
             .split(':')
             .collect();
-        let [user, generation, expires, token_id] = parts.as_slice() else {
+        let [user, generation, expires, session, token_id] = parts.as_slice() else {
             return Err(TokenRejected::Invalid);
         };
         let number = |text: &str| text.parse::<i64>().map_err(|_| TokenRejected::Invalid);
@@ -70,6 +94,7 @@ impl TokenCodec for FakeTokenCodec {
         }
         Ok(TokenClaims {
             user: UserId(number(user)?),
+            session: (*session != "-").then(|| SessionId::new(*session)),
             token_id: (*token_id).to_owned(),
             generation: number(generation)?,
             expires_at,

@@ -84,6 +84,8 @@ pub enum ThrottleScope {
     ResetRequestsPerClient,
     /// Password-reset requests charged to the email typed, existing or not.
     ResetRequestsPerEmail,
+    /// Refresh-token exchanges charged to the client's address.
+    RefreshPerClient,
 }
 
 impl ThrottleScope {
@@ -97,6 +99,7 @@ impl ThrottleScope {
             Self::PasswordChangePerAccount => "password_change_per_account",
             Self::ResetRequestsPerClient => "reset_requests_per_client",
             Self::ResetRequestsPerEmail => "reset_requests_per_email",
+            Self::RefreshPerClient => "refresh_per_client",
         }
     }
 }

@@ -245,6 +245,28 @@ fn auth_policy(raw: &mut RawSettings) -> Result<AuthPolicy, ConfigError> {
                 (default.reset_token_lifetime.as_secs() / 60) as u32,
             )?),
         ),
+        refresh_per_client: rate(
+            ("REFRESH_RATE_BURST", raw.refresh_rate_burst.take()),
+            (
+                "REFRESH_RATE_PER_MINUTE",
+                raw.refresh_rate_per_minute.take(),
+            ),
+            default.refresh_per_client,
+        )?,
+        refresh_token_lifetime: std::time::Duration::from_secs(
+            24 * 60
+                * 60
+                * u64::from(positive::<u16>(
+                    "REFRESH_TOKEN_EXPIRE_DAYS",
+                    raw.refresh_token_expire_days.take(),
+                    (default.refresh_token_lifetime.as_secs() / (24 * 60 * 60)) as u16,
+                )?),
+        ),
+        refresh_grace: std::time::Duration::from_secs(u64::from(positive::<u16>(
+            "REFRESH_GRACE_SECONDS",
+            raw.refresh_grace_seconds.take(),
+            default.refresh_grace.as_secs() as u16,
+        )?)),
     })
 }
 

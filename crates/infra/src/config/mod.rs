@@ -94,6 +94,10 @@ pub const SETTING_NAMES: &[&str] = &[
     "PREVIOUS_PUBLIC_KEYS_FILE",
     "TOKEN_ISSUER",
     "TOKEN_AUDIENCE",
+    "REFRESH_TOKEN_EXPIRE_DAYS",
+    "REFRESH_GRACE_SECONDS",
+    "REFRESH_RATE_BURST",
+    "REFRESH_RATE_PER_MINUTE",
 ];
 
 /// A setting was missing or unusable. Its `Display` is the one line to print before

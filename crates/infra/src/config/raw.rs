@@ -116,6 +116,14 @@ pub(super) struct RawSettings {
     #[serde(default, deserialize_with = "as_text")]
     pub(super) password_reset_expire_minutes: Option<String>,
     #[serde(default, deserialize_with = "as_text")]
+    pub(super) refresh_token_expire_days: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    pub(super) refresh_grace_seconds: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    pub(super) refresh_rate_burst: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    pub(super) refresh_rate_per_minute: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
     pub(super) reset_rate_burst: Option<String>,
     #[serde(default, deserialize_with = "as_text")]
     pub(super) reset_rate_per_minute: Option<String>,

@@ -86,9 +86,32 @@ pub async fn probe_writable(db: &DatabaseConnection) -> Result<(), Unexpected> {
     transaction.rollback().await.map_err(Unexpected::new)
 }
 
+/// A write transaction. On SQLite it starts `IMMEDIATE`, so a writer that has to wait does
+/// so in the busy timeout at its first statement instead of failing half-way when another
+/// writer got in first.
+pub(crate) async fn begin_write(
+    db: &DatabaseConnection,
+) -> Result<sea_orm::DatabaseTransaction, StoreError> {
+    use sea_orm::TransactionTrait as _;
+    db.begin_with_options(sea_orm::TransactionOptions {
+        sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+        ..sea_orm::TransactionOptions::default()
+    })
+    .await
+    .map_err(store_error)
+}
+
+/// An instant stored as microseconds since the epoch (how the auth schema keeps them, so both
+/// backends compare them alike).
+pub(crate) fn instant(us: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_micros(us)
+        .unwrap_or(chrono::DateTime::<chrono::Utc>::UNIX_EPOCH)
+}
+
 /// Maps a database error to the domain's storage outcomes: the uniqueness indexes are
 /// recognised by name, a foreign-key violation means the account a row refers to is gone
-/// (every foreign key of the schema points at `users`), a database that cannot take the
+/// (the foreign keys point at `users`, or at `sessions`, which go with their account), a
+/// database that cannot take the
 /// statement now is unavailable, everything else is unexpected.
 pub(crate) fn store_error(error: DbErr) -> StoreError {
     if violates(&error, USERNAME_INDEX) {

@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use quill_domain::{
-    NewUser, PasswordHash, PictureSwap, StoreError, User, UserChanges, UserId, UserRepository,
-    Username,
+    NewUser, PasswordHash, PictureSwap, SessionId, StoreError, TokenStanding, User, UserChanges,
+    UserId, UserRepository, Username,
 };
 use sea_orm::sea_query::{Expr, ExprTrait as _, Func};
 use sea_orm::{
@@ -16,16 +16,21 @@ use super::{UniqueLookup as _, store_error};
 use crate::entities::{revoked_token, user};
 
 const TOKEN_CHECK_SQLITE: &str = "SELECT id, username, email, password_hash, image_file, \
-     token_generation, profile_revision, EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?2) AS token_revoked \
+     token_generation, profile_revision, \
+     (SELECT expires_at_us FROM sessions WHERE id = ?2 AND user_id = users.id) AS session_ends_us, \
+     EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?3) AS token_revoked \
      FROM users WHERE id = ?1";
 
 const TOKEN_CHECK_POSTGRES: &str = "SELECT id, username, email, password_hash, image_file, \
-     token_generation, profile_revision, EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = $2) AS token_revoked \
+     token_generation, profile_revision, \
+     (SELECT expires_at_us FROM sessions WHERE id = $2 AND user_id = users.id) AS session_ends_us, \
+     EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = $3) AS token_revoked \
      FROM users WHERE id = $1";
 
-/// A `users` row with the revocation status of one token beside it.
+/// A `users` row with where one token stands beside it: its session's expiry, if the
+/// session is still there, and whether the token was revoked on its own.
 #[derive(FromQueryResult)]
-struct UserWithTokenStatus {
+struct UserWithTokenStanding {
     id: i64,
     username: String,
     email: String,
@@ -33,11 +38,12 @@ struct UserWithTokenStatus {
     image_file: Option<String>,
     token_generation: i64,
     profile_revision: i64,
+    session_ends_us: Option<i64>,
     token_revoked: bool,
 }
 
-impl From<UserWithTokenStatus> for user::Model {
-    fn from(row: UserWithTokenStatus) -> Self {
+impl From<UserWithTokenStanding> for user::Model {
+    fn from(row: UserWithTokenStanding) -> Self {
         Self {
             id: row.id,
             username: row.username,
@@ -264,39 +270,37 @@ impl UserRepository for SeaOrmUserRepository {
             .map_err(store_error)
     }
 
-    async fn is_token_revoked(&self, token_id: &str) -> Result<bool, StoreError> {
-        revoked_token::Entity::find_by_id(token_id.to_owned())
-            .select_only()
-            .column(revoked_token::Column::Jti)
-            .into_tuple::<String>()
-            .unique(&self.db)
-            .await
-            .map(|found| found.is_some())
-            .map_err(store_error)
-    }
-
-    async fn by_id_with_token_status(
+    async fn by_id_with_token_standing(
         &self,
         id: UserId,
+        session: Option<&SessionId>,
         token_id: &str,
-    ) -> Result<Option<(User, bool)>, StoreError> {
+    ) -> Result<Option<(User, TokenStanding)>, StoreError> {
         // The hottest query (every authenticated request), as one fixed statement: no query
         // building per request, and the driver's statement cache reuses its preparation. The
-        // account row and, alongside, whether the token's id is among the revoked ones.
+        // account row and, alongside, the expiry of the token's session (if it still exists)
+        // and whether the token's id is among the revoked ones.
         let backend = self.db.get_database_backend();
         let sql = match backend {
             DbBackend::Postgres => TOKEN_CHECK_POSTGRES,
             _ => TOKEN_CHECK_SQLITE,
         };
-        let statement =
-            Statement::from_sql_and_values(backend, sql, [id.0.into(), token_id.into()]);
-        UserWithTokenStatus::find_by_statement(statement)
+        let session = session.map(|s| s.as_str().to_owned());
+        let statement = Statement::from_sql_and_values(
+            backend,
+            sql,
+            [id.0.into(), session.into(), token_id.into()],
+        );
+        UserWithTokenStanding::find_by_statement(statement)
             .one(&self.db)
             .await
             .map(|found| {
                 found.map(|row| {
-                    let revoked = row.token_revoked;
-                    (to_domain(row.into()), revoked)
+                    let standing = TokenStanding {
+                        session_ends: row.session_ends_us.map(super::instant),
+                        revoked: row.token_revoked,
+                    };
+                    (to_domain(row.into()), standing)
                 })
             })
             .map_err(store_error)

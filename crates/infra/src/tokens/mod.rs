@@ -1,5 +1,5 @@
-//! JWT access tokens: `sub` = user id as a string, `exp` and `iat` in Unix seconds, `jti`
-//! and `gen`. Signed with the shared secret (HS256 by default, the original's tokens) or with
+//! JWT access tokens: `sub` = user id as a string, `exp` and `iat` in Unix seconds, `jti`,
+//! `gen` and `sid` (the session). Signed with the shared secret (HS256 by default, the original's tokens) or with
 //! an asymmetric key ([`keys`]) whose public half other services verify with; then tokens
 //! also carry `kid`, `typ: at+jwt`, `iss` and `aud`, and all four are checked. Verification
 //! accepts only the configured algorithm (each asymmetric key its own), requires `exp` and
@@ -10,7 +10,8 @@ pub mod keys;
 use chrono::{DateTime, Duration, Utc};
 use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
 use quill_domain::{
-    AccessToken, PublishedKey, TokenClaims, TokenCodec, TokenRejected, Unexpected, User, UserId,
+    AccessToken, PublishedKey, SessionId, TokenClaims, TokenCodec, TokenRejected, Unexpected, User,
+    UserId,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
@@ -54,7 +55,7 @@ impl Default for TokenSigning {
 ///
 /// ```
 /// use chrono::{Duration, Utc};
-/// use quill_domain::{PasswordHash, TokenCodec, TokenRejected, User, UserId};
+/// use quill_domain::{PasswordHash, SessionId, TokenCodec, TokenRejected, User, UserId};
 /// use quill_infra::{JwtCodec, SecretKey, TokenAlgorithm};
 ///
 /// let key = SecretKey::new("an-example-key-of-at-least-32-bytes".to_owned())?;
@@ -69,9 +70,11 @@ impl Default for TokenSigning {
 ///     profile_revision: 0,
 /// };
 /// let now = Utc::now();
-/// let token = codec.issue(&alice, now)?;
+/// let session = SessionId::new("a-session");
+/// let token = codec.issue(&alice, &session, now)?;
 /// let claims = codec.verify(token.as_str(), now).map_err(|_| "rejected")?;
 /// assert_eq!((claims.user, claims.generation), (UserId(7), 0));
+/// assert_eq!(claims.session, Some(session));
 /// let later = now + Duration::minutes(30);
 /// assert_eq!(codec.verify(token.as_str(), later), Err(TokenRejected::Expired));
 ///
@@ -149,11 +152,13 @@ struct IssuedClaims<'a> {
     jti: &'a str,
     #[serde(rename = "gen")]
     generation: i64,
+    sid: &'a str,
 }
 
 /// What a presented token says. Tokens the original service issued with the same key carry
-/// only `sub` and `exp` (and `iat`); they are accepted as tokens of generation 0 with an id
-/// derived from the token itself, so logout and logout-everywhere revoke them too.
+/// only `sub` and `exp` (and `iat`); they are accepted as tokens of generation 0 in no
+/// session, with an id derived from the token itself, so logout and logout-everywhere revoke
+/// them too.
 #[derive(Clone, Deserialize)]
 struct PresentedClaims {
     sub: String,
@@ -161,6 +166,7 @@ struct PresentedClaims {
     jti: Option<String>,
     #[serde(rename = "gen", default)]
     generation: i64,
+    sid: Option<String>,
 }
 
 /// The id of a token that names none: `sig:` and 60 hex digits of its SHA-256, within the
@@ -292,7 +298,12 @@ impl JwtCodec {
 }
 
 impl TokenCodec for JwtCodec {
-    fn issue(&self, user: &User, now: DateTime<Utc>) -> Result<AccessToken, Unexpected> {
+    fn issue(
+        &self,
+        user: &User,
+        session: &SessionId,
+        now: DateTime<Utc>,
+    ) -> Result<AccessToken, Unexpected> {
         let subject = user.id.to_string();
         let jti = token_id()?;
         let (iss, aud) = match &self.verifying {
@@ -309,6 +320,7 @@ impl TokenCodec for JwtCodec {
             iat: now.timestamp(),
             jti: &jti,
             generation: user.token_generation,
+            sid: session.as_str(),
         };
         jsonwebtoken::encode(&self.header, &claims, &self.encoding)
             .map(AccessToken::new)
@@ -327,6 +339,10 @@ impl TokenCodec for JwtCodec {
             Some(jti) => jti,
             None => derived_token_id(token),
         };
+        let session = match claims.sid {
+            Some(sid) if sid.is_empty() || sid.len() > 64 => return Err(TokenRejected::Invalid),
+            sid => sid.map(SessionId::new),
+        };
         let expires_at = DateTime::from_timestamp(claims.exp, 0).ok_or(TokenRejected::Invalid)?;
         // Last, so that only a token that is right in every other way counts as expired.
         if now >= expires_at {
@@ -334,10 +350,15 @@ impl TokenCodec for JwtCodec {
         }
         Ok(TokenClaims {
             user: UserId(id),
+            session,
             token_id,
             generation: claims.generation,
             expires_at,
         })
+    }
+
+    fn lifetime(&self) -> Duration {
+        self.lifetime
     }
 
     fn published_keys(&self) -> Vec<PublishedKey> {
@@ -390,6 +411,10 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 11, 26, 18, 0, 0).unwrap()
     }
 
+    fn session() -> SessionId {
+        SessionId::new("a-session")
+    }
+
     fn b64(json: &str) -> String {
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
     }
@@ -404,7 +429,7 @@ mod tests {
 
     #[test]
     fn a_token_carries_the_user_id_as_a_string_with_exp_and_iat() {
-        let token = codec().issue(&alice(), now()).unwrap();
+        let token = codec().issue(&alice(), &session(), now()).unwrap();
         assert_eq!(
             part(token.as_str(), 0),
             serde_json::json!({"alg": "HS256", "typ": "JWT"})
@@ -419,20 +444,22 @@ mod tests {
         let verified = codec().verify(token.as_str(), now()).unwrap();
         assert_eq!(verified.user, UserId(7));
         assert_eq!(verified.token_id, jti);
+        assert_eq!(claims["sid"], "a-session");
+        assert_eq!(verified.session, Some(session()));
         assert_eq!(verified.generation, 3);
         assert_eq!(verified.expires_at, now() + Duration::minutes(30));
     }
 
     #[test]
     fn every_token_gets_its_own_id() {
-        let a = codec().issue(&alice(), now()).unwrap();
-        let b = codec().issue(&alice(), now()).unwrap();
+        let a = codec().issue(&alice(), &session(), now()).unwrap();
+        let b = codec().issue(&alice(), &session(), now()).unwrap();
         assert_ne!(part(a.as_str(), 1)["jti"], part(b.as_str(), 1)["jti"]);
     }
 
     #[test]
     fn a_token_is_refused_from_the_second_it_expires_with_no_leeway() {
-        let token = codec().issue(&alice(), now()).unwrap();
+        let token = codec().issue(&alice(), &session(), now()).unwrap();
         let last_valid = now() + Duration::minutes(30) - Duration::seconds(1);
         assert!(codec().verify(token.as_str(), last_valid).is_ok());
         assert_eq!(
@@ -445,7 +472,7 @@ mod tests {
     fn a_token_signed_with_another_key_is_refused_as_not_genuine_even_once_expired() {
         let other = SecretKey::new("another-key-another-key-another-key".into()).unwrap();
         let forged = JwtCodec::new(&other, TokenAlgorithm::Hs256, Duration::minutes(30))
-            .issue(&alice(), now())
+            .issue(&alice(), &session(), now())
             .unwrap();
         for at in [now(), now() + Duration::hours(1)] {
             assert_eq!(
@@ -458,7 +485,7 @@ mod tests {
     #[test]
     fn a_token_of_another_algorithm_is_refused_even_with_the_right_key() {
         let token = JwtCodec::new(&key(), TokenAlgorithm::Hs512, Duration::minutes(30))
-            .issue(&alice(), now())
+            .issue(&alice(), &session(), now())
             .unwrap();
         assert_eq!(
             codec().verify(token.as_str(), now()),
@@ -482,6 +509,7 @@ mod tests {
         let exp = now().timestamp() + 60;
         let original = signed(&serde_json::json!({"sub": "7", "exp": exp, "iat": exp - 60}));
         let claims = codec().verify(&original, now()).unwrap();
+        assert_eq!(claims.session, None, "it names no session");
         assert_eq!((claims.user, claims.generation), (UserId(7), 0));
         // A stable id of its own, so it can be revoked on its own.
         assert!(claims.token_id.starts_with("sig:"), "{}", claims.token_id);
@@ -557,7 +585,7 @@ mod tests {
         use quill_test_support::keys;
         let (old, new) = (keys::ed25519(1), keys::p256(2));
         let codec = asymmetric(&old, "");
-        let token = codec.issue(&alice(), now()).unwrap();
+        let token = codec.issue(&alice(), &session(), now()).unwrap();
         let header = part(token.as_str(), 0);
         assert_eq!(header["alg"], "EdDSA");
         assert_eq!(header["typ"], ACCESS_TOKEN_TYPE);
@@ -577,7 +605,7 @@ mod tests {
         let switched = asymmetric(&new, &old.public_pem);
         assert_eq!(switched.published_keys().len(), 2);
         assert!(switched.verify(token.as_str(), now()).is_ok());
-        let fresh = switched.issue(&alice(), now()).unwrap();
+        let fresh = switched.issue(&alice(), &session(), now()).unwrap();
         assert_eq!(part(fresh.as_str(), 0)["alg"], "ES256");
         let removed = asymmetric(&new, "");
         assert_eq!(
@@ -597,7 +625,7 @@ mod tests {
         let keyed = asymmetric(&quill_test_support::keys::ed25519(3), "");
         let hmac = codec_token();
         assert_eq!(keyed.verify(&hmac, now()), Err(TokenRejected::Invalid));
-        let signed = keyed.issue(&alice(), now()).unwrap();
+        let signed = keyed.issue(&alice(), &session(), now()).unwrap();
         assert_eq!(
             codec().verify(signed.as_str(), now()),
             Err(TokenRejected::Invalid)
@@ -609,7 +637,7 @@ mod tests {
     #[test]
     fn a_token_verified_once_still_expires_and_a_changed_one_is_checked_afresh() {
         let codec = asymmetric(&quill_test_support::keys::ed25519(4), "");
-        let token = codec.issue(&alice(), now()).unwrap();
+        let token = codec.issue(&alice(), &session(), now()).unwrap();
         let first = codec.verify(token.as_str(), now()).unwrap();
         assert_eq!(codec.verify(token.as_str(), now()).unwrap(), first);
         assert_eq!(
@@ -624,7 +652,11 @@ mod tests {
     }
 
     fn codec_token() -> String {
-        codec().issue(&alice(), now()).unwrap().as_str().to_owned()
+        codec()
+            .issue(&alice(), &session(), now())
+            .unwrap()
+            .as_str()
+            .to_owned()
     }
 
     #[test]

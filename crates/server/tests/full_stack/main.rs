@@ -24,5 +24,6 @@ mod pictures;
 mod postgres_replicas;
 mod query_budget;
 mod recovery;
+mod sessions;
 mod signing_keys;
 mod token_lifecycle;

@@ -15,8 +15,18 @@ use serde_json::{Value, json};
 /// routes that hash passwords: each route with every status it can answer.
 const CONTRACT: &[(&str, &str, &[u16])] = &[
     ("post", "/api/users", &[201, 400, 413, 422, 429, 503]),
-    ("post", "/api/users/token", &[200, 401, 413, 422, 429, 503]),
+    (
+        "post",
+        "/api/users/token",
+        &[200, 400, 401, 413, 422, 429, 503],
+    ),
     ("get", "/api/users/me", &[200, 401]),
+    ("get", "/api/users/me/sessions", &[200, 401]),
+    (
+        "delete",
+        "/api/users/me/sessions/{session_id}",
+        &[204, 401, 404],
+    ),
     ("post", "/api/users/logout", &[204, 401]),
     ("post", "/api/users/logout-all", &[204, 401]),
     (
@@ -296,8 +306,11 @@ async fn protected_operations_name_the_oauth2_password_flow_that_logs_in_at_the_
             json!(["username", "password"]),
             "{media}"
         );
-        assert_eq!(schema["properties"]["grant_type"]["pattern"], "^password$");
-        for field in ["scope", "client_id", "client_secret"] {
+        assert_eq!(
+            schema["properties"]["grant_type"]["pattern"],
+            "^(password|refresh_token)$"
+        );
+        for field in ["scope", "client_id", "client_secret", "refresh_token"] {
             assert!(schema["properties"][field].is_object(), "{media}: {field}");
         }
     }
@@ -848,9 +861,51 @@ async fn every_documented_response_is_what_the_server_sends() {
         "/api/users/logout-all",
         "/api/users/me/password",
     );
+    let (sessions, one_session) = (
+        "/api/users/me/sessions",
+        "/api/users/me/sessions/{session_id}",
+    );
     let carol = c.account("carol").await;
+    let listed = c.call(M::GET, sessions, sessions, Some(&carol.token)).await;
+    c.call(M::GET, sessions, sessions, None).await;
+    let carols = format!(
+        "/api/users/me/sessions/{}",
+        listed[0]["id"].as_str().unwrap()
+    );
+    c.call(M::DELETE, one_session, &carols, None).await;
+    c.call(
+        M::DELETE,
+        one_session,
+        "/api/users/me/sessions/unknown",
+        Some(&alice.token),
+    )
+    .await;
+    let offline = [
+        ("username", "carol@example.com"),
+        ("password", "password123"),
+        ("scope", "offline_access"),
+    ];
+    let request = c.request(&M::POST, token_route).form(&offline);
+    let grant = c.send(M::POST, token_route, request).await;
+    let renew = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", grant["refresh_token"].as_str().unwrap()),
+    ];
+    let request = c.request(&M::POST, token_route).form(&renew);
+    let renewed = c.send(M::POST, token_route, request).await;
+    assert!(renewed["refresh_token"].is_string());
+    let stale = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", "no-such-token"),
+    ];
+    let request = c.request(&M::POST, token_route).form(&stale);
+    c.send(M::POST, token_route, request).await;
+    let carol_elsewhere = renewed["access_token"].as_str().unwrap().to_owned();
+    c.call(M::DELETE, one_session, &carols, Some(&carol_elsewhere))
+        .await;
     c.call(M::POST, logout, logout, None).await;
-    c.call(M::POST, logout, logout, Some(&carol.token)).await;
+    c.call(M::POST, logout, logout, Some(&carol_elsewhere))
+        .await;
     c.call(M::POST, logout_all, logout_all, None).await;
     let dave = c.account("dave").await;
     c.call(M::POST, logout_all, logout_all, Some(&dave.token))

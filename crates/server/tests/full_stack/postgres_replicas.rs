@@ -371,3 +371,74 @@ async fn a_tag_from_one_server_revalidates_on_the_other_until_an_edit_through_ei
         );
     }
 }
+
+#[tokio::test]
+async fn a_refresh_token_rotates_across_servers_and_a_replay_on_either_ends_the_session_on_both() {
+    let Some(database) = postgres_only().await else {
+        return;
+    };
+    let (first, second) = two_servers_with(&database, &[("REFRESH_GRACE_SECONDS", "1")]).await;
+    assert_eq!(
+        first
+            .register("alice", "alice@example.com", "password123")
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    let form = |pairs: &[(&str, &str)]| {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect::<Vec<_>>()
+    };
+    let token_call = |server: &TestApp, pairs: Vec<(String, String)>| {
+        let request = server
+            .client
+            .post(server.url("/api/users/token"))
+            .form(&pairs);
+        async move { request.send().await.unwrap() }
+    };
+    let login = token_call(
+        &first,
+        form(&[
+            ("username", "alice@example.com"),
+            ("password", "password123"),
+            ("scope", "offline_access"),
+        ]),
+    )
+    .await;
+    assert_eq!(login.status(), StatusCode::OK);
+    let login: Value = login.json().await.unwrap();
+    let refresh_with = |token: &str| form(&[("grant_type", "refresh_token"), ("refresh_token", token)]);
+    let original = login["refresh_token"].as_str().unwrap().to_owned();
+
+    // Two tabs, one on each server, race with the same token: one chain.
+    let (a, b) = tokio::join!(
+        token_call(&first, refresh_with(&original)),
+        token_call(&second, refresh_with(&original))
+    );
+    assert_eq!((a.status(), b.status()), (StatusCode::OK, StatusCode::OK));
+    let (a, b): (Value, Value) = (a.json().await.unwrap(), b.json().await.unwrap());
+    assert_eq!(a["refresh_token"], b["refresh_token"], "both servers hand out one successor");
+    let access = a["access_token"].as_str().unwrap().to_owned();
+    for server in [&first, &second] {
+        let sessions = server.get_as("/api/users/me/sessions", &access).await;
+        assert_eq!(sessions.status(), StatusCode::OK);
+        let sessions: Value = sessions.json().await.unwrap();
+        assert_eq!(sessions.as_array().unwrap().len(), 1);
+    }
+
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let replay = token_call(&second, refresh_with(&original)).await;
+    assert_eq!(replay.status(), StatusCode::BAD_REQUEST);
+    for server in [&first, &second] {
+        assert_eq!(
+            server.get_as("/api/users/me", &access).await.status(),
+            StatusCode::UNAUTHORIZED,
+            "the replay ended the session for every server"
+        );
+    }
+    let successor = a["refresh_token"].as_str().unwrap();
+    let after = token_call(&first, refresh_with(successor)).await;
+    assert_eq!(after.status(), StatusCode::BAD_REQUEST);
+}

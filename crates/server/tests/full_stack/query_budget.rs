@@ -92,7 +92,10 @@ async fn hot_requests_stay_within_their_query_budget() {
         ]))
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(logging_in, 1, "login looks the account up once");
+    assert_eq!(
+        logging_in, 2,
+        "login looks the account up once and starts its session"
+    );
     let token = token["access_token"].as_str().unwrap().to_owned();
 
     let (status, creating, post) = app

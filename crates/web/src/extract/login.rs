@@ -1,10 +1,11 @@
-//! The token endpoint's OAuth2 password-grant form, URL-encoded or multipart, with its
-//! OpenAPI schema.
+//! The token endpoint's OAuth2 form, URL-encoded or multipart, with its OpenAPI schema: the
+//! password grant (a login, `scope=offline_access` for a refresh token too) and the
+//! refresh-token grant.
 
 use std::collections::HashMap;
 
 use axum::extract::{FromRequest, Multipart, Request};
-use quill_domain::{Email, FieldError, FieldErrorKind, Password};
+use quill_domain::{Email, FieldError, FieldErrorKind, Password, RefreshToken};
 use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
 use utoipa::openapi::{Object, RefOr, Schema};
 use utoipa::{PartialSchema, ToSchema};
@@ -12,16 +13,27 @@ use utoipa::{PartialSchema, ToSchema};
 use super::body::{body_failure, content_type, read_body};
 use crate::error::{ApiError, ErrorItem, LocPart};
 
-/// The OAuth2 password-grant form of the token endpoint, URL-encoded or multipart:
-/// `username` (which holds the email) and `password`, both required and non-empty, and
-/// `grant_type`, which must be `password` when sent.
+/// The token endpoint's OAuth2 form, URL-encoded or multipart. `grant_type` absent, empty or
+/// `password`: a login with `username` (which holds the email) and `password`, both required
+/// and non-empty. `grant_type=refresh_token`: a renewal with `refresh_token`.
 #[derive(Debug)]
-pub(crate) struct LoginForm {
-    /// What the client typed as its login name (an email address).
-    pub(crate) username: String,
-    /// The password attempt.
-    pub(crate) password: Password,
+pub(crate) enum LoginForm {
+    /// The password grant.
+    Password {
+        /// What the client typed as its login name (an email address).
+        username: String,
+        /// The password attempt.
+        password: Password,
+        /// Whether `scope` asked for `offline_access` (a refresh token).
+        offline: bool,
+    },
+    /// The refresh-token grant; `None` when the field was missing or empty, which is refused
+    /// like any other unusable refresh token.
+    Refresh(Option<RefreshToken>),
 }
+
+/// The scope that asks for a refresh token (OpenID Connect's name for it).
+const OFFLINE_ACCESS: &str = "offline_access";
 
 async fn form_fields(request: Request) -> Result<HashMap<String, String>, ApiError> {
     let kind = content_type(request.headers());
@@ -88,7 +100,8 @@ impl PartialSchema for LoginForm {
         };
         let object: Object = ObjectBuilder::new()
             .description(Some(
-                "OAuth2 password grant. An empty `grant_type` counts as absent.",
+                "OAuth2 password grant (`username` and `password` are required for it) or \
+                 refresh-token grant. An empty `grant_type` counts as absent.",
             ))
             .property(
                 "username",
@@ -106,9 +119,19 @@ impl PartialSchema for LoginForm {
             .required("password")
             .property(
                 "grant_type",
-                text("`password` when sent.").pattern(Some("^password$")),
+                text("`password` when sent, or `refresh_token` to renew a session.")
+                    .pattern(Some("^(password|refresh_token)$")),
             )
-            .property("scope", text("Ignored.").default(Some("".into())))
+            .property(
+                "scope",
+                text("Space-separated; `offline_access` asks for a refresh token too.")
+                    .default(Some("".into())),
+            )
+            .property(
+                "refresh_token",
+                text("With `grant_type=refresh_token`: the refresh token to rotate.")
+                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Password))),
+            )
             .property("client_id", text("Ignored."))
             .property(
                 "client_secret",
@@ -130,6 +153,16 @@ impl<S: Send + Sync> FromRequest<S> for LoginForm {
 
     async fn from_request(request: Request, _: &S) -> Result<Self, ApiError> {
         let mut fields = form_fields(request).await?;
+        if fields.get("grant_type").map(String::as_str) == Some("refresh_token") {
+            let token = fields
+                .remove("refresh_token")
+                .filter(|token| !token.is_empty())
+                .map(RefreshToken::new);
+            return Ok(Self::Refresh(token));
+        }
+        let offline = fields
+            .get("scope")
+            .is_some_and(|scope| scope.split(' ').any(|s| s == OFFLINE_ACCESS));
         let mut problems = Vec::new();
         let mut required = |name: &'static str| match fields.remove(name) {
             Some(value) if !value.is_empty() => Some(value),
@@ -164,13 +197,14 @@ impl<S: Send + Sync> FromRequest<S> for LoginForm {
                 "string_pattern_mismatch",
                 "body",
                 "grant_type",
-                "String should match pattern '^password$'",
+                "String should match pattern '^(password|refresh_token)$'",
             ));
         }
         match (username, password) {
-            (Some(username), Some(password)) if problems.is_empty() => Ok(Self {
+            (Some(username), Some(password)) if problems.is_empty() => Ok(Self::Password {
                 username,
                 password: Password::attempt(password),
+                offline,
             }),
             _ => Err(ApiError::Validation(problems)),
         }

@@ -13,5 +13,5 @@ pub(crate) use body::{BodyLimit, body_failure, reject_oversized_bodies};
 pub(crate) use json::{FieldChecks, JsonBody, Text};
 pub(crate) use login::LoginForm;
 pub(crate) use paging::PageQuery;
-pub(crate) use path::{PostIdParam, UserIdParam};
+pub(crate) use path::{PostIdParam, SessionIdParam, UserIdParam};
 pub(crate) use quill_axum::{AuthUser, CurrentSession};

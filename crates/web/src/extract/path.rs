@@ -1,9 +1,9 @@
-//! Integer ids in the path (`{post_id}`, `{user_id}`) as domain ids, with their OpenAPI
-//! parameters beside the code that reads them.
+//! Ids in the path (`{post_id}`, `{user_id}`, `{session_id}`) as domain ids, with their
+//! OpenAPI parameters beside the code that reads them.
 
 use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
-use quill_domain::{PostId, UserId};
+use quill_domain::{PostId, SessionId, UserId};
 use utoipa::IntoParams;
 use utoipa::openapi::Required;
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
@@ -20,16 +20,21 @@ pub(crate) fn int_parsing(section: &str, name: &str) -> ErrorItem {
     )
 }
 
-async fn path_id(parts: &mut Parts, name: &'static str) -> Result<i64, ApiError> {
+async fn path_segment(parts: &mut Parts, name: &'static str) -> Result<String, ApiError> {
     let params = RawPathParams::from_request_parts(parts, &())
         .await
         .map_err(|_| ApiError::NotFound("Not Found"))?;
-    let raw = params
+    params
         .iter()
         .find(|(key, _)| *key == name)
-        .map(|(_, value)| value)
-        .ok_or(ApiError::NotFound("Not Found"))?;
-    raw.trim()
+        .map(|(_, value)| value.to_owned())
+        .ok_or(ApiError::NotFound("Not Found"))
+}
+
+async fn path_id(parts: &mut Parts, name: &'static str) -> Result<i64, ApiError> {
+    path_segment(parts, name)
+        .await?
+        .trim()
         .parse()
         .map_err(|_| ApiError::Validation(vec![int_parsing("path", name)]))
 }
@@ -87,5 +92,34 @@ impl<S: Send + Sync> FromRequestParts<S> for UserIdParam {
 impl IntoParams for UserIdParam {
     fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
         vec![id_parameter("user_id", "The account's id.")]
+    }
+}
+
+/// The `{session_id}` path segment as a session id. Any text is one: an id no session has is
+/// the same 404 as another account's.
+#[derive(Debug)]
+pub(crate) struct SessionIdParam(pub(crate) SessionId);
+
+impl<S: Send + Sync> FromRequestParts<S> for SessionIdParam {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        Ok(Self(SessionId::new(
+            path_segment(parts, "session_id").await?,
+        )))
+    }
+}
+
+impl IntoParams for SessionIdParam {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![
+            ParameterBuilder::new()
+                .name("session_id")
+                .parameter_in(ParameterIn::Path)
+                .required(Required::True)
+                .description(Some("The session's id, as the session list gives it."))
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                .build(),
+        ]
     }
 }

@@ -32,6 +32,8 @@ pub(crate) fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(sessions::logout))
         .routes(routes!(sessions::logout_all))
         .routes(routes!(sessions::change_password))
+        .routes(routes!(sessions::list_sessions))
+        .routes(routes!(sessions::end_session))
         .routes(routes!(recovery::forgot_password))
         .routes(routes!(recovery::reset_password))
         .routes(routes!(users::profile, users::update, users::delete))

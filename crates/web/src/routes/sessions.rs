@@ -1,21 +1,22 @@
-//! Sessions: logout, logout everywhere, and password changes. Their rate limits,
-//! back-pressure and audit events are the auth core's; this layer supplies the client's
-//! address and maps the outcomes.
+//! Sessions: logout, logout everywhere, the session list, ending one session, and password
+//! changes. Their rate limits, back-pressure and audit events are the auth core's; this layer
+//! supplies the client's address and maps the outcomes.
 
 use crate::error::{ApiError, ErrorMessage};
-use crate::extract::{AuthUser, CurrentSession, JsonBody};
+use crate::extract::{AuthUser, CurrentSession, JsonBody, SessionIdParam};
 use crate::openapi::responses::{BodyTooLarge, Busy, InvalidInput, RateLimited, Unauthenticated};
 use crate::requests::{PasswordChange, PasswordChangeRequest};
 use crate::state::AppState;
-use crate::views::{NoStore, TokenBody};
+use crate::views::{NoStore, SessionBody, TokenBody};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use quill_axum::ClientAddr;
 
-/// Log out: revoke the presented token.
+/// Log out: end the presented token's session.
 ///
-/// `POST /api/users/logout`: 204, and the presented token is refused from now on; 401.
+/// `POST /api/users/logout`: 204, and the presented token (with every token and the refresh
+/// token of its session) is refused from now on; 401.
 #[utoipa::path(
     post,
     path = "/users/logout",
@@ -23,8 +24,8 @@ use quill_axum::ClientAddr;
     operation_id = "logout",
     security(("OAuth2PasswordBearer" = [])),
     responses(
-        (status = 204, description = "The token is revoked (remembered until it would have \
-            expired). No body."),
+        (status = 204, description = "The token's session is ended (a token naming none is \
+            revoked, remembered until it would have expired). No body."),
         Unauthenticated,
     )
 )]
@@ -37,7 +38,7 @@ pub(crate) async fn logout(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Log out everywhere: revoke every token of the caller.
+/// Log out everywhere: end every session of the caller and revoke every token.
 ///
 /// `POST /api/users/logout-all`: 204, and every token of the caller is refused from now on;
 /// 401.
@@ -48,7 +49,8 @@ pub(crate) async fn logout(
     operation_id = "logout_everywhere",
     security(("OAuth2PasswordBearer" = [])),
     responses(
-        (status = 204, description = "Every token issued so far is revoked. No body."),
+        (status = 204, description = "Every session is ended and every token issued so far \
+            revoked. No body."),
         Unauthenticated,
     )
 )]
@@ -64,7 +66,8 @@ pub(crate) async fn logout_all(
 /// Change the caller's password.
 ///
 /// `PATCH /api/users/me/password` with `current_password` and `new_password`: 200 `Token`
-/// (a fresh one; every earlier token is revoked); 400 `Current password is incorrect`; 401;
+/// (a fresh one in the caller's session; every earlier token is revoked and every other
+/// session ended); 400 `Current password is incorrect`; 401;
 /// 413; 422; 429; 503.
 #[utoipa::path(
     patch,
@@ -74,8 +77,9 @@ pub(crate) async fn logout_all(
     security(("OAuth2PasswordBearer" = [])),
     request_body = PasswordChangeRequest,
     responses(
-        (status = 200, description = "Changed; every earlier token is revoked and this fresh \
-            one replaces them.", body = TokenBody,
+        (status = 200, description = "Changed; every earlier token is revoked, every other \
+            session ended, and this fresh token continues the caller's session.",
+            body = TokenBody,
             headers(("Cache-Control" = String, description = "`no-store`."))),
         (status = 400, description = "`Current password is incorrect`.", body = ErrorMessage),
         Unauthenticated,
@@ -106,4 +110,63 @@ async fn change_checked(
         .change_password(client, caller, &current, &new)
         .await?;
     Ok(Json(TokenBody::from(token)))
+}
+
+/// List the caller's sessions.
+///
+/// `GET /api/users/me/sessions`: 200, the live sessions, the most recently used first, the
+/// caller's own marked `current`; 401.
+#[utoipa::path(
+    get,
+    path = "/users/me/sessions",
+    tag = "users",
+    operation_id = "list_sessions",
+    security(("OAuth2PasswordBearer" = [])),
+    responses(
+        (status = 200, description = "The caller's live sessions.", body = [SessionBody],
+            headers(("Cache-Control" = String, description = "`no-store`."))),
+        Unauthenticated,
+    )
+)]
+pub(crate) async fn list_sessions(
+    State(state): State<AppState>,
+    AuthUser(caller): AuthUser,
+) -> NoStore<Result<Json<Vec<SessionBody>>, ApiError>> {
+    NoStore(
+        state
+            .auth
+            .sessions(&caller)
+            .await
+            .map(|sessions| Json(sessions.into_iter().map(SessionBody::from).collect()))
+            .map_err(ApiError::from),
+    )
+}
+
+/// End one of the caller's sessions.
+///
+/// `DELETE /api/users/me/sessions/{session_id}`: 204, and that session's tokens (access and
+/// refresh) are refused from now on; 404 for another account's session or an unknown id;
+/// 401.
+#[utoipa::path(
+    delete,
+    path = "/users/me/sessions/{session_id}",
+    tag = "users",
+    operation_id = "end_session",
+    security(("OAuth2PasswordBearer" = [])),
+    params(SessionIdParam),
+    responses(
+        (status = 204, description = "The session is ended. No body."),
+        Unauthenticated,
+        (status = 404, description = "`Session not found`: not one of the caller's sessions.",
+            body = ErrorMessage),
+    )
+)]
+pub(crate) async fn end_session(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    AuthUser(caller): AuthUser,
+    SessionIdParam(id): SessionIdParam,
+) -> Result<StatusCode, ApiError> {
+    state.auth.end_session(client, &caller, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

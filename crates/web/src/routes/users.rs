@@ -2,9 +2,9 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use quill_axum::ClientAddr;
-use quill_domain::{ContentTag, ProfileUpdate, Registration};
+use quill_domain::{AuthError, ContentTag, ProfileUpdate, Registration, SessionStart};
 
 use crate::error::{ApiError, ErrorMessage, ValidationFailure};
 use crate::extract::{AuthUser, JsonBody, LoginForm, UserIdParam};
@@ -57,10 +57,12 @@ async fn register_checked(
     Ok((StatusCode::CREATED, Json(created.into())))
 }
 
-/// Log in for an access token.
+/// Log in for an access token, or renew a session.
 ///
-/// `POST /api/users/token`: 200 `Token`; 401 `Incorrect email or password` for an unknown
-/// email and a wrong password alike; 413 body too large; 422 for a missing field or another
+/// `POST /api/users/token`: 200 `Token` (with `scope=offline_access`, also `refresh_token`
+/// and `expires_in`); 401 `Incorrect email or password` for an unknown email and a wrong
+/// password alike; with `grant_type=refresh_token`, 200 with the next pair or 400
+/// `Invalid or expired refresh token`; 413 body too large; 422 for a missing field or another
 /// grant type.
 #[utoipa::path(
     post,
@@ -68,15 +70,21 @@ async fn register_checked(
     tag = "users",
     operation_id = "login_for_access_token",
     request_body(
-        description = "OAuth2 password grant: `username` holds the email address.",
+        description = "OAuth2 password grant (`username` holds the email address), or the \
+            refresh-token grant.",
         content(
             (LoginForm = "application/x-www-form-urlencoded"),
             (LoginForm = "multipart/form-data"),
         )
     ),
     responses(
-        (status = 200, description = "A bearer token for the account.", body = TokenBody,
+        (status = 200, description = "A bearer token for the account; with \
+            `scope=offline_access`, or on a refresh, also its refresh token and lifetime.",
+            body = TokenBody,
             headers(("Cache-Control" = String, description = "`no-store`."))),
+        (status = 400, description = "`Invalid or expired refresh token`, for every refusal \
+            of a refresh (unknown, spent, ended or expired; a spent one presented again after \
+            the grace also ends its session).", body = ErrorMessage),
         (status = 401, description = "`Incorrect email or password`, for an unknown email and \
             a wrong password alike.", body = ErrorMessage,
             headers(("WWW-Authenticate" = String, description = "`Bearer`."))),
@@ -90,17 +98,38 @@ async fn register_checked(
 pub(crate) async fn login(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
+    headers: HeaderMap,
     form: LoginForm,
 ) -> NoStore<Result<Json<TokenBody>, ApiError>> {
     // RFC 6749: token responses (and their refusals) must never be cached.
-    NoStore(
-        state
-            .auth
-            .login(client, &form.username, &form.password)
-            .await
-            .map(|token| Json(TokenBody::from(token)))
-            .map_err(ApiError::from),
-    )
+    NoStore(grant(&state, client, &headers, form).await)
+}
+
+async fn grant(
+    state: &AppState,
+    client: quill_domain::Client,
+    headers: &HeaderMap,
+    form: LoginForm,
+) -> Result<Json<TokenBody>, ApiError> {
+    let grant = match form {
+        LoginForm::Password {
+            username,
+            password,
+            offline,
+        } => {
+            let user_agent = headers
+                .get(header::USER_AGENT)
+                .and_then(|ua| ua.to_str().ok());
+            let start = SessionStart::new(user_agent, offline);
+            state
+                .auth
+                .sign_in(client, &username, &password, start)
+                .await?
+        }
+        LoginForm::Refresh(Some(token)) => state.auth.refresh(client, &token).await?,
+        LoginForm::Refresh(None) => return Err(AuthError::InvalidRefreshToken.into()),
+    };
+    Ok(Json(TokenBody::from(grant)))
 }
 
 /// Read the caller's own account.

@@ -1,0 +1,312 @@
+//! The session store against a real, freshly migrated database per test (SQLite by default,
+//! PostgreSQL when `TEST_DATABASE_URL` is set): starting, listing and ending sessions, the
+//! compare-and-swap rotation under concurrency, the cascades, and a password change or reset
+//! ending the right sessions in its own transaction.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone as _, Utc};
+use quill_domain::{
+    Email, Mail, NewSession, NewUser, PasswordHash, RecoveryStore, RefreshDigest, SessionId,
+    SessionStore, UserId, UserRepository, Username,
+};
+use quill_infra::{SeaOrmRecoveryStore, SeaOrmSessionStore, SeaOrmUserRepository, connect};
+use quill_test_support::TestDatabase;
+
+struct Stores {
+    users: SeaOrmUserRepository,
+    sessions: SeaOrmSessionStore,
+    recovery: SeaOrmRecoveryStore,
+    alice: UserId,
+    bob: UserId,
+    _database: TestDatabase,
+}
+
+async fn stores() -> Stores {
+    let database = TestDatabase::fresh().await;
+    let db = connect(&database.url, 12, Duration::from_secs(10))
+        .await
+        .unwrap();
+    quill_infra::migrate(&db).await.unwrap();
+    let users = SeaOrmUserRepository::new(db.clone());
+    let mut ids = Vec::new();
+    for name in ["alice", "bob"] {
+        let user = users
+            .create(NewUser {
+                username: Username::parse(name).unwrap(),
+                email: Email::parse(&format!("{name}@example.com")).unwrap(),
+                password_hash: PasswordHash::new("$argon2id$x"),
+            })
+            .await
+            .unwrap();
+        ids.push(user.id);
+    }
+    Stores {
+        users,
+        sessions: SeaOrmSessionStore::new(db.clone()),
+        recovery: SeaOrmRecoveryStore::new(db),
+        alice: ids[0],
+        bob: ids[1],
+        _database: database,
+    }
+}
+
+fn at(seconds: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 12, 1, 12, 0, 0).unwrap() + chrono::Duration::seconds(seconds)
+}
+
+fn digest(n: u8) -> RefreshDigest {
+    RefreshDigest([n; 32])
+}
+
+fn session(id: &str, user: UserId, started: i64, refresh: Option<u8>) -> NewSession {
+    NewSession {
+        id: SessionId::new(id),
+        user,
+        user_agent: Some(format!("agent of {id}")),
+        started_at: at(started),
+        expires_at: at(3600),
+        refresh: refresh.map(digest),
+    }
+}
+
+impl Stores {
+    async fn start(&self, session: NewSession) {
+        self.sessions.start(session).await.unwrap();
+    }
+
+    async fn ids_of(&self, user: UserId, now: i64) -> Vec<String> {
+        self.sessions
+            .sessions_of(user, at(now))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|s| s.id.as_str().to_owned())
+            .collect()
+    }
+}
+
+#[tokio::test]
+async fn sessions_are_listed_per_account_most_recently_used_first_until_they_expire() {
+    let s = stores().await;
+    s.start(session("first", s.alice, 0, Some(1))).await;
+    s.start(session("second", s.alice, 10, None)).await;
+    s.start(session("bobs", s.bob, 5, None)).await;
+    assert_eq!(s.ids_of(s.alice, 20).await, ["second", "first"]);
+    assert!(
+        s.sessions
+            .rotate(&digest(1), &digest(2), at(30))
+            .await
+            .unwrap()
+    );
+    assert_eq!(s.ids_of(s.alice, 40).await, ["first", "second"]);
+    let listed = s.sessions.sessions_of(s.alice, at(40)).await.unwrap();
+    assert_eq!(listed[0].created_at, at(0));
+    assert_eq!(listed[0].last_used_at, at(30));
+    assert_eq!(listed[0].user_agent.as_deref(), Some("agent of first"));
+    assert!(s.ids_of(s.alice, 3600).await.is_empty(), "expired");
+    assert_eq!(s.sessions.purge_expired(at(3600)).await.unwrap(), 3);
+}
+
+#[tokio::test]
+async fn a_session_of_a_deleted_account_cannot_start() {
+    let s = stores().await;
+    let refused = s
+        .sessions
+        .start(session("ghost", UserId(999), 0, None))
+        .await;
+    assert!(matches!(
+        refused,
+        Err(quill_domain::StoreError::AccountGone)
+    ));
+}
+
+#[tokio::test]
+async fn ending_a_session_needs_its_own_account_and_takes_its_refresh_tokens() {
+    let s = stores().await;
+    s.start(session("alices", s.alice, 0, Some(1))).await;
+    assert!(
+        !s.sessions
+            .end(s.bob, &SessionId::new("alices"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        s.sessions
+            .refresh_holder(&digest(1))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        s.sessions
+            .end(s.alice, &SessionId::new("alices"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        s.sessions
+            .refresh_holder(&digest(1))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        !s.sessions
+            .end(s.alice, &SessionId::new("alices"))
+            .await
+            .unwrap()
+    );
+}
+
+#[tokio::test]
+async fn a_rotation_retires_the_token_once_and_records_when() {
+    let s = stores().await;
+    s.start(session("alices", s.alice, 0, Some(1))).await;
+    let held = s
+        .sessions
+        .refresh_holder(&digest(1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(held.user, s.alice);
+    assert_eq!(held.session, SessionId::new("alices"));
+    assert_eq!(held.session_expires_at, at(3600));
+    assert_eq!(held.retired_at, None);
+    assert!(
+        s.sessions
+            .rotate(&digest(1), &digest(2), at(5))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.sessions
+            .rotate(&digest(1), &digest(3), at(6))
+            .await
+            .unwrap()
+    );
+    let retired = s
+        .sessions
+        .refresh_holder(&digest(1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(retired.retired_at, Some(at(5)));
+    let live = s
+        .sessions
+        .refresh_holder(&digest(2))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(live.retired_at, None);
+    assert!(
+        s.sessions
+            .refresh_holder(&digest(3))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        !s.sessions
+            .rotate(&digest(9), &digest(10), at(7))
+            .await
+            .unwrap()
+    );
+}
+
+#[tokio::test]
+async fn of_ten_concurrent_rotations_of_one_token_exactly_one_wins() {
+    let s = Arc::new(stores().await);
+    s.start(session("alices", s.alice, 0, Some(1))).await;
+    let racers: Vec<_> = (0..10_u8)
+        .map(|n| {
+            let s = s.clone();
+            tokio::spawn(async move {
+                s.sessions
+                    .rotate(&digest(1), &digest(100 + n), at(5))
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut wins = 0;
+    for racer in racers {
+        wins += usize::from(racer.await.unwrap());
+    }
+    assert_eq!(wins, 1);
+    let mut live = 0;
+    for n in 0..10_u8 {
+        live += usize::from(
+            s.sessions
+                .refresh_holder(&digest(100 + n))
+                .await
+                .unwrap()
+                .is_some(),
+        );
+    }
+    assert_eq!(live, 1, "one chain");
+}
+
+#[tokio::test]
+async fn a_password_change_ends_every_session_but_the_kept_one_and_a_reset_ends_all() {
+    let s = stores().await;
+    s.start(session("mine", s.alice, 0, Some(1))).await;
+    s.start(session("other", s.alice, 1, Some(2))).await;
+    s.start(session("bobs", s.bob, 1, None)).await;
+    let mail = || Mail::new("alice@example.com", "changed", "");
+    let keep = SessionId::new("mine");
+    assert!(
+        s.recovery
+            .change_password(
+                s.alice,
+                PasswordHash::new("$argon2id$new"),
+                Some(&keep),
+                mail(),
+                at(2)
+            )
+            .await
+            .unwrap()
+    );
+    assert_eq!(s.ids_of(s.alice, 3).await, ["mine"]);
+    assert!(
+        s.sessions
+            .refresh_holder(&digest(2))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        s.recovery
+            .change_password(
+                s.alice,
+                PasswordHash::new("$argon2id$newer"),
+                None,
+                mail(),
+                at(3)
+            )
+            .await
+            .unwrap()
+    );
+    assert!(s.ids_of(s.alice, 4).await.is_empty());
+    assert_eq!(
+        s.ids_of(s.bob, 4).await,
+        ["bobs"],
+        "other accounts keep theirs"
+    );
+}
+
+#[tokio::test]
+async fn deleting_an_account_takes_its_sessions_and_refresh_tokens() {
+    let s = stores().await;
+    s.start(session("alices", s.alice, 0, Some(1))).await;
+    assert!(s.users.delete(s.alice).await.unwrap());
+    assert!(
+        s.sessions
+            .refresh_holder(&digest(1))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(s.sessions.end_all(s.alice).await.unwrap(), 0);
+}
