@@ -55,7 +55,7 @@ fn presented(headers: &HeaderMap) -> Presented<'_> {
 }
 
 /// The token to check, or the refusal for a request that presents none (or an empty one).
-fn token_of(headers: &HeaderMap) -> Result<Option<&str>, AuthRefusal> {
+pub(crate) fn token_of(headers: &HeaderMap) -> Result<Option<&str>, AuthRefusal> {
     match presented(headers) {
         Presented::Absent => Ok(None),
         Presented::Empty => Err(AuthRefusal::Invalid),
@@ -85,11 +85,15 @@ where
     }
 }
 
-/// The authenticated caller. Refuses exactly like [`CurrentSession`].
+/// The authenticated caller. As `AuthUser` (that is, `AuthUser<Caller>`) it is checked by
+/// the state's [`AuthService`] and refuses exactly like [`CurrentSession`]. With the `jwks`
+/// feature, `AuthUser<TokenSubject>` is the same extractor for a service without quill's
+/// database: the state yields a `JwksVerifier` instead, and the caller is what the verified
+/// token says.
 #[derive(Debug, Clone)]
-pub struct AuthUser(pub Caller);
+pub struct AuthUser<C = Caller>(pub C);
 
-impl<S> FromRequestParts<S> for AuthUser
+impl<S> FromRequestParts<S> for AuthUser<Caller>
 where
     S: Send + Sync,
     AuthService: FromRef<S>,
@@ -125,7 +129,7 @@ where
     }
 }
 
-impl<S> OptionalFromRequestParts<S> for AuthUser
+impl<S> OptionalFromRequestParts<S> for AuthUser<Caller>
 where
     S: Send + Sync,
     AuthService: FromRef<S>,

@@ -7,6 +7,9 @@
 //!   [`AuthService`](quill_domain::AuthService) through `FromRef`.
 //! - [`ClientAddr`]: the client's address, for the service's per-client limits (believing
 //!   `X-Forwarded-For` only from [`TrustedProxies`]).
+//! - with the `jwks` feature, [`JwksVerifier`] and `AuthUser<TokenSubject>`: quill's
+//!   asymmetrically signed tokens verified offline from its published key set, for a service
+//!   that shares no database and no secret with quill.
 //! - [`AuthRefusal`]: what the extractors refuse with: 401 with `WWW-Authenticate: Bearer` and
 //!   a `{"detail": ...}` body, which an application may replace (see [`AuthRefusal`]).
 //!
@@ -44,6 +47,8 @@
 mod client;
 mod extract;
 mod refusal;
+#[cfg(feature = "jwks")]
+mod remote;
 
 pub use client::{ClientAddr, TrustedProxies};
 
@@ -53,3 +58,5 @@ pub use client::{ClientAddr, TrustedProxies};
 mod embedding_guide {}
 pub use extract::{AuthUser, CurrentSession, MaybeAuthUser, bearer_token};
 pub use refusal::{AuthRefusal, FailureCause};
+#[cfg(feature = "jwks")]
+pub use remote::{JwksError, JwksSettings, JwksVerifier, TokenSubject};

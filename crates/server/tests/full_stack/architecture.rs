@@ -122,6 +122,26 @@ fn an_embedding_service_compiles_none_of_the_blogs_web_layer() {
 }
 
 #[test]
+fn a_service_that_only_verifies_tokens_compiles_no_database_hashing_or_openssl() {
+    assert_free_of(
+        "verify-service",
+        &[
+            "quill-infra",
+            "quill-web",
+            "quill-migration",
+            "sea-orm",
+            "sqlx",
+            "argon2",
+            "lettre",
+            "image",
+            "openssl",
+            "openssl-sys",
+            "aws-lc-rs",
+        ],
+    );
+}
+
+#[test]
 fn the_web_layer_never_depends_on_the_adapters_or_the_orm() {
     assert_free_of(
         "quill-web",

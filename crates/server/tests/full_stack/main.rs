@@ -24,6 +24,7 @@ mod pictures;
 mod postgres_replicas;
 mod query_budget;
 mod recovery;
+mod remote_verification;
 mod sessions;
 mod signing_keys;
 mod token_lifecycle;

@@ -409,7 +409,8 @@ async fn a_refresh_token_rotates_across_servers_and_a_replay_on_either_ends_the_
     .await;
     assert_eq!(login.status(), StatusCode::OK);
     let login: Value = login.json().await.unwrap();
-    let refresh_with = |token: &str| form(&[("grant_type", "refresh_token"), ("refresh_token", token)]);
+    let refresh_with =
+        |token: &str| form(&[("grant_type", "refresh_token"), ("refresh_token", token)]);
     let original = login["refresh_token"].as_str().unwrap().to_owned();
 
     // Two tabs, one on each server, race with the same token: one chain.
@@ -419,7 +420,10 @@ async fn a_refresh_token_rotates_across_servers_and_a_replay_on_either_ends_the_
     );
     assert_eq!((a.status(), b.status()), (StatusCode::OK, StatusCode::OK));
     let (a, b): (Value, Value) = (a.json().await.unwrap(), b.json().await.unwrap());
-    assert_eq!(a["refresh_token"], b["refresh_token"], "both servers hand out one successor");
+    assert_eq!(
+        a["refresh_token"], b["refresh_token"],
+        "both servers hand out one successor"
+    );
     let access = a["access_token"].as_str().unwrap().to_owned();
     for server in [&first, &second] {
         let sessions = server.get_as("/api/users/me/sessions", &access).await;

@@ -1,0 +1,402 @@
+//! Offline verification of quill's tokens by another service (the `jwks` feature):
+//! [`JwksVerifier`] checks an `EdDSA` or `ES256` access token against the public keys quill
+//! publishes at `/.well-known/jwks.json`, and [`AuthUser<TokenSubject>`](crate::AuthUser)
+//! is the extractor that uses it. Such a service shares no database and no secret with
+//! quill: it trusts the signature, the issuer and the audience, and the expiry.
+//!
+//! What it cannot see, by the nature of offline checks: a logout or an ended session takes
+//! effect for it when the access token expires (`ACCESS_TOKEN_EXPIRE_MINUTES`, 30 by
+//! default), not at once as on quill itself.
+//!
+//! The keys are fetched on first use, kept for [`JwksSettings::max_age`], and fetched again
+//! early when a token names a key id the set does not hold (a rotation), at most once per
+//! [`JwksSettings::refetch_interval`], so a flood of made-up key ids cannot turn into a
+//! flood of requests to quill. A key is only ever taken from the configured URL (a token's
+//! `jku` or `x5u` is never followed), and each key verifies only its own algorithm.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::Uri;
+use axum::http::request::Parts;
+use http_body_util::{BodyExt as _, Empty, Limited};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use jsonwebtoken::jwk::{JwkSet, KeyAlgorithm};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use quill_domain::{SessionId, UserId};
+use serde::Deserialize;
+
+use crate::extract::{AuthUser, token_of};
+use crate::refusal::{AuthRefusal, FailureCause};
+
+/// The `typ` quill gives its asymmetrically signed access tokens (RFC 9068).
+const ACCESS_TOKEN_TYPE: &str = "at+jwt";
+
+/// The largest key set read, in bytes: a few keys take well under a kilobyte each.
+const MAX_KEY_SET_BYTES: usize = 64 * 1024;
+
+/// What a verified quill token says: all a service without quill's database knows of its
+/// caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenSubject {
+    /// The account (`sub`).
+    pub user: UserId,
+    /// The session the token belongs to (`sid`).
+    pub session: Option<SessionId>,
+    /// The token's own id (`jti`).
+    pub token_id: String,
+    /// When it stops being valid (`exp`, Unix seconds).
+    pub expires_at: i64,
+}
+
+/// Where the keys are and what the tokens must say.
+#[derive(Debug, Clone)]
+pub struct JwksSettings {
+    /// quill's key set, e.g. `https://blog.example.com/.well-known/jwks.json`.
+    pub jwks_url: Uri,
+    /// The `iss` tokens must carry (quill's `TOKEN_ISSUER`, by default its `PUBLIC_BASE_URL`).
+    pub issuer: String,
+    /// The `aud` tokens must carry (quill's `TOKEN_AUDIENCE`, by default `quill`).
+    pub audience: String,
+    /// How long a fetched key set is used before it is fetched again (quill serves it with
+    /// `max-age=300`).
+    pub max_age: Duration,
+    /// The shortest time between two fetches prompted by an unknown key id.
+    pub refetch_interval: Duration,
+    /// How long one fetch may take.
+    pub fetch_timeout: Duration,
+}
+
+impl JwksSettings {
+    /// Settings with quill's defaults: keys kept five minutes, an unknown key id refetched
+    /// at most every ten seconds, a fetch given five seconds.
+    #[must_use]
+    pub fn new(jwks_url: Uri, issuer: impl Into<String>, audience: impl Into<String>) -> Self {
+        Self {
+            jwks_url,
+            issuer: issuer.into(),
+            audience: audience.into(),
+            max_age: Duration::from_secs(300),
+            refetch_interval: Duration::from_secs(10),
+            fetch_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Why a key set could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum JwksError {
+    /// The request failed or timed out.
+    #[error("fetching the key set failed: {0}")]
+    Fetch(String),
+    /// quill answered, but not with a key set.
+    #[error("the key set is unusable: {0}")]
+    Unusable(String),
+}
+
+/// One usable key: what verifies, and the one algorithm it verifies.
+struct Key {
+    decoding: DecodingKey,
+    algorithm: Algorithm,
+}
+
+#[derive(Default)]
+struct KeyCache {
+    keys: HashMap<String, Arc<Key>>,
+    fetched_at: Option<Instant>,
+    last_attempt: Option<Instant>,
+}
+
+/// Verifies quill's asymmetrically signed access tokens offline, from its published keys.
+/// Cheap to clone (one shared cache); put it in the application's state and let
+/// [`AuthUser<TokenSubject>`](crate::AuthUser) use it through `FromRef`.
+#[derive(Clone)]
+pub struct JwksVerifier {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    settings: JwksSettings,
+    client: Client<hyper_rustls::HttpsConnector<HttpConnector>, Empty<Bytes>>,
+    cache: RwLock<KeyCache>,
+    /// One fetch at a time: callers that find the cache stale while a fetch runs wait for it.
+    fetching: tokio::sync::Mutex<()>,
+}
+
+impl std::fmt::Debug for JwksVerifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JwksVerifier")
+            .field("settings", &self.inner.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl JwksVerifier {
+    /// A verifier for these settings. Nothing is fetched until the first token.
+    #[must_use]
+    pub fn new(settings: JwksSettings) -> Self {
+        // The Mozilla roots compiled in (no system store to depend on), ring for the crypto;
+        // plain HTTP is allowed for a key set on a private network or in tests.
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_webpki_roots()
+            .https_or_http()
+            .enable_http1()
+            .build();
+        Self {
+            inner: Arc::new(Inner {
+                settings,
+                client: Client::builder(TokioExecutor::new()).build(connector),
+                cache: RwLock::new(KeyCache::default()),
+                fetching: tokio::sync::Mutex::new(()),
+            }),
+        }
+    }
+
+    /// What `token` says, if quill signed it with a key it publishes, for this issuer and
+    /// audience, and it has not expired.
+    ///
+    /// # Errors
+    /// [`AuthRefusal::Invalid`] for a token that fails any check, [`AuthRefusal::Failed`]
+    /// when no key set could be had at all.
+    pub async fn verify(&self, token: &str) -> Result<TokenSubject, AuthRefusal> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| AuthRefusal::Invalid)?;
+        if header.typ.as_deref() != Some(ACCESS_TOKEN_TYPE) {
+            return Err(AuthRefusal::Invalid);
+        }
+        let kid = header.kid.ok_or(AuthRefusal::Invalid)?;
+        let key = self.key(&kid).await?.ok_or(AuthRefusal::Invalid)?;
+        if key.algorithm != header.alg {
+            return Err(AuthRefusal::Invalid);
+        }
+        let mut validation = Validation::new(key.algorithm);
+        validation.leeway = 0;
+        validation.set_issuer(&[&self.inner.settings.issuer]);
+        validation.set_audience(&[&self.inner.settings.audience]);
+        validation.set_required_spec_claims(&["exp", "sub", "iss", "aud"]);
+        let claims = jsonwebtoken::decode::<Presented>(token, &key.decoding, &validation)
+            .map_err(|_| AuthRefusal::Invalid)?
+            .claims;
+        let user: i64 = claims.sub.parse().map_err(|_| AuthRefusal::Invalid)?;
+        Ok(TokenSubject {
+            user: UserId(user),
+            session: claims.sid.map(SessionId::new),
+            token_id: claims.jti.ok_or(AuthRefusal::Invalid)?,
+            expires_at: claims.exp,
+        })
+    }
+
+    /// The key with this id: from the cache while it is fresh, else after a fetch (an
+    /// unknown id prompts one only once per refetch interval).
+    async fn key(&self, kid: &str) -> Result<Option<Arc<Key>>, AuthRefusal> {
+        let settings = &self.inner.settings;
+        let (found, fresh, may_refetch) = {
+            let cache = self.read_cache();
+            let fresh = cache
+                .fetched_at
+                .is_some_and(|at| at.elapsed() < settings.max_age);
+            let may_refetch = cache
+                .last_attempt
+                .is_none_or(|at| at.elapsed() >= settings.refetch_interval);
+            (cache.keys.get(kid).cloned(), fresh, may_refetch)
+        };
+        match found {
+            Some(key) if fresh => return Ok(Some(key)),
+            None if fresh && !may_refetch => return Ok(None),
+            _ => {}
+        }
+        let _one_fetch = self.inner.fetching.lock().await;
+        // Another caller may have fetched while this one waited.
+        let refetched_meanwhile = self
+            .read_cache()
+            .last_attempt
+            .is_some_and(|at| at.elapsed() < settings.refetch_interval);
+        if !refetched_meanwhile {
+            self.refresh().await?;
+        }
+        Ok(self.read_cache().keys.get(kid).cloned())
+    }
+
+    fn read_cache(&self) -> std::sync::RwLockReadGuard<'_, KeyCache> {
+        // The cache holds no invariant a panicking writer could break half-way.
+        self.inner
+            .cache
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Fetches the key set and replaces the cached keys with it. A failed fetch keeps the
+    /// keys held so far (quill being briefly unreachable must not log everyone out); with no
+    /// keys at all it is a failure.
+    async fn refresh(&self) -> Result<(), AuthRefusal> {
+        let fetched = self.fetch().await;
+        let mut cache = self
+            .inner
+            .cache
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        cache.last_attempt = Some(Instant::now());
+        match fetched {
+            Ok(keys) => {
+                cache.keys = keys;
+                cache.fetched_at = Some(Instant::now());
+                Ok(())
+            }
+            Err(_) if !cache.keys.is_empty() => Ok(()),
+            Err(error) => Err(AuthRefusal::Failed(FailureCause::of(&error))),
+        }
+    }
+
+    async fn fetch(&self) -> Result<HashMap<String, Arc<Key>>, JwksError> {
+        let settings = &self.inner.settings;
+        let request = self.inner.client.get(settings.jwks_url.clone());
+        let response = tokio::time::timeout(settings.fetch_timeout, request)
+            .await
+            .map_err(|_| JwksError::Fetch("timed out".to_owned()))?
+            .map_err(|e| JwksError::Fetch(e.to_string()))?;
+        if !response.status().is_success() {
+            return Err(JwksError::Fetch(format!("status {}", response.status())));
+        }
+        let body = tokio::time::timeout(
+            settings.fetch_timeout,
+            Limited::new(response.into_body(), MAX_KEY_SET_BYTES).collect(),
+        )
+        .await
+        .map_err(|_| JwksError::Fetch("timed out".to_owned()))?
+        .map_err(|e| JwksError::Fetch(e.to_string()))?
+        .to_bytes();
+        let set: JwkSet =
+            serde_json::from_slice(&body).map_err(|e| JwksError::Unusable(e.to_string()))?;
+        Ok(usable_keys(&set))
+    }
+}
+
+/// The keys of a set that verify quill's algorithms, by id: each pinned to the one algorithm
+/// it names. Keys without an id or of another kind are skipped.
+fn usable_keys(set: &JwkSet) -> HashMap<String, Arc<Key>> {
+    set.keys
+        .iter()
+        .filter_map(|jwk| {
+            let algorithm = match jwk.common.key_algorithm? {
+                KeyAlgorithm::EdDSA => Algorithm::EdDSA,
+                KeyAlgorithm::ES256 => Algorithm::ES256,
+                _ => return None,
+            };
+            let decoding = DecodingKey::from_jwk(jwk).ok()?;
+            let kid = jwk.common.key_id.clone()?;
+            Some((
+                kid,
+                Arc::new(Key {
+                    decoding,
+                    algorithm,
+                }),
+            ))
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+struct Presented {
+    sub: String,
+    exp: i64,
+    jti: Option<String>,
+    sid: Option<String>,
+}
+
+impl<S> FromRequestParts<S> for AuthUser<TokenSubject>
+where
+    S: Send + Sync,
+    JwksVerifier: FromRef<S>,
+{
+    type Rejection = AuthRefusal;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AuthRefusal> {
+        let token = token_of(&parts.headers)?.ok_or(AuthRefusal::Missing)?;
+        Ok(Self(JwksVerifier::from_ref(state).verify(token).await?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_keys_with_an_id_and_quills_algorithms_are_kept() {
+        let set: JwkSet = serde_json::from_value(serde_json::json!({"keys": [
+            {"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+             "kid": "ed", "alg": "EdDSA", "use": "sig"},
+            {"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+             "alg": "EdDSA"},
+            {"kty": "oct", "k": "c2VjcmV0", "kid": "hmac", "alg": "HS256"},
+        ]}))
+        .unwrap();
+        let keys = usable_keys(&set);
+        assert_eq!(keys.keys().collect::<Vec<_>>(), ["ed"]);
+        assert_eq!(keys["ed"].algorithm, Algorithm::EdDSA);
+    }
+
+    #[tokio::test]
+    async fn a_token_of_another_type_or_without_a_key_id_is_refused_before_any_fetch() {
+        let verifier = JwksVerifier::new(JwksSettings::new(
+            Uri::from_static("http://127.0.0.1:9/.well-known/jwks.json"),
+            "issuer",
+            "quill",
+        ));
+        assert!(matches!(
+            verifier.verify("not.a.token").await,
+            Err(AuthRefusal::Invalid)
+        ));
+        // An HS256 header: `typ` JWT, no `kid`.
+        let hs = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxIn0.c2ln";
+        assert!(matches!(
+            verifier.verify(hs).await,
+            Err(AuthRefusal::Invalid)
+        ));
+        assert!(
+            verifier.read_cache().last_attempt.is_none(),
+            "nothing fetched"
+        );
+    }
+
+    #[tokio::test]
+    async fn made_up_key_ids_prompt_at_most_one_fetch_per_refetch_interval() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+
+        let fetches = Arc::new(AtomicUsize::new(0));
+        let counted = fetches.clone();
+        let router = axum::Router::new().route(
+            "/.well-known/jwks.json",
+            axum::routing::get(move || {
+                counted.fetch_add(1, Ordering::SeqCst);
+                async { r#"{"keys":[]}"# }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!(
+            "http://{}/.well-known/jwks.json",
+            listener.local_addr().unwrap()
+        );
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        let mut settings = JwksSettings::new(url.parse().unwrap(), "issuer", "quill");
+        settings.refetch_interval = Duration::from_secs(3600);
+        let verifier = JwksVerifier::new(settings);
+
+        let b64 = |json: &str| {
+            use base64::Engine as _;
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+        };
+        for n in 0..20 {
+            let header = b64(&format!(
+                r#"{{"alg":"EdDSA","typ":"at+jwt","kid":"made-up-{n}"}}"#
+            ));
+            let token = format!("{header}.{}.c2ln", b64(r#"{"sub":"1"}"#));
+            let refused = verifier.verify(&token).await;
+            assert!(matches!(refused, Err(AuthRefusal::Invalid)), "{refused:?}");
+        }
+        assert_eq!(fetches.load(Ordering::SeqCst), 1);
+    }
+}
