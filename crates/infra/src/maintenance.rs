@@ -90,8 +90,10 @@ async fn clean_up(auth: AuthService) {
         match auth.maintain().await {
             Ok(pass) => tracing::debug!(
                 expired_revocations = pass.expired_revocations,
+                expired_sessions = pass.expired_sessions,
                 idle_buckets = pass.idle_buckets,
                 expired_resets = pass.expired_resets,
+                orphan_pictures = pass.orphan_pictures,
                 "auth maintenance pass"
             ),
             Err(e) => tracing::warn!("auth maintenance failed (retried next pass): {e}"),
