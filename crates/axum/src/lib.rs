@@ -7,7 +7,7 @@
 //!   [`AuthService`](quill_domain::AuthService) through `FromRef`.
 //! - [`ClientAddr`]: the client's address, for the service's per-client limits (believing
 //!   `X-Forwarded-For` only from [`TrustedProxies`]).
-//! - with the `jwks` feature, [`JwksVerifier`] and `AuthUser<TokenSubject>`: quill's
+//! - with the `jwks` feature, `JwksVerifier` and `AuthUser<TokenSubject>`: quill's
 //!   asymmetrically signed tokens verified offline from its published key set, for a service
 //!   that shares no database and no secret with quill.
 //! - [`AuthRefusal`]: what the extractors refuse with: 401 with `WWW-Authenticate: Bearer` and

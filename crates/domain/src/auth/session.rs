@@ -465,6 +465,9 @@ impl SessionStart {
     /// let start = SessionStart::new(Some("  curl/8.0  "), false);
     /// assert_eq!(start.user_agent.as_deref(), Some("curl/8.0"));
     /// assert_eq!(SessionStart::new(Some("   "), true).user_agent, None);
+    /// let long = "x".repeat(1000);
+    /// let kept = SessionStart::new(Some(&long), false).user_agent.unwrap();
+    /// assert_eq!(kept.chars().count(), SessionStart::MAX_USER_AGENT_CHARS);
     /// ```
     #[must_use]
     pub fn new(user_agent: Option<&str>, offline: bool) -> Self {
