@@ -317,7 +317,9 @@ pub struct TokenStanding {
     /// When the token's session ends; `None` when it names none, or names one that was
     /// ended (logged out, or ended from the session list).
     pub session_ends: Option<DateTime<Utc>>,
-    /// Whether the token was revoked on its own (how tokens naming no session log out).
+    /// Whether the token was revoked on its own: how a token naming no session logs out. It
+    /// matters for such tokens only (a session's tokens end with their session), so a store
+    /// need not look for a token that names a session.
     pub revoked: bool,
 }
 

@@ -152,20 +152,18 @@ impl AuthService {
         else {
             return Err(self.token_refused(TokenRefusal::AccountGone));
         };
-        if standing.revoked {
-            return Err(self.token_refused(TokenRefusal::Revoked));
-        }
         if claims.generation != user.token_generation {
             return Err(self.token_refused(TokenRefusal::Superseded));
         }
-        if claims.session.is_some() {
-            match standing.session_ends {
-                None => return Err(self.token_refused(TokenRefusal::Revoked)),
-                Some(ends) if ends <= now => {
-                    return Err(self.token_refused(TokenRefusal::SessionExpired));
-                }
-                Some(_) => {}
-            }
+        // A session's tokens end with their session; a token in none is revoked on its own.
+        let refusal = match (&claims.session, standing.session_ends) {
+            (Some(_), None) => Some(TokenRefusal::Revoked),
+            (Some(_), Some(ends)) if ends <= now => Some(TokenRefusal::SessionExpired),
+            (Some(_), Some(_)) => None,
+            (None, _) => standing.revoked.then_some(TokenRefusal::Revoked),
+        };
+        if let Some(reason) = refusal {
+            return Err(self.token_refused(reason));
         }
         Ok(Session {
             caller: Caller::vouch_for(&user, claims.session.clone()),

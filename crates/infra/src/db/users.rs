@@ -15,16 +15,31 @@ use sea_orm::{
 use super::{UniqueLookup as _, store_error};
 use crate::entities::{revoked_token, user};
 
-const TOKEN_CHECK_SQLITE: &str = "SELECT id, username, email, password_hash, image_file, \
+/// The token check of a token in a session: the account and its session's expiry. A session's
+/// tokens are never revoked one by one (they end with their session), so the revocation list
+/// is not consulted.
+const SESSION_TOKEN_CHECK_SQLITE: &str = "SELECT id, username, email, password_hash, image_file, \
      token_generation, profile_revision, \
      (SELECT expires_at_us FROM sessions WHERE id = ?2 AND user_id = users.id) AS session_ends_us, \
-     EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?3) AS token_revoked \
+     FALSE AS token_revoked \
      FROM users WHERE id = ?1";
 
-const TOKEN_CHECK_POSTGRES: &str = "SELECT id, username, email, password_hash, image_file, \
+const SESSION_TOKEN_CHECK_POSTGRES: &str = "SELECT id, username, email, password_hash, image_file, \
      token_generation, profile_revision, \
      (SELECT expires_at_us FROM sessions WHERE id = $2 AND user_id = users.id) AS session_ends_us, \
-     EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = $3) AS token_revoked \
+     FALSE AS token_revoked \
+     FROM users WHERE id = $1";
+
+/// The token check of a token naming no session (the original's): the account and whether
+/// the token's id is among the revoked ones.
+const SESSIONLESS_TOKEN_CHECK_SQLITE: &str = "SELECT id, username, email, password_hash, image_file, \
+     token_generation, profile_revision, CAST(NULL AS BIGINT) AS session_ends_us, \
+     EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?2) AS token_revoked \
+     FROM users WHERE id = ?1";
+
+const SESSIONLESS_TOKEN_CHECK_POSTGRES: &str = "SELECT id, username, email, password_hash, image_file, \
+     token_generation, profile_revision, CAST(NULL AS BIGINT) AS session_ends_us, \
+     EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = $2) AS token_revoked \
      FROM users WHERE id = $1";
 
 /// A `users` row with where one token stands beside it: its session's expiry, if the
@@ -278,19 +293,30 @@ impl UserRepository for SeaOrmUserRepository {
     ) -> Result<Option<(User, TokenStanding)>, StoreError> {
         // The hottest query (every authenticated request), as one fixed statement: no query
         // building per request, and the driver's statement cache reuses its preparation. The
-        // account row and, alongside, the expiry of the token's session (if it still exists)
-        // and whether the token's id is among the revoked ones.
+        // account row and, alongside, the expiry of the token's session (if it still exists),
+        // or for a token in no session whether its id is among the revoked ones.
         let backend = self.db.get_database_backend();
-        let sql = match backend {
-            DbBackend::Postgres => TOKEN_CHECK_POSTGRES,
-            _ => TOKEN_CHECK_SQLITE,
+        let postgres = backend == DbBackend::Postgres;
+        let statement = match session {
+            Some(session) => Statement::from_sql_and_values(
+                backend,
+                if postgres {
+                    SESSION_TOKEN_CHECK_POSTGRES
+                } else {
+                    SESSION_TOKEN_CHECK_SQLITE
+                },
+                [id.0.into(), session.as_str().into()],
+            ),
+            None => Statement::from_sql_and_values(
+                backend,
+                if postgres {
+                    SESSIONLESS_TOKEN_CHECK_POSTGRES
+                } else {
+                    SESSIONLESS_TOKEN_CHECK_SQLITE
+                },
+                [id.0.into(), token_id.into()],
+            ),
         };
-        let session = session.map(|s| s.as_str().to_owned());
-        let statement = Statement::from_sql_and_values(
-            backend,
-            sql,
-            [id.0.into(), session.into(), token_id.into()],
-        );
         UserWithTokenStanding::find_by_statement(statement)
             .one(&self.db)
             .await
