@@ -63,6 +63,7 @@ pub mod ports;
 pub mod post;
 pub mod posts;
 pub mod recovery;
+mod secret;
 pub mod sessions;
 #[cfg(feature = "test-util")]
 pub mod testing;

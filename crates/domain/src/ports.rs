@@ -3,8 +3,6 @@
 //! fits in a few lines, and an embedding application may bring its own implementation of
 //! any one (its own clock, say) while taking the rest from `quill-infra`.
 
-use std::fmt;
-
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -12,6 +10,7 @@ use crate::content_tag::PostVersion;
 use crate::error::Unexpected;
 use crate::picture::PictureSwap;
 use crate::post::{NewPost, Page, Post, PostChanges, PostId, PostWithAuthor};
+use crate::secret::bearer_secret;
 use crate::sessions::SessionId;
 use crate::user::{NewUser, Password, PasswordHash, User, UserChanges, UserId};
 
@@ -257,42 +256,17 @@ pub trait PasswordHasher: Send + Sync {
     fn dummy_hash(&self) -> &PasswordHash;
 }
 
-/// A signed, expiring access token. Its `Debug` hides it: it is a bearer credential.
-///
-/// ```
-/// use quill_domain::AccessToken;
-///
-/// let token = AccessToken::new("eyJhbGciOi...");
-/// assert_eq!(token.as_str(), "eyJhbGciOi...");
-/// assert_eq!(format!("{token:?}"), "AccessToken(<redacted>)");
-/// ```
-#[derive(Clone, PartialEq, Eq)]
-pub struct AccessToken(String);
-
-impl AccessToken {
-    /// Wraps an encoded token.
-    #[must_use]
-    pub fn new(encoded: impl Into<String>) -> Self {
-        Self(encoded.into())
-    }
-
-    /// The encoded token, to hand to the client.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The encoded token, taken out.
-    #[must_use]
-    pub fn into_inner(self) -> String {
-        self.0
-    }
-}
-
-impl fmt::Debug for AccessToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("AccessToken(<redacted>)")
-    }
+bearer_secret! {
+    /// A signed, expiring access token. Its `Debug` hides it: it is a bearer credential.
+    ///
+    /// ```
+    /// use quill_domain::AccessToken;
+    ///
+    /// let token = AccessToken::new("eyJhbGciOi...");
+    /// assert_eq!(token.as_str(), "eyJhbGciOi...");
+    /// assert_eq!(format!("{token:?}"), "AccessToken(<redacted>)");
+    /// ```
+    AccessToken
 }
 
 /// A token was refused. The two kinds are told apart only for counting (an operator sees

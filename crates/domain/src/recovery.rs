@@ -13,50 +13,27 @@ use crate::client::Client;
 use crate::error::Unexpected;
 use crate::mail::Mail;
 use crate::ports::StoreError;
+use crate::secret::{bearer_secret, secret_digest};
 use crate::sessions::SessionId;
 use crate::user::{PasswordHash, User, UserId};
 
-/// A reset token as the mail carries it (URL-safe text). Its `Debug` hides it: whoever holds
-/// it may set the account's password.
-///
-/// ```
-/// use quill_domain::ResetToken;
-///
-/// let token = ResetToken::new("abc");
-/// assert_eq!(format!("{token:?}"), "ResetToken(<redacted>)");
-/// ```
-#[derive(Clone, PartialEq, Eq)]
-pub struct ResetToken(String);
-
-impl ResetToken {
-    /// Wraps an encoded token.
-    #[must_use]
-    pub fn new(encoded: impl Into<String>) -> Self {
-        Self(encoded.into())
-    }
-
-    /// The encoded token, for the link.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
+bearer_secret! {
+    /// A reset token as the mail carries it (URL-safe text). Its `Debug` hides it: whoever holds
+    /// it may set the account's password.
+    ///
+    /// ```
+    /// use quill_domain::ResetToken;
+    ///
+    /// let token = ResetToken::new("abc");
+    /// assert_eq!(format!("{token:?}"), "ResetToken(<redacted>)");
+    /// ```
+    ResetToken
 }
 
-impl fmt::Debug for ResetToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ResetToken(<redacted>)")
-    }
-}
-
-/// The digest of a reset token: what the store keeps and looks tokens up by, so a copy of
-/// the database resets no one's password.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ResetDigest(pub [u8; 32]);
-
-impl fmt::Debug for ResetDigest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ResetDigest(..)")
-    }
+secret_digest! {
+    /// The digest of a reset token: what the store keeps and looks tokens up by, so a copy of
+    /// the database resets no one's password.
+    ResetDigest
 }
 
 /// Making reset tokens and digesting presented ones: the cryptography, kept out of the

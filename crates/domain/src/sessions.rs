@@ -10,6 +10,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::ports::StoreError;
+use crate::secret::{bearer_secret, secret_digest};
 use crate::user::UserId;
 
 /// A session's id: random, URL-safe, and no secret (it is in every access token and in the
@@ -38,53 +39,23 @@ impl fmt::Display for SessionId {
     }
 }
 
-/// A refresh token as the client holds it. Its `Debug` hides it: whoever holds it may renew
-/// the session.
-///
-/// ```
-/// use quill_domain::RefreshToken;
-///
-/// let token = RefreshToken::new("abc");
-/// assert_eq!(format!("{token:?}"), "RefreshToken(<redacted>)");
-/// ```
-#[derive(Clone, PartialEq, Eq)]
-pub struct RefreshToken(String);
-
-impl RefreshToken {
-    /// Wraps an encoded token.
-    #[must_use]
-    pub fn new(encoded: impl Into<String>) -> Self {
-        Self(encoded.into())
-    }
-
-    /// The encoded token, to hand to the client.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The encoded token, taken out.
-    #[must_use]
-    pub fn into_inner(self) -> String {
-        self.0
-    }
+bearer_secret! {
+    /// A refresh token as the client holds it. Its `Debug` hides it: whoever holds it may renew
+    /// the session.
+    ///
+    /// ```
+    /// use quill_domain::RefreshToken;
+    ///
+    /// let token = RefreshToken::new("abc");
+    /// assert_eq!(format!("{token:?}"), "RefreshToken(<redacted>)");
+    /// ```
+    RefreshToken
 }
 
-impl fmt::Debug for RefreshToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("RefreshToken(<redacted>)")
-    }
-}
-
-/// The keyed digest of a refresh token: what the store keeps and looks tokens up by, so a
-/// copy of the database renews no one's session.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct RefreshDigest(pub [u8; 32]);
-
-impl fmt::Debug for RefreshDigest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("RefreshDigest(..)")
-    }
+secret_digest! {
+    /// The keyed digest of a refresh token: what the store keeps and looks tokens up by, so a
+    /// copy of the database renews no one's session.
+    RefreshDigest
 }
 
 /// Minting and digesting the secrets of sessions. `quill-infra` keys both digests with the
