@@ -74,6 +74,19 @@ impl Side {
         Arc::new(move |c: &reqwest::Client| c.get(&url).bearer_auth(&token))
     }
 
+    /// The side's req/s over the whole run: every window's requests over every window's
+    /// time (the windows are equally long). Steadier than any one window, since how the two
+    /// servers share the cores swings from window to window and evens out over the run.
+    #[must_use]
+    pub fn run_requests_per_second(&self) -> f64 {
+        let total: f64 = self
+            .windows
+            .iter()
+            .map(|w| w.stats.requests_per_second)
+            .sum();
+        total / self.windows.len().max(1) as f64
+    }
+
     /// Server CPU microseconds per request over every window, warm-ups included (they run
     /// at the window's pace, so they count as that many requests a second too).
     #[must_use]

@@ -1,9 +1,12 @@
 //! What asymmetric signing costs a request: a server signing with Ed25519 (`ALGORITHM=EdDSA`)
 //! beside one signing with HS256, both under the same `/api/users/me` load at the same time
 //! (see [`crate::side_by_side`]). An Ed25519 verification takes far more CPU than an HMAC, and
-//! every authenticated request verifies its token. The figure is the median window's EdDSA /
-//! HS256 req/s, which must stay at least 0.8; the servers' CPU time per request is reported
-//! beside it. Writes `target/bench/token_signing.json`. `BENCH_SECONDS` sets each window
+//! every authenticated request verifies its token. The figure is the run's EdDSA / HS256
+//! req/s (all windows' requests), which must stay at least 0.8; each window's ratio and the
+//! servers' CPU time per request are reported beside it. The run's figure rather than the
+//! median window's: two servers loaded at once on two cores share them unevenly from one
+//! window to the next (single windows range from 0.7 to 1.9 with the same builds), and the
+//! run's totals even that out. Writes `target/bench/token_signing.json`. `BENCH_SECONDS` sets each window
 //! (default 2).
 
 #![allow(clippy::print_stdout)]
@@ -17,7 +20,7 @@ use crate::side_by_side::{LOAD_CONCURRENCY, Side, compare, print_comparison};
 use crate::stats::median_of;
 use crate::{Failure, env_number, report};
 
-/// Windows measured; the median one is the figure.
+/// Windows measured; the figure is over all of them.
 const WINDOWS: usize = 7;
 const MIN_RATIO: f64 = 0.8;
 
@@ -71,13 +74,14 @@ pub async fn run() -> Result<bool, Failure> {
         "/api/users/me on the HS256 and the EdDSA server at once",
     )
     .await?;
-    let ratio = median_of(ratios.clone());
+    let ratio = eddsa.run_requests_per_second() / hmac.run_requests_per_second();
+    let median_window = median_of(ratios.clone());
     let cpu = (
         hmac.cpu_micros_per_request(window),
         eddsa.cpu_micros_per_request(window),
     );
     let check = Check {
-        name: "/me req/s EdDSA / HS256 (median window)",
+        name: "/me req/s EdDSA / HS256 (whole run)",
         measured: ratio,
         target: ">= 0.80",
         ok: ratio >= MIN_RATIO,
@@ -92,6 +96,7 @@ pub async fn run() -> Result<bool, Failure> {
             "eddsa": eddsa.windows_json(),
             "eddsa_over_hs256_per_window": ratios,
             "ratio": ratio,
+            "median_window_ratio": median_window,
             "server_cpu_us_per_request_hs256": cpu.0,
             "server_cpu_us_per_request_eddsa": cpu.1,
             "checks": [check.to_json()],
