@@ -111,10 +111,6 @@ pub trait UserRepository: Send + Sync {
     /// Deletes the account and, with it, all its posts; `false` when it did not exist.
     async fn delete(&self, id: UserId) -> Result<bool, StoreError>;
 
-    /// Moves the account to its next token generation, invalidating every token issued so
-    /// far; `false` when it did not exist.
-    async fn revoke_all_tokens(&self, id: UserId) -> Result<bool, StoreError>;
-
     /// Remembers one token as revoked until it would have expired anyway.
     async fn revoke_token(
         &self,

@@ -142,8 +142,11 @@ pub trait SessionStore: Send + Sync {
     /// account's session is never touched).
     async fn end(&self, user: UserId, id: &SessionId) -> Result<bool, StoreError>;
 
-    /// Ends every session of `user`; returns how many.
-    async fn end_all(&self, user: UserId) -> Result<u64, StoreError>;
+    /// Ends every session of `user` and moves the account to its next token generation,
+    /// in one write: afterwards no token issued so far is accepted, in a session or not, and
+    /// no refresh token is live. A failure leaves both as they were, never one without the
+    /// other. `false` when the account does not exist.
+    async fn end_all_and_revoke_tokens(&self, user: UserId) -> Result<bool, StoreError>;
 
     /// The session a refresh token belongs to and whether it was rotated, if the store
     /// holds it.

@@ -138,12 +138,29 @@ impl SessionStore for SeaOrmSessionStore {
         Ok(ended > 0)
     }
 
-    async fn end_all(&self, user: UserId) -> Result<u64, StoreError> {
-        self.exec(
+    async fn end_all_and_revoke_tokens(&self, user: UserId) -> Result<bool, StoreError> {
+        let tx = self.begin().await?;
+        // The account's row before its sessions, the order a password change takes, so the
+        // two never wait on each other in opposite orders.
+        let moved = tx
+            .execute_raw(self.statement(
+                "UPDATE users SET token_generation = token_generation + 1 WHERE id = $1",
+                vec![user.0.into()],
+            ))
+            .await
+            .map_err(store_error)?;
+        if moved.rows_affected() == 0 {
+            tx.rollback().await.map_err(store_error)?;
+            return Ok(false);
+        }
+        tx.execute_raw(self.statement(
             "DELETE FROM sessions WHERE user_id = $1",
             vec![user.0.into()],
-        )
+        ))
         .await
+        .map_err(store_error)?;
+        tx.commit().await.map_err(store_error)?;
+        Ok(true)
     }
 
     async fn refresh_holder(

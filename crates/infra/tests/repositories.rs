@@ -340,25 +340,6 @@ async fn migrators_racing_on_one_empty_postgres_database_all_succeed_and_apply_e
     assert_eq!(applied_migrations(&pools[0]).await, every_migration_once());
 }
 
-#[tokio::test]
-async fn logging_out_everywhere_moves_to_the_next_token_generation() {
-    let db = fresh_db().await;
-    let alice = db.user("alice").await;
-    assert_eq!(alice.token_generation, 0);
-    assert!(db.users.revoke_all_tokens(alice.id).await.unwrap());
-    assert!(db.users.revoke_all_tokens(alice.id).await.unwrap());
-    assert_eq!(
-        db.users
-            .by_id(alice.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .token_generation,
-        2
-    );
-    assert!(!db.users.revoke_all_tokens(UserId(999)).await.unwrap());
-}
-
 /// Whether a token naming no session, with this id, is refused as revoked.
 async fn revoked(db: &Db, user: UserId, token_id: &str) -> bool {
     let (_, standing) = db

@@ -1,7 +1,7 @@
 //! The session store against a real, freshly migrated database per test (SQLite by default,
 //! PostgreSQL when `TEST_DATABASE_URL` is set): starting, listing and ending sessions, the
-//! compare-and-swap rotation under concurrency, the cascades, and a password change or reset
-//! ending the right sessions in its own transaction.
+//! compare-and-swap rotation under concurrency, the cascades, and a password change, a reset
+//! or a logout everywhere ending the right sessions in its own transaction.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,11 +13,13 @@ use quill_domain::{
 };
 use quill_infra::{SeaOrmRecoveryStore, SeaOrmSessionStore, SeaOrmUserRepository, connect};
 use quill_test_support::TestDatabase;
+use sea_orm::{ConnectionTrait as _, DatabaseBackend, DatabaseConnection};
 
 struct Stores {
     users: SeaOrmUserRepository,
     sessions: SeaOrmSessionStore,
     recovery: SeaOrmRecoveryStore,
+    db: DatabaseConnection,
     alice: UserId,
     bob: UserId,
     _database: TestDatabase,
@@ -45,7 +47,8 @@ async fn stores() -> Stores {
     Stores {
         users,
         sessions: SeaOrmSessionStore::new(db.clone()),
-        recovery: SeaOrmRecoveryStore::new(db),
+        recovery: SeaOrmRecoveryStore::new(db.clone()),
+        db,
         alice: ids[0],
         bob: ids[1],
         _database: database,
@@ -84,6 +87,42 @@ impl Stores {
             .into_iter()
             .map(|s| s.id.as_str().to_owned())
             .collect()
+    }
+
+    /// Whether the store holds this refresh token (live or retired).
+    async fn holds_refresh(&self, n: u8) -> bool {
+        self.sessions
+            .refresh_holder(&digest(n))
+            .await
+            .unwrap()
+            .is_some()
+    }
+
+    async fn generation_of(&self, user: UserId) -> i64 {
+        self.users
+            .by_id(user)
+            .await
+            .unwrap()
+            .unwrap()
+            .token_generation
+    }
+
+    /// Makes every later deletion of a session fail inside the database, as a lost
+    /// connection or a full disk would.
+    async fn refuse_session_deletes(&self) {
+        let statements: &[&str] = match self.db.get_database_backend() {
+            DatabaseBackend::Sqlite => &["CREATE TRIGGER refuse_session_delete \
+                 BEFORE DELETE ON sessions BEGIN SELECT RAISE(ABORT, 'refused'); END"],
+            _ => &[
+                "CREATE FUNCTION refuse_session_delete() RETURNS trigger LANGUAGE plpgsql \
+                 AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$",
+                "CREATE TRIGGER refuse_session_delete BEFORE DELETE ON sessions \
+                 FOR EACH ROW EXECUTE FUNCTION refuse_session_delete()",
+            ],
+        };
+        for sql in statements {
+            self.db.execute_unprepared(sql).await.unwrap();
+        }
     }
 }
 
@@ -132,26 +171,14 @@ async fn ending_a_session_needs_its_own_account_and_takes_its_refresh_tokens() {
             .await
             .unwrap()
     );
-    assert!(
-        s.sessions
-            .refresh_holder(&digest(1))
-            .await
-            .unwrap()
-            .is_some()
-    );
+    assert!(s.holds_refresh(1).await);
     assert!(
         s.sessions
             .end(s.alice, &SessionId::new("alices"))
             .await
             .unwrap()
     );
-    assert!(
-        s.sessions
-            .refresh_holder(&digest(1))
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(!s.holds_refresh(1).await);
     assert!(
         !s.sessions
             .end(s.alice, &SessionId::new("alices"))
@@ -200,13 +227,7 @@ async fn a_rotation_retires_the_token_once_and_records_when() {
         .unwrap()
         .unwrap();
     assert_eq!(live.retired_at, None);
-    assert!(
-        s.sessions
-            .refresh_holder(&digest(3))
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(!s.holds_refresh(3).await);
     assert!(
         !s.sessions
             .rotate(&digest(9), &digest(10), at(7))
@@ -269,13 +290,7 @@ async fn a_password_change_ends_every_session_but_the_kept_one_and_a_reset_ends_
             .unwrap()
     );
     assert_eq!(s.ids_of(s.alice, 3).await, ["mine"]);
-    assert!(
-        s.sessions
-            .refresh_holder(&digest(2))
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(!s.holds_refresh(2).await);
     assert!(
         s.recovery
             .change_password(
@@ -301,12 +316,50 @@ async fn deleting_an_account_takes_its_sessions_and_refresh_tokens() {
     let s = stores().await;
     s.start(session("alices", s.alice, 0, Some(1))).await;
     assert!(s.users.delete(s.alice).await.unwrap());
+    assert!(!s.holds_refresh(1).await);
+    assert!(!s.sessions.end_all_and_revoke_tokens(s.alice).await.unwrap());
+}
+
+#[tokio::test]
+async fn logging_out_everywhere_ends_every_session_and_moves_the_token_generation() {
+    let s = stores().await;
+    s.start(session("phone", s.alice, 0, Some(1))).await;
+    s.start(session("laptop", s.alice, 1, None)).await;
+    s.start(session("bobs", s.bob, 2, Some(2))).await;
+    assert!(s.sessions.end_all_and_revoke_tokens(s.alice).await.unwrap());
+    assert!(s.ids_of(s.alice, 3).await.is_empty());
+    assert!(!s.holds_refresh(1).await);
+    assert_eq!(s.generation_of(s.alice).await, 1);
+    assert_eq!(
+        s.ids_of(s.bob, 3).await,
+        ["bobs"],
+        "other accounts keep theirs"
+    );
+    assert_eq!(s.generation_of(s.bob).await, 0);
     assert!(
-        s.sessions
-            .refresh_holder(&digest(1))
+        s.sessions.end_all_and_revoke_tokens(s.alice).await.unwrap(),
+        "a second time is not an error"
+    );
+    assert_eq!(s.generation_of(s.alice).await, 2);
+    assert!(
+        !s.sessions
+            .end_all_and_revoke_tokens(UserId(999))
             .await
             .unwrap()
-            .is_none()
     );
-    assert_eq!(s.sessions.end_all(s.alice).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn logging_out_everywhere_that_fails_midway_leaves_the_generation_and_the_sessions_as_they_were()
+ {
+    let s = stores().await;
+    s.start(session("phone", s.alice, 0, Some(1))).await;
+    s.refuse_session_deletes().await;
+    assert!(s.sessions.end_all_and_revoke_tokens(s.alice).await.is_err());
+    assert_eq!(
+        s.generation_of(s.alice).await,
+        0,
+        "the generation move rolled back"
+    );
+    assert_eq!(s.ids_of(s.alice, 1).await, ["phone"]);
 }

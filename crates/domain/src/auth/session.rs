@@ -235,10 +235,10 @@ impl AuthService {
     }
 
     async fn end_every_session(&self, id: UserId) -> Result<(), AuthError> {
-        // The generation move alone refuses every token; ending the sessions also stops
-        // their refresh tokens and empties the session list.
-        self.ports.sessions.end_all(id).await?;
-        match self.ports.users.revoke_all_tokens(id).await? {
+        // The generation move refuses the tokens that name no session; ending the sessions
+        // refuses the rest and stops their refresh tokens. One store call does both, so no
+        // failure can leave half of them live.
+        match self.ports.sessions.end_all_and_revoke_tokens(id).await? {
             true => Ok(()),
             false => Err(AuthError::AccountGone),
         }

@@ -230,15 +230,6 @@ impl UserRepository for InMemoryStore {
         Ok(existed)
     }
 
-    async fn revoke_all_tokens(&self, id: UserId) -> Result<bool, StoreError> {
-        let mut state = self.state();
-        let Some(user) = state.users.get_mut(&id) else {
-            return Ok(false);
-        };
-        user.token_generation += 1;
-        Ok(true)
-    }
-
     async fn revoke_token(
         &self,
         token_id: &str,
@@ -570,8 +561,14 @@ impl SessionStore for InMemoryStore {
         Ok(true)
     }
 
-    async fn end_all(&self, user: UserId) -> Result<u64, StoreError> {
-        Ok(self.state().end_sessions(user, None))
+    async fn end_all_and_revoke_tokens(&self, user: UserId) -> Result<bool, StoreError> {
+        let mut state = self.state();
+        let Some(account) = state.users.get_mut(&user) else {
+            return Ok(false);
+        };
+        account.token_generation += 1;
+        state.end_sessions(user, None);
+        Ok(true)
     }
 
     async fn refresh_holder(

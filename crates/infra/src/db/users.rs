@@ -254,19 +254,6 @@ impl UserRepository for SeaOrmUserRepository {
             .map_err(store_error)
     }
 
-    async fn revoke_all_tokens(&self, id: UserId) -> Result<bool, StoreError> {
-        user::Entity::update_many()
-            .col_expr(
-                user::Column::TokenGeneration,
-                Expr::col(user::Column::TokenGeneration).add(1),
-            )
-            .filter(user::Column::Id.eq(id.0))
-            .exec(&self.db)
-            .await
-            .map(|result| result.rows_affected > 0)
-            .map_err(store_error)
-    }
-
     async fn revoke_token(
         &self,
         token_id: &str,
