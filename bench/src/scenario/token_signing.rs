@@ -6,7 +6,9 @@
 //! servers' CPU time per request are reported beside it. The run's figure rather than the
 //! median window's: two servers loaded at once on two cores share them unevenly from one
 //! window to the next (single windows range from 0.7 to 1.9 with the same builds), and the
-//! run's totals even that out. Writes `target/bench/token_signing.json`. `BENCH_SECONDS` sets each window
+//! run's totals even that out. It also times `quill-axum`'s offline verifier against the
+//! EdDSA server's key set, checking every signature and remembering verified tokens, which is
+//! what a service trusting quill's tokens pays per request. Writes `target/bench/token_signing.json`. `BENCH_SECONDS` sets each window
 //! (default 2).
 
 #![allow(clippy::print_stdout)]
@@ -17,7 +19,7 @@ use serde_json::json;
 
 use crate::report::Check;
 use crate::side_by_side::{LOAD_CONCURRENCY, Side, compare, print_comparison};
-use crate::stats::median_of;
+use crate::stats::{median, median_of};
 use crate::{Failure, env_number, report};
 
 /// Windows measured; the figure is over all of them.
@@ -76,6 +78,7 @@ pub async fn run() -> Result<bool, Failure> {
     .await?;
     let ratio = eddsa.run_requests_per_second() / hmac.run_requests_per_second();
     let median_window = median_of(ratios.clone());
+    let offline = OfflineCost::measure(eddsa.server.base(), eddsa.token()).await?;
     let cpu = (
         hmac.cpu_micros_per_request(window),
         eddsa.cpu_micros_per_request(window),
@@ -87,6 +90,11 @@ pub async fn run() -> Result<bool, Failure> {
         ok: ratio >= MIN_RATIO,
     };
     print_comparison(["HS256", "EdDSA"], [&hmac, &eddsa], &ratios, window, check);
+    println!(
+        "\noffline verification (quill-axum, median of {OFFLINE_SAMPLES}): \
+         every signature checked {:.1} µs, a remembered token {:.1} µs",
+        offline.full_micros, offline.remembered_micros
+    );
     report::write(
         "token_signing.json",
         &json!({
@@ -99,6 +107,8 @@ pub async fn run() -> Result<bool, Failure> {
             "median_window_ratio": median_window,
             "server_cpu_us_per_request_hs256": cpu.0,
             "server_cpu_us_per_request_eddsa": cpu.1,
+            "offline_verify_us_full": offline.full_micros,
+            "offline_verify_us_remembered": offline.remembered_micros,
             "checks": [check.to_json()],
         }),
     )?;
@@ -114,4 +124,56 @@ fn header_says_eddsa(encoded: &str) -> bool {
         .ok()
         .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
         .is_some_and(|header| header["alg"] == "EdDSA")
+}
+
+/// Verifications timed per way of verifying.
+const OFFLINE_SAMPLES: usize = 2000;
+
+/// What one offline verification of a quill token costs another service.
+struct OfflineCost {
+    full_micros: f64,
+    remembered_micros: f64,
+}
+
+impl OfflineCost {
+    async fn measure(base: &str, token: &str) -> Result<Self, Failure> {
+        let claims = claims_of(token)?;
+        let (Some(issuer), Some(audience)) = (claims["iss"].as_str(), claims["aud"].as_str())
+        else {
+            return Err(format!("the EdDSA token names no issuer or audience: {claims}").into());
+        };
+        let url = format!("{base}/.well-known/jwks.json").parse()?;
+        let settings = quill_axum::JwksSettings::new(url, issuer, audience);
+        let mut every_time = settings.clone();
+        every_time.verified_tokens = 0;
+        Ok(Self {
+            full_micros: Self::median_micros(every_time, token).await?,
+            remembered_micros: Self::median_micros(settings, token).await?,
+        })
+    }
+
+    async fn median_micros(
+        settings: quill_axum::JwksSettings,
+        token: &str,
+    ) -> Result<f64, Failure> {
+        let verifier = quill_axum::JwksVerifier::new(settings);
+        let refused = |refusal| format!("the offline verifier refused quill's token: {refusal:?}");
+        // The first call fetches the key set; it is not what a request costs.
+        verifier.verify(token).await.map_err(refused)?;
+        let mut samples = Vec::with_capacity(OFFLINE_SAMPLES);
+        for _ in 0..OFFLINE_SAMPLES {
+            let started = std::time::Instant::now();
+            verifier.verify(token).await.map_err(refused)?;
+            samples.push(started.elapsed());
+        }
+        Ok(median(samples).as_secs_f64() * 1e6)
+    }
+}
+
+/// The claims of a token, unverified: the issuer and audience the verifier is told to expect.
+fn claims_of(token: &str) -> Result<serde_json::Value, Failure> {
+    use base64::Engine as _;
+    let encoded = token.split('.').nth(1).unwrap_or_default();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(encoded)?;
+    Ok(serde_json::from_slice(&bytes)?)
 }

@@ -13,15 +13,23 @@
 //! [`JwksSettings::refetch_interval`], so a flood of made-up key ids cannot turn into a
 //! flood of requests to quill. A key is only ever taken from the configured URL (a token's
 //! `jku` or `x5u` is never followed), and each key verifies only its own algorithm.
+//!
+//! A client presents the same token on every request, and an Ed25519 or P-256 check costs
+//! tens of microseconds, so a verified token is remembered (up to
+//! [`JwksSettings::verified_tokens`] of them) together with the key that verified it. A
+//! remembered token is still checked for expiry on every use, and only while the key set in
+//! use still holds that very key: a key removed by a rotation, or a set fetched again, sends
+//! every token back to a full check.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::Uri;
 use axum::http::request::Parts;
+use hashlink::LruCache;
 use http_body_util::{BodyExt as _, Empty, Limited};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -70,11 +78,15 @@ pub struct JwksSettings {
     pub refetch_interval: Duration,
     /// How long one fetch may take.
     pub fetch_timeout: Duration,
+    /// How many verified tokens are remembered, so that the next request with one skips its
+    /// signature check; 0 checks every signature every time.
+    pub verified_tokens: usize,
 }
 
 impl JwksSettings {
     /// Settings with quill's defaults: keys kept five minutes, an unknown key id refetched
-    /// at most every ten seconds, a fetch given five seconds.
+    /// at most every ten seconds, a fetch given five seconds, ten thousand verified tokens
+    /// remembered (a few megabytes at most).
     #[must_use]
     pub fn new(jwks_url: Uri, issuer: impl Into<String>, audience: impl Into<String>) -> Self {
         Self {
@@ -84,6 +96,7 @@ impl JwksSettings {
             max_age: Duration::from_secs(300),
             refetch_interval: Duration::from_secs(10),
             fetch_timeout: Duration::from_secs(5),
+            verified_tokens: 10_000,
         }
     }
 }
@@ -105,6 +118,14 @@ struct Key {
     algorithm: Algorithm,
 }
 
+/// A token whose signature and claims passed, with the key that verified it.
+#[derive(Clone)]
+struct Remembered {
+    subject: TokenSubject,
+    kid: String,
+    key: Arc<Key>,
+}
+
 #[derive(Default)]
 struct KeyCache {
     keys: HashMap<String, Arc<Key>>,
@@ -124,6 +145,8 @@ struct Inner {
     settings: JwksSettings,
     client: Client<hyper_rustls::HttpsConnector<HttpConnector>, Empty<Bytes>>,
     cache: RwLock<KeyCache>,
+    /// Verified tokens, most recently used kept; `None` when the settings remember none.
+    verified: Option<Mutex<LruCache<Box<str>, Remembered>>>,
     /// One fetch at a time: callers that find the cache stale while a fetch runs wait for it.
     fetching: tokio::sync::Mutex<()>,
 }
@@ -147,11 +170,14 @@ impl JwksVerifier {
             .https_or_http()
             .enable_http1()
             .build();
+        let verified = (settings.verified_tokens > 0)
+            .then(|| Mutex::new(LruCache::new(settings.verified_tokens)));
         Self {
             inner: Arc::new(Inner {
                 settings,
                 client: Client::builder(TokioExecutor::new()).build(connector),
                 cache: RwLock::new(KeyCache::default()),
+                verified,
                 fetching: tokio::sync::Mutex::new(()),
             }),
         }
@@ -164,6 +190,47 @@ impl JwksVerifier {
     /// [`AuthRefusal::Invalid`] for a token that fails any check, [`AuthRefusal::Failed`]
     /// when no key set could be had at all.
     pub async fn verify(&self, token: &str) -> Result<TokenSubject, AuthRefusal> {
+        if let Some(known) = self.remembered(token) {
+            let key = self.key(&known.kid).await?;
+            if key.is_some_and(|key| Arc::ptr_eq(&key, &known.key)) {
+                // The check jsonwebtoken makes, with no leeway: valid through its `exp` second.
+                return match known.subject.expires_at >= unix_now() {
+                    true => Ok(known.subject),
+                    false => Err(AuthRefusal::Invalid),
+                };
+            }
+        }
+        let (subject, kid, key) = self.verify_afresh(token).await?;
+        if let Some(verified) = &self.inner.verified {
+            let remembered = Remembered {
+                subject: subject.clone(),
+                kid,
+                key,
+            };
+            verified
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(token.into(), remembered);
+        }
+        Ok(subject)
+    }
+
+    fn remembered(&self, token: &str) -> Option<Remembered> {
+        // The memory holds no invariant a panicking writer could break half-way.
+        let verified = self.inner.verified.as_ref()?;
+        verified
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(token)
+            .cloned()
+    }
+
+    /// Every check of `token`, the signature's included; what it says, and the key that
+    /// verified it.
+    async fn verify_afresh(
+        &self,
+        token: &str,
+    ) -> Result<(TokenSubject, String, Arc<Key>), AuthRefusal> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| AuthRefusal::Invalid)?;
         if header.typ.as_deref() != Some(ACCESS_TOKEN_TYPE) {
             return Err(AuthRefusal::Invalid);
@@ -182,12 +249,13 @@ impl JwksVerifier {
             .map_err(|_| AuthRefusal::Invalid)?
             .claims;
         let user: i64 = claims.sub.parse().map_err(|_| AuthRefusal::Invalid)?;
-        Ok(TokenSubject {
+        let subject = TokenSubject {
             user: UserId(user),
             session: claims.sid.map(SessionId::new),
             token_id: claims.jti.ok_or(AuthRefusal::Invalid)?,
             expires_at: claims.exp,
-        })
+        };
+        Ok((subject, kid, key))
     }
 
     /// The key with this id: from the cache while it is fresh, else after a fetch (an
@@ -226,7 +294,7 @@ impl JwksVerifier {
         self.inner
             .cache
             .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Fetches the key set and replaces the cached keys with it. A failed fetch keeps the
@@ -238,7 +306,7 @@ impl JwksVerifier {
             .inner
             .cache
             .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+            .unwrap_or_else(PoisonError::into_inner);
         cache.last_attempt = Some(Instant::now());
         match fetched {
             Ok(keys) => {
@@ -273,6 +341,14 @@ impl JwksVerifier {
             serde_json::from_slice(&body).map_err(|e| JwksError::Unusable(e.to_string()))?;
         Ok(usable_keys(&set))
     }
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| {
+            i64::try_from(since.as_secs()).unwrap_or(i64::MAX)
+        })
 }
 
 /// The keys of a set that verify quill's algorithms, by id: each pinned to the one algorithm
@@ -362,6 +438,124 @@ mod tests {
         );
     }
 
+    /// A key of these tests alone (made with `openssl genpkey -algorithm ed25519`), as PKCS#8
+    /// DER in base64, and its public half as a JWK's `x`.
+    const TEST_KEY_PKCS8: &str = "MC4CAQAwBQYDK2VwBCIEIEWOk31zIh6t9betx5fjbC5lca9CfMVuiKUKw91leS/5";
+    const TEST_KEY_X: &str = "Rsx8xfTsNU6N0bd74BaBuFPcSYNVsyQbiJt3SdDgsNU";
+
+    fn key_set_with_test_key() -> String {
+        serde_json::json!({"keys": [{"kty": "OKP", "crv": "Ed25519", "x": TEST_KEY_X,
+            "kid": "test", "alg": "EdDSA", "use": "sig"}]})
+        .to_string()
+    }
+
+    /// A token as quill signs one, valid for `seconds` more.
+    fn signed_token(seconds: i64) -> String {
+        use base64::Engine as _;
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(TEST_KEY_PKCS8)
+            .unwrap();
+        let mut header = jsonwebtoken::Header::new(Algorithm::EdDSA);
+        header.typ = Some(ACCESS_TOKEN_TYPE.to_owned());
+        header.kid = Some("test".to_owned());
+        let claims = serde_json::json!({"sub": "7", "exp": unix_now() + seconds,
+            "iss": "issuer", "aud": "quill", "jti": "token-1", "sid": "session-1"});
+        jsonwebtoken::encode(
+            &header,
+            &claims,
+            &jsonwebtoken::EncodingKey::from_ed_der(&der),
+        )
+        .unwrap()
+    }
+
+    /// Serves `router` on a free port; settings for its key set, issuer `issuer`, audience
+    /// `quill`.
+    async fn serve(router: axum::Router) -> JwksSettings {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!(
+            "http://{}/.well-known/jwks.json",
+            listener.local_addr().unwrap()
+        );
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        JwksSettings::new(url.parse().unwrap(), "issuer", "quill")
+    }
+
+    /// A key set server whose answer the test can change, and a verifier that asks it.
+    async fn verifier_of_served_set(
+        tune: impl FnOnce(&mut JwksSettings),
+    ) -> (JwksVerifier, Arc<Mutex<String>>) {
+        let served = Arc::new(Mutex::new(key_set_with_test_key()));
+        let answer = served.clone();
+        let router = axum::Router::new().route(
+            "/.well-known/jwks.json",
+            axum::routing::get(move || {
+                let body = answer.lock().unwrap().clone();
+                async move { body }
+            }),
+        );
+        let mut settings = serve(router).await;
+        tune(&mut settings);
+        (JwksVerifier::new(settings), served)
+    }
+
+    #[tokio::test]
+    async fn a_remembered_token_is_still_refused_once_it_expires() {
+        let (verifier, _served) = verifier_of_served_set(|_| {}).await;
+        let token = signed_token(1);
+        for _ in 0..2 {
+            let subject = verifier.verify(&token).await.unwrap();
+            assert_eq!(subject.user, UserId(7));
+            assert_eq!(subject.session, Some(SessionId::new("session-1")));
+        }
+        assert!(verifier.remembered(&token).is_some());
+        tokio::time::sleep(Duration::from_millis(2100)).await;
+        assert!(matches!(
+            verifier.verify(&token).await,
+            Err(AuthRefusal::Invalid)
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_remembered_token_is_refused_once_its_key_leaves_the_set() {
+        let (verifier, served) = verifier_of_served_set(|settings| {
+            settings.max_age = Duration::ZERO;
+            settings.refetch_interval = Duration::ZERO;
+        })
+        .await;
+        let token = signed_token(600);
+        verifier.verify(&token).await.unwrap();
+        assert!(verifier.remembered(&token).is_some());
+        *served.lock().unwrap() = r#"{"keys":[]}"#.to_owned();
+        assert!(matches!(
+            verifier.verify(&token).await,
+            Err(AuthRefusal::Invalid)
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_token_differing_from_a_remembered_one_is_checked_in_full() {
+        let (verifier, _served) = verifier_of_served_set(|_| {}).await;
+        let token = signed_token(600);
+        verifier.verify(&token).await.unwrap();
+        let (signed, signature) = token.rsplit_once('.').unwrap();
+        let flipped = if signature.starts_with('A') { 'B' } else { 'A' };
+        let tampered = format!("{signed}.{flipped}{}", &signature[1..]);
+        assert!(matches!(
+            verifier.verify(&tampered).await,
+            Err(AuthRefusal::Invalid)
+        ));
+    }
+
+    #[tokio::test]
+    async fn with_no_memory_every_token_is_checked_in_full() {
+        let (verifier, _served) =
+            verifier_of_served_set(|settings| settings.verified_tokens = 0).await;
+        let token = signed_token(600);
+        verifier.verify(&token).await.unwrap();
+        verifier.verify(&token).await.unwrap();
+        assert!(verifier.remembered(&token).is_none());
+    }
+
     #[tokio::test]
     async fn made_up_key_ids_prompt_at_most_one_fetch_per_refetch_interval() {
         use std::sync::atomic::{AtomicUsize, Ordering};
@@ -375,13 +569,7 @@ mod tests {
                 async { r#"{"keys":[]}"# }
             }),
         );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!(
-            "http://{}/.well-known/jwks.json",
-            listener.local_addr().unwrap()
-        );
-        tokio::spawn(async move { axum::serve(listener, router).await });
-        let mut settings = JwksSettings::new(url.parse().unwrap(), "issuer", "quill");
+        let mut settings = serve(router).await;
         settings.refetch_interval = Duration::from_secs(3600);
         let verifier = JwksVerifier::new(settings);
 
