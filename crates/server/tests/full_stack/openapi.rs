@@ -301,18 +301,33 @@ async fn protected_operations_name_the_oauth2_password_flow_that_logs_in_at_the_
     let token = &doc["paths"]["/api/users/token"]["post"]["requestBody"]["content"];
     for media in ["application/x-www-form-urlencoded", "multipart/form-data"] {
         let schema = resolve(&doc, &token[media]["schema"]);
+        let [password, refresh] = schema["oneOf"].as_array().unwrap().as_slice() else {
+            panic!("{media}: the password and refresh-token grants");
+        };
         assert_eq!(
-            schema["required"],
+            password["required"],
             json!(["username", "password"]),
             "{media}"
         );
         assert_eq!(
-            schema["properties"]["grant_type"]["pattern"],
-            "^(password|refresh_token)$"
+            password["properties"]["grant_type"]["pattern"],
+            "^password$"
         );
-        for field in ["scope", "client_id", "client_secret", "refresh_token"] {
-            assert!(schema["properties"][field].is_object(), "{media}: {field}");
+        for field in ["scope", "client_id", "client_secret"] {
+            assert!(
+                password["properties"][field].is_object(),
+                "{media}: {field}"
+            );
         }
+        assert_eq!(
+            refresh["required"],
+            json!(["grant_type", "refresh_token"]),
+            "{media}: a refresh needs no password"
+        );
+        assert_eq!(
+            refresh["properties"]["grant_type"]["enum"],
+            json!(["refresh_token"])
+        );
     }
 }
 

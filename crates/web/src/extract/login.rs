@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use axum::extract::{FromRequest, Multipart, Request};
 use quill_domain::{Email, FieldError, FieldErrorKind, Password, RefreshToken};
-use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
-use utoipa::openapi::{Object, RefOr, Schema};
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type};
+use utoipa::openapi::{RefOr, Schema};
 use utoipa::{PartialSchema, ToSchema};
 
 use super::body::{body_failure, content_type, read_body};
@@ -89,8 +89,9 @@ fn multipart_failure(error: &axum::extract::multipart::MultipartError) -> ApiErr
 }
 
 /// The OpenAPI schema of the form, documented as `TokenRequest` for both media types it is
-/// read from. Optional fields other than `grant_type` are accepted and ignored, as OAuth2
-/// clients send them.
+/// read from: one of the two grants, told apart by `grant_type`, so a client generated from
+/// the document sends a refresh token without a password. Optional fields the grant does not
+/// use are accepted and ignored, as OAuth2 clients send them.
 impl PartialSchema for LoginForm {
     fn schema() -> RefOr<Schema> {
         let text = |description: &str| {
@@ -98,11 +99,11 @@ impl PartialSchema for LoginForm {
                 .schema_type(Type::String)
                 .description(Some(description))
         };
-        let object: Object = ObjectBuilder::new()
-            .description(Some(
-                "OAuth2 password grant (`username` and `password` are required for it) or \
-                 refresh-token grant. An empty `grant_type` counts as absent.",
-            ))
+        let secret = |description: &str| {
+            text(description).format(Some(SchemaFormat::KnownFormat(KnownFormat::Password)))
+        };
+        let password_grant = ObjectBuilder::new()
+            .title(Some("Password grant"))
             .property(
                 "username",
                 text("The account's email address (any case).")
@@ -112,33 +113,43 @@ impl PartialSchema for LoginForm {
             .required("username")
             .property(
                 "password",
-                text("The account's password.")
-                    .min_length(Some(1))
-                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Password))),
+                secret("The account's password.").min_length(Some(1)),
             )
             .required("password")
             .property(
                 "grant_type",
-                text("`password` when sent, or `refresh_token` to renew a session.")
-                    .pattern(Some("^(password|refresh_token)$")),
+                text("`password` when sent; an empty one counts as absent.")
+                    .pattern(Some("^password$")),
             )
             .property(
                 "scope",
                 text("Space-separated; `offline_access` asks for a refresh token too.")
                     .default(Some("".into())),
             )
+            .property("client_id", text("Ignored."))
+            .property("client_secret", secret("Ignored."));
+        let refresh_grant = ObjectBuilder::new()
+            .title(Some("Refresh-token grant"))
+            .property(
+                "grant_type",
+                text("Renews a session.").enum_values(Some(["refresh_token"])),
+            )
+            .required("grant_type")
             .property(
                 "refresh_token",
-                text("With `grant_type=refresh_token`: the refresh token to rotate.")
-                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Password))),
+                secret("The refresh token to rotate; it is spent by this request."),
             )
+            .required("refresh_token")
             .property("client_id", text("Ignored."))
-            .property(
-                "client_secret",
-                text("Ignored.").format(Some(SchemaFormat::KnownFormat(KnownFormat::Password))),
-            )
+            .property("client_secret", secret("Ignored."));
+        let grants = OneOfBuilder::new()
+            .description(Some(
+                "OAuth2 password grant, or refresh-token grant (`grant_type=refresh_token`).",
+            ))
+            .item(password_grant)
+            .item(refresh_grant)
             .build();
-        RefOr::T(Schema::Object(object))
+        RefOr::T(Schema::OneOf(grants))
     }
 }
 
