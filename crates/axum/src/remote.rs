@@ -232,7 +232,9 @@ impl JwksVerifier {
         token: &str,
     ) -> Result<(TokenSubject, String, Arc<Key>), AuthRefusal> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| AuthRefusal::Invalid)?;
-        if header.typ.as_deref() != Some(ACCESS_TOKEN_TYPE) {
+        // A critical extension must be understood or the token refused (RFC 7515, 4.1.11);
+        // quill signs with none and understands none.
+        if header.typ.as_deref() != Some(ACCESS_TOKEN_TYPE) || header.crit.is_some() {
             return Err(AuthRefusal::Invalid);
         }
         let kid = header.kid.ok_or(AuthRefusal::Invalid)?;
@@ -242,6 +244,8 @@ impl JwksVerifier {
         }
         let mut validation = Validation::new(key.algorithm);
         validation.leeway = 0;
+        // quill sets no `nbf`; a token that carries one is not valid before it.
+        validation.validate_nbf = true;
         validation.set_issuer(&[&self.inner.settings.issuer]);
         validation.set_audience(&[&self.inner.settings.audience]);
         validation.set_required_spec_claims(&["exp", "sub", "iss", "aud"]);
@@ -451,6 +455,15 @@ mod tests {
 
     /// A token as quill signs one, valid for `seconds` more.
     fn signed_token(seconds: i64) -> String {
+        signed_token_with(|_| {}, |_| {}, seconds)
+    }
+
+    /// A token signed with the test key, its header and claims changed by the callers.
+    fn signed_token_with(
+        header_change: impl FnOnce(&mut jsonwebtoken::Header),
+        claims_change: impl FnOnce(&mut serde_json::Value),
+        seconds: i64,
+    ) -> String {
         use base64::Engine as _;
         let der = base64::engine::general_purpose::STANDARD
             .decode(TEST_KEY_PKCS8)
@@ -458,8 +471,10 @@ mod tests {
         let mut header = jsonwebtoken::Header::new(Algorithm::EdDSA);
         header.typ = Some(ACCESS_TOKEN_TYPE.to_owned());
         header.kid = Some("test".to_owned());
-        let claims = serde_json::json!({"sub": "7", "exp": unix_now() + seconds,
+        header_change(&mut header);
+        let mut claims = serde_json::json!({"sub": "7", "exp": unix_now() + seconds,
             "iss": "issuer", "aud": "quill", "jti": "token-1", "sid": "session-1"});
+        claims_change(&mut claims);
         jsonwebtoken::encode(
             &header,
             &claims,
@@ -496,6 +511,21 @@ mod tests {
         let mut settings = serve(router).await;
         tune(&mut settings);
         (JwksVerifier::new(settings), served)
+    }
+
+    #[tokio::test]
+    async fn a_token_with_a_critical_extension_or_not_yet_valid_is_refused() {
+        let (verifier, _served) = verifier_of_served_set(|_| {}).await;
+        let critical = signed_token_with(|h| h.crit = Some(vec!["exp".into()]), |_| {}, 600);
+        let early = signed_token_with(|_| {}, |c| c["nbf"] = (unix_now() + 300).into(), 600);
+        let due = signed_token_with(|_| {}, |c| c["nbf"] = (unix_now() - 1).into(), 600);
+        for refused in [critical, early] {
+            assert!(matches!(
+                verifier.verify(&refused).await,
+                Err(AuthRefusal::Invalid)
+            ));
+        }
+        assert_eq!(verifier.verify(&due).await.unwrap().user, UserId(7));
     }
 
     #[tokio::test]

@@ -167,6 +167,8 @@ struct PresentedClaims {
     #[serde(rename = "gen", default)]
     generation: i64,
     sid: Option<String>,
+    /// Not before: quill never sets it, but a token that carries one is not valid earlier.
+    nbf: Option<i64>,
 }
 
 /// The id of a token that names none: `sig:` and 60 hex digits of its SHA-256, within the
@@ -266,8 +268,11 @@ impl JwtCodec {
                 decoding,
                 validation,
             } => jsonwebtoken::decode::<PresentedClaims>(token, decoding, validation)
-                .map(|data| data.claims)
-                .map_err(|_| TokenRejected::Invalid),
+                .map_err(|_| TokenRejected::Invalid)
+                .and_then(|data| {
+                    understood(&data.header)?;
+                    Ok(data.claims)
+                }),
             Verifying::Keys { keys, verified, .. } => {
                 if let Some(claims) = verified.get(token) {
                     return Ok(claims);
@@ -277,6 +282,7 @@ impl JwtCodec {
                 if header.typ.as_deref() != Some(ACCESS_TOKEN_TYPE) {
                     return Err(TokenRejected::Invalid);
                 }
+                understood(&header)?;
                 // Only keys loaded at start-up: a header's `jku` or `x5u` is never followed.
                 let kid = header.kid.ok_or(TokenRejected::Invalid)?;
                 let (_, decoding, validation) = keys
@@ -294,6 +300,15 @@ impl JwtCodec {
                 Ok(claims)
             }
         }
+    }
+}
+
+/// Refuses a header with critical extensions: RFC 7515 (4.1.11) says a recipient that does
+/// not understand each one must reject the token, and quill understands none.
+fn understood(header: &Header) -> Result<(), TokenRejected> {
+    match header.crit {
+        Some(_) => Err(TokenRejected::Invalid),
+        None => Ok(()),
     }
 }
 
@@ -344,6 +359,10 @@ impl TokenCodec for JwtCodec {
             sid => sid.map(SessionId::new),
         };
         let expires_at = DateTime::from_timestamp(claims.exp, 0).ok_or(TokenRejected::Invalid)?;
+        // Checked with the injected clock, as expiry is; a token not yet valid is no token.
+        if claims.nbf.is_some_and(|nbf| nbf > now.timestamp()) {
+            return Err(TokenRejected::Invalid);
+        }
         // Last, so that only a token that is right in every other way counts as expired.
         if now >= expires_at {
             return Err(TokenRejected::Expired);
@@ -564,6 +583,34 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_genuine_token_with_a_critical_header_extension_is_refused() {
+        let exp = now().timestamp() + 60;
+        let claims = serde_json::json!({"sub": "7", "exp": exp, "jti": "a", "gen": 0});
+        let mut header = Header::new(jsonwebtoken::Algorithm::HS256);
+        header.crit = Some(vec!["exp".into()]);
+        let token = jsonwebtoken::encode(
+            &header,
+            &claims,
+            &EncodingKey::from_secret(key().as_bytes()),
+        )
+        .unwrap();
+        assert_eq!(codec().verify(&token, now()), Err(TokenRejected::Invalid));
+        assert!(codec().verify(&signed(&claims), now()).is_ok());
+    }
+
+    #[test]
+    fn a_genuine_token_is_refused_before_its_not_before_time_and_accepted_from_it() {
+        let at = now().timestamp();
+        let claims = |nbf: i64| serde_json::json!({"sub": "7", "exp": at + 600, "nbf": nbf, "jti": "a", "gen": 0});
+        assert_eq!(
+            codec().verify(&signed(&claims(at + 1)), now()),
+            Err(TokenRejected::Invalid)
+        );
+        assert!(codec().verify(&signed(&claims(at)), now()).is_ok());
+        assert!(codec().verify(&signed(&claims(at - 60)), now()).is_ok());
+    }
+
     fn asymmetric(signing: &quill_test_support::keys::KeyPair, previous: &str) -> JwtCodec {
         let keys = SigningKeys::from_pem(
             &signing.private_pem,
@@ -618,6 +665,28 @@ mod tests {
             codec.verify(token.as_str(), now() + Duration::minutes(30)),
             Err(TokenRejected::Expired)
         );
+    }
+
+    #[test]
+    fn an_asymmetric_token_with_a_critical_header_extension_is_refused() {
+        let pair = quill_test_support::keys::ed25519(1);
+        let codec = asymmetric(&pair, "");
+        let sign = |crit: Option<Vec<String>>| {
+            let mut header = Header::new(jsonwebtoken::Algorithm::EdDSA);
+            header.typ = Some(ACCESS_TOKEN_TYPE.to_owned());
+            header.kid = Some(codec.published_keys()[0].key_id.clone());
+            header.crit = crit;
+            let claims = serde_json::json!({"sub": "7", "exp": now().timestamp() + 60,
+                "iss": "https://blog.example.com", "aud": "quill", "jti": "a", "gen": 0});
+            let (_, der) = pem_rfc7468::decode_vec(pair.private_pem.as_bytes()).unwrap();
+            let key = EncodingKey::from_ed_der(&der);
+            jsonwebtoken::encode(&header, &claims, &key).unwrap()
+        };
+        assert_eq!(
+            codec.verify(&sign(Some(vec!["exp".into()])), now()),
+            Err(TokenRejected::Invalid)
+        );
+        assert!(codec.verify(&sign(None), now()).is_ok());
     }
 
     #[test]
