@@ -257,3 +257,75 @@ async fn saturated_hashing_answers_503_with_retry_after_and_no_store() {
     assert_eq!(answer.headers[header::RETRY_AFTER], "1");
     assert_eq!(answer.headers[header::CACHE_CONTROL], "no-store");
 }
+
+#[tokio::test]
+async fn a_malformed_token_request_is_refused_with_422_and_never_cached() {
+    let h = harness();
+    let login = Request::builder()
+        .method(Method::POST)
+        .uri("/api/users/token")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("username=alice%40example.com"))
+        .unwrap();
+    let answer = send(&h, login).await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        answer.body["detail"][0],
+        item("missing", &json!(["body", "password"]), "Field required")
+    );
+    assert_eq!(answer.headers[header::CACHE_CONTROL], "no-store");
+}
+
+#[tokio::test]
+async fn a_path_with_a_trailing_slash_is_redirected_with_307_to_the_route_without_it() {
+    let h = harness();
+    let register = json_request(Method::POST, "/api/users/", "{}");
+    let answer = send(&h, register).await;
+    assert_eq!(answer.status, StatusCode::TEMPORARY_REDIRECT);
+    assert_eq!(answer.headers[header::LOCATION], "/api/users");
+    let list = Request::builder()
+        .uri("/api/posts/?skip=0&limit=5")
+        .body(Body::empty())
+        .unwrap();
+    let answer = send(&h, list).await;
+    assert_eq!(answer.status, StatusCode::TEMPORARY_REDIRECT);
+    assert_eq!(
+        answer.headers[header::LOCATION],
+        "/api/posts?skip=0&limit=5"
+    );
+    let nothing = Request::builder()
+        .uri("/api/nothing/")
+        .body(Body::empty())
+        .unwrap();
+    let answer = send(&h, nothing).await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+    assert_eq!(answer.body, json!({"detail": "Not Found"}));
+}
+
+#[tokio::test]
+async fn an_empty_reset_token_is_answered_as_a_token_that_matches_nothing() {
+    let h = harness();
+    for body in [
+        r#"{"token": "", "new_password": "a-reset-password"}"#,
+        r#"{"token": "no-such-token", "new_password": "a-reset-password"}"#,
+    ] {
+        let reset = json_request(Method::POST, "/api/users/reset-password", body);
+        let answer = send(&h, reset).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(
+            answer.body,
+            json!({"detail": "Invalid or expired reset token"})
+        );
+    }
+    let missing = json_request(
+        Method::POST,
+        "/api/users/reset-password",
+        r#"{"new_password": "a-reset-password"}"#,
+    );
+    let answer = send(&h, missing).await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        answer.body["detail"][0],
+        item("missing", &json!(["body", "token"]), "Field required")
+    );
+}

@@ -84,14 +84,19 @@ pub fn router(state: AppState, config: &WebConfig) -> Result<Router, TemplateErr
         .nest("/api", routes::api_router())
         .merge(routes::well_known_router())
         .split_for_parts();
+    let mut paths: Vec<&str> = document.paths.paths.keys().map(String::as_str).collect();
+    for page in pages::page_paths() {
+        paths.push(page);
+    }
+    let known = routes::KnownPaths::new(paths);
     let mut app = Router::new()
         .merge(api)
         .merge(docs::router(&openapi::finish(document)))
         .merge(routes::health_router())
         .merge(pages::router(state.clone(), templates, &config.assets))
         .fallback(move |uri: axum::http::Uri| {
-            let templates = for_fallback.clone();
-            async move { routes::fallback(&uri, &templates) }
+            let (templates, known) = (for_fallback.clone(), known.clone());
+            async move { routes::fallback(&uri, &templates, &known) }
         })
         .method_not_allowed_fallback(move |uri: axum::http::Uri| {
             let templates = for_405.clone();

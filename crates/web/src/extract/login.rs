@@ -12,6 +12,7 @@ use utoipa::{PartialSchema, ToSchema};
 
 use super::body::{body_failure, content_type, read_body};
 use crate::error::{ApiError, ErrorItem, LocPart};
+use crate::views::NoStore;
 
 /// The token endpoint's OAuth2 form, URL-encoded or multipart. `grant_type` absent, empty or
 /// `password`: a login with `username` (which holds the email) and `password`, both required
@@ -160,64 +161,70 @@ impl ToSchema for LoginForm {
 }
 
 impl<S: Send + Sync> FromRequest<S> for LoginForm {
-    type Rejection = ApiError;
+    /// RFC 6749 (5.1, 5.2): the token endpoint's answers, its refusals of a malformed request
+    /// included, are never cached.
+    type Rejection = NoStore<ApiError>;
 
-    async fn from_request(request: Request, _: &S) -> Result<Self, ApiError> {
-        let mut fields = form_fields(request).await?;
-        if fields.get("grant_type").map(String::as_str) == Some("refresh_token") {
-            let token = fields
-                .remove("refresh_token")
-                .filter(|token| !token.is_empty())
-                .map(RefreshToken::new);
-            return Ok(Self::Refresh(token));
+    async fn from_request(request: Request, _: &S) -> Result<Self, Self::Rejection> {
+        read_login_form(request).await.map_err(NoStore)
+    }
+}
+
+async fn read_login_form(request: Request) -> Result<LoginForm, ApiError> {
+    let mut fields = form_fields(request).await?;
+    if fields.get("grant_type").map(String::as_str) == Some("refresh_token") {
+        let token = fields
+            .remove("refresh_token")
+            .filter(|token| !token.is_empty())
+            .map(RefreshToken::new);
+        return Ok(LoginForm::Refresh(token));
+    }
+    let offline = fields
+        .get("scope")
+        .is_some_and(|scope| scope.split(' ').any(|s| s == OFFLINE_ACCESS));
+    let mut problems = Vec::new();
+    let mut required = |name: &'static str| match fields.remove(name) {
+        Some(value) if !value.is_empty() => Some(value),
+        _ => {
+            problems.push(ErrorItem::new("missing", "body", name, "Field required"));
+            None
         }
-        let offline = fields
-            .get("scope")
-            .is_some_and(|scope| scope.split(' ').any(|s| s == OFFLINE_ACCESS));
-        let mut problems = Vec::new();
-        let mut required = |name: &'static str| match fields.remove(name) {
-            Some(value) if !value.is_empty() => Some(value),
-            _ => {
-                problems.push(ErrorItem::new("missing", "body", name, "Field required"));
-                None
-            }
-        };
-        let username = required("username");
-        let password = required("password");
-        // No account's email is longer, so a longer name is refused before any limiter or
-        // lookup sees it.
-        if username
-            .as_ref()
-            .is_some_and(|name| name.chars().count() > Email::MAX_CHARS)
-        {
-            problems.push(ErrorItem::from_field(
-                "body",
-                &FieldError::new(
-                    "username",
-                    FieldErrorKind::TooLong {
-                        max: Email::MAX_CHARS,
-                    },
-                ),
-            ));
-        }
-        if fields
-            .get("grant_type")
-            .is_some_and(|grant| !grant.is_empty() && grant != "password")
-        {
-            problems.push(ErrorItem::new(
-                "string_pattern_mismatch",
-                "body",
-                "grant_type",
-                "String should match pattern '^(password|refresh_token)$'",
-            ));
-        }
-        match (username, password) {
-            (Some(username), Some(password)) if problems.is_empty() => Ok(Self::Password {
-                username,
-                password: Password::attempt(password),
-                offline,
-            }),
-            _ => Err(ApiError::Validation(problems)),
-        }
+    };
+    let username = required("username");
+    let password = required("password");
+    // No account's email is longer, so a longer name is refused before any limiter or
+    // lookup sees it.
+    if username
+        .as_ref()
+        .is_some_and(|name| name.chars().count() > Email::MAX_CHARS)
+    {
+        problems.push(ErrorItem::from_field(
+            "body",
+            &FieldError::new(
+                "username",
+                FieldErrorKind::TooLong {
+                    max: Email::MAX_CHARS,
+                },
+            ),
+        ));
+    }
+    if fields
+        .get("grant_type")
+        .is_some_and(|grant| !grant.is_empty() && grant != "password")
+    {
+        problems.push(ErrorItem::new(
+            "string_pattern_mismatch",
+            "body",
+            "grant_type",
+            "String should match pattern '^(password|refresh_token)$'",
+        ));
+    }
+    match (username, password) {
+        (Some(username), Some(password)) if problems.is_empty() => Ok(LoginForm::Password {
+            username,
+            password: Password::attempt(password),
+            offline,
+        }),
+        _ => Err(ApiError::Validation(problems)),
     }
 }

@@ -205,6 +205,32 @@ async fn serve_picture(
     }
 }
 
+/// Every page: its path and how it is made.
+fn page_routes() -> [(&'static str, axum::routing::MethodRouter<PagesState>); 9] {
+    [
+        ("/", get(home)),
+        ("/posts", get(home)),
+        ("/posts/{post_id}", get(post_page)),
+        ("/users/{user_id}/posts", get(user_posts_page)),
+        ("/login", form_page("login.html", "Login")),
+        (
+            "/forgot-password",
+            form_page("forgot_password.html", "Forgot password"),
+        ),
+        (
+            "/reset-password",
+            form_page("reset_password.html", "Reset password"),
+        ),
+        ("/register", form_page("register.html", "Register")),
+        ("/account", form_page("account.html", "Account")),
+    ]
+}
+
+/// The pages' paths, in the router's syntax (`/posts/{post_id}`).
+pub(crate) fn page_paths() -> impl Iterator<Item = &'static str> {
+    page_routes().into_iter().map(|(path, _)| path)
+}
+
 /// The pages, `/static` and `/media`, with security and cache headers.
 pub(crate) fn router(app: AppState, templates: Templates, paths: &AssetPaths) -> Router<AppState> {
     let state = PagesState {
@@ -253,22 +279,9 @@ pub(crate) fn router(app: AppState, templates: Templates, paths: &AssetPaths) ->
             HeaderValue::from_static("public, max-age=3600"),
         ))
         .merge(static_files);
-    let pages = Router::new()
-        .route("/", get(home))
-        .route("/posts", get(home))
-        .route("/posts/{post_id}", get(post_page))
-        .route("/users/{user_id}/posts", get(user_posts_page))
-        .route("/login", form_page("login.html", "Login"))
-        .route(
-            "/forgot-password",
-            form_page("forgot_password.html", "Forgot password"),
-        )
-        .route(
-            "/reset-password",
-            form_page("reset_password.html", "Reset password"),
-        )
-        .route("/register", form_page("register.html", "Register"))
-        .route("/account", form_page("account.html", "Account"))
+    let pages = page_routes()
+        .into_iter()
+        .fold(Router::new(), |pages, (path, page)| pages.route(path, page))
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-cache"),

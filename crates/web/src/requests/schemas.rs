@@ -93,7 +93,10 @@ pub(super) fn new_password() -> Object {
 
 /// A reset link's token: any text is looked up (and most match nothing).
 pub(super) fn reset_token() -> Object {
-    text(1, Some(RESET_TOKEN_MAX_CHARS))
+    // No minimum: an empty token is answered as any token that matches nothing (400).
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .max_length(Some(RESET_TOKEN_MAX_CHARS))
         .description(Some(
             "The token from the reset link (what follows `#token=`).",
         ))

@@ -7,6 +7,7 @@ mod pictures;
 mod posts;
 mod recovery;
 mod sessions;
+mod slash;
 mod users;
 
 use axum::Router;
@@ -19,6 +20,8 @@ use utoipa_axum::routes;
 use crate::error::ApiError;
 use crate::pages::Templates;
 use crate::state::AppState;
+
+pub(crate) use slash::KnownPaths;
 
 /// Every `/api` route of the contract (to be mounted under `/api`), together with its OpenAPI
 /// description. Each route's path and method come from its handler's `#[utoipa::path]`, so
@@ -65,9 +68,12 @@ fn is_api(uri: &Uri) -> bool {
     path == "/api" || path.starts_with("/api/")
 }
 
-/// Unknown paths: JSON 404 under `/api`, the HTML error page elsewhere.
-pub(crate) fn fallback(uri: &Uri, templates: &Templates) -> Response {
-    if is_api(uri) {
+/// Unknown paths: a redirect when the path without its trailing slash is known, else JSON
+/// 404 under `/api` and the HTML error page elsewhere.
+pub(crate) fn fallback(uri: &Uri, templates: &Templates, known: &KnownPaths) -> Response {
+    if let Some(redirect) = known.redirect_without_slash(uri) {
+        redirect
+    } else if is_api(uri) {
         ApiError::NotFound("Not Found").into_response()
     } else {
         templates.error_page(
