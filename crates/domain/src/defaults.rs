@@ -29,3 +29,10 @@ pub const REFRESH_GRACE: Duration = Duration::from_secs(10);
 
 /// How long a password-reset link works (`PASSWORD_RESET_EXPIRE_MINUTES`): an hour.
 pub const PASSWORD_RESET_LIFETIME: Duration = Duration::from_secs(60 * 60);
+
+/// How long a mailed reset link that still works answers new requests for the same account
+/// (`PASSWORD_RESET_RESEND_MINUTES`): a quarter of an hour.
+pub const PASSWORD_RESET_RESEND_AFTER: Duration = Duration::from_secs(15 * 60);
+
+/// The most reset links one account is mailed in a day (`PASSWORD_RESET_MAILS_PER_DAY`).
+pub const PASSWORD_RESET_MAILS_PER_DAY: u32 = 5;

@@ -95,7 +95,8 @@ pub use ports::{
 pub use post::{NewPost, Page, Post, PostChanges, PostContent, PostId, PostTitle, PostWithAuthor};
 pub use posts::{PostAction, PostDraft, PostError, PostService};
 pub use recovery::{
-    RecoveryStore, ResetDigest, ResetRequest, ResetRequestQueue, ResetSecrets, ResetToken,
+    MailedResets, RecoveryStore, ResetDigest, ResetIssue, ResetMailPace, ResetRequest,
+    ResetRequestQueue, ResetSecrets, ResetToken,
 };
 pub use sessions::{
     HeldRefresh, NewSession, RefreshDigest, RefreshToken, SessionId, SessionInfo, SessionSecrets,

@@ -74,6 +74,102 @@ pub trait ResetRequestQueue: Send + Sync {
     fn push(&self, request: ResetRequest) -> bool;
 }
 
+/// How often one account is mailed a reset link, whoever asks: the rule
+/// [`AuthService::handle_reset_request`](crate::AuthService::handle_reset_request) hands the
+/// store, which applies it in the transaction that would issue the token, so requests handled
+/// at once (on several servers too) cannot each mail.
+///
+/// A request is answered by the link already mailed while that link still works and was
+/// mailed less than `resend_after` ago; and an account is mailed at most `mails_per_day`
+/// links in a day, counted from the first mail of that day.
+///
+/// ```
+/// use chrono::{Duration, TimeZone, Utc};
+/// use quill_domain::{MailedResets, ResetMailPace};
+///
+/// let start = Utc.with_ymd_and_hms(2026, 12, 7, 12, 0, 0).unwrap();
+/// let pace = |now| ResetMailPace { now, resend_after: Duration::minutes(15), mails_per_day: 5 };
+/// let first = pace(start).next(None, start + Duration::hours(1)).unwrap();
+/// // Five minutes later the link mailed first still works: it answers this request too.
+/// assert_eq!(pace(start + Duration::minutes(5)).next(Some(first), start + Duration::hours(2)), None);
+/// // Twenty minutes later a new link goes out, the day's second.
+/// let second = pace(start + Duration::minutes(20)).next(Some(first), start + Duration::hours(2)).unwrap();
+/// assert_eq!(second.mails, 2);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResetMailPace {
+    /// The time of the request's handling.
+    pub now: DateTime<Utc>,
+    /// How long a mailed link that still works answers new requests.
+    pub resend_after: chrono::Duration,
+    /// The most links one account is mailed in a day.
+    pub mails_per_day: u32,
+}
+
+/// What has been mailed to one account, as the pace counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MailedResets {
+    /// When the current day of mails began (its first mail).
+    pub day_started: DateTime<Utc>,
+    /// Links mailed since then.
+    pub mails: u32,
+    /// When the last link was mailed.
+    pub last_mailed: DateTime<Utc>,
+    /// Until when that link works; a spent or replaced link counts as expired.
+    pub link_expires: DateTime<Utc>,
+}
+
+impl ResetMailPace {
+    /// A link mailed after this instant, while it works, answers a new request.
+    #[must_use]
+    pub fn recent_since(&self) -> DateTime<Utc> {
+        self.now - self.resend_after
+    }
+
+    /// A day of mails that began at or before this instant is over.
+    #[must_use]
+    pub fn day_over_at(&self) -> DateTime<Utc> {
+        self.now - chrono::Duration::days(1)
+    }
+
+    /// The record after mailing a link that works until `link_expires`, or `None` when the
+    /// pace says to mail nothing: a recent link still works, or the day's mails are spent.
+    /// Stores apply exactly this rule (the in-memory one by calling it).
+    #[must_use]
+    pub fn next(
+        &self,
+        mailed: Option<MailedResets>,
+        link_expires: DateTime<Utc>,
+    ) -> Option<MailedResets> {
+        let (day_started, mails) = match mailed {
+            None => (self.now, 1),
+            Some(m) if m.last_mailed > self.recent_since() && m.link_expires > self.now => {
+                return None;
+            }
+            Some(m) if m.day_started <= self.day_over_at() => (self.now, 1),
+            Some(m) if m.mails < self.mails_per_day => (m.day_started, m.mails + 1),
+            Some(_) => return None,
+        };
+        Some(MailedResets {
+            day_started,
+            mails,
+            last_mailed: self.now,
+            link_expires,
+        })
+    }
+}
+
+/// What came of handing the store a fresh reset token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResetIssue {
+    /// The token replaced any earlier one and its mail is queued.
+    Issued,
+    /// The pace said to mail nothing; nothing was written.
+    Paced,
+    /// No such account (any more); nothing was written.
+    NoAccount,
+}
+
 /// Reset tokens and the mail that goes with every change of them, each change in one
 /// transaction with its mail (into the [`MailOutbox`](crate::MailOutbox) the same store
 /// keeps), so no token is issued without its mail and no password changes without its
@@ -81,16 +177,18 @@ pub trait ResetRequestQueue: Send + Sync {
 #[async_trait]
 pub trait RecoveryStore: Send + Sync {
     /// Gives `user` this token, in place of any earlier one (an account has at most one),
-    /// valid until `expires_at`, and queues `mail` with it. `false` when the account no
-    /// longer exists (nothing is written).
+    /// valid until `expires_at`, and queues `mail` with it, if `pace` (applied to what the
+    /// store has recorded of the account's reset mails, as [`ResetMailPace::next`] does)
+    /// lets it; records the mail with the token. Spent and replaced links stop counting as
+    /// working ones for the pace.
     async fn issue_reset(
         &self,
         user: UserId,
         digest: ResetDigest,
         expires_at: DateTime<Utc>,
         mail: Mail,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError>;
+        pace: ResetMailPace,
+    ) -> Result<ResetIssue, StoreError>;
 
     /// The account holding a token that is still valid at `now`, if any; consumes nothing.
     async fn reset_holder(

@@ -166,10 +166,13 @@ fn a_token_still_works_one_second_before_it_expires() {
 }
 
 #[test]
-fn a_new_request_kills_the_earlier_token() {
+fn a_new_link_mailed_kills_the_earlier_one() {
     block_on(async {
         let h = harness();
         let first = mailed_token(&h, "alice@example.com").await;
+        // Past the pace, so the new request mails a new link.
+        h.clock
+            .advance(Duration::from_std(h.auth.policy().reset_resend_after).unwrap());
         let second = mailed_token(&h, "alice@example.com").await;
         assert_ne!(first, second);
         assert_eq!(h.store.reset_count(), 1, "one live token per account");
@@ -247,7 +250,8 @@ fn a_password_change_consumes_any_reset_link_and_sends_a_notice() {
 }
 
 #[test]
-fn reset_requests_are_limited_per_email_the_same_whether_or_not_it_has_an_account() {
+fn over_the_limit_per_email_a_request_gets_the_same_answer_and_is_dropped_whether_or_not_it_has_an_account()
+ {
     block_on(async {
         let h = Harness::builder()
             .user("alice", "alice@example.com", "password123")
@@ -257,24 +261,112 @@ fn reset_requests_are_limited_per_email_the_same_whether_or_not_it_has_an_accoun
             })
             .build();
         for address in ["alice@example.com", "nobody@example.com"] {
-            for i in 0..2 {
+            for i in 0..3 {
                 let client = Client::new([198, 51, 100, i].into());
-                assert!(
-                    h.auth
-                        .request_password_reset(client, &email(address))
-                        .await
-                        .is_ok()
-                );
+                let answer = h.auth.request_password_reset(client, &email(address)).await;
+                assert!(answer.is_ok(), "{address}, request {i}: {answer:?}");
             }
-            let third = h
-                .auth
-                .request_password_reset(Client::new([203, 0, 113, 9].into()), &email(address))
-                .await;
-            assert!(
-                matches!(third, Err(AuthError::Throttled { retry_after }) if retry_after.as_secs() == 60),
-                "{address}: {third:?}"
-            );
         }
+        assert_eq!(
+            h.reset_requests.drain().len(),
+            4,
+            "two requests per email are looked at"
+        );
+        let limited = h
+            .events
+            .all()
+            .into_iter()
+            .filter(|e| e.action == AuthAction::RateLimited)
+            .count();
+        assert_eq!(limited, 2, "each dropped request is in the audit trail");
+    });
+}
+
+/// Asks for a link for alice and lets the job run; how many mails she has had in all.
+async fn ask_for_alice(h: &Harness) -> usize {
+    let client = Client::new([203, 0, 113, 50].into());
+    h.auth
+        .request_password_reset(client, &email("alice@example.com"))
+        .await
+        .unwrap();
+    h.handle_reset_requests().await;
+    h.outbox.queued().len()
+}
+
+fn paced(policy: AuthPolicy) -> Harness {
+    Harness::builder()
+        .user("alice", "alice@example.com", "password123")
+        .policy(AuthPolicy {
+            reset_requests_per_client: Rate::new(1000, 1000),
+            reset_requests_per_email: Rate::new(1000, 1000),
+            ..policy
+        })
+        .build()
+}
+
+#[test]
+fn while_the_link_mailed_last_still_works_and_is_recent_a_new_request_mails_nothing() {
+    block_on(async {
+        let h = paced(AuthPolicy::default());
+        let resend = h.auth.policy().reset_resend_after;
+        assert_eq!(ask_for_alice(&h).await, 1);
+        let first = h.reset_token_mailed_to("alice@example.com").unwrap();
+        h.clock.advance(Duration::minutes(5));
+        assert_eq!(ask_for_alice(&h).await, 1, "the first link answers");
+        let paced = h
+            .events
+            .all()
+            .into_iter()
+            .rfind(|e| e.action == AuthAction::PasswordResetRequest)
+            .unwrap();
+        assert_eq!(paced.outcome, AuthOutcome::Refused);
+        h.clock
+            .advance(Duration::from_std(resend).unwrap() - Duration::minutes(4));
+        assert_eq!(
+            ask_for_alice(&h).await,
+            2,
+            "a link older than the pace is resent"
+        );
+        let second = h.reset_token_mailed_to("alice@example.com").unwrap();
+        assert_ne!(first, second);
+        let stale = h.auth.reset_password(HERE, &first, &new_password()).await;
+        assert!(matches!(stale, Err(AuthError::InvalidResetToken)));
+    });
+}
+
+#[test]
+fn a_spent_link_does_not_answer_the_next_request() {
+    block_on(async {
+        let h = paced(AuthPolicy::default());
+        let token = mailed_token(&h, "alice@example.com").await;
+        h.auth
+            .reset_password(HERE, &token, &new_password())
+            .await
+            .unwrap();
+        let before = h.outbox.queued().len();
+        assert_eq!(ask_for_alice(&h).await, before + 1);
+    });
+}
+
+#[test]
+fn no_account_is_mailed_more_links_a_day_than_the_pace_allows_however_many_ask() {
+    block_on(async {
+        let h = paced(AuthPolicy {
+            reset_mails_per_day: 3,
+            reset_resend_after: std::time::Duration::from_secs(60),
+            reset_token_lifetime: std::time::Duration::from_secs(30 * 60),
+            ..AuthPolicy::default()
+        });
+        // Every two minutes for most of a day: past the resend pace every time.
+        let mut mailed = 0;
+        for _ in 0..(23 * 30) {
+            mailed = ask_for_alice(&h).await;
+            h.clock.advance(Duration::minutes(2));
+        }
+        assert_eq!(mailed, 3);
+        // A day after the first mail, a new day of mails begins.
+        h.clock.advance(Duration::hours(1));
+        assert_eq!(ask_for_alice(&h).await, 4);
     });
 }
 

@@ -13,8 +13,8 @@ use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use quill_domain::{
     Mail, MailId, MailOutbox, OutboxDepth, PasswordHash, QueuedMail, RecoveryStore, ResetDigest,
-    ResetRequest, ResetRequestQueue, ResetSecrets, ResetToken, SessionId, StoreError, Unexpected,
-    User, UserId, throttle::micros,
+    ResetIssue, ResetMailPace, ResetRequest, ResetRequestQueue, ResetSecrets, ResetToken,
+    SessionId, StoreError, Unexpected, User, UserId, throttle::micros,
 };
 use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, Statement, Value};
 use sha2::{Digest as _, Sha256};
@@ -107,6 +107,13 @@ impl SeaOrmRecoveryStore {
         ))
         .await
         .map_err(store_error)?;
+        // The links mailed are spent: they no longer answer the next reset request.
+        tx.execute_raw(self.statement(
+            "UPDATE reset_mail_pace SET link_expires_us = 0 WHERE user_id = $1",
+            vec![user.0.into()],
+        ))
+        .await
+        .map_err(store_error)?;
         // `IS DISTINCT FROM` matches the NULL of "keep none" on both backends, where `<>`
         // would not.
         tx.execute_raw(self.statement(
@@ -131,31 +138,67 @@ impl RecoveryStore for SeaOrmRecoveryStore {
         digest: ResetDigest,
         expires_at: DateTime<Utc>,
         mail: Mail,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
+        pace: ResetMailPace,
+    ) -> Result<ResetIssue, StoreError> {
         let tx = self.begin().await?;
-        // One row per account: a new token replaces the earlier one in the same statement.
-        let issued = tx
+        // `ResetMailPace::next` as one statement: the account's record moves only when the
+        // pace lets a mail go, and racing handlers of one account (on any server) meet on its
+        // row, where the later one sees what the earlier one wrote.
+        let paced = tx
             .execute_raw(self.statement(
-                "INSERT INTO password_resets (digest, user_id, expires_at_us) \
-                 SELECT $1, id, $3 FROM users WHERE id = $2 \
-                 ON CONFLICT (user_id) DO UPDATE \
-                 SET digest = excluded.digest, expires_at_us = excluded.expires_at_us",
+                "INSERT INTO reset_mail_pace \
+                 (user_id, day_started_us, mails, last_mailed_us, link_expires_us) \
+                 SELECT id, $2, 1, $2, $3 FROM users WHERE id = $1 \
+                 ON CONFLICT (user_id) DO UPDATE SET \
+                 day_started_us = CASE WHEN reset_mail_pace.day_started_us <= $5 THEN $2 \
+                 ELSE reset_mail_pace.day_started_us END, \
+                 mails = CASE WHEN reset_mail_pace.day_started_us <= $5 THEN 1 \
+                 ELSE reset_mail_pace.mails + 1 END, \
+                 last_mailed_us = $2, link_expires_us = $3 \
+                 WHERE NOT (reset_mail_pace.last_mailed_us > $4 \
+                 AND reset_mail_pace.link_expires_us > $2) \
+                 AND (reset_mail_pace.day_started_us <= $5 OR reset_mail_pace.mails < $6)",
                 vec![
-                    digest_value(digest),
                     user.0.into(),
+                    micros(pace.now).into(),
                     micros(expires_at).into(),
+                    micros(pace.recent_since()).into(),
+                    micros(pace.day_over_at()).into(),
+                    i64::from(pace.mails_per_day).into(),
                 ],
             ))
             .await
             .map_err(store_error)?;
-        if issued.rows_affected() == 0 {
+        if paced.rows_affected() == 0 {
+            let account = tx
+                .query_one_raw(
+                    self.statement("SELECT id FROM users WHERE id = $1", vec![user.0.into()]),
+                )
+                .await
+                .map_err(store_error)?;
             tx.rollback().await.map_err(store_error)?;
-            return Ok(false);
+            return Ok(match account {
+                Some(_) => ResetIssue::Paced,
+                None => ResetIssue::NoAccount,
+            });
         }
-        self.queue_in(&tx, mail, now).await?;
+        // One row per account: a new token replaces the earlier one in the same statement.
+        tx.execute_raw(self.statement(
+            "INSERT INTO password_resets (digest, user_id, expires_at_us) \
+             VALUES ($1, $2, $3) \
+             ON CONFLICT (user_id) DO UPDATE \
+             SET digest = excluded.digest, expires_at_us = excluded.expires_at_us",
+            vec![
+                digest_value(digest),
+                user.0.into(),
+                micros(expires_at).into(),
+            ],
+        ))
+        .await
+        .map_err(store_error)?;
+        self.queue_in(&tx, mail, pace.now).await?;
         self.commit(tx).await?;
-        Ok(true)
+        Ok(ResetIssue::Issued)
     }
 
     async fn reset_holder(
@@ -234,14 +277,28 @@ impl RecoveryStore for SeaOrmRecoveryStore {
     }
 
     async fn purge_expired_resets(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
-        self.db
+        let purged = self
+            .db
             .execute_raw(self.statement(
                 "DELETE FROM password_resets WHERE expires_at_us <= $1",
                 vec![micros(now).into()],
             ))
             .await
-            .map(|done| done.rows_affected())
-            .map_err(store_error)
+            .map_err(store_error)?
+            .rows_affected();
+        // A record whose day is over and whose link no longer works would let the next mail
+        // go anyway; dropping it keeps the table to the accounts mailed lately.
+        self.db
+            .execute_raw(self.statement(
+                "DELETE FROM reset_mail_pace WHERE day_started_us <= $1 AND link_expires_us <= $2",
+                vec![
+                    micros(now - chrono::Duration::days(1)).into(),
+                    micros(now).into(),
+                ],
+            ))
+            .await
+            .map_err(store_error)?;
+        Ok(purged)
     }
 }
 

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use chrono::Utc;
 use quill_domain::{
-    Email, Mail, MailOutbox, NewUser, PasswordHash, RecoveryStore, ResetSecrets, UserId,
-    UserRepository, Username,
+    Email, Mail, MailOutbox, NewUser, PasswordHash, RecoveryStore, ResetIssue, ResetMailPace,
+    ResetSecrets, UserId, UserRepository, Username,
 };
 use quill_infra::{SeaOrmRecoveryStore, SeaOrmUserRepository, Sha256ResetSecrets, connect};
 use quill_test_support::TestDatabase;
@@ -48,17 +48,112 @@ fn mail(subject: &str) -> Mail {
     Mail::new("alice@example.com", subject, "body")
 }
 
+/// A pace that lets every mail go, for the tests that are about something else.
+fn unpaced(now: chrono::DateTime<Utc>) -> ResetMailPace {
+    ResetMailPace {
+        now,
+        resend_after: chrono::Duration::zero(),
+        mails_per_day: 1_000,
+    }
+}
+
+/// quill's pace at `now`: fifteen minutes between links that still work, three a day.
+fn paced(now: chrono::DateTime<Utc>) -> ResetMailPace {
+    ResetMailPace {
+        now,
+        resend_after: chrono::Duration::minutes(15),
+        mails_per_day: 3,
+    }
+}
+
+/// Issues a fresh token for alice, valid for an hour, under `pace`.
+async fn issue(s: &Stores, pace: ResetMailPace) -> ResetIssue {
+    let (_, digest) = Sha256ResetSecrets.mint().unwrap();
+    let expires = pace.now + chrono::Duration::hours(1);
+    s.recovery
+        .issue_reset(s.alice, digest, expires, mail("reset"), pace)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_database_keeps_the_pace_of_reset_mails_as_the_domain_states_it() {
+    let s = stores().await;
+    let start = Utc::now();
+    let at = |minutes: i64| paced(start + chrono::Duration::minutes(minutes));
+    assert_eq!(issue(&s, at(0)).await, ResetIssue::Issued);
+    assert_eq!(
+        issue(&s, at(5)).await,
+        ResetIssue::Paced,
+        "a recent link answers"
+    );
+    assert_eq!(issue(&s, at(16)).await, ResetIssue::Issued);
+    // A spent link answers nothing: a password change right after lets the next one go.
+    s.recovery
+        .change_password(
+            s.alice,
+            PasswordHash::new("$argon2id$x"),
+            None,
+            mail("n"),
+            start,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        issue(&s, at(17)).await,
+        ResetIssue::Issued,
+        "the day's third"
+    );
+    assert_eq!(
+        issue(&s, at(40)).await,
+        ResetIssue::Paced,
+        "the day's mails are spent"
+    );
+    assert_eq!(
+        issue(&s, at(24 * 60 + 1)).await,
+        ResetIssue::Issued,
+        "a new day"
+    );
+    let queued = s.recovery.depth().await.unwrap().queued;
+    assert_eq!(queued, 5, "four links and the change's notice");
+    // Purging keeps a record whose link still works: the pace holds across it.
+    s.recovery
+        .purge_expired_resets(start + chrono::Duration::minutes(24 * 60 + 2))
+        .await
+        .unwrap();
+    assert_eq!(issue(&s, at(24 * 60 + 5)).await, ResetIssue::Paced);
+}
+
+#[tokio::test]
+async fn of_racing_handlers_of_one_accounts_reset_requests_exactly_one_mails() {
+    let s = Arc::new(stores().await);
+    let now = Utc::now();
+    let handlers = (0..10).map(|_| {
+        let s = s.clone();
+        tokio::spawn(async move { issue(&s, paced(now)).await })
+    });
+    let mut issued = 0;
+    for handler in handlers {
+        if handler.await.unwrap() == ResetIssue::Issued {
+            issued += 1;
+        }
+    }
+    assert_eq!(issued, 1);
+    assert_eq!(s.recovery.depth().await.unwrap().queued, 1);
+}
+
 #[tokio::test]
 async fn of_ten_racing_resets_with_one_token_exactly_one_changes_the_password() {
     let s = stores().await;
     let (_, digest) = Sha256ResetSecrets.mint().unwrap();
     let now = Utc::now();
     let later = now + chrono::Duration::hours(1);
-    assert!(
+    assert_eq!(
         s.recovery
-            .issue_reset(s.alice, digest, later, mail("reset"), now)
+            .issue_reset(s.alice, digest, later, mail("reset"), unpaced(now))
             .await
-            .unwrap()
+            .unwrap(),
+        ResetIssue::Issued
     );
     let attempts = (0..10).map(|i| {
         let recovery = s.recovery.clone();
@@ -99,11 +194,11 @@ async fn a_new_token_replaces_the_accounts_earlier_one_and_an_expired_one_is_ref
     let (_, first) = Sha256ResetSecrets.mint().unwrap();
     let (_, second) = Sha256ResetSecrets.mint().unwrap();
     s.recovery
-        .issue_reset(s.alice, first, later, mail("one"), now)
+        .issue_reset(s.alice, first, later, mail("one"), unpaced(now))
         .await
         .unwrap();
     s.recovery
-        .issue_reset(s.alice, second, later, mail("two"), now)
+        .issue_reset(s.alice, second, later, mail("two"), unpaced(now))
         .await
         .unwrap();
     assert!(s.recovery.reset_holder(first, now).await.unwrap().is_none());
@@ -132,10 +227,10 @@ async fn a_token_for_an_account_that_is_gone_is_not_issued() {
     let now = Utc::now();
     let issued = s
         .recovery
-        .issue_reset(UserId(999), digest, now, mail("reset"), now)
+        .issue_reset(UserId(999), digest, now, mail("reset"), unpaced(now))
         .await
         .unwrap();
-    assert!(!issued);
+    assert_eq!(issued, ResetIssue::NoAccount);
     assert_eq!(
         s.recovery.depth().await.unwrap().queued,
         0,
@@ -219,7 +314,7 @@ async fn a_password_change_drops_the_accounts_reset_token_and_queues_its_notice(
             digest,
             now + chrono::Duration::hours(1),
             mail("reset"),
-            now,
+            unpaced(now),
         )
         .await
         .unwrap();

@@ -1,5 +1,5 @@
 //! The auth core's schema: accounts, token revocations, sessions and refresh tokens,
-//! rate-limit buckets, reset tokens and the mail outbox. This is all an
+//! rate-limit buckets, reset tokens, the pace of reset mails and the mail outbox. This is all an
 //! application that embeds quill's auth core gets in its database.
 
 mod m20261126_000001_create_users_and_posts;
@@ -10,6 +10,7 @@ mod m20261202_000005_recovery;
 mod m20261202_000006_pictures;
 mod m20261202_000007_profile_revisions;
 mod m20261203_000008_sessions;
+mod m20261207_000010_reset_mail_pace;
 
 use sea_orm_migration::prelude::*;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for AuthMigrator {
             Box::new(m20261202_000006_pictures::MIGRATION),
             Box::new(m20261202_000007_profile_revisions::MIGRATION),
             Box::new(m20261203_000008_sessions::MIGRATION),
+            Box::new(m20261207_000010_reset_mail_pace::MIGRATION),
         ]
     }
 }

@@ -31,11 +31,17 @@ pub struct AuthPolicy {
     pub register_per_client: Rate,
     /// Password-reset requests per client.
     pub reset_requests_per_client: Rate,
-    /// Password-reset requests per email typed (an account's or no one's), from anywhere: an
-    /// inbox is not flooded with reset mail however many addresses ask.
+    /// Password-reset requests per email typed (an account's or no one's), from anywhere,
+    /// that are looked at; beyond it a request gets the same answer and is dropped, so
+    /// nobody learns from it and the owner is never refused.
     pub reset_requests_per_email: Rate,
     /// How long a reset link works.
     pub reset_token_lifetime: Duration,
+    /// How long a mailed reset link that still works answers new requests for its account:
+    /// within it, a request mails nothing new.
+    pub reset_resend_after: Duration,
+    /// The most reset links one account is mailed in a day, however many ask.
+    pub reset_mails_per_day: u32,
     /// Password changes per signed-in account: the owner's own bucket, which strangers'
     /// login guesses never touch.
     pub password_changes_per_account: Rate,
@@ -79,6 +85,8 @@ impl Default for AuthPolicy {
             reset_requests_per_client: Rate::new(5, 5),
             reset_requests_per_email: Rate::new(3, 1),
             reset_token_lifetime: crate::defaults::PASSWORD_RESET_LIFETIME,
+            reset_resend_after: crate::defaults::PASSWORD_RESET_RESEND_AFTER,
+            reset_mails_per_day: crate::defaults::PASSWORD_RESET_MAILS_PER_DAY,
             password_changes_per_account: Rate::new(5, 6),
             refresh_per_client: Rate::new(30, 30),
             refresh_token_lifetime: crate::defaults::REFRESH_TOKEN_LIFETIME,

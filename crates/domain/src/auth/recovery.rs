@@ -5,7 +5,7 @@
 use super::{AuthError, AuthService};
 use crate::client::Client;
 use crate::events::{AttemptedAccount, AuthAction, AuthEvent, AuthOutcome};
-use crate::recovery::ResetRequest;
+use crate::recovery::{ResetIssue, ResetMailPace, ResetRequest};
 use crate::throttle::{ThrottleKey, ThrottleScope};
 use crate::user::{Email, Password, UserId};
 
@@ -55,13 +55,21 @@ impl AuthService {
             self.policy.reset_requests_per_client,
         )
         .await?;
-        self.admit(
-            client,
-            None,
-            &ThrottleKey::account_email(ThrottleScope::ResetRequestsPerEmail, email.as_str()),
-            self.policy.reset_requests_per_email,
-        )
-        .await?;
+        // Over the email's limit a request is dropped with the same answer: a refusal here
+        // would tell strangers something, and would refuse the owner while someone else
+        // keeps asking. The pace below bounds what reaches the inbox anyway.
+        match self
+            .admit(
+                client,
+                None,
+                &ThrottleKey::account_email(ThrottleScope::ResetRequestsPerEmail, email.as_str()),
+                self.policy.reset_requests_per_email,
+            )
+            .await
+        {
+            Err(AuthError::Throttled { .. }) => return Ok(()),
+            admitted => admitted?,
+        }
         let queued = self.ports.reset_requests.push(ResetRequest {
             email: email.as_str().to_owned(),
             client,
@@ -76,8 +84,10 @@ impl AuthService {
 
     /// The background half of a reset request: when an account has the email, gives it a
     /// fresh token (its earlier one stops working) and queues the mail with the link, in one
-    /// transaction; otherwise does nothing. Either way the request is recorded in the audit
-    /// trail. Run by the job that drains the [`ResetRequestQueue`](crate::ResetRequestQueue).
+    /// transaction, unless the [`ResetMailPace`] says the link already mailed answers it or
+    /// the account's mails for the day are spent; otherwise does nothing. Either way the
+    /// request is recorded in the audit trail (a paced one as refused). Run by the job that
+    /// drains the [`ResetRequestQueue`](crate::ResetRequestQueue).
     ///
     /// # Errors
     /// [`AuthError::Unavailable`] or [`AuthError::Unexpected`] when the store fails (no token
@@ -85,9 +95,9 @@ impl AuthService {
     pub async fn handle_reset_request(&self, request: ResetRequest) -> Result<(), AuthError> {
         let outcome = self.issue_reset(&request).await;
         let (result, user) = match &outcome {
-            Ok(Some(user)) => (AuthOutcome::Success, Some(*user)),
-            Ok(None) => (AuthOutcome::Failure, None),
-            Err(_) => (AuthOutcome::Failure, None),
+            Ok(Some((user, ResetIssue::Issued))) => (AuthOutcome::Success, Some(*user)),
+            Ok(Some((user, _))) => (AuthOutcome::Refused, Some(*user)),
+            Ok(None) | Err(_) => (AuthOutcome::Failure, None),
         };
         self.ports.events.record(&AuthEvent {
             action: AuthAction::PasswordResetRequest,
@@ -102,7 +112,10 @@ impl AuthService {
         outcome.map(|_| ())
     }
 
-    async fn issue_reset(&self, request: &ResetRequest) -> Result<Option<UserId>, AuthError> {
+    async fn issue_reset(
+        &self,
+        request: &ResetRequest,
+    ) -> Result<Option<(UserId, ResetIssue)>, AuthError> {
         let Some(user) = self.ports.users.by_email(&request.email).await? else {
             return Ok(None);
         };
@@ -110,14 +123,21 @@ impl AuthService {
         let lifetime = self.policy.reset_token_lifetime;
         let mail = self.ports.letters.password_reset(&user, &token, lifetime);
         let now = self.ports.clock.now();
-        let expires_at =
-            now + chrono::Duration::from_std(lifetime).unwrap_or(chrono::Duration::MAX);
+        let expires_at = now + duration(lifetime);
+        let pace = ResetMailPace {
+            now,
+            resend_after: duration(self.policy.reset_resend_after),
+            mails_per_day: self.policy.reset_mails_per_day,
+        };
         let issued = self
             .ports
             .recovery
-            .issue_reset(user.id, digest, expires_at, mail, now)
+            .issue_reset(user.id, digest, expires_at, mail, pace)
             .await?;
-        Ok(issued.then_some(user.id))
+        Ok(match issued {
+            ResetIssue::NoAccount => None,
+            issued => Some((user.id, issued)),
+        })
     }
 
     /// Sets a new password with a reset link's token, for `client`.
@@ -196,4 +216,9 @@ impl AuthService {
             .await?
             .ok_or(AuthError::InvalidResetToken)
     }
+}
+
+/// A policy's duration as the clock's; one too long for it is as good as for ever.
+fn duration(span: std::time::Duration) -> chrono::Duration {
+    chrono::Duration::from_std(span).unwrap_or(chrono::Duration::MAX)
 }

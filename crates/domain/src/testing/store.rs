@@ -13,7 +13,7 @@ use crate::mail::Mail;
 use crate::picture::PictureSwap;
 use crate::ports::{PostRepository, StoreError, TokenStanding, UserRepository};
 use crate::post::{NewPost, Page, Post, PostChanges, PostId, PostWithAuthor};
-use crate::recovery::{RecoveryStore, ResetDigest};
+use crate::recovery::{MailedResets, RecoveryStore, ResetDigest, ResetIssue, ResetMailPace};
 use crate::sessions::{
     HeldRefresh, NewSession, RefreshDigest, SessionId, SessionInfo, SessionStore,
 };
@@ -33,6 +33,8 @@ pub(super) struct StoreState {
     posts: BTreeMap<PostId, Post>,
     /// Reset tokens by digest: the holder and the expiry.
     resets: BTreeMap<[u8; 32], (UserId, DateTime<Utc>)>,
+    /// What has been mailed of reset links, per account, as the pace counts it.
+    reset_mails: BTreeMap<UserId, MailedResets>,
     sessions: BTreeMap<String, StoredSession>,
     /// Refresh tokens by digest: their session and when they were rotated.
     refresh_tokens: BTreeMap<[u8; 32], (SessionId, Option<DateTime<Utc>>)>,
@@ -63,6 +65,15 @@ pub(super) struct StoreState {
 pub struct InMemoryStore {
     state: Mutex<StoreState>,
     outbox: Arc<InMemoryOutbox>,
+}
+
+impl StoreState {
+    /// The account's mailed links no longer work: they stop answering reset requests.
+    fn links_spent(&mut self, user: UserId) {
+        if let Some(mailed) = self.reset_mails.get_mut(&user) {
+            mailed.link_expires = DateTime::<Utc>::MIN_UTC;
+        }
+    }
 }
 
 impl InMemoryStore {
@@ -389,16 +400,21 @@ impl RecoveryStore for InMemoryStore {
         digest: ResetDigest,
         expires_at: DateTime<Utc>,
         mail: Mail,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
+        pace: ResetMailPace,
+    ) -> Result<ResetIssue, StoreError> {
         let mut state = self.state();
         if !state.users.contains_key(&user) {
-            return Ok(false);
+            return Ok(ResetIssue::NoAccount);
         }
+        let mailed = state.reset_mails.get(&user).copied();
+        let Some(next) = pace.next(mailed, expires_at) else {
+            return Ok(ResetIssue::Paced);
+        };
+        state.reset_mails.insert(user, next);
         state.resets.retain(|_, (holder, _)| *holder != user);
         state.resets.insert(digest.0, (user, expires_at));
-        self.outbox.push(mail, now);
-        Ok(true)
+        self.outbox.push(mail, pace.now);
+        Ok(ResetIssue::Issued)
     }
 
     async fn reset_holder(
@@ -426,6 +442,7 @@ impl RecoveryStore for InMemoryStore {
             _ => return Ok(None),
         };
         state.resets.retain(|_, (other, _)| *other != holder);
+        state.links_spent(holder);
         let Some(user) = state.users.get_mut(&holder) else {
             return Ok(None);
         };
@@ -451,6 +468,7 @@ impl RecoveryStore for InMemoryStore {
         user.password_hash = hash;
         user.token_generation += 1;
         state.resets.retain(|_, (holder, _)| *holder != id);
+        state.links_spent(id);
         state.end_sessions(id, keep);
         self.outbox.push(notice, now);
         Ok(true)
@@ -460,6 +478,10 @@ impl RecoveryStore for InMemoryStore {
         let mut state = self.state();
         let before = state.resets.len();
         state.resets.retain(|_, (_, expires_at)| *expires_at > now);
+        let day_over_at = now - chrono::Duration::days(1);
+        state
+            .reset_mails
+            .retain(|_, m| m.day_started > day_over_at || m.link_expires > now);
         Ok((before - state.resets.len()) as u64)
     }
 }

@@ -245,6 +245,18 @@ fn auth_policy(raw: &mut RawSettings) -> Result<AuthPolicy, ConfigError> {
                 (default.reset_token_lifetime.as_secs() / 60) as u32,
             )?),
         ),
+        reset_resend_after: std::time::Duration::from_secs(
+            60 * u64::from(positive::<u32>(
+                "PASSWORD_RESET_RESEND_MINUTES",
+                raw.password_reset_resend_minutes.take(),
+                (default.reset_resend_after.as_secs() / 60) as u32,
+            )?),
+        ),
+        reset_mails_per_day: positive::<u32>(
+            "PASSWORD_RESET_MAILS_PER_DAY",
+            raw.password_reset_mails_per_day.take(),
+            default.reset_mails_per_day,
+        )?,
         refresh_per_client: rate(
             ("REFRESH_RATE_BURST", raw.refresh_rate_burst.take()),
             (

@@ -116,6 +116,10 @@ pub(super) struct RawSettings {
     #[serde(default, deserialize_with = "as_text")]
     pub(super) password_reset_expire_minutes: Option<String>,
     #[serde(default, deserialize_with = "as_text")]
+    pub(super) password_reset_resend_minutes: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
+    pub(super) password_reset_mails_per_day: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
     pub(super) refresh_token_expire_days: Option<String>,
     #[serde(default, deserialize_with = "as_text")]
     pub(super) refresh_grace_seconds: Option<String>,

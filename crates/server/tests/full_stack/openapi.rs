@@ -990,8 +990,8 @@ async fn every_documented_response_is_what_the_server_sends() {
             ("REGISTER_RATE_PER_MINUTE", "1"),
             ("PASSWORD_CHANGE_RATE_BURST", "1"),
             ("PASSWORD_CHANGE_RATE_PER_MINUTE", "1"),
-            ("ACCOUNT_RESET_RATE_BURST", "1"),
-            ("ACCOUNT_RESET_RATE_PER_MINUTE", "1"),
+            ("RESET_RATE_BURST", "1"),
+            ("RESET_RATE_PER_MINUTE", "1"),
             ("HASHING_SLOTS", "1"),
             ("HASHING_QUEUE_LIMIT", "1"),
             ("ARGON2_MEMORY_KIB", "65536"),
@@ -1001,7 +1001,7 @@ async fn every_documented_response_is_what_the_server_sends() {
         .await,
     );
     let frank = c.account("frank").await;
-    // Reset requests for one email: the first spends the bucket, the second is refused.
+    // Reset requests from one client: the first spends the bucket, the second is refused.
     let ask = json!({"email": "frank@example.com"});
     c.json(M::POST, forgot, forgot, None, &ask, true).await;
     let limited = c.json(M::POST, forgot, forgot, None, &ask, true).await;

@@ -275,6 +275,61 @@ async fn one_reset_requested_with_two_servers_delivering_is_mailed_exactly_once(
 }
 
 #[tokio::test]
+async fn reset_requests_for_one_account_spread_over_two_servers_mail_it_one_link() {
+    let Some(database) = postgres_only().await else {
+        return;
+    };
+    let sink = quill_test_support::smtp::SmtpSink::start().await;
+    let port = sink.port().to_string();
+    let relay = [
+        ("SMTP_HOST", "127.0.0.1"),
+        ("SMTP_PORT", port.as_str()),
+        ("SMTP_TLS", "none"),
+        // Every request reaches the pace: no limit of the client's or the email's drops one.
+        ("RESET_RATE_BURST", "100"),
+        ("ACCOUNT_RESET_RATE_BURST", "100"),
+    ];
+    let (first, second) = two_servers_with(&database, &relay).await;
+    for name in ["alice", "bob", "carol"] {
+        first.account(name).await;
+    }
+    let ask = |server: &TestApp, email: &'static str| {
+        server
+            .client
+            .post(server.url("/api/users/forgot-password"))
+            .json(&json!({ "email": email }))
+            .send()
+    };
+    let asked = futures_util::future::join_all(
+        [&first, &second, &first, &second, &first, &second]
+            .into_iter()
+            .map(|server| ask(server, "alice@example.com")),
+    )
+    .await;
+    for answer in asked {
+        assert_eq!(answer.unwrap().status(), StatusCode::ACCEPTED);
+    }
+    // Each server handles its requests in order, one at a time: once bob's (asked of the
+    // first) and carol's (of the second) are mailed, every request for alice was handled.
+    for (server, email) in [(&first, "bob@example.com"), (&second, "carol@example.com")] {
+        assert_eq!(
+            ask(server, email).await.unwrap().status(),
+            StatusCode::ACCEPTED
+        );
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mailed = |address: &str| sink.mails().iter().filter(|m| m.to == [address]).count();
+    while mailed("bob@example.com") + mailed("carol@example.com") < 2 {
+        assert!(std::time::Instant::now() < deadline, "{:#?}", sink.mails());
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let alice_mails = "SELECT CAST(p.mails AS BIGINT) FROM reset_mail_pace p \
+        JOIN users u ON u.id = p.user_id WHERE u.email = 'alice@example.com'";
+    assert_eq!(scalar(&database.url, alice_mails).await, 1);
+    assert!(mailed("alice@example.com") <= 1, "{:#?}", sink.mails());
+}
+
+#[tokio::test]
 async fn a_picture_uploaded_through_one_server_is_served_byte_identical_by_the_other() {
     let Some(database) = postgres_only().await else {
         return;
