@@ -7,9 +7,11 @@
 
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
+mod logging;
 mod metrics;
 mod serve;
 
+pub use logging::install_logging;
 pub use metrics::{MetricsEndpoint, MetricsError};
 pub use quill_infra::{StartError, StatementObserver};
 pub use serve::{ConnectionLimits, serve};

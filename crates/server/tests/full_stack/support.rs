@@ -308,8 +308,7 @@ impl QuillProcess {
             .env("ARGON2_MEMORY_KIB", "1024")
             .env("ARGON2_ITERATIONS", "1")
             .env("ARGON2_PARALLELISM", "1")
-            .env("RUST_LOG", "info")
-            .env("NO_COLOR", "1");
+            .env("RUST_LOG", "info");
         for (name, value) in extra {
             command.env(name, value);
         }
