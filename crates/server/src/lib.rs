@@ -9,6 +9,7 @@
 
 mod logging;
 mod metrics;
+mod per_client;
 mod serve;
 
 pub use logging::install_logging;

@@ -91,7 +91,7 @@ async fn main() -> ExitCode {
             tracing::info!("quill metrics on http://{addr}/metrics");
         }
         // Lives as long as the process: it ends when the main listener's shutdown returns.
-        tokio::spawn(endpoint.serve(limits, std::future::pending()));
+        tokio::spawn(endpoint.serve(limits.clone(), std::future::pending()));
     }
     match quill_server::serve(listener, app, limits, quill_server::shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,11 +1,12 @@
 //! Serving the application on a bound listener with the limits a public server needs: a
-//! ceiling on connections, a deadline for each request's headers (which is also how long an
+//! ceiling on connections and on each client's share of them, a deadline for each request's headers (which is also how long an
 //! idle keep-alive connection is kept), and a deadline for graceful shutdown, after which the
 //! connections still open are dropped. axum's own `serve` runs hyper without a timer, so a
 //! client sending one header byte a second, or holding a half-open connection, would keep a
 //! connection (and a terminated process) alive forever.
 
 use std::future::Future;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,14 +21,25 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+use crate::per_client::ConnectionsPerClient;
+
 /// The connection-level limits of [`serve`].
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ConnectionLimits {
     /// How long a connection may take to send a request's headers, and may stay idle between
     /// requests, before it is closed.
     pub header_read_timeout: Duration,
     /// Connections served at once; further ones wait in the listen backlog.
     pub max_connections: usize,
+    /// Connections one client (an IPv4 address, or an IPv6 prefix of `ipv6_client_prefix`
+    /// bits) holds at once; one more is closed as soon as it is accepted, before it takes one
+    /// of the `max_connections` places.
+    pub max_connections_per_client: usize,
+    /// How many leading bits of an IPv6 address make one client.
+    pub ipv6_client_prefix: u8,
+    /// Peers whose connections are not counted per client: the trusted proxies, each of whose
+    /// connections carries other clients.
+    pub trusted_proxies: Arc<[IpAddr]>,
     /// After the shutdown signal, how long requests in flight may take to finish; then the
     /// remaining connections are dropped.
     pub shutdown_grace: Duration,
@@ -38,6 +50,9 @@ impl From<&Settings> for ConnectionLimits {
         Self {
             header_read_timeout: settings.header_read_timeout,
             max_connections: settings.max_connections,
+            max_connections_per_client: settings.max_connections_per_client,
+            ipv6_client_prefix: settings.auth_policy.ipv6_client_prefix,
+            trusted_proxies: settings.trusted_proxies.iter().copied().collect(),
             shutdown_grace: settings.shutdown_grace,
         }
     }
@@ -56,13 +71,18 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let places = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let per_client = ConnectionsPerClient::new(
+        limits.max_connections_per_client,
+        limits.ipv6_client_prefix,
+        &limits.trusted_proxies,
+    );
     let graceful = GracefulShutdown::new();
     let mut connections = JoinSet::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout);
     tokio::pin!(shutdown);
-    loop {
+    'serving: loop {
         let place = tokio::select! {
             place = places.clone().acquire_owned() => match place {
                 Ok(place) => place,
@@ -70,16 +90,27 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(e) => {
-                    tracing::warn!("accepting a connection failed (retrying): {e}");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
+        // A connection over its client's share is closed here, and the place waits for the
+        // next one: however fast one address reconnects, it holds no more than its share.
+        let (stream, peer, held) = loop {
+            let (stream, peer) = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok(accepted) => accepted,
+                    Err(e) => {
+                        tracing::warn!("accepting a connection failed (retrying): {e}");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+                () = &mut shutdown => break 'serving,
+            };
+            match per_client.admit(peer.ip()) {
+                Some(held) => break (stream, peer, held),
+                None => {
+                    tracing::debug!("closing a connection from {peer}: its client holds its share");
+                    drop(stream);
                 }
-            },
-            () = &mut shutdown => break,
+            }
         };
         let service = tower::ServiceExt::map_request(
             app.clone(),
@@ -91,8 +122,9 @@ pub async fn serve(
         let connection = graceful
             .watch(http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service)));
         connections.spawn(async move {
-            // Held for the connection's life: the ceiling counts open connections.
+            // Held for the connection's life: the ceilings count open connections.
             let _place = place;
+            let _held = held;
             if let Err(e) = connection.await {
                 tracing::debug!("connection from {peer} ended: {e}");
             }
