@@ -10,13 +10,16 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use quill_domain::{Client, ClientKey};
 
+/// Each client's count of open connections; a client holding none has no entry.
+type Counts = Arc<Mutex<HashMap<ClientKey, usize>>>;
+
 /// The connections each client holds, counted while they are open.
 #[derive(Debug)]
 pub(crate) struct ConnectionsPerClient {
     limit: usize,
     ipv6_prefix: u8,
     exempt: Arc<[IpAddr]>,
-    held: Arc<Mutex<HashMap<ClientKey, usize>>>,
+    held: Counts,
 }
 
 impl ConnectionsPerClient {
@@ -61,7 +64,7 @@ impl ConnectionsPerClient {
 /// One open connection's place in its client's count, given back when dropped.
 #[derive(Debug)]
 pub(crate) struct Held {
-    counted: Option<(ClientKey, Arc<Mutex<HashMap<ClientKey, usize>>>)>,
+    counted: Option<(ClientKey, Counts)>,
 }
 
 impl Drop for Held {

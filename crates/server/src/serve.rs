@@ -108,6 +108,9 @@ pub async fn serve(
                 Some(held) => break (stream, peer, held),
                 None => {
                     tracing::debug!("closing a connection from {peer}: its client holds its share");
+                    // Reset rather than closed: a flood of refused connections leaves no
+                    // TIME_WAIT entry behind, and the client learns at once.
+                    let _ = stream.set_zero_linger();
                     drop(stream);
                 }
             }
