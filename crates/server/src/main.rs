@@ -77,7 +77,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let listener = match tokio::net::TcpListener::bind(settings.bind_addr).await {
+    let listener = match quill_server::listen(settings.bind_addr) {
         Ok(listener) => listener,
         Err(e) => {
             tracing::error!("cannot listen on {}: {e}", settings.bind_addr);

@@ -6,7 +6,7 @@
 //! connection (and a terminated process) alive forever.
 
 use std::future::Future;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,7 +17,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use quill_infra::Settings;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -56,6 +56,30 @@ impl From<&Settings> for ConnectionLimits {
             shutdown_grace: settings.shutdown_grace,
         }
     }
+}
+
+/// How many connections the kernel may queue for [`listen`]'s listener before it is asked for
+/// them (it caps this at `net.core.somaxconn`). More than any one client's share of the
+/// connection ceiling can fill, so while the accept loop closes the connections of one
+/// address over its share, others still find room in the queue; once the queue is full a
+/// new client's first packet is dropped and it retries only a second later.
+pub const LISTEN_BACKLOG: u32 = 4096;
+
+/// A listener on `addr` with a queue of [`LISTEN_BACKLOG`] connections, for [`serve`]. Call
+/// it within the runtime.
+///
+/// # Errors
+/// When the address cannot be bound.
+pub fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    // As the runtime's own bind does: a restarted server rebinds at once, whatever
+    // connections of its predecessor are still winding down.
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
 }
 
 /// Serves `app` on an already-bound listener until `shutdown` completes, then stops
@@ -146,4 +170,28 @@ pub async fn serve(
     }
     connections.abort_all();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_listener_queues_more_connections_than_one_flooding_address_keeps_open() {
+        let listener = listen(SocketAddr::from(([127, 0, 0, 1], 0))).unwrap();
+        let addr = listener.local_addr().unwrap();
+        // Nothing is accepted: every connection must find room in the queue. A connection
+        // that finds none is not refused but ignored, and retries a second later.
+        let connections: Vec<_> = (0..1_100)
+            .map(|_| tokio::spawn(tokio::net::TcpStream::connect(addr)))
+            .collect();
+        let all = async {
+            for connection in connections {
+                connection.await.unwrap().unwrap();
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(10), all)
+            .await
+            .expect("connections beyond the queue waited");
+    }
 }

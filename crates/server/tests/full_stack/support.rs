@@ -62,7 +62,7 @@ pub(crate) async fn start_server(
     database_url: &str,
     extra: &[(&str, &str)],
 ) -> Result<TestApp, quill_server::StartError> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let listener = quill_server::listen("127.0.0.1:0".parse().unwrap()).unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let mail_dir = tempfile::tempdir().unwrap();
     let mail_path = mail_dir.path().display().to_string();
