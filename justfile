@@ -66,6 +66,11 @@ bench-scale: bench-build
 bench-token-signing: bench-build
     target/release/quill-bench token-signing
 
+# One address holding idle connections as fast as it can while another polls /healthz;
+# target/bench/connection_flood.json.
+bench-connection-flood: bench-build
+    target/release/quill-bench connection-flood
+
 # Apply pending migrations without starting the server.
 migrate:
     cargo run --bin quill-migration -- up

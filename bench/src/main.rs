@@ -13,6 +13,7 @@
 //! target/release/quill-bench postgres         # target/bench/postgres.json
 //! target/release/quill-bench scale            # target/bench/scale.json
 //! target/release/quill-bench token-signing    # target/bench/token_signing.json
+//! target/release/quill-bench connection-flood # target/bench/connection_flood.json
 //! ```
 //!
 //! `QUILL_BIN` overrides where the server binary is found (by default next to this one);
@@ -22,11 +23,11 @@
 use std::process::ExitCode;
 
 use quill_bench::scenario::{
-    auth_under_load, metrics_cost, picture_flood, postgres, prefix_flood, read_path, reset_timing,
-    scale, throughput, token_signing,
+    auth_under_load, connection_flood, metrics_cost, picture_flood, postgres, prefix_flood,
+    read_path, reset_timing, scale, throughput, token_signing,
 };
 
-const USAGE: &str = "usage: quill-bench [throughput | auth-under-load | prefix-flood | metrics-cost | reset-timing | picture-flood | read-path | postgres | scale | token-signing]";
+const USAGE: &str = "usage: quill-bench [throughput | auth-under-load | prefix-flood | metrics-cost | reset-timing | picture-flood | read-path | postgres | scale | token-signing | connection-flood]";
 
 #[derive(Clone, Copy)]
 enum Scenario {
@@ -40,6 +41,7 @@ enum Scenario {
     Postgres,
     Scale,
     TokenSigning,
+    ConnectionFlood,
 }
 
 fn main() -> ExitCode {
@@ -54,6 +56,7 @@ fn main() -> ExitCode {
         Some("postgres") => Scenario::Postgres,
         Some("scale") => Scenario::Scale,
         Some("token-signing") => Scenario::TokenSigning,
+        Some("connection-flood") => Scenario::ConnectionFlood,
         Some(_) => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -75,7 +78,8 @@ fn main() -> ExitCode {
         Scenario::AuthUnderLoad
         | Scenario::PrefixFlood
         | Scenario::ResetTiming
-        | Scenario::Scale => tokio::runtime::Builder::new_current_thread()
+        | Scenario::Scale
+        | Scenario::ConnectionFlood => tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build(),
     };
@@ -97,6 +101,7 @@ fn main() -> ExitCode {
         Scenario::Postgres => runtime.block_on(postgres::run()),
         Scenario::Scale => runtime.block_on(scale::run()),
         Scenario::TokenSigning => runtime.block_on(token_signing::run()),
+        Scenario::ConnectionFlood => runtime.block_on(connection_flood::run()),
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,

@@ -136,6 +136,23 @@ impl Server {
             .unwrap_or(f64::NAN)
     }
 
+    /// How many sockets the server has open now (Linux `/proc/<pid>/fd`): its listener and
+    /// the connections it has accepted, not those still waiting in its backlog; `None` where
+    /// `/proc` cannot tell.
+    #[must_use]
+    pub fn open_sockets(&self) -> Option<usize> {
+        let descriptors = std::fs::read_dir(format!("/proc/{}/fd", self.child.id())).ok()?;
+        Some(
+            descriptors
+                .filter_map(Result::ok)
+                .filter(|fd| {
+                    std::fs::read_link(fd.path())
+                        .is_ok_and(|target| target.to_string_lossy().starts_with("socket:"))
+                })
+                .count(),
+        )
+    }
+
     /// The CPU time the server has used so far, user and system, in seconds (Linux
     /// `/proc/<pid>/stat`); NaN where `/proc` cannot tell.
     #[must_use]

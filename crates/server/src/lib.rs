@@ -7,12 +7,15 @@
 
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
+mod logging;
 mod metrics;
+mod per_client;
 mod serve;
 
+pub use logging::install_logging;
 pub use metrics::{MetricsEndpoint, MetricsError};
 pub use quill_infra::{StartError, StatementObserver};
-pub use serve::{ConnectionLimits, serve};
+pub use serve::{ConnectionLimits, LISTEN_BACKLOG, listen, serve};
 
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;

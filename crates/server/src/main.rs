@@ -3,8 +3,7 @@
 
 use std::process::ExitCode;
 
-use quill_infra::{LogFormat, Settings};
-use tracing_subscriber::EnvFilter;
+use quill_infra::Settings;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -15,19 +14,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let filter = EnvFilter::try_new(&settings.rust_log)
-        .unwrap_or_else(|_| EnvFilter::new(Settings::DEFAULT_RUST_LOG));
-    let logs = tracing_subscriber::fmt().with_env_filter(filter);
-    match settings.log_format {
-        LogFormat::Text => logs.init(),
-        // The request's span (its id, method and path) goes with every line written in it.
-        LogFormat::Json => logs
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .with_span_list(false)
-            .init(),
-    }
+    quill_server::install_logging(&settings);
     match (&settings.token_signing, settings.secret_key_generated) {
         (quill_infra::TokenSigning::Secret(_), true) => tracing::warn!(
             "SECRET_KEY is not set: signing tokens with a random key for this process only. \
@@ -90,7 +77,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let listener = match tokio::net::TcpListener::bind(settings.bind_addr).await {
+    let listener = match quill_server::listen(settings.bind_addr) {
         Ok(listener) => listener,
         Err(e) => {
             tracing::error!("cannot listen on {}: {e}", settings.bind_addr);
@@ -104,7 +91,7 @@ async fn main() -> ExitCode {
             tracing::info!("quill metrics on http://{addr}/metrics");
         }
         // Lives as long as the process: it ends when the main listener's shutdown returns.
-        tokio::spawn(endpoint.serve(limits, std::future::pending()));
+        tokio::spawn(endpoint.serve(limits.clone(), std::future::pending()));
     }
     match quill_server::serve(listener, app, limits, quill_server::shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,

@@ -118,6 +118,12 @@ impl Settings {
                 defaults::REQUEST_TIMEOUT.as_secs(),
             )?),
             max_connections: positive("MAX_CONNECTIONS", raw.max_connections, 1024)?,
+            // Far more than a browser opens (six per host), far fewer than MAX_CONNECTIONS.
+            max_connections_per_client: positive(
+                "MAX_CONNECTIONS_PER_CLIENT",
+                raw.max_connections_per_client,
+                64,
+            )?,
             shutdown_grace: std::time::Duration::from_secs(positive(
                 "SHUTDOWN_GRACE_SECONDS",
                 raw.shutdown_grace_seconds,
@@ -334,6 +340,8 @@ mod tests {
             ("MAX_BODY_BYTES", "-5"),
             ("DATABASE_URL", "mysql://db"),
             ("ARGON2_MEMORY_KIB", "1"),
+            ("MAX_CONNECTIONS_PER_CLIENT", "0"),
+            ("MAX_CONNECTIONS_PER_CLIENT", "many"),
         ] {
             Jail::expect_with(|jail| {
                 jail.set_env(name, value);

@@ -71,6 +71,7 @@ pub const SETTING_NAMES: &[&str] = &[
     "HEADER_READ_TIMEOUT_SECONDS",
     "REQUEST_TIMEOUT_SECONDS",
     "MAX_CONNECTIONS",
+    "MAX_CONNECTIONS_PER_CLIENT",
     "SHUTDOWN_GRACE_SECONDS",
     "METRICS_ADDR",
     "PUBLIC_BASE_URL",
@@ -201,6 +202,9 @@ pub struct Settings {
     pub request_timeout: std::time::Duration,
     /// How many connections are served at once; further ones wait to be accepted.
     pub max_connections: usize,
+    /// How many of those one client holds at once (an IPv4 address, or an IPv6 prefix of
+    /// [`AuthPolicy::ipv6_client_prefix`] bits); the trusted proxies are exempt.
+    pub max_connections_per_client: usize,
     /// After a shutdown signal, how long requests in flight may take before the remaining
     /// connections are dropped.
     pub shutdown_grace: std::time::Duration,
@@ -374,6 +378,7 @@ mod tests {
                 }
             );
             assert_eq!(s.max_body_bytes, 262_144);
+            assert_eq!(s.max_connections_per_client, 64);
             assert_eq!(s.request_timeout, std::time::Duration::from_secs(30));
             assert_eq!(s.media_dir, std::path::Path::new("media"));
             assert_eq!(s.rust_log, "info");

@@ -94,6 +94,8 @@ pub(super) struct RawSettings {
     #[serde(default, deserialize_with = "as_text")]
     pub(super) max_connections: Option<String>,
     #[serde(default, deserialize_with = "as_text")]
+    pub(super) max_connections_per_client: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
     pub(super) shutdown_grace_seconds: Option<String>,
     #[serde(default, deserialize_with = "as_text")]
     pub(super) metrics_addr: Option<String>,

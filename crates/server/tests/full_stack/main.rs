@@ -16,6 +16,7 @@ mod api_users;
 mod architecture;
 mod browser;
 mod caching;
+mod connection_limits;
 mod metrics;
 mod openapi;
 mod operability;

@@ -63,6 +63,36 @@ async fn a_sent_request_id_comes_back_and_is_on_every_json_log_line_of_its_reque
 }
 
 #[tokio::test]
+async fn text_log_lines_written_to_a_pipe_carry_no_colour_codes() {
+    // The harness reads the log through a pipe and sets no NO_COLOR.
+    let mut quill = QuillProcess::start(&[("LOG_FORMAT", "text")]).await;
+    let registered = reqwest::Client::new()
+        .post(quill.url("/api/users"))
+        .json(&serde_json::json!({
+            "username": "plainlog", "email": "plainlog@example.com",
+            "password": "pipe-reader-7f3k"
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(registered.status(), StatusCode::CREATED);
+    let mut coloured = Vec::new();
+    let audit = quill
+        .next_line_where(
+            |line| {
+                if line.contains('\u{1b}') {
+                    coloured.push(line.to_owned());
+                }
+                line.contains("register")
+            },
+            LOG_WAIT,
+        )
+        .await;
+    assert!(audit.is_some(), "no log line for the registration");
+    assert!(coloured.is_empty(), "coloured lines: {coloured:?}");
+}
+
+#[tokio::test]
 async fn a_request_without_a_usable_id_gets_a_fresh_one() {
     let app = spawn_app().await;
     let send = |id: Option<&str>| {

@@ -62,7 +62,7 @@ pub(crate) async fn start_server(
     database_url: &str,
     extra: &[(&str, &str)],
 ) -> Result<TestApp, quill_server::StartError> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let listener = quill_server::listen("127.0.0.1:0".parse().unwrap()).unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let mail_dir = tempfile::tempdir().unwrap();
     let mail_path = mail_dir.path().display().to_string();
@@ -308,8 +308,7 @@ impl QuillProcess {
             .env("ARGON2_MEMORY_KIB", "1024")
             .env("ARGON2_ITERATIONS", "1")
             .env("ARGON2_PARALLELISM", "1")
-            .env("RUST_LOG", "info")
-            .env("NO_COLOR", "1");
+            .env("RUST_LOG", "info");
         for (name, value) in extra {
             command.env(name, value);
         }
