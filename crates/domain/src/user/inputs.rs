@@ -1,10 +1,8 @@
-//! The checked inputs that name and reach an account: a username, an email address, a
-//! picture's file name. Each `parse` applies the domain's rule and says which field it
+//! The checked inputs that name an account and its picture: a username, a picture's file
+//! name. Each `parse` applies the domain's rule and says which field it
 //! refused and why.
 
-use validator::ValidateEmail;
-
-use crate::validation::{EmailFault, FieldError, FieldErrorKind, check_length};
+use crate::validation::{FieldError, FieldErrorKind, check_length};
 
 /// A display name: 1 to 50 characters in Unicode normalisation form NFKC, not blank, with no
 /// control or invisible (format) characters, unique by its [`key`](Username::key) (letter
@@ -16,7 +14,7 @@ pub struct Username(String);
 /// characters (Cf: zero-width spaces and joiners, bidi overrides and isolates, the BOM, soft
 /// hyphens) and line or paragraph separators. A name or address holding one can look like
 /// another that does not.
-fn is_invisible(c: char) -> bool {
+pub(super) fn is_invisible(c: char) -> bool {
     use unicode_properties::{GeneralCategory, UnicodeGeneralCategory as _};
     matches!(
         c.general_category(),
@@ -127,71 +125,6 @@ impl Username {
     }
 }
 
-/// An email address: trimmed, lower-cased, syntactically valid, at most 120 characters.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Email(String);
-
-impl Email {
-    /// The most characters an address may have.
-    pub const MAX_CHARS: usize = 120;
-
-    /// The canonical form addresses are stored and looked up in: trimmed and lower-cased.
-    /// Login uses it on whatever the caller typed, valid or not.
-    ///
-    /// ```
-    /// use quill_domain::Email;
-    ///
-    /// assert_eq!(Email::normalize(" Alice@Example.COM "), "alice@example.com");
-    /// ```
-    #[must_use]
-    pub fn normalize(raw: &str) -> String {
-        raw.trim().to_lowercase()
-    }
-
-    /// Accepts a valid address and returns its canonical form.
-    ///
-    /// # Errors
-    /// A [`FieldError`] for `email` when the address is too long or malformed.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use quill_domain::Email;
-    ///
-    /// assert_eq!(Email::parse("Alice@Example.com")?.as_str(), "alice@example.com");
-    /// assert_eq!(Email::parse("not-an-email").unwrap_err().field, "email");
-    /// # Ok::<(), quill_domain::FieldError>(())
-    /// ```
-    pub fn parse(raw: &str) -> Result<Self, FieldError> {
-        let email = Self::normalize(raw);
-        check_length("email", &email, 1, Some(Self::MAX_CHARS))?;
-        if email.chars().any(is_invisible) {
-            return Err(FieldError::new("email", FieldErrorKind::InvisibleCharacter));
-        }
-        if !email.validate_email() {
-            let fault = if email.contains('@') {
-                EmailFault::Malformed
-            } else {
-                EmailFault::NoAtSign
-            };
-            return Err(FieldError::new("email", FieldErrorKind::NotAnEmail(fault)));
-        }
-        Ok(Self(email))
-    }
-
-    /// The canonical address.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The canonical address, taken out.
-    #[must_use]
-    pub fn into_inner(self) -> String {
-        self.0
-    }
-}
-
 /// The file name of an uploaded profile picture: a plain name of at most 200 characters,
 /// never a path, so the derived URL always stays inside the pictures folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -280,39 +213,6 @@ mod tests {
         assert_eq!(Username::parse("ÉLISE").unwrap().key(), key);
         assert_eq!(Username::key_of("élise"), key);
         assert_ne!(Username::key_of("elise"), key, "accents still count");
-    }
-
-    #[test]
-    fn emails_with_invisible_characters_are_refused() {
-        let refused = Email::parse("alice\u{200b}@example.com").unwrap_err();
-        assert_eq!(refused.field, "email");
-        assert!(Email::parse("alice@exa\u{202e}mple.com").is_err());
-    }
-
-    #[test]
-    fn email_is_trimmed_and_lower_cased() {
-        let email = Email::parse("  Alice@Example.COM ").unwrap();
-        assert_eq!(email.as_str(), "alice@example.com");
-    }
-
-    #[test]
-    fn an_email_is_refused_for_a_missing_at_sign_or_a_malformed_address() {
-        let err = Email::parse("not-an-email").unwrap_err();
-        assert_eq!(err.field, "email");
-        assert_eq!(err.kind, FieldErrorKind::NotAnEmail(EmailFault::NoAtSign));
-        assert_eq!(
-            Email::parse("a@b@c").unwrap_err().kind,
-            FieldErrorKind::NotAnEmail(EmailFault::Malformed)
-        );
-    }
-
-    #[test]
-    fn email_longer_than_120_characters_is_refused() {
-        let long = format!("{}@example.com", "a".repeat(110));
-        assert_eq!(
-            Email::parse(&long).unwrap_err().kind,
-            FieldErrorKind::TooLong { max: 120 }
-        );
     }
 
     #[test]
