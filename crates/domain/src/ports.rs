@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 use crate::content_tag::PostVersion;
 use crate::error::Unexpected;
+use crate::mail::Mail;
 use crate::picture::PictureSwap;
 use crate::post::{NewPost, Page, Post, PostChanges, PostId, PostWithAuthor};
 use crate::secret::bearer_secret;
@@ -91,11 +92,20 @@ pub trait UserRepository: Send + Sync {
     async fn id_by_username(&self, username: &str) -> Result<Option<UserId>, StoreError>;
 
     /// Applies profile changes and moves the account's profile revision; `None` when the
-    /// account no longer exists.
+    /// account no longer exists. `notice`, when given (an email change's notice to the old
+    /// address), is queued in the outbox at `now` in the same transaction as the change, so
+    /// there is never a change without its notice nor a notice without its change.
     ///
     /// # Errors
-    /// As [`UserRepository::create`] for uniqueness.
-    async fn update(&self, id: UserId, changes: UserChanges) -> Result<Option<User>, StoreError>;
+    /// As [`UserRepository::create`] for uniqueness; any failure leaves the account and the
+    /// outbox as they were.
+    async fn update(
+        &self,
+        id: UserId,
+        changes: UserChanges,
+        notice: Option<Mail>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<User>, StoreError>;
 
     /// Replaces the stored password hash with `fresh` only if it is still `expected` (a
     /// compare-and-swap), leaving the token generation alone: a parameter upgrade after a

@@ -90,8 +90,9 @@ pub struct AuthPorts {
     pub events: Arc<dyn AuthEvents>,
     /// Reset tokens, and the password changes that go with a notice mail.
     pub recovery: Arc<dyn RecoveryStore>,
-    /// The outbox, for notices that go with no change of the recovery store's (an email
-    /// change's).
+    /// The outbox, for mail that goes with no stored change. A notice of a change (a
+    /// password's, an email's) is queued by the store that makes the change, in its
+    /// transaction, never through here.
     pub outbox: Arc<dyn MailOutbox>,
     /// Reset requests waiting for the background job.
     pub reset_requests: Arc<dyn ResetRequestQueue>,

@@ -177,7 +177,13 @@ impl UserRepository for InMemoryStore {
             .map(|u| u.id))
     }
 
-    async fn update(&self, id: UserId, changes: UserChanges) -> Result<Option<User>, StoreError> {
+    async fn update(
+        &self,
+        id: UserId,
+        changes: UserChanges,
+        notice: Option<Mail>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<User>, StoreError> {
         let mut state = self.state();
         if let Some(clash) = Self::clash(
             &state,
@@ -202,7 +208,12 @@ impl UserRepository for InMemoryStore {
         if let Some(image_file) = changes.image_file {
             user.image_file = Some(image_file.as_str().to_owned());
         }
-        Ok(Some(user.clone()))
+        let updated = user.clone();
+        // Queued under the same lock, as the database queues it in the same transaction.
+        if let Some(notice) = notice {
+            self.outbox.push(notice, now);
+        }
+        Ok(Some(updated))
     }
 
     async fn replace_password_hash(

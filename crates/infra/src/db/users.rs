@@ -1,16 +1,20 @@
 //! [`UserRepository`] over the `users` table.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use quill_domain::{
-    NewUser, PasswordHash, PictureSwap, SessionId, StoreError, TokenStanding, User, UserChanges,
-    UserId, UserRepository, Username,
+    Mail, NewUser, PasswordHash, PictureSwap, SessionId, StoreError, TokenStanding, User,
+    UserChanges, UserId, UserRepository, Username, throttle::micros,
 };
 use sea_orm::sea_query::{Expr, ExprTrait as _, Func};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbBackend, EntityTrait,
-    FromQueryResult, PaginatorTrait as _, QueryFilter, QueryOrder, QuerySelect, Statement,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait as _, DatabaseConnection,
+    DatabaseTransaction, DbBackend, EntityTrait, FromQueryResult, PaginatorTrait as _, QueryFilter,
+    QueryOrder, QuerySelect, Statement,
 };
+use tokio::sync::Notify;
 
 use super::{UniqueLookup as _, store_error};
 use crate::entities::{revoked_token, user};
@@ -107,14 +111,52 @@ impl From<UserWithTokenStanding> for user::Model {
 #[derive(Debug, Clone)]
 pub struct SeaOrmUserRepository {
     db: DatabaseConnection,
+    /// Woken when a change queues its notice, so delivery need not wait for its next poll.
+    mail_queued: Arc<Notify>,
 }
 
 impl SeaOrmUserRepository {
     /// A repository over this connection pool.
     #[must_use]
     pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+        Self {
+            db,
+            mail_queued: Arc::default(),
+        }
     }
+
+    /// The same repository, waking `mail_queued` whenever a change queues a notice (give
+    /// it what mail delivery waits on, as the recovery store's
+    /// [`mail_queued`](crate::SeaOrmRecoveryStore::mail_queued)).
+    #[must_use]
+    pub fn notifying(self, mail_queued: Arc<Notify>) -> Self {
+        Self {
+            mail_queued,
+            ..self
+        }
+    }
+}
+
+/// Puts `mail` in the outbox within `tx`, due at once.
+async fn queue_mail(
+    tx: &DatabaseTransaction,
+    mail: Mail,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    tx.execute_raw(Statement::from_sql_and_values(
+        tx.get_database_backend(),
+        "INSERT INTO mail_outbox (recipient, subject, body, queued_at_us, due_at_us) \
+         VALUES ($1, $2, $3, $4, $4)",
+        [
+            mail.to.into(),
+            mail.subject.into(),
+            mail.body.into(),
+            micros(now).into(),
+        ],
+    ))
+    .await
+    .map(|_| ())
+    .map_err(store_error)
 }
 
 pub(crate) fn to_domain(model: user::Model) -> User {
@@ -189,7 +231,13 @@ impl UserRepository for SeaOrmUserRepository {
             .map_err(store_error)
     }
 
-    async fn update(&self, id: UserId, changes: UserChanges) -> Result<Option<User>, StoreError> {
+    async fn update(
+        &self,
+        id: UserId,
+        changes: UserChanges,
+        notice: Option<Mail>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<User>, StoreError> {
         let UserChanges {
             username,
             email,
@@ -220,11 +268,25 @@ impl UserRepository for SeaOrmUserRepository {
                 Expr::value(image_file.as_str().to_owned()),
             );
         }
-        update
-            .exec_with_returning(&self.db)
+        let tx = super::begin_write(&self.db).await?;
+        let updated = update
+            .exec_with_returning(&tx)
             .await
-            .map(|updated| updated.into_iter().next().map(to_domain))
-            .map_err(store_error)
+            .map_err(store_error)?
+            .into_iter()
+            .next()
+            .map(to_domain);
+        let notice = notice.filter(|_| updated.is_some());
+        let queued = notice.is_some();
+        if let Some(notice) = notice {
+            queue_mail(&tx, notice, now).await?;
+        }
+        // An error above drops the transaction, which rolls the change back with its notice.
+        tx.commit().await.map_err(store_error)?;
+        if queued {
+            self.mail_queued.notify_one();
+        }
+        Ok(updated)
     }
 
     async fn replace_password_hash(
