@@ -27,7 +27,8 @@ use crate::user::{NewUser, Password, PasswordHash, User, UserChanges, UserId};
 /// ```
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// Another account already has this username (compared case-insensitively).
+    /// Another account already has this username, or one that looks like it (compared by
+    /// case-folded form and by confusable skeleton).
     #[error("username already taken")]
     UsernameTaken,
     /// Another account already has this email address.
@@ -88,7 +89,9 @@ pub trait UserRepository: Send + Sync {
     /// The account with this canonical email address, if any.
     async fn by_email(&self, email: &str) -> Result<Option<User>, StoreError>;
 
-    /// The id of the account whose username equals this one ignoring case, if any.
+    /// The id of the account whose username is this one's by either unique key: the same
+    /// ignoring case ([`Username::key_of`](crate::Username::key_of)) or a lookalike
+    /// ([`Username::skeleton_of`](crate::Username::skeleton_of)), if any.
     async fn id_by_username(&self, username: &str) -> Result<Option<UserId>, StoreError>;
 
     /// Applies profile changes and moves the account's profile revision; `None` when the

@@ -210,3 +210,24 @@ fn a_taken_name_is_answered_while_the_client_holds_all_its_hashing_places() {
     hasher.open.store(true, Ordering::SeqCst);
     assert!(answers(holding).iter().all(Result::is_ok));
 }
+
+#[test]
+fn a_name_that_looks_like_a_taken_one_is_refused_as_taken_without_a_hash() {
+    let hasher = Arc::new(GatedHasher::default());
+    hasher.open.store(true, Ordering::SeqCst);
+    let auth = service(hasher.clone());
+    for taken in ["alice", "ape"] {
+        let email = format!("{taken}@example.com");
+        block_on(auth.register(client(), registration(taken, &email))).unwrap();
+    }
+    // A dotted capital I, a dotless i, and a name all in Cyrillic letters drawn as "ape".
+    for (n, lookalike) in ["ALİCE", "alıce", "аре"].into_iter().enumerate() {
+        let email = format!("other{n}@example.com");
+        let again = block_on(auth.register(client(), registration(lookalike, &email)));
+        assert!(
+            matches!(again, Err(AuthError::UsernameTaken)),
+            "{lookalike}: {again:?}"
+        );
+    }
+    assert_eq!(hasher.inner.hashes(), 2);
+}

@@ -1,6 +1,7 @@
 //! Accounts' names and addresses against a real, freshly migrated database per test (SQLite
-//! by default, PostgreSQL when `TEST_DATABASE_URL` is set): an email change and its notice
-//! in one transaction. And the domain's email rule against the mailer's parser: every
+//! by default, PostgreSQL when `TEST_DATABASE_URL` is set): names unique by how they look,
+//! existing lookalikes kept when that rule arrives, an email change and its notice in one
+//! transaction. And the domain's email rule against the mailer's parser: every
 //! address the domain accepts must be one lettre accepts as a recipient (as an `Address` and
 //! as the `Mailbox` the message is written with), so an account can never hold an address
 //! its mail would be refused for; the domain names no mail library, so only this test keeps
@@ -12,12 +13,12 @@ use chrono::{DateTime, TimeZone as _, Utc};
 use lettre::Address;
 use lettre::message::Mailbox;
 use quill_domain::{
-    Email, Mail, MailOutbox as _, NewUser, PasswordHash, User, UserChanges, UserRepository,
-    Username,
+    Email, Mail, MailOutbox as _, NewUser, PasswordHash, StoreError, User, UserChanges,
+    UserRepository, Username,
 };
 use quill_infra::{SeaOrmRecoveryStore, SeaOrmUserRepository, connect};
 use quill_test_support::TestDatabase;
-use sea_orm::{ConnectionTrait as _, DatabaseBackend, DatabaseConnection};
+use sea_orm::{ConnectionTrait as _, DatabaseBackend, DatabaseConnection, Statement};
 
 struct Db {
     users: SeaOrmUserRepository,
@@ -44,11 +45,7 @@ async fn fresh_db() -> Db {
 impl Db {
     async fn user(&self, name: &str) -> User {
         self.users
-            .create(NewUser {
-                username: Username::parse(name).unwrap(),
-                email: Email::parse(&format!("{name}@example.com")).unwrap(),
-                password_hash: PasswordHash::new("$argon2id$x"),
-            })
+            .create(new_user(name, &format!("{name}@example.com")))
             .await
             .unwrap()
     }
@@ -91,6 +88,14 @@ impl Db {
         for sql in statements {
             self.connection.execute_unprepared(sql).await.unwrap();
         }
+    }
+}
+
+fn new_user(username: &str, email: &str) -> NewUser {
+    NewUser {
+        username: Username::parse(username).unwrap(),
+        email: Email::parse(email).unwrap(),
+        password_hash: PasswordHash::new("$argon2id$x"),
     }
 }
 
@@ -159,6 +164,85 @@ fn candidates() -> Vec<String> {
         addresses.push(format!("alice@example.c{c}m"));
     }
     addresses
+}
+
+#[tokio::test]
+async fn the_database_refuses_a_name_that_looks_like_a_taken_one_on_registration_and_rename() {
+    let db = fresh_db().await;
+    let alice = db.user("alice").await;
+    let ape = db.user("ape").await;
+    let bob = db.user("bob").await;
+    // A dotted capital I, and a name all in Cyrillic letters drawn as "ape".
+    for (n, lookalike) in ["ALİCE", "аре"].into_iter().enumerate() {
+        let refused = db
+            .users
+            .create(new_user(lookalike, &format!("other{n}@example.com")))
+            .await;
+        assert!(
+            matches!(refused, Err(StoreError::UsernameTaken)),
+            "{lookalike}: {refused:?}"
+        );
+        let rename = UserChanges {
+            username: Some(Username::parse(lookalike).unwrap()),
+            ..UserChanges::default()
+        };
+        let refused = db.users.update(bob.id, rename, None, at(0)).await;
+        assert!(
+            matches!(refused, Err(StoreError::UsernameTaken)),
+            "{lookalike}: {refused:?}"
+        );
+    }
+    assert_eq!(
+        db.users.id_by_username("ALİCE").await.unwrap(),
+        Some(alice.id)
+    );
+    assert_eq!(db.users.id_by_username("аре").await.unwrap(), Some(ape.id));
+}
+
+#[tokio::test]
+async fn lookalike_names_stored_before_the_rule_keep_their_accounts_when_skeletons_are_filled() {
+    let db = fresh_db().await;
+    // Rows as an older version wrote them: keyed, but with no skeleton.
+    db.connection
+        .execute_unprepared(
+            "INSERT INTO users (username, username_key, email, password_hash) VALUES \
+             ('ape', 'ape', 'ape@example.com', 'x'), \
+             ('аре', 'аре', 'cyrillic@example.com', 'x')",
+        )
+        .await
+        .unwrap();
+    quill_infra::migrate(&db.connection).await.unwrap();
+    let rows = db
+        .connection
+        .query_all_raw(Statement::from_string(
+            db.connection.get_database_backend(),
+            "SELECT id, username, username_skeleton FROM users ORDER BY id",
+        ))
+        .await
+        .unwrap();
+    let rows: Vec<(i64, String, String)> = rows
+        .iter()
+        .map(|row| {
+            (
+                row.try_get("", "id").unwrap(),
+                row.try_get("", "username").unwrap(),
+                row.try_get("", "username_skeleton").unwrap(),
+            )
+        })
+        .collect();
+    let skeleton = Username::skeleton_of("ape");
+    let [
+        (_, older, older_skeleton),
+        (later_id, later, later_skeleton),
+    ] = rows.as_slice()
+    else {
+        panic!("an account was lost: {rows:?}");
+    };
+    assert_eq!((older.as_str(), later.as_str()), ("ape", "аре"));
+    assert_eq!(older_skeleton, &skeleton);
+    assert_eq!(later_skeleton, &format!("{skeleton}\u{1}{later_id}"));
+    let refused = db.users.create(new_user("APE", "new@example.com")).await;
+    assert!(matches!(refused, Err(StoreError::UsernameTaken)));
 }
 
 #[test]

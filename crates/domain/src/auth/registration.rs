@@ -102,7 +102,8 @@ impl AuthService {
     ) -> Result<HeldClaims, AuthError> {
         let users = &self.ports.users;
         let keys = vec![
-            ClaimKey::Username(username.key()),
+            // Names with one key share one skeleton, so the skeleton covers both rules.
+            ClaimKey::Username(username.skeleton()),
             ClaimKey::Email(email.as_str().to_owned()),
         ];
         loop {

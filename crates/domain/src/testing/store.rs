@@ -135,9 +135,7 @@ impl InMemoryStore {
     ) -> Option<StoreError> {
         let others = state.users.values().filter(|u| Some(u.id) != except);
         for other in others {
-            if username
-                .is_some_and(|name| Username::key_of(&other.username) == Username::key_of(name))
-            {
+            if username.is_some_and(|name| same_name(&other.username, name)) {
                 return Some(StoreError::UsernameTaken);
             }
             if email.is_some_and(|email| other.email == email) {
@@ -146,6 +144,13 @@ impl InMemoryStore {
         }
         None
     }
+}
+
+/// Whether two names are one by the database's two unique keys: the case-folded form and
+/// the lookalike skeleton.
+fn same_name(a: &str, b: &str) -> bool {
+    Username::key_of(a) == Username::key_of(b)
+        || Username::skeleton_of(a) == Username::skeleton_of(b)
 }
 
 #[async_trait]
@@ -168,12 +173,11 @@ impl UserRepository for InMemoryStore {
     }
 
     async fn id_by_username(&self, username: &str) -> Result<Option<UserId>, StoreError> {
-        let wanted = Username::key_of(username);
         Ok(self
             .state()
             .users
             .values()
-            .find(|u| Username::key_of(&u.username) == wanted)
+            .find(|u| same_name(&u.username, username))
             .map(|u| u.id))
     }
 

@@ -2,11 +2,13 @@
 //! name. Each `parse` applies the domain's rule and says which field it
 //! refused and why.
 
+use super::lookalike;
 use crate::validation::{FieldError, FieldErrorKind, check_length};
 
 /// A display name: 1 to 50 characters in Unicode normalisation form NFKC, not blank, with no
-/// control or invisible (format) characters, unique by its [`key`](Username::key) (letter
-/// case and compatibility forms ignored).
+/// control or invisible (format) characters, no space at either end and letters of at most
+/// one of the Latin, Greek and Cyrillic alphabets. Unique by its [`key`](Username::key) (letter case and compatibility forms
+/// ignored) and by its [`skeleton`](Username::skeleton) (lookalikes ignored).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Username(String);
 
@@ -57,7 +59,9 @@ impl Username {
     ///
     /// # Errors
     /// A [`FieldError`] for `username` when the length is outside that range, when it is
-    /// blank, or when it holds a control or invisible character.
+    /// blank, when it holds a control or invisible character, when it begins or ends with
+    /// white space, or when it mixes letters of the Latin, Greek and Cyrillic alphabets (a
+    /// Cyrillic `а` among Latin letters, say), which are drawn alike.
     ///
     /// # Examples
     ///
@@ -70,6 +74,11 @@ impl Username {
     /// assert_eq!(refused.kind, FieldErrorKind::TooShort { min: 1 });
     /// assert!(Username::parse("ali\u{200b}ce").is_err());
     /// assert!(Username::parse("   ").is_err());
+    /// assert!(Username::parse(" alice").is_err());
+    /// assert_eq!(
+    ///     Username::parse("alicе").unwrap_err().kind, // Cyrillic е
+    ///     FieldErrorKind::MixedScripts
+    /// );
     /// # Ok::<(), quill_domain::FieldError>(())
     /// ```
     pub fn parse(raw: impl Into<String>) -> Result<Self, FieldError> {
@@ -84,6 +93,15 @@ impl Username {
         }
         if name.trim().is_empty() {
             return Err(FieldError::new("username", FieldErrorKind::Blank));
+        }
+        if name.trim() != name {
+            return Err(FieldError::new(
+                "username",
+                FieldErrorKind::SurroundingSpace,
+            ));
+        }
+        if lookalike::mixes_alphabets(&name) {
+            return Err(FieldError::new("username", FieldErrorKind::MixedScripts));
         }
         Ok(Self(name))
     }
@@ -110,6 +128,29 @@ impl Username {
     #[must_use]
     pub fn key(&self) -> String {
         Self::key_of(&self.0)
+    }
+
+    /// What two names that look alike share: the Unicode TS #39 confusable skeleton of the
+    /// name's [`key`](Username::key_of), so names differing in letter case or in letters
+    /// of another script drawn the same (a Cyrillic `а` for a Latin `a`) are the same name.
+    /// Stores keep it in a uniquely indexed column beside the key.
+    ///
+    /// ```
+    /// use quill_domain::Username;
+    ///
+    /// assert_eq!(Username::skeleton_of("alice"), Username::skeleton_of("аlice")); // Cyrillic а
+    /// assert_eq!(Username::skeleton_of("alice"), Username::skeleton_of("ALİCE"));
+    /// assert_ne!(Username::skeleton_of("alice"), Username::skeleton_of("alicia"));
+    /// ```
+    #[must_use]
+    pub fn skeleton_of(name: &str) -> String {
+        lookalike::skeleton(&Self::key_of(name))
+    }
+
+    /// This name's skeleton (see [`Username::skeleton_of`]).
+    #[must_use]
+    pub fn skeleton(&self) -> String {
+        Self::skeleton_of(&self.0)
     }
 
     /// The name as written.
@@ -202,6 +243,58 @@ mod tests {
         assert_eq!(
             Username::parse("Jean Dupont").unwrap().as_str(),
             "Jean Dupont"
+        );
+    }
+
+    #[test]
+    fn usernames_with_a_space_at_either_end_are_refused() {
+        for bad in [
+            " alice",
+            "alice ",
+            "\u{3000}alice",
+            "alice\u{a0}",
+            "\talice",
+        ] {
+            let refused = Username::parse(bad).unwrap_err();
+            assert_eq!(refused.field, "username", "{bad:?}");
+            assert!(
+                matches!(
+                    refused.kind,
+                    FieldErrorKind::SurroundingSpace | FieldErrorKind::InvisibleCharacter
+                ),
+                "{bad:?}: {refused:?}"
+            );
+        }
+        assert_eq!(
+            Username::parse(" alice").unwrap_err().kind,
+            FieldErrorKind::SurroundingSpace
+        );
+    }
+
+    #[test]
+    fn usernames_mixing_latin_with_cyrillic_or_greek_letters_are_refused() {
+        for bad in ["аlice", "alicе", "pαypal"] {
+            assert_eq!(
+                Username::parse(bad).unwrap_err(),
+                FieldError::new("username", FieldErrorKind::MixedScripts),
+                "{bad}"
+            );
+        }
+        for good in ["Алиса", "Yamada やまだ", "Jean-Luc 2nd", "Алиса 李"] {
+            assert!(Username::parse(good).is_ok(), "{good}");
+        }
+    }
+
+    #[test]
+    fn names_that_look_alike_share_a_skeleton() {
+        let alice = Username::parse("alice").unwrap().skeleton();
+        assert_eq!(Username::parse("ALİCE").unwrap().skeleton(), alice);
+        assert_eq!(Username::parse("ALICE").unwrap().skeleton(), alice);
+        assert_eq!(Username::skeleton_of("аlice"), alice, "a Cyrillic а");
+        assert_eq!(
+            Username::parse("Алиса").unwrap().skeleton(),
+            Username::skeleton_of("Aлиca"),
+            "a whole-script name and its lookalike"
         );
     }
 

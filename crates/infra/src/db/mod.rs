@@ -4,6 +4,7 @@
 
 mod lookup;
 mod posts;
+mod user_keys;
 mod users;
 
 use quill_domain::{StoreError, Unexpected};
@@ -11,8 +12,9 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, SqlErr};
 
 pub(crate) use lookup::UniqueLookup;
 pub use posts::SeaOrmPostRepository;
+pub(crate) use user_keys::{key_usernames, skeleton_usernames};
 pub use users::SeaOrmUserRepository;
-pub(crate) use users::{key_usernames, to_domain};
+pub(crate) use users::to_domain;
 
 /// The connection pool: a cheap-to-clone handle shared by the repositories, and by an
 /// embedding application's own queries if it has any.
@@ -114,7 +116,7 @@ pub(crate) fn instant(us: i64) -> chrono::DateTime<chrono::Utc> {
 /// database that cannot take the
 /// statement now is unavailable, everything else is unexpected.
 pub(crate) fn store_error(error: DbErr) -> StoreError {
-    if violates(&error, USERNAME_INDEX) {
+    if violates(&error, USERNAME_INDEX) || violates(&error, USERNAME_SKELETON_INDEX) {
         return StoreError::UsernameTaken;
     }
     if violates(&error, "users_email_lower_key") {
@@ -194,6 +196,10 @@ fn is_unavailable(error: &DbErr) -> bool {
 /// What names the username rule in a violation: PostgreSQL reports the index
 /// (`users_username_key_key`), SQLite the column of a plain index (`users.username_key`).
 pub(crate) const USERNAME_INDEX: &str = "username_key";
+
+/// What names the lookalike rule in a violation: the index `users_username_skeleton_key` on
+/// PostgreSQL, the column `users.username_skeleton` on SQLite.
+pub(crate) const USERNAME_SKELETON_INDEX: &str = "username_skeleton";
 
 /// Whether `error` is a violation of the unique index (or column) `index`.
 pub(crate) fn violates(error: &DbErr, index: &str) -> bool {
