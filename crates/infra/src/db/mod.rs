@@ -103,6 +103,29 @@ pub(crate) async fn begin_write(
     .map_err(store_error)
 }
 
+/// Puts `mail` in the outbox within `tx`, due at once.
+pub(crate) async fn queue_mail(
+    tx: &sea_orm::DatabaseTransaction,
+    mail: quill_domain::Mail,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), StoreError> {
+    use sea_orm::ConnectionTrait as _;
+    tx.execute_raw(sea_orm::Statement::from_sql_and_values(
+        tx.get_database_backend(),
+        "INSERT INTO mail_outbox (recipient, subject, body, queued_at_us, due_at_us) \
+         VALUES ($1, $2, $3, $4, $4)",
+        [
+            mail.to.into(),
+            mail.subject.into(),
+            mail.body.into(),
+            quill_domain::throttle::micros(now).into(),
+        ],
+    ))
+    .await
+    .map(|_| ())
+    .map_err(store_error)
+}
+
 /// An instant stored as microseconds since the epoch (how the auth schema keeps them, so both
 /// backends compare them alike).
 pub(crate) fn instant(us: i64) -> chrono::DateTime<chrono::Utc> {

@@ -6,13 +6,12 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use quill_domain::{
     Mail, NewUser, PasswordHash, PictureSwap, SessionId, StoreError, TokenStanding, User,
-    UserChanges, UserId, UserRepository, Username, throttle::micros,
+    UserChanges, UserId, UserRepository, Username,
 };
 use sea_orm::sea_query::{Expr, ExprTrait as _, Func};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait as _, DatabaseConnection,
-    DatabaseTransaction, DbBackend, EntityTrait, FromQueryResult, PaginatorTrait as _, QueryFilter,
-    QuerySelect, Statement,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbBackend, EntityTrait,
+    FromQueryResult, PaginatorTrait as _, QueryFilter, QuerySelect, Statement,
 };
 use tokio::sync::Notify;
 
@@ -137,28 +136,6 @@ impl SeaOrmUserRepository {
             ..self
         }
     }
-}
-
-/// Puts `mail` in the outbox within `tx`, due at once.
-async fn queue_mail(
-    tx: &DatabaseTransaction,
-    mail: Mail,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    tx.execute_raw(Statement::from_sql_and_values(
-        tx.get_database_backend(),
-        "INSERT INTO mail_outbox (recipient, subject, body, queued_at_us, due_at_us) \
-         VALUES ($1, $2, $3, $4, $4)",
-        [
-            mail.to.into(),
-            mail.subject.into(),
-            mail.body.into(),
-            micros(now).into(),
-        ],
-    ))
-    .await
-    .map(|_| ())
-    .map_err(store_error)
 }
 
 pub(crate) fn to_domain(model: user::Model) -> User {
@@ -290,7 +267,7 @@ impl UserRepository for SeaOrmUserRepository {
         let notice = notice.filter(|_| updated.is_some());
         let queued = notice.is_some();
         if let Some(notice) = notice {
-            queue_mail(&tx, notice, now).await?;
+            super::queue_mail(&tx, notice, now).await?;
         }
         // An error above drops the transaction, which rolls the change back with its notice.
         tx.commit().await.map_err(store_error)?;
