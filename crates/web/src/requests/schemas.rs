@@ -90,7 +90,10 @@ fn character_class(ranges: &[&[(char, char)]]) -> String {
 fn email_text() -> ObjectBuilder {
     text(1, Some(Email::MAX_CHARS))
         .format(Some(SchemaFormat::KnownFormat(KnownFormat::Email)))
-        .description(Some("Stored lower-cased; unique."))
+        .description(Some(
+            "Stored lower-cased; unique. One mail can be sent to: no address literal \
+             (`[127.0.0.1]`) or numeric top-level label, no quoted or escaped local part.",
+        ))
         .examples(["alice@example.com"])
 }
 
