@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 use crate::content_tag::PostVersion;
 use crate::error::Unexpected;
+use crate::mail::Mail;
 use crate::picture::PictureSwap;
 use crate::post::{NewPost, Page, Post, PostChanges, PostId, PostWithAuthor};
 use crate::secret::bearer_secret;
@@ -26,7 +27,8 @@ use crate::user::{NewUser, Password, PasswordHash, User, UserChanges, UserId};
 /// ```
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// Another account already has this username (compared case-insensitively).
+    /// Another account already has this username, or one that looks like it (compared by
+    /// case-folded form and by confusable skeleton).
     #[error("username already taken")]
     UsernameTaken,
     /// Another account already has this email address.
@@ -87,15 +89,26 @@ pub trait UserRepository: Send + Sync {
     /// The account with this canonical email address, if any.
     async fn by_email(&self, email: &str) -> Result<Option<User>, StoreError>;
 
-    /// The id of the account whose username equals this one ignoring case, if any.
+    /// The id of the account whose username is this one's by either unique key: the same
+    /// ignoring case ([`Username::key_of`](crate::Username::key_of)) or a lookalike
+    /// ([`Username::skeleton_of`](crate::Username::skeleton_of)), if any.
     async fn id_by_username(&self, username: &str) -> Result<Option<UserId>, StoreError>;
 
     /// Applies profile changes and moves the account's profile revision; `None` when the
-    /// account no longer exists.
+    /// account no longer exists. `notice`, when given (an email change's notice to the old
+    /// address), is queued in the outbox at `now` in the same transaction as the change, so
+    /// there is never a change without its notice nor a notice without its change.
     ///
     /// # Errors
-    /// As [`UserRepository::create`] for uniqueness.
-    async fn update(&self, id: UserId, changes: UserChanges) -> Result<Option<User>, StoreError>;
+    /// As [`UserRepository::create`] for uniqueness; any failure leaves the account and the
+    /// outbox as they were.
+    async fn update(
+        &self,
+        id: UserId,
+        changes: UserChanges,
+        notice: Option<Mail>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<User>, StoreError>;
 
     /// Replaces the stored password hash with `fresh` only if it is still `expected` (a
     /// compare-and-swap), leaving the token generation alone: a parameter upgrade after a

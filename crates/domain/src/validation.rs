@@ -41,6 +41,11 @@ pub enum FieldErrorKind {
     Blank,
     /// A control or invisible (format) character, which would let two names look alike.
     InvisibleCharacter,
+    /// White space at the start or the end, which would let two names look alike.
+    SurroundingSpace,
+    /// Letters of more than one of the Latin, Greek and Cyrillic alphabets (a Cyrillic `а`
+    /// among Latin letters, say), which would let a name pass for another.
+    MixedScripts,
     /// Not an email address.
     NotAnEmail(EmailFault),
     /// Not a plain file name: a path, a URL's punctuation, a hidden file or a control
@@ -71,6 +76,8 @@ impl fmt::Display for FieldErrorKind {
             Self::InvisibleCharacter => {
                 f.write_str("must not contain control or invisible characters")
             }
+            Self::SurroundingSpace => f.write_str("must not begin or end with a space"),
+            Self::MixedScripts => f.write_str("must not mix Latin, Greek and Cyrillic letters"),
             Self::NotAnEmail(EmailFault::NoAtSign) => {
                 f.write_str("is not an email address: it has no @-sign")
             }

@@ -54,27 +54,6 @@ impl SeaOrmRecoveryStore {
         crate::db::begin_write(&self.db).await
     }
 
-    async fn queue_in(
-        &self,
-        tx: &DatabaseTransaction,
-        mail: Mail,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        tx.execute_raw(self.statement(
-            "INSERT INTO mail_outbox (recipient, subject, body, queued_at_us, due_at_us) \
-             VALUES ($1, $2, $3, $4, $4)",
-            vec![
-                mail.to.into(),
-                mail.subject.into(),
-                mail.body.into(),
-                micros(now).into(),
-            ],
-        ))
-        .await
-        .map_err(store_error)?;
-        Ok(())
-    }
-
     async fn commit(&self, tx: DatabaseTransaction) -> Result<(), StoreError> {
         tx.commit().await.map_err(store_error)?;
         self.mail_queued.notify_one();
@@ -196,7 +175,7 @@ impl RecoveryStore for SeaOrmRecoveryStore {
         ))
         .await
         .map_err(store_error)?;
-        self.queue_in(&tx, mail, pace.now).await?;
+        crate::db::queue_mail(&tx, mail, pace.now).await?;
         self.commit(tx).await?;
         Ok(ResetIssue::Issued)
     }
@@ -253,7 +232,7 @@ impl RecoveryStore for SeaOrmRecoveryStore {
             tx.rollback().await.map_err(store_error)?;
             return Ok(None);
         }
-        self.queue_in(&tx, notice, now).await?;
+        crate::db::queue_mail(&tx, notice, now).await?;
         self.commit(tx).await?;
         Ok(Some(user))
     }
@@ -271,7 +250,7 @@ impl RecoveryStore for SeaOrmRecoveryStore {
             tx.rollback().await.map_err(store_error)?;
             return Ok(false);
         }
-        self.queue_in(&tx, notice, now).await?;
+        crate::db::queue_mail(&tx, notice, now).await?;
         self.commit(tx).await?;
         Ok(true)
     }

@@ -11,7 +11,7 @@
 use quill_migration::AuthMigrator;
 use sea_orm::{DatabaseConnection, DbErr};
 
-use crate::db::key_usernames;
+use crate::db::{key_usernames, skeleton_usernames};
 
 /// Bringing quill's schema up to date failed. The message names the failing step; the
 /// database's own error is its [`source`](std::error::Error::source).
@@ -67,6 +67,20 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), MigrationError> {
             collided,
             "accounts whose names the Unicode-aware rule calls the same as an older account's \
              keep working under a key made unique with their id"
+        );
+    }
+    let (filled, lookalikes) = skeleton_usernames(db).await.map_err(MigrationError)?;
+    if filled > 0 {
+        tracing::info!(filled, "gave existing accounts their username skeletons");
+    }
+    // One line per account, so which accounts look alike is on record; names are public.
+    for lookalike in &lookalikes {
+        tracing::warn!(
+            account = lookalike.id,
+            username = %lookalike.username,
+            looks_like = ?lookalike.looks_like,
+            "an account's name looks like an older account's: both keep their names, and no \
+             new account can take a name like either"
         );
     }
     Ok(())

@@ -334,9 +334,10 @@ impl AuthStack {
                     )),
                 ),
             };
-        let users = Arc::new(SeaOrmUserRepository::new(db.clone()));
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let recovery = Arc::new(SeaOrmRecoveryStore::new(db.clone()));
+        let users =
+            Arc::new(SeaOrmUserRepository::new(db.clone()).notifying(recovery.mail_queued()));
         let (reset_queue, reset_requests) = ChannelResetRequests::new();
         let delivery = crate::mail::mailer_for(&settings.mail, settings.environment)
             .map_err(Unexpected::new)?

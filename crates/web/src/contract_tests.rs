@@ -122,6 +122,58 @@ async fn a_refused_registration_lists_every_problem_in_field_order_with_pydantic
 }
 
 #[tokio::test]
+async fn lookalike_names_and_undeliverable_addresses_are_refused_at_registration_and_on_a_change() {
+    let h = harness();
+    let body = r#"{"username": " alice", "email": "alice@[127.0.0.1]", "password": "password123"}"#;
+    let answer = send(&h, json_request(Method::POST, "/api/users", body)).await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        answer.body,
+        json!({"detail": [
+            item(
+                "value_error",
+                &json!(["body", "username"]),
+                "Value error, a username must not begin or end with a space"
+            ),
+            item(
+                "value_error",
+                &json!(["body", "email"]),
+                "value is not a valid email address: The email address is not valid."
+            ),
+        ]})
+    );
+    let alice = h.user("alice");
+    let mut change = json_request(
+        Method::PATCH,
+        &format!("/api/users/{}", alice.id.0),
+        r#"{"username": "аlice", "email": "\"alice\"@example.com"}"#,
+    );
+    let token = h.token_for(&alice);
+    change.headers_mut().insert(
+        header::AUTHORIZATION,
+        format!("Bearer {}", token.as_str()).parse().unwrap(),
+    );
+    let answer = send(&h, change).await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        answer.body,
+        json!({"detail": [
+            item(
+                "value_error",
+                &json!(["body", "username"]),
+                "Value error, a username must not mix letters of different scripts \
+                 (such as Latin and Cyrillic)"
+            ),
+            item(
+                "value_error",
+                &json!(["body", "email"]),
+                "value is not a valid email address: The email address is not valid."
+            ),
+        ]})
+    );
+}
+
+#[tokio::test]
 async fn a_body_that_is_not_a_json_object_is_one_422_and_malformed_json_names_its_offset() {
     let h = harness();
     let not_json = Request::builder()

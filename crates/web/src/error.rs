@@ -104,6 +104,17 @@ fn contract_wording(field: &str, kind: &FieldErrorKind) -> (&'static str, String
             "value_error",
             format!("Value error, {noun} must not contain control or invisible characters"),
         ),
+        FieldErrorKind::SurroundingSpace => (
+            "value_error",
+            format!("Value error, {noun} must not begin or end with a space"),
+        ),
+        FieldErrorKind::MixedScripts => (
+            "value_error",
+            format!(
+                "Value error, {noun} must not mix letters of different scripts \
+                 (such as Latin and Cyrillic)"
+            ),
+        ),
         FieldErrorKind::NotAnEmail(fault) => (
             "value_error",
             format!(

@@ -10,6 +10,7 @@ mod m20261202_000005_recovery;
 mod m20261202_000006_pictures;
 mod m20261202_000007_profile_revisions;
 mod m20261203_000008_sessions;
+mod m20261207_000009_username_skeletons;
 mod m20261207_000010_reset_mail_pace;
 
 use sea_orm_migration::prelude::*;
@@ -31,6 +32,7 @@ impl MigratorTrait for AuthMigrator {
             Box::new(m20261202_000006_pictures::MIGRATION),
             Box::new(m20261202_000007_profile_revisions::MIGRATION),
             Box::new(m20261203_000008_sessions::MIGRATION),
+            Box::new(m20261207_000009_username_skeletons::MIGRATION),
             Box::new(m20261207_000010_reset_mail_pace::MIGRATION),
         ]
     }

@@ -205,23 +205,19 @@ impl AuthService {
         {
             return Err(AuthError::EmailTaken);
         }
-        let before = match &changes.email {
-            Some(_) => users.by_id(target).await?,
+        // The notice is written with the change, by the store, so neither can be lost alone.
+        let notice = match &changes.email {
+            Some(email) => users
+                .by_id(target)
+                .await?
+                .filter(|before| before.email != email.as_str())
+                .map(|before| self.ports.letters.email_changed(&before, email.as_str())),
             None => None,
         };
         let user = users
-            .update(target, changes)
+            .update(target, changes, notice, self.ports.clock.now())
             .await?
             .ok_or(AuthError::UserNotFound)?;
-        if let Some(before) = before
-            && before.email != user.email
-        {
-            let notice = self.ports.letters.email_changed(&before, &user.email);
-            self.ports
-                .outbox
-                .enqueue(notice, self.ports.clock.now())
-                .await?;
-        }
         Ok(PrivateUser::from(&user))
     }
 

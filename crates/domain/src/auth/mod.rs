@@ -5,12 +5,14 @@
 //! everything it can refuse.
 
 mod account;
+mod claims;
 mod error;
 mod gate;
 mod picture;
 mod places;
 mod policy;
 mod recovery;
+mod registration;
 mod session;
 mod turns;
 
@@ -31,7 +33,7 @@ use crate::ports::{AccessToken, Clock, PasswordHasher, TokenCodec, UserRepositor
 use crate::recovery::{RecoveryStore, ResetRequestQueue, ResetSecrets};
 use crate::sessions::{SessionSecrets, SessionStore};
 use crate::throttle::{Throttle, ThrottleKey, ThrottleScope};
-use crate::user::{Email, NewUser, Password, PrivateUser, User, Username};
+use crate::user::{Email, Password, User, Username};
 use places::HashingShares;
 use turns::HashingTurns;
 
@@ -90,8 +92,9 @@ pub struct AuthPorts {
     pub events: Arc<dyn AuthEvents>,
     /// Reset tokens, and the password changes that go with a notice mail.
     pub recovery: Arc<dyn RecoveryStore>,
-    /// The outbox, for notices that go with no change of the recovery store's (an email
-    /// change's).
+    /// The outbox, for mail that goes with no stored change. A notice of a change (a
+    /// password's, an email's) is queued by the store that makes the change, in its
+    /// transaction, never through here.
     pub outbox: Arc<dyn MailOutbox>,
     /// Reset requests waiting for the background job.
     pub reset_requests: Arc<dyn ResetRequestQueue>,
@@ -144,6 +147,7 @@ pub struct AuthService {
     shares: Arc<HashingShares>,
     turns: Arc<HashingTurns>,
     uploads: Arc<picture::UploadPlaces>,
+    registrations: Arc<claims::RegistrationClaims>,
 }
 
 impl std::fmt::Debug for AuthPorts {
@@ -206,6 +210,7 @@ impl AuthService {
                 policy.hashing_queue_limit,
             )),
             uploads: Arc::new(picture::UploadPlaces::default()),
+            registrations: Arc::new(claims::RegistrationClaims::default()),
         }
     }
 
@@ -226,86 +231,6 @@ impl AuthService {
     #[must_use]
     pub fn published_keys(&self) -> Vec<crate::PublishedKey> {
         self.ports.tokens.published_keys()
-    }
-
-    /// Creates an account, for `client`.
-    ///
-    /// The registration rate of the client is charged first and the hashing place taken
-    /// before anything else runs. The username is checked before the email, so a request
-    /// duplicating both reports the username. The store's own constraints decide races, with
-    /// the same outcomes.
-    ///
-    /// # Errors
-    /// [`AuthError::UsernameTaken`], [`AuthError::EmailTaken`], [`AuthError::Throttled`],
-    /// [`AuthError::Busy`], [`AuthError::Unavailable`], or
-    /// [`AuthError::Unexpected`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use quill_domain::testing::Harness;
-    /// use quill_domain::{AuthError, Client, Email, Password, Registration, Username};
-    ///
-    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let h = Harness::builder()
-    ///     .user("alice", "alice@example.com", "password123")
-    ///     .build();
-    /// let again = Registration {
-    ///     username: Username::parse("ALICE")?,
-    ///     email: Email::parse("other@example.com")?,
-    ///     password: Password::parse("password123")?,
-    /// };
-    /// let outcome = futures_executor::block_on(h.auth.register(Client::UNKNOWN, again));
-    /// assert!(matches!(outcome, Err(AuthError::UsernameTaken)));
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub async fn register(
-        &self,
-        client: Client,
-        registration: Registration,
-    ) -> Result<PrivateUser, AuthError> {
-        let key = self.client_key(client);
-        self.admit(
-            client,
-            None,
-            &ThrottleKey::client(ThrottleScope::RegisterPerClient, key),
-            self.policy.register_per_client,
-        )
-        .await?;
-        let _place = self.hashing_place(client, key, None)?;
-        let outcome = self.create_account(client, registration).await;
-        let user = outcome.as_ref().ok().map(|u| u.public.id);
-        self.record_result(AuthAction::Register, &outcome, user, client);
-        outcome
-    }
-
-    async fn create_account(
-        &self,
-        client: Client,
-        registration: Registration,
-    ) -> Result<PrivateUser, AuthError> {
-        let Registration {
-            username,
-            email,
-            password,
-        } = registration;
-        let users = &self.ports.users;
-        if users.id_by_username(username.as_str()).await?.is_some() {
-            return Err(AuthError::UsernameTaken);
-        }
-        if users.by_email(email.as_str()).await?.is_some() {
-            return Err(AuthError::EmailTaken);
-        }
-        let password_hash = self.hashed(client, None, &password).await?;
-        let user = users
-            .create(NewUser {
-                username,
-                email,
-                password_hash,
-            })
-            .await?;
-        Ok(PrivateUser::from(&user))
     }
 
     /// Checks an email and password from `client` and issues an access token.

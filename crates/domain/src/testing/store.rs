@@ -146,9 +146,7 @@ impl InMemoryStore {
     ) -> Option<StoreError> {
         let others = state.users.values().filter(|u| Some(u.id) != except);
         for other in others {
-            if username
-                .is_some_and(|name| Username::key_of(&other.username) == Username::key_of(name))
-            {
+            if username.is_some_and(|name| same_name(&other.username, name)) {
                 return Some(StoreError::UsernameTaken);
             }
             if email.is_some_and(|email| other.email == email) {
@@ -157,6 +155,13 @@ impl InMemoryStore {
         }
         None
     }
+}
+
+/// Whether two names are one by the database's two unique keys: the case-folded form and
+/// the lookalike skeleton.
+fn same_name(a: &str, b: &str) -> bool {
+    Username::key_of(a) == Username::key_of(b)
+        || Username::skeleton_of(a) == Username::skeleton_of(b)
 }
 
 #[async_trait]
@@ -179,16 +184,21 @@ impl UserRepository for InMemoryStore {
     }
 
     async fn id_by_username(&self, username: &str) -> Result<Option<UserId>, StoreError> {
-        let wanted = Username::key_of(username);
         Ok(self
             .state()
             .users
             .values()
-            .find(|u| Username::key_of(&u.username) == wanted)
+            .find(|u| same_name(&u.username, username))
             .map(|u| u.id))
     }
 
-    async fn update(&self, id: UserId, changes: UserChanges) -> Result<Option<User>, StoreError> {
+    async fn update(
+        &self,
+        id: UserId,
+        changes: UserChanges,
+        notice: Option<Mail>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<User>, StoreError> {
         let mut state = self.state();
         if let Some(clash) = Self::clash(
             &state,
@@ -213,7 +223,12 @@ impl UserRepository for InMemoryStore {
         if let Some(image_file) = changes.image_file {
             user.image_file = Some(image_file.as_str().to_owned());
         }
-        Ok(Some(user.clone()))
+        let updated = user.clone();
+        // Queued under the same lock, as the database queues it in the same transaction.
+        if let Some(notice) = notice {
+            self.outbox.push(notice, now);
+        }
+        Ok(Some(updated))
     }
 
     async fn replace_password_hash(

@@ -1,14 +1,14 @@
-//! The checked inputs that name and reach an account: a username, an email address, a
-//! picture's file name. Each `parse` applies the domain's rule and says which field it
+//! The checked inputs that name an account and its picture: a username, a picture's file
+//! name. Each `parse` applies the domain's rule and says which field it
 //! refused and why.
 
-use validator::ValidateEmail;
-
-use crate::validation::{EmailFault, FieldError, FieldErrorKind, check_length};
+use super::lookalike;
+use crate::validation::{FieldError, FieldErrorKind, check_length};
 
 /// A display name: 1 to 50 characters in Unicode normalisation form NFKC, not blank, with no
-/// control or invisible (format) characters, unique by its [`key`](Username::key) (letter
-/// case and compatibility forms ignored).
+/// control or invisible (format) characters, no space at either end and letters of at most
+/// one of the Latin, Greek and Cyrillic alphabets. Unique by its [`key`](Username::key) (letter case and compatibility forms
+/// ignored) and by its [`skeleton`](Username::skeleton) (lookalikes ignored).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Username(String);
 
@@ -16,7 +16,7 @@ pub struct Username(String);
 /// characters (Cf: zero-width spaces and joiners, bidi overrides and isolates, the BOM, soft
 /// hyphens) and line or paragraph separators. A name or address holding one can look like
 /// another that does not.
-fn is_invisible(c: char) -> bool {
+pub(super) fn is_invisible(c: char) -> bool {
     use unicode_properties::{GeneralCategory, UnicodeGeneralCategory as _};
     matches!(
         c.general_category(),
@@ -59,7 +59,9 @@ impl Username {
     ///
     /// # Errors
     /// A [`FieldError`] for `username` when the length is outside that range, when it is
-    /// blank, or when it holds a control or invisible character.
+    /// blank, when it holds a control or invisible character, when it begins or ends with
+    /// white space, or when it mixes letters of the Latin, Greek and Cyrillic alphabets (a
+    /// Cyrillic `а` among Latin letters, say), which are drawn alike.
     ///
     /// # Examples
     ///
@@ -72,6 +74,11 @@ impl Username {
     /// assert_eq!(refused.kind, FieldErrorKind::TooShort { min: 1 });
     /// assert!(Username::parse("ali\u{200b}ce").is_err());
     /// assert!(Username::parse("   ").is_err());
+    /// assert!(Username::parse(" alice").is_err());
+    /// assert_eq!(
+    ///     Username::parse("alicе").unwrap_err().kind, // Cyrillic е
+    ///     FieldErrorKind::MixedScripts
+    /// );
     /// # Ok::<(), quill_domain::FieldError>(())
     /// ```
     pub fn parse(raw: impl Into<String>) -> Result<Self, FieldError> {
@@ -86,6 +93,15 @@ impl Username {
         }
         if name.trim().is_empty() {
             return Err(FieldError::new("username", FieldErrorKind::Blank));
+        }
+        if name.trim() != name {
+            return Err(FieldError::new(
+                "username",
+                FieldErrorKind::SurroundingSpace,
+            ));
+        }
+        if lookalike::mixes_alphabets(&name) {
+            return Err(FieldError::new("username", FieldErrorKind::MixedScripts));
         }
         Ok(Self(name))
     }
@@ -114,6 +130,29 @@ impl Username {
         Self::key_of(&self.0)
     }
 
+    /// What two names that look alike share: the Unicode TS #39 confusable skeleton of the
+    /// name's [`key`](Username::key_of), so names differing in letter case or in letters
+    /// of another script drawn the same (a Cyrillic `а` for a Latin `a`) are the same name.
+    /// Stores keep it in a uniquely indexed column beside the key.
+    ///
+    /// ```
+    /// use quill_domain::Username;
+    ///
+    /// assert_eq!(Username::skeleton_of("alice"), Username::skeleton_of("аlice")); // Cyrillic а
+    /// assert_eq!(Username::skeleton_of("alice"), Username::skeleton_of("ALİCE"));
+    /// assert_ne!(Username::skeleton_of("alice"), Username::skeleton_of("alicia"));
+    /// ```
+    #[must_use]
+    pub fn skeleton_of(name: &str) -> String {
+        lookalike::skeleton(&Self::key_of(name))
+    }
+
+    /// This name's skeleton (see [`Username::skeleton_of`]).
+    #[must_use]
+    pub fn skeleton(&self) -> String {
+        Self::skeleton_of(&self.0)
+    }
+
     /// The name as written.
     #[must_use]
     pub fn as_str(&self) -> &str {
@@ -121,71 +160,6 @@ impl Username {
     }
 
     /// The name as written, taken out.
-    #[must_use]
-    pub fn into_inner(self) -> String {
-        self.0
-    }
-}
-
-/// An email address: trimmed, lower-cased, syntactically valid, at most 120 characters.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Email(String);
-
-impl Email {
-    /// The most characters an address may have.
-    pub const MAX_CHARS: usize = 120;
-
-    /// The canonical form addresses are stored and looked up in: trimmed and lower-cased.
-    /// Login uses it on whatever the caller typed, valid or not.
-    ///
-    /// ```
-    /// use quill_domain::Email;
-    ///
-    /// assert_eq!(Email::normalize(" Alice@Example.COM "), "alice@example.com");
-    /// ```
-    #[must_use]
-    pub fn normalize(raw: &str) -> String {
-        raw.trim().to_lowercase()
-    }
-
-    /// Accepts a valid address and returns its canonical form.
-    ///
-    /// # Errors
-    /// A [`FieldError`] for `email` when the address is too long or malformed.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use quill_domain::Email;
-    ///
-    /// assert_eq!(Email::parse("Alice@Example.com")?.as_str(), "alice@example.com");
-    /// assert_eq!(Email::parse("not-an-email").unwrap_err().field, "email");
-    /// # Ok::<(), quill_domain::FieldError>(())
-    /// ```
-    pub fn parse(raw: &str) -> Result<Self, FieldError> {
-        let email = Self::normalize(raw);
-        check_length("email", &email, 1, Some(Self::MAX_CHARS))?;
-        if email.chars().any(is_invisible) {
-            return Err(FieldError::new("email", FieldErrorKind::InvisibleCharacter));
-        }
-        if !email.validate_email() {
-            let fault = if email.contains('@') {
-                EmailFault::Malformed
-            } else {
-                EmailFault::NoAtSign
-            };
-            return Err(FieldError::new("email", FieldErrorKind::NotAnEmail(fault)));
-        }
-        Ok(Self(email))
-    }
-
-    /// The canonical address.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The canonical address, taken out.
     #[must_use]
     pub fn into_inner(self) -> String {
         self.0
@@ -273,6 +247,58 @@ mod tests {
     }
 
     #[test]
+    fn usernames_with_a_space_at_either_end_are_refused() {
+        for bad in [
+            " alice",
+            "alice ",
+            "\u{3000}alice",
+            "alice\u{a0}",
+            "\talice",
+        ] {
+            let refused = Username::parse(bad).unwrap_err();
+            assert_eq!(refused.field, "username", "{bad:?}");
+            assert!(
+                matches!(
+                    refused.kind,
+                    FieldErrorKind::SurroundingSpace | FieldErrorKind::InvisibleCharacter
+                ),
+                "{bad:?}: {refused:?}"
+            );
+        }
+        assert_eq!(
+            Username::parse(" alice").unwrap_err().kind,
+            FieldErrorKind::SurroundingSpace
+        );
+    }
+
+    #[test]
+    fn usernames_mixing_latin_with_cyrillic_or_greek_letters_are_refused() {
+        for bad in ["аlice", "alicе", "pαypal"] {
+            assert_eq!(
+                Username::parse(bad).unwrap_err(),
+                FieldError::new("username", FieldErrorKind::MixedScripts),
+                "{bad}"
+            );
+        }
+        for good in ["Алиса", "Yamada やまだ", "Jean-Luc 2nd", "Алиса 李"] {
+            assert!(Username::parse(good).is_ok(), "{good}");
+        }
+    }
+
+    #[test]
+    fn names_that_look_alike_share_a_skeleton() {
+        let alice = Username::parse("alice").unwrap().skeleton();
+        assert_eq!(Username::parse("ALİCE").unwrap().skeleton(), alice);
+        assert_eq!(Username::parse("ALICE").unwrap().skeleton(), alice);
+        assert_eq!(Username::skeleton_of("аlice"), alice, "a Cyrillic а");
+        assert_eq!(
+            Username::parse("Алиса").unwrap().skeleton(),
+            Username::skeleton_of("Aлиca"),
+            "a whole-script name and its lookalike"
+        );
+    }
+
+    #[test]
     fn usernames_are_kept_in_nfkc_form_and_keyed_without_case() {
         assert_eq!(Username::parse("Ｅｌｉｓｅ").unwrap().as_str(), "Elise");
         assert_eq!(Username::parse("E\u{301}lise").unwrap().as_str(), "Élise");
@@ -280,39 +306,6 @@ mod tests {
         assert_eq!(Username::parse("ÉLISE").unwrap().key(), key);
         assert_eq!(Username::key_of("élise"), key);
         assert_ne!(Username::key_of("elise"), key, "accents still count");
-    }
-
-    #[test]
-    fn emails_with_invisible_characters_are_refused() {
-        let refused = Email::parse("alice\u{200b}@example.com").unwrap_err();
-        assert_eq!(refused.field, "email");
-        assert!(Email::parse("alice@exa\u{202e}mple.com").is_err());
-    }
-
-    #[test]
-    fn email_is_trimmed_and_lower_cased() {
-        let email = Email::parse("  Alice@Example.COM ").unwrap();
-        assert_eq!(email.as_str(), "alice@example.com");
-    }
-
-    #[test]
-    fn an_email_is_refused_for_a_missing_at_sign_or_a_malformed_address() {
-        let err = Email::parse("not-an-email").unwrap_err();
-        assert_eq!(err.field, "email");
-        assert_eq!(err.kind, FieldErrorKind::NotAnEmail(EmailFault::NoAtSign));
-        assert_eq!(
-            Email::parse("a@b@c").unwrap_err().kind,
-            FieldErrorKind::NotAnEmail(EmailFault::Malformed)
-        );
-    }
-
-    #[test]
-    fn email_longer_than_120_characters_is_refused() {
-        let long = format!("{}@example.com", "a".repeat(110));
-        assert_eq!(
-            Email::parse(&long).unwrap_err().kind,
-            FieldErrorKind::TooLong { max: 120 }
-        );
     }
 
     #[test]

@@ -3,10 +3,14 @@
 
 use std::fmt;
 
+mod email;
 mod inputs;
+mod lookalike;
 mod password;
 
-pub use inputs::{Email, ImageFile, Username, invisible_character_ranges};
+pub use email::Email;
+pub use inputs::{ImageFile, Username, invisible_character_ranges};
+pub use lookalike::{NameCharacterClasses, name_character_classes};
 pub use password::{Password, PasswordHash};
 
 /// A user's identifier. Never reused, so a token naming a deleted account cannot match a

@@ -4,6 +4,7 @@
 
 mod lookup;
 mod posts;
+mod user_keys;
 mod users;
 
 use quill_domain::{StoreError, Unexpected};
@@ -11,8 +12,9 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, SqlErr};
 
 pub(crate) use lookup::UniqueLookup;
 pub use posts::SeaOrmPostRepository;
+pub(crate) use user_keys::{key_usernames, skeleton_usernames};
 pub use users::SeaOrmUserRepository;
-pub(crate) use users::{key_usernames, to_domain};
+pub(crate) use users::to_domain;
 
 /// The connection pool: a cheap-to-clone handle shared by the repositories, and by an
 /// embedding application's own queries if it has any.
@@ -101,6 +103,29 @@ pub(crate) async fn begin_write(
     .map_err(store_error)
 }
 
+/// Puts `mail` in the outbox within `tx`, due at once.
+pub(crate) async fn queue_mail(
+    tx: &sea_orm::DatabaseTransaction,
+    mail: quill_domain::Mail,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), StoreError> {
+    use sea_orm::ConnectionTrait as _;
+    tx.execute_raw(sea_orm::Statement::from_sql_and_values(
+        tx.get_database_backend(),
+        "INSERT INTO mail_outbox (recipient, subject, body, queued_at_us, due_at_us) \
+         VALUES ($1, $2, $3, $4, $4)",
+        [
+            mail.to.into(),
+            mail.subject.into(),
+            mail.body.into(),
+            quill_domain::throttle::micros(now).into(),
+        ],
+    ))
+    .await
+    .map(|_| ())
+    .map_err(store_error)
+}
+
 /// An instant stored as microseconds since the epoch (how the auth schema keeps them, so both
 /// backends compare them alike).
 pub(crate) fn instant(us: i64) -> chrono::DateTime<chrono::Utc> {
@@ -114,7 +139,7 @@ pub(crate) fn instant(us: i64) -> chrono::DateTime<chrono::Utc> {
 /// database that cannot take the
 /// statement now is unavailable, everything else is unexpected.
 pub(crate) fn store_error(error: DbErr) -> StoreError {
-    if violates(&error, USERNAME_INDEX) {
+    if violates(&error, USERNAME_INDEX) || violates(&error, USERNAME_SKELETON_INDEX) {
         return StoreError::UsernameTaken;
     }
     if violates(&error, "users_email_lower_key") {
@@ -194,6 +219,10 @@ fn is_unavailable(error: &DbErr) -> bool {
 /// What names the username rule in a violation: PostgreSQL reports the index
 /// (`users_username_key_key`), SQLite the column of a plain index (`users.username_key`).
 pub(crate) const USERNAME_INDEX: &str = "username_key";
+
+/// What names the lookalike rule in a violation: the index `users_username_skeleton_key` on
+/// PostgreSQL, the column `users.username_skeleton` on SQLite.
+pub(crate) const USERNAME_SKELETON_INDEX: &str = "username_skeleton";
 
 /// Whether `error` is a violation of the unique index (or column) `index`.
 pub(crate) fn violates(error: &DbErr, index: &str) -> bool {

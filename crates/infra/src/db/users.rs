@@ -1,16 +1,19 @@
 //! [`UserRepository`] over the `users` table.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use quill_domain::{
-    NewUser, PasswordHash, PictureSwap, SessionId, StoreError, TokenStanding, User, UserChanges,
-    UserId, UserRepository, Username,
+    Mail, NewUser, PasswordHash, PictureSwap, SessionId, StoreError, TokenStanding, User,
+    UserChanges, UserId, UserRepository, Username,
 };
 use sea_orm::sea_query::{Expr, ExprTrait as _, Func};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbBackend, EntityTrait,
-    FromQueryResult, PaginatorTrait as _, QueryFilter, QueryOrder, QuerySelect, Statement,
+    FromQueryResult, PaginatorTrait as _, QueryFilter, QuerySelect, Statement,
 };
+use tokio::sync::Notify;
 
 use super::{UniqueLookup as _, store_error};
 use crate::entities::{revoked_token, user};
@@ -64,6 +67,7 @@ impl From<UserWithTokenStanding> for user::Model {
             username: row.username,
             // Not selected by the token check, and not part of the domain's account.
             username_key: None,
+            username_skeleton: None,
             email: row.email,
             password_hash: row.password_hash,
             image_file: row.image_file,
@@ -74,8 +78,9 @@ impl From<UserWithTokenStanding> for user::Model {
 }
 
 /// Accounts in SQLite or PostgreSQL: the [`UserRepository`] that
-/// [`AuthStack`](crate::AuthStack) wires in. The schema's unique indexes on the lower-cased
-/// username and email decide races, reported as the domain's typed outcomes.
+/// [`AuthStack`](crate::AuthStack) wires in. The schema's unique indexes on the username's
+/// key and skeleton and on the lower-cased email decide races, reported as the domain's
+/// typed outcomes.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -107,13 +112,29 @@ impl From<UserWithTokenStanding> for user::Model {
 #[derive(Debug, Clone)]
 pub struct SeaOrmUserRepository {
     db: DatabaseConnection,
+    /// Woken when a change queues its notice, so delivery need not wait for its next poll.
+    mail_queued: Arc<Notify>,
 }
 
 impl SeaOrmUserRepository {
     /// A repository over this connection pool.
     #[must_use]
     pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+        Self {
+            db,
+            mail_queued: Arc::default(),
+        }
+    }
+
+    /// The same repository, waking `mail_queued` whenever a change queues a notice (give
+    /// it what mail delivery waits on, as the recovery store's
+    /// [`mail_queued`](crate::SeaOrmRecoveryStore::mail_queued)).
+    #[must_use]
+    pub fn notifying(self, mail_queued: Arc<Notify>) -> Self {
+        Self {
+            mail_queued,
+            ..self
+        }
     }
 }
 
@@ -136,13 +157,17 @@ fn by_email_query(email: &str) -> sea_orm::Select<user::Entity> {
     user::Entity::find().filter(Expr::expr(Func::lower(Expr::col(user::Column::Email))).eq(email))
 }
 
-/// The registration and rename check: on the column the unique index is built on, so the
-/// check and the constraint agree on what "the same name" means.
+/// The registration and rename check: on the columns the two unique indexes are built on, so
+/// the check and the constraints agree on what "the same name" means.
 fn id_by_username_query(username: &str) -> sea_orm::Select<user::Entity> {
     user::Entity::find()
         .select_only()
         .column(user::Column::Id)
-        .filter(user::Column::UsernameKey.eq(Username::key_of(username)))
+        .filter(
+            user::Column::UsernameKey
+                .eq(Username::key_of(username))
+                .or(user::Column::UsernameSkeleton.eq(Username::skeleton_of(username))),
+        )
 }
 
 #[async_trait]
@@ -150,6 +175,7 @@ impl UserRepository for SeaOrmUserRepository {
     async fn create(&self, new: NewUser) -> Result<User, StoreError> {
         let row = user::ActiveModel {
             username_key: Set(Some(new.username.key())),
+            username_skeleton: Set(Some(new.username.skeleton())),
             username: Set(new.username.into_inner()),
             email: Set(new.email.into_inner()),
             password_hash: Set(new.password_hash.as_str().to_owned()),
@@ -189,7 +215,13 @@ impl UserRepository for SeaOrmUserRepository {
             .map_err(store_error)
     }
 
-    async fn update(&self, id: UserId, changes: UserChanges) -> Result<Option<User>, StoreError> {
+    async fn update(
+        &self,
+        id: UserId,
+        changes: UserChanges,
+        notice: Option<Mail>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<User>, StoreError> {
         let UserChanges {
             username,
             email,
@@ -209,6 +241,10 @@ impl UserRepository for SeaOrmUserRepository {
         if let Some(username) = username {
             update = update
                 .col_expr(user::Column::UsernameKey, Expr::value(username.key()))
+                .col_expr(
+                    user::Column::UsernameSkeleton,
+                    Expr::value(username.skeleton()),
+                )
                 .col_expr(user::Column::Username, Expr::value(username.into_inner()));
         }
         if let Some(email) = email {
@@ -220,11 +256,25 @@ impl UserRepository for SeaOrmUserRepository {
                 Expr::value(image_file.as_str().to_owned()),
             );
         }
-        update
-            .exec_with_returning(&self.db)
+        let tx = super::begin_write(&self.db).await?;
+        let updated = update
+            .exec_with_returning(&tx)
             .await
-            .map(|updated| updated.into_iter().next().map(to_domain))
-            .map_err(store_error)
+            .map_err(store_error)?
+            .into_iter()
+            .next()
+            .map(to_domain);
+        let notice = notice.filter(|_| updated.is_some());
+        let queued = notice.is_some();
+        if let Some(notice) = notice {
+            super::queue_mail(&tx, notice, now).await?;
+        }
+        // An error above drops the transaction, which rolls the change back with its notice.
+        tx.commit().await.map_err(store_error)?;
+        if queued {
+            self.mail_queued.notify_one();
+        }
+        Ok(updated)
     }
 
     async fn replace_password_hash(
@@ -363,47 +413,6 @@ impl UserRepository for SeaOrmUserRepository {
             .map(|result| result.rows_affected)
             .map_err(store_error)
     }
-}
-
-/// Gives every account still without one its username key (see
-/// `m20261201_000004_username_keys`): rows of a database made before keys existed. A row
-/// whose key another account already holds (two names the new rule calls the same, which
-/// older versions let in) keeps working: its key is made unique with its id, so both accounts
-/// log in as before and no third can take either name. Returns how many rows were keyed and
-/// how many of those collided.
-///
-/// Safe to run from several servers at once: each write only fills a key that is still empty.
-pub(crate) async fn key_usernames(db: &DatabaseConnection) -> Result<(u64, u64), sea_orm::DbErr> {
-    let unkeyed: Vec<(i64, String)> = user::Entity::find()
-        .select_only()
-        .column(user::Column::Id)
-        .column(user::Column::Username)
-        .filter(user::Column::UsernameKey.is_null())
-        .order_by_asc(user::Column::Id)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let (mut keyed, mut collided) = (0, 0);
-    for (id, username) in unkeyed {
-        let key = Username::key_of(&username);
-        let write = |key: String| {
-            user::Entity::update_many()
-                .col_expr(user::Column::UsernameKey, Expr::value(key))
-                .filter(user::Column::Id.eq(id))
-                .filter(user::Column::UsernameKey.is_null())
-                .exec(db)
-        };
-        match write(key.clone()).await {
-            Ok(_) => keyed += 1,
-            Err(e) if super::violates(&e, super::USERNAME_INDEX) => {
-                write(format!("{key}#{id}")).await?;
-                keyed += 1;
-                collided += 1;
-            }
-            Err(e) => return Err(e),
-        }
-    }
-    Ok((keyed, collided))
 }
 
 #[cfg(test)]

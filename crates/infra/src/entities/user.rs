@@ -10,6 +10,8 @@ pub(crate) struct Model {
     pub username: String,
     /// `Username::key_of(username)`: what uniqueness of names is decided on.
     pub username_key: Option<String>,
+    /// `Username::skeleton_of(username)`: what lookalike names are refused on.
+    pub username_skeleton: Option<String>,
     pub email: String,
     pub password_hash: String,
     pub image_file: Option<String>,

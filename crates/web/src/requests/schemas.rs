@@ -24,18 +24,49 @@ fn unchanged_when_null(schema: ObjectBuilder) -> ObjectBuilder {
 fn username_text() -> ObjectBuilder {
     text(1, Some(Username::MAX_CHARS))
         .description(Some(
-            "Unique regardless of letter case and of Unicode compatibility forms; stored in \
-             NFKC form. Not blank, and without control or invisible (format) characters.",
+            "Unique regardless of letter case, of Unicode compatibility forms and of \
+             lookalikes (Unicode TS #39 confusables); stored in NFKC form. Not blank, without \
+             control or invisible (format) characters, without white space at either end \
+             (in NFKC form), and with letters of at most one of the Latin, Greek and Cyrillic \
+             alphabets.",
         ))
-        .pattern(Some(visible_text_pattern()))
+        .pattern(Some(username_pattern()))
         .examples(["alice"])
 }
 
-/// Text with at least one character that is not white space and none of the domain's
-/// invisible characters, written so that ECMA-262, Rust's and Python's regular expressions
-/// read it alike: code points of the Basic Multilingual Plane escaped as `\uXXXX`, the few
-/// beyond it written as themselves.
-fn visible_text_pattern() -> String {
+/// The domain's username rules that are about characters, as one pattern: no invisible
+/// character anywhere, none whose NFKC form begins (ends) with white space first (last), and
+/// the characters of at most one alphabet, which is one alternative per alphabet allowed.
+fn username_pattern() -> String {
+    let classes = quill_domain::user::name_character_classes();
+    let invisible = quill_domain::user::invisible_character_ranges();
+    let alternatives: Vec<String> = (0..classes.alphabets.len())
+        .map(|allowed| {
+            let mut refused: Vec<&[(char, char)]> = vec![&invisible];
+            refused.extend(
+                (0..classes.alphabets.len())
+                    .filter(|&other| other != allowed)
+                    .map(|other| classes.alphabets[other].as_slice()),
+            );
+            let inner = character_class(&refused);
+            let with = |edges: &[&[(char, char)]]| {
+                let mut all = refused.clone();
+                all.extend_from_slice(edges);
+                character_class(&all)
+            };
+            let first = with(&[&classes.begins_with_space]);
+            let last = with(&[&classes.ends_with_space]);
+            let only = with(&[&classes.begins_with_space, &classes.ends_with_space]);
+            format!("[^{first}][^{inner}]*[^{last}]|[^{only}]")
+        })
+        .collect();
+    format!("^(?:{})$", alternatives.join("|"))
+}
+
+/// The inside of a bracketed character class holding every range given, written so that
+/// ECMA-262, Rust's and Python's regular expressions read it alike: code points of the Basic
+/// Multilingual Plane escaped as `\uXXXX`, the few beyond it written as themselves.
+fn character_class(ranges: &[&[(char, char)]]) -> String {
     let escape = |c: char| {
         if u32::from(c) <= 0xFFFF {
             format!("\\u{:04X}", u32::from(c))
@@ -43,23 +74,26 @@ fn visible_text_pattern() -> String {
             c.to_string()
         }
     };
-    let class: String = quill_domain::user::invisible_character_ranges()
-        .into_iter()
-        .map(|(from, to)| {
+    ranges
+        .iter()
+        .flat_map(|ranges| ranges.iter())
+        .map(|&(from, to)| {
             if from == to {
                 escape(from)
             } else {
                 format!("{}-{}", escape(from), escape(to))
             }
         })
-        .collect();
-    format!("^[^{class}]*[^{class}\\s][^{class}]*$")
+        .collect()
 }
 
 fn email_text() -> ObjectBuilder {
     text(1, Some(Email::MAX_CHARS))
         .format(Some(SchemaFormat::KnownFormat(KnownFormat::Email)))
-        .description(Some("Stored lower-cased; unique."))
+        .description(Some(
+            "Stored lower-cased; unique. One mail can be sent to: no address literal \
+             (`[127.0.0.1]`) or numeric top-level label, no quoted or escaped local part.",
+        ))
         .examples(["alice@example.com"])
 }
 
@@ -136,4 +170,50 @@ pub(super) fn title_or_null() -> Object {
 
 pub(super) fn content_or_null() -> Object {
     unchanged_when_null(content_text()).build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_username_pattern_accepts_exactly_the_names_the_domain_accepts() {
+        let pattern = regex::Regex::new(&username_pattern()).unwrap();
+        // Plain letters of each alphabet, letters whose NFKC form is a letter (mathematical
+        // bold A, circled a), spaces and characters whose NFKC form begins with one (the
+        // spacing diaeresis), a kana, a digit, an invisible character.
+        let pieces = [
+            "a",
+            "а",
+            "α",
+            "z",
+            " ",
+            "\u{a0}",
+            "\u{a8}",
+            "\u{1d400}",
+            "\u{24d0}",
+            "や",
+            "1",
+            "\u{200b}",
+            "\u{3000}",
+            "-",
+        ];
+        let mut names: Vec<String> = Vec::new();
+        for a in pieces {
+            names.push(a.to_owned());
+            for b in pieces {
+                names.push(format!("{a}{b}"));
+                for c in pieces {
+                    names.push(format!("{a}{b}{c}"));
+                }
+            }
+        }
+        for name in names {
+            assert_eq!(
+                pattern.is_match(&name),
+                Username::parse(name.as_str()).is_ok(),
+                "{name:?}"
+            );
+        }
+    }
 }

@@ -1,0 +1,233 @@
+//! Registration's cost rules over the in-memory fakes: a taken name or address is answered
+//! before any hashing place is taken, and concurrent registrations of one name or address
+//! on one server hash once, the others answering from its outcome, while registrations of
+//! other names go on beside them.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::task::{Context, Poll, Waker};
+
+use async_trait::async_trait;
+use futures_executor::block_on;
+use quill_domain::testing::{
+    FakeHasher, FakePictureProcessor, FakeResetSecrets, FakeSessionSecrets, FakeTokenCodec,
+    FixedClock, InMemoryPictureStore, InMemoryStore, QueuedResetRequests, RecordedEvents,
+};
+use quill_domain::{
+    AuthError, AuthPolicy, AuthPorts, AuthService, Client, Email, HashingError, InMemoryThrottle,
+    Letters, Password, PasswordHash, PasswordHasher, PrivateUser, Rate, Registration, Username,
+    Verification,
+};
+
+/// A hasher whose hashes wait until the test opens the gate, counting those begun.
+#[derive(Default)]
+struct GatedHasher {
+    inner: FakeHasher,
+    open: AtomicBool,
+    begun: AtomicUsize,
+}
+
+struct Gate<'a>(&'a AtomicBool);
+
+impl Future for Gate<'_> {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+        if self.0.load(Ordering::SeqCst) {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }
+}
+
+#[async_trait]
+impl PasswordHasher for GatedHasher {
+    async fn hash(&self, password: &Password) -> Result<PasswordHash, HashingError> {
+        self.begun.fetch_add(1, Ordering::SeqCst);
+        Gate(&self.open).await;
+        self.inner.hash(password).await
+    }
+    async fn verify(
+        &self,
+        password: &Password,
+        hash: &PasswordHash,
+    ) -> Result<Verification, HashingError> {
+        self.inner.verify(password, hash).await
+    }
+    fn dummy_hash(&self) -> &PasswordHash {
+        self.inner.dummy_hash()
+    }
+}
+
+fn service(hasher: Arc<GatedHasher>) -> AuthService {
+    let store = Arc::new(InMemoryStore::new());
+    AuthService::new(
+        AuthPorts {
+            users: store.clone(),
+            hasher,
+            tokens: Arc::new(FakeTokenCodec::default()),
+            clock: Arc::new(FixedClock::default()),
+            throttle: Arc::new(InMemoryThrottle::default()),
+            events: Arc::new(RecordedEvents::default()),
+            recovery: store.clone(),
+            outbox: store.outbox(),
+            reset_requests: Arc::new(QueuedResetRequests::default()),
+            reset_secrets: Arc::new(FakeResetSecrets::default()),
+            letters: Letters::default(),
+            pictures: Arc::new(InMemoryPictureStore::default()),
+            picture_processor: Arc::new(FakePictureProcessor::default()),
+            sessions: store.clone(),
+            session_secrets: Arc::new(FakeSessionSecrets::default()),
+        },
+        AuthPolicy {
+            // Enough registrations that only the rules under test refuse any.
+            register_per_client: Rate::new(100, 100),
+            ..AuthPolicy::default()
+        },
+    )
+}
+
+fn client() -> Client {
+    Client::new([198, 51, 100, 7].into())
+}
+
+fn registration(username: &str, email: &str) -> Registration {
+    Registration {
+        username: Username::parse(username).unwrap(),
+        email: Email::parse(email).unwrap(),
+        password: Password::parse("quiet-harbour-lamp").unwrap(),
+    }
+}
+
+type Pending = Pin<Box<dyn Future<Output = Result<PrivateUser, AuthError>>>>;
+
+fn register(auth: &AuthService, username: &str, email: &str) -> Pending {
+    let auth = auth.clone();
+    let registration = registration(username, email);
+    Box::pin(async move { auth.register(client(), registration).await })
+}
+
+/// Polls every registration until all have answered, and returns the answers.
+fn answers(mut pending: Vec<Pending>) -> Vec<Result<PrivateUser, AuthError>> {
+    let mut context = Context::from_waker(Waker::noop());
+    let mut done: Vec<Option<Result<PrivateUser, AuthError>>> =
+        pending.iter().map(|_| None).collect();
+    for _ in 0..100 {
+        for (future, answer) in pending.iter_mut().zip(&mut done) {
+            if answer.is_none()
+                && let Poll::Ready(outcome) = future.as_mut().poll(&mut context)
+            {
+                *answer = Some(outcome);
+            }
+        }
+        if done.iter().all(Option::is_some) {
+            return done.into_iter().flatten().collect();
+        }
+    }
+    panic!("some registrations never answered");
+}
+
+fn poll_once(pending: &mut [Pending]) {
+    let mut context = Context::from_waker(Waker::noop());
+    for future in pending {
+        assert!(future.as_mut().poll(&mut context).is_pending());
+    }
+}
+
+#[test]
+fn ten_concurrent_registrations_of_one_name_hash_once_and_the_others_are_told_it_is_taken() {
+    let hasher = Arc::new(GatedHasher::default());
+    let auth = service(hasher.clone());
+    let mut pending: Vec<Pending> = (0..10)
+        .map(|n| register(&auth, "alice", &format!("alice{n}@example.com")))
+        .collect();
+    poll_once(&mut pending);
+    assert_eq!(hasher.begun.load(Ordering::SeqCst), 1);
+    hasher.open.store(true, Ordering::SeqCst);
+    let answers = answers(pending);
+    assert_eq!(answers.iter().filter(|a| a.is_ok()).count(), 1);
+    let taken = answers
+        .iter()
+        .filter(|a| matches!(a, Err(AuthError::UsernameTaken)))
+        .count();
+    assert_eq!(taken, 9, "{answers:?}");
+    assert_eq!(hasher.inner.hashes(), 1);
+}
+
+#[test]
+fn concurrent_registrations_of_one_address_hash_once_and_the_others_are_told_it_is_registered() {
+    let hasher = Arc::new(GatedHasher::default());
+    let auth = service(hasher.clone());
+    let mut pending: Vec<Pending> = (0..4)
+        .map(|n| register(&auth, &format!("user{n}"), "shared@example.com"))
+        .collect();
+    poll_once(&mut pending);
+    hasher.open.store(true, Ordering::SeqCst);
+    let answers = answers(pending);
+    assert_eq!(answers.iter().filter(|a| a.is_ok()).count(), 1);
+    assert_eq!(
+        answers
+            .iter()
+            .filter(|a| matches!(a, Err(AuthError::EmailTaken)))
+            .count(),
+        3
+    );
+    assert_eq!(hasher.inner.hashes(), 1);
+}
+
+#[test]
+fn a_registration_of_another_name_does_not_wait_for_one_in_flight() {
+    let hasher = Arc::new(GatedHasher::default());
+    let auth = service(hasher.clone());
+    let mut pending = vec![
+        register(&auth, "alice", "alice@example.com"),
+        register(&auth, "bob", "bob@example.com"),
+    ];
+    poll_once(&mut pending);
+    assert_eq!(hasher.begun.load(Ordering::SeqCst), 2);
+    hasher.open.store(true, Ordering::SeqCst);
+    assert!(answers(pending).iter().all(Result::is_ok));
+}
+
+#[test]
+fn a_taken_name_is_answered_while_the_client_holds_all_its_hashing_places() {
+    let hasher = Arc::new(GatedHasher::default());
+    let auth = service(hasher.clone());
+    hasher.open.store(true, Ordering::SeqCst);
+    block_on(auth.register(client(), registration("alice", "alice@example.com"))).unwrap();
+    hasher.open.store(false, Ordering::SeqCst);
+    let share = auth.policy().hashing_places_per_client;
+    let mut holding: Vec<Pending> = (0..share)
+        .map(|n| register(&auth, &format!("user{n}"), &format!("user{n}@example.com")))
+        .collect();
+    poll_once(&mut holding);
+    let again = block_on(auth.register(client(), registration("ALICE", "new@example.com")));
+    assert!(matches!(again, Err(AuthError::UsernameTaken)), "{again:?}");
+    let again = block_on(auth.register(client(), registration("carol", "alice@example.com")));
+    assert!(matches!(again, Err(AuthError::EmailTaken)), "{again:?}");
+    hasher.open.store(true, Ordering::SeqCst);
+    assert!(answers(holding).iter().all(Result::is_ok));
+}
+
+#[test]
+fn a_name_that_looks_like_a_taken_one_is_refused_as_taken_without_a_hash() {
+    let hasher = Arc::new(GatedHasher::default());
+    hasher.open.store(true, Ordering::SeqCst);
+    let auth = service(hasher.clone());
+    for taken in ["alice", "ape"] {
+        let email = format!("{taken}@example.com");
+        block_on(auth.register(client(), registration(taken, &email))).unwrap();
+    }
+    // A dotted capital I, a dotless i, and a name all in Cyrillic letters drawn as "ape".
+    for (n, lookalike) in ["ALİCE", "alıce", "аре"].into_iter().enumerate() {
+        let email = format!("other{n}@example.com");
+        let again = block_on(auth.register(client(), registration(lookalike, &email)));
+        assert!(
+            matches!(again, Err(AuthError::UsernameTaken)),
+            "{lookalike}: {again:?}"
+        );
+    }
+    assert_eq!(hasher.inner.hashes(), 2);
+}
