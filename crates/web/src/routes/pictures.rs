@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use crate::error::{ApiError, ErrorItem, ErrorMessage};
 use crate::extract::{AuthUser, UserIdParam, body_failure};
-use crate::openapi::responses::{Busy, InvalidInput, Unauthenticated};
+use crate::openapi::responses::{InvalidInput, Unauthenticated, UploadShareTaken, UploadsBusy};
 use crate::state::AppState;
 use crate::views::{NoStore, UserPrivateBody};
 
@@ -30,7 +30,8 @@ pub(crate) struct PictureUploadForm {
 /// Upload a new profile picture.
 ///
 /// `PATCH /api/users/{user_id}/picture`, multipart with `file`: 200 `UserPrivate` with the new
-/// `image_file`; 400 too large or not an image; 401; 403 not the caller; 422 no `file`; 503.
+/// `image_file`; 400 too large or not an image; 401; 403 not the caller; 422 no `file`; 429
+/// this client's share of uploads taken; 503 every place taken.
 #[utoipa::path(
     patch,
     path = "/users/{user_id}/picture",
@@ -51,7 +52,8 @@ pub(crate) struct PictureUploadForm {
         (status = 403, description = "`Not authorized to update this user's picture`: \
             `user_id` is not the caller.", body = ErrorMessage),
         InvalidInput,
-        Busy,
+        UploadShareTaken,
+        UploadsBusy,
     )
 )]
 pub(crate) async fn upload_picture(
@@ -117,6 +119,16 @@ async fn read_file_field(request: Request, max_bytes: usize) -> Result<Vec<u8>, 
         };
         if field.name() != Some("file") {
             continue;
+        }
+        // A part without a filename is a form value, not a file: the contract's framework
+        // refuses it as the wrong kind of value for the field.
+        if field.file_name().is_none() {
+            return Err(ApiError::Validation(vec![ErrorItem::new(
+                "value_error",
+                "body",
+                "file",
+                "Value error, Expected UploadFile, received: <class 'str'>",
+            )]));
         }
         let mut upload = Vec::new();
         loop {
