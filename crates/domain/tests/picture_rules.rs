@@ -138,7 +138,7 @@ fn deleting_an_account_removes_its_picture() {
 }
 
 #[test]
-fn a_client_holds_one_upload_place_and_all_clients_share_a_bounded_number() {
+fn a_client_past_its_one_upload_place_is_told_to_slow_down_and_past_every_place_all_are_busy() {
     block_on(async {
         let h = Harness::builder()
             .user("alice", "alice@example.com", "password123")
@@ -155,7 +155,7 @@ fn a_client_holds_one_upload_place_and_all_clients_share_a_bounded_number() {
         let held = h.auth.admit_upload(one, &alice, alice.id()).unwrap();
         assert!(matches!(
             h.auth.admit_upload(one, &alice, alice.id()),
-            Err(AuthError::Busy)
+            Err(AuthError::ShareTaken { retry_after }) if retry_after.as_secs() == 1
         ));
         let _other = h
             .auth

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{DateTime, Utc};
 
+use super::gate::SHARE_RETRY_AFTER;
 use super::places::{HashingShares, HeldPlace};
 use super::{AuthError, AuthService, Caller, UserAction};
 use crate::client::Client;
@@ -90,8 +91,8 @@ impl AuthService {
     /// The upload's bytes then go to [`set_picture`](Self::set_picture) with the place.
     ///
     /// # Errors
-    /// [`AuthError::NotAllowed`] for someone else's account; [`AuthError::Busy`] when every
-    /// place, or this client's share, is taken.
+    /// [`AuthError::NotAllowed`] for someone else's account; [`AuthError::ShareTaken`] when
+    /// this client holds its share; [`AuthError::Busy`] when every place is taken.
     pub fn admit_upload(
         &self,
         client: Client,
@@ -107,7 +108,9 @@ impl AuthService {
             .per_client
             .take(key, self.policy.picture_places_per_client)
         else {
-            return Err(AuthError::Busy);
+            return Err(AuthError::ShareTaken {
+                retry_after: SHARE_RETRY_AFTER,
+            });
         };
         let cap = self.policy.picture_places.max(1);
         let taken = places
