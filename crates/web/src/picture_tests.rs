@@ -113,3 +113,77 @@ async fn a_file_field_sent_as_a_plain_value_is_a_422_at_body_file() {
     );
     assert!(h.user("alice").image_file.is_none());
 }
+
+/// A body that sends the start of the `file` part and then nothing more, ever.
+fn stalling_body() -> Body {
+    let start =
+        "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\r\nPNG";
+    let chunks = futures_util::stream::iter([Ok::<_, std::io::Error>(start.as_bytes().to_vec())]);
+    Body::from_stream(futures_util::StreamExt::chain(
+        chunks,
+        futures_util::stream::pending(),
+    ))
+}
+
+/// A router whose own request deadline is far off, so what ends an upload is its own rate.
+fn patient_app(harness: &Harness) -> axum::Router {
+    let state = AppState {
+        auth: harness.auth.clone(),
+        posts: harness.posts.clone(),
+        readiness: Arc::new(AlwaysReady),
+    };
+    let config = WebConfig {
+        request_timeout: std::time::Duration::from_secs(3600),
+        ..WebConfig::default()
+    };
+    router(state, &config).unwrap()
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_upload_whose_body_stalls_is_given_up_with_408_once_below_the_minimum_rate() {
+    let h = harness();
+    let started = tokio::time::Instant::now();
+    let (status, _, body) = answer(patient_app(&h), upload(&h, stalling_body())).await;
+    assert_eq!(status, StatusCode::REQUEST_TIMEOUT);
+    assert_eq!(body, json!({"detail": "Request timed out"}));
+    let waited = started.elapsed();
+    assert!(
+        waited >= std::time::Duration::from_secs(5) && waited < std::time::Duration::from_secs(6),
+        "given up after {waited:?}"
+    );
+    // The client's place is free again.
+    let alice = h.caller("alice");
+    assert!(
+        h.auth
+            .admit_upload(Client::new(ADDRESS.into()), &alice, alice.id())
+            .is_ok()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn eight_uploads_stalled_by_eight_clients_leave_uploads_open_to_everyone_else() {
+    let h = harness();
+    let places = h.auth.policy().picture_places;
+    let mut stalled = Vec::new();
+    for n in 0..places {
+        let mut request = upload(&h, stalling_body());
+        let address = [198, 51, 100, u8::try_from(n).unwrap()];
+        request
+            .extensions_mut()
+            .insert(ConnectInfo(SocketAddr::from((address, 40000))));
+        stalled.push(tokio::spawn(patient_app(&h).oneshot(request)));
+    }
+    // Let every stalled upload be admitted and read what it sent.
+    for _ in 0..100 {
+        tokio::task::yield_now().await;
+    }
+    let form = form("; filename=\"a.png\"", "image:a picture");
+    let (status, _, body) = answer(patient_app(&h), upload(&h, form)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    for upload in stalled {
+        assert_eq!(
+            upload.await.unwrap().unwrap().status(),
+            StatusCode::REQUEST_TIMEOUT
+        );
+    }
+}

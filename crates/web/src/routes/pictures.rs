@@ -1,10 +1,13 @@
 //! Profile pictures (contract section 10): the owner uploads one (multipart field `file`) or
-//! removes it. The upload is admitted (owner, places) before its body is read, and read
-//! chunk by chunk only up to its own limit, so no client makes the server hold more of it.
+//! removes it. The upload is admitted (owner, the client's share) before its body is read,
+//! and read chunk by chunk only up to its own limit, each chunk counted against the memory
+//! all bodies in progress share, and only as long as it keeps arriving at the minimum rate;
+//! so no client makes the server hold more of it, or hold it for long.
 
 use axum::Json;
 use axum::extract::{FromRequest, Multipart, Request, State};
 use quill_axum::ClientAddr;
+use quill_domain::UploadPlace;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -65,7 +68,7 @@ pub(crate) async fn upload_picture(
 ) -> NoStore<Result<Json<UserPrivateBody>, ApiError>> {
     NoStore(
         async {
-            let place = match state.auth.admit_upload(client, &caller, id) {
+            let mut place = match state.auth.admit_upload(client, &caller, id) {
                 Ok(place) => place,
                 Err(refused) => {
                     drain(request).await;
@@ -73,7 +76,7 @@ pub(crate) async fn upload_picture(
                 }
             };
             let max_bytes = state.auth.policy().max_upload_bytes;
-            let upload = read_file_field(request, max_bytes).await?;
+            let upload = read_file_field(request, max_bytes, &mut place).await?;
             let user = state.auth.set_picture(place, upload).await?;
             Ok(Json(user.into()))
         }
@@ -90,8 +93,27 @@ async fn drain(request: Request) {
     while let Some(Ok(_)) = body.frame().await {}
 }
 
-/// The bytes of the `file` field, read chunk by chunk and given up past `max_bytes`.
-async fn read_file_field(request: Request, max_bytes: usize) -> Result<Vec<u8>, ApiError> {
+/// Waits for `step` only as long as the body's minimum rate allows, given `received` bytes so
+/// far since `started`; past that the upload is given up with the request timeout's 408.
+async fn in_time<T>(
+    place: &UploadPlace,
+    started: tokio::time::Instant,
+    received: usize,
+    step: impl std::future::Future<Output = T>,
+) -> Result<T, ApiError> {
+    tokio::time::timeout_at(started + place.time_allowed(received), step)
+        .await
+        .map_err(|_| ApiError::RequestTimeout)
+}
+
+/// The bytes of the `file` field, read chunk by chunk, each held through `place`, and given
+/// up past `max_bytes` or when the body falls below its minimum rate.
+async fn read_file_field(
+    request: Request,
+    max_bytes: usize,
+    place: &mut UploadPlace,
+) -> Result<Vec<u8>, ApiError> {
+    let started = tokio::time::Instant::now();
     let too_large = ApiError::FileTooLarge { max_bytes };
     let missing = || {
         ApiError::Validation(vec![ErrorItem::new(
@@ -112,7 +134,7 @@ async fn read_file_field(request: Request, max_bytes: usize) -> Result<Vec<u8>, 
         other => other,
     };
     loop {
-        let mut field = match multipart.next_field().await {
+        let mut field = match in_time(place, started, 0, multipart.next_field()).await? {
             Ok(Some(field)) => field,
             Ok(None) => return Err(missing()),
             Err(e) => return Err(cut_off(&e)),
@@ -132,11 +154,12 @@ async fn read_file_field(request: Request, max_bytes: usize) -> Result<Vec<u8>, 
         }
         let mut upload = Vec::new();
         loop {
-            match field.chunk().await {
+            match in_time(place, started, upload.len(), field.chunk()).await? {
                 Ok(Some(chunk)) => {
                     if upload.len() + chunk.len() > max_bytes {
                         return Err(too_large);
                     }
+                    place.hold(chunk.len())?;
                     upload.extend_from_slice(&chunk);
                 }
                 Ok(None) => return Ok(upload),
