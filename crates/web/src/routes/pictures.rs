@@ -159,7 +159,17 @@ async fn read_file_field(
                     if upload.len() + chunk.len() > max_bytes {
                         return Err(too_large);
                     }
-                    place.hold(chunk.len())?;
+                    if let Err(refused) = place.hold(chunk.len()) {
+                        // The client is still sending: the rest is read and dropped (within
+                        // the request's deadline) so that it gets this answer rather than a
+                        // reset connection.
+                        while let Ok(Some(_)) = field.chunk().await {}
+                        drop(field);
+                        while let Ok(Some(mut rest)) = multipart.next_field().await {
+                            while let Ok(Some(_)) = rest.chunk().await {}
+                        }
+                        return Err(refused.into());
+                    }
                     upload.extend_from_slice(&chunk);
                 }
                 Ok(None) => return Ok(upload),
