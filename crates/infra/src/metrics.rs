@@ -81,11 +81,11 @@ pub fn describe() {
     );
     describe_gauge!(
         PICTURE_UPLOADS,
-        "Picture uploads in progress now (being read, waiting or being processed)."
+        "Picture uploads read in full and waiting or being processed now."
     );
     describe_gauge!(
         PICTURE_UPLOAD_PLACES,
-        "The most picture uploads in progress at once; past it they are refused at once."
+        "The most picture uploads that may wait or be processed at once; past it they are refused."
     );
     describe_gauge!(
         OUTBOX_QUEUED,

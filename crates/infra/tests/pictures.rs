@@ -141,17 +141,18 @@ async fn the_processor_makes_a_300_pixel_jpeg_and_refuses_what_is_no_image() {
 async fn beyond_its_slots_and_queue_the_processor_is_busy_at_once() {
     let processor = ImagePictureProcessor::new(1, 0);
     let big = png(4000, 3000);
-    let first = {
-        let (processor, big) = (processor.clone(), big.clone());
-        tokio::spawn(async move { processor.process(big).await })
-    };
-    // Give the first a moment to take the one place.
-    tokio::time::sleep(Duration::from_millis(20)).await;
+    let mut first = processor.process(big.clone());
+    // Polled once, the first takes the one place and hands its work to the blocking pool.
+    tokio::select! {
+        biased;
+        _ = &mut first => panic!("a 4000x3000 picture is not processed within one poll"),
+        () = std::future::ready(()) => {}
+    }
     assert!(matches!(
         processor.process(big).await,
         Err(PictureError::Busy)
     ));
-    assert!(first.await.unwrap().is_ok());
+    assert!(first.await.is_ok());
 }
 
 #[tokio::test]
