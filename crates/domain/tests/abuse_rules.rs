@@ -320,10 +320,11 @@ fn service_with(
 #[test]
 fn one_client_holds_at_most_its_share_of_the_hashing_places_and_is_told_to_slow_down_past_it() {
     let hasher = Arc::new(GatedHasher::default());
+    let events = Arc::new(RecordedEvents::default());
     let auth = service_with(
         hasher.clone(),
         Arc::new(quill_domain::InMemoryThrottle::default()),
-        Arc::new(RecordedEvents::default()),
+        events.clone(),
     );
     let share = auth.policy().hashing_places_per_client;
     let mut context = Context::from_waker(Waker::noop());
@@ -344,6 +345,14 @@ fn one_client_holds_at_most_its_share_of_the_hashing_places_and_is_told_to_slow_
         one_more.as_mut().poll(&mut context),
         Poll::Ready(Err(AuthError::ShareTaken { retry_after })) if retry_after.as_secs() == 1
     ));
+    assert_eq!(
+        events.count(AuthAction::HashingShareTaken, AuthOutcome::Refused),
+        1
+    );
+    assert_eq!(
+        events.count(AuthAction::HashingBusy, AuthOutcome::Refused),
+        0
+    );
     let mut another_client = attempt(client(2), 100);
     assert!(another_client.as_mut().poll(&mut context).is_pending());
     hasher.open.store(true, Ordering::SeqCst);

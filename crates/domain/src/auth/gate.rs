@@ -73,7 +73,7 @@ impl AuthService {
         self.shares
             .take(key, self.policy.hashing_places_per_client)
             .ok_or_else(|| {
-                self.record_refusal(AuthAction::HashingBusy, user, client, None);
+                self.record_refusal(AuthAction::HashingShareTaken, user, client, None);
                 AuthError::ShareTaken {
                     retry_after: SHARE_RETRY_AFTER,
                 }
