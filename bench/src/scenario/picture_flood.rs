@@ -1,12 +1,15 @@
 //! Picture uploads under a flood: forty clients (each its own address, 127.0.0.100 to .139)
-//! upload at once, twenty of them a 5 MiB PNG of noise and twenty a decompression bomb (ten
-//! declaring 100000x100000 pixels, ten declaring 10000x10000 within the dimension limit but
-//! over the decoder's allocation limit), while another client reads `/api/users/me` back to
-//! back; then eight 6 MiB files at once, each refused. Reports every status (no 5xx but 503, each 503 with `Retry-After`), the `/me` p99
-//! during the flood against one picture's processing time measured alone beforehand (the p99
-//! must stay under a tenth of it), and the server's peak RSS against the documented bound
-//! (hashing runs with cheap parameters here, so its memory does not hide the pictures').
-//! Writes `target/bench/picture_flood.json`.
+//! upload a 5 MiB PNG of noise at once while another client reads `/api/users/me` back to
+//! back; then real decompression bombs, eight in flight at all times (as many as the
+//! server's picture places) from eight more addresses: the 35-byte GIF whose screen is
+//! 10000x10000, the 16-bit RGBA PNG of 10000x10000 (800 MB of pixels in under 1 MB), and a
+//! 5 MB PNG of 20000x20000 pixels, each sent eight times; then eight 6 MiB files at once,
+//! each refused. Reports every status (no 5xx but 503 in the flood, each 503 with
+//! `Retry-After`; every bomb answered 400, none slower than a second), the `/me` p99 during
+//! the flood against one picture's processing time measured alone beforehand (the p99 must
+//! stay under a tenth of it), and the server's peak RSS against the documented bound (hashing
+//! runs with cheap parameters here, so its memory does not hide the pictures'). Writes
+//! `target/bench/picture_flood.json`.
 
 #![allow(clippy::print_stdout)]
 
@@ -16,6 +19,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use image::{ExtendedColorType, ImageEncoder as _};
+use quill_test_support::bombs::{self, PngPixels};
 use serde_json::json;
 
 use crate::client::{client_at, create_account, email_of, sign_in};
@@ -50,17 +54,59 @@ fn noise_png() -> Vec<u8> {
     png
 }
 
-/// A 1x1 PNG whose header claims `side` x `side` pixels.
-fn bomb(side: u32) -> Vec<u8> {
-    let mut png = Vec::new();
-    image::codecs::png::PngEncoder::new(&mut png)
-        .write_image(&[0, 0, 0], 1, 1, ExtendedColorType::Rgb8)
-        .unwrap_or_default();
-    png[16..20].copy_from_slice(&side.to_be_bytes());
-    png[20..24].copy_from_slice(&side.to_be_bytes());
-    let crc = crc32fast::hash(&png[12..29]);
-    png[29..33].copy_from_slice(&crc.to_be_bytes());
-    png
+/// The bombs, by name: real files whose pixels are all there, compressed.
+fn bombs() -> Vec<(&'static str, Vec<u8>)> {
+    vec![
+        (
+            "GIF, 10000x10000 screen",
+            bombs::gif_with_a_huge_screen(10_000),
+        ),
+        (
+            "PNG, 10000x10000 16-bit RGBA",
+            bombs::png(10_000, 10_000, PngPixels::Rgba16, 0),
+        ),
+        // Noise in the first rows pads it to about 5 MB, under the upload limit.
+        (
+            "PNG, 20000x20000 RGB",
+            bombs::png(20_000, 20_000, PngPixels::Rgb8, 62),
+        ),
+    ]
+}
+
+/// How many times each bomb is sent, and how many are in flight at once (the server's
+/// picture places, so none is turned away for want of one).
+const BOMB_ROUNDS: usize = 8;
+const BOMBS_IN_FLIGHT: usize = PICTURE_PLACES;
+
+/// The bombs' answers: each one's status and time, under `name`.
+async fn bomb_flood(
+    base: &str,
+    senders: Vec<(reqwest::Client, i64, String)>,
+    bombs: &[(&'static str, Vec<u8>)],
+) -> Result<Vec<(&'static str, u16, Duration)>, Failure> {
+    let queue: Vec<(&'static str, Vec<u8>)> = (0..BOMB_ROUNDS)
+        .flat_map(|_| bombs.iter().map(|(name, bytes)| (*name, bytes.clone())))
+        .collect();
+    let queue = Arc::new(std::sync::Mutex::new(queue));
+    let workers = senders.into_iter().map(|(client, id, token)| {
+        let (queue, base) = (queue.clone(), base.to_owned());
+        tokio::spawn(async move {
+            let mut answers = Vec::new();
+            loop {
+                let next = queue.lock().map_err(|e| e.to_string())?.pop();
+                let Some((name, bytes)) = next else {
+                    return Ok::<_, Failure>(answers);
+                };
+                let (status, _, took) = upload(&client, &base, id, &token, bytes).await?;
+                answers.push((name, status, took));
+            }
+        })
+    });
+    let mut answers = Vec::new();
+    for worker in workers.collect::<Vec<_>>() {
+        answers.extend(worker.await.map_err(|e| e.to_string())??);
+    }
+    Ok(answers)
 }
 
 /// An account of its own for a client at `address`: its id and token.
@@ -129,6 +175,13 @@ pub async fn run() -> Result<bool, Failure> {
     .await?;
     let base = server.base().to_owned();
     let picture = Arc::new(noise_png());
+    let bombs = bombs();
+    for (name, bytes) in &bombs {
+        println!("bomb {name}: {} bytes", bytes.len());
+        if bytes.len() > UPLOAD_LIMIT {
+            return Err(format!("the bomb {name} is over the upload limit").into());
+        }
+    }
     println!(
         "noise PNG: {:.2} MiB; registering {FLOODERS} clients...",
         picture.len() as f64 / 1048576.0
@@ -136,6 +189,11 @@ pub async fn run() -> Result<bool, Failure> {
     let mut flooders = Vec::new();
     for n in 0..FLOODERS {
         flooders.push(account(&base, [127, 0, 0, 100 + n], &format!("uploader{n}")).await?);
+    }
+    let mut bombers = Vec::new();
+    for n in 0..BOMBS_IN_FLIGHT {
+        let host = 160 + u8::try_from(n).map_err(|e| e.to_string())?;
+        bombers.push(account(&base, [127, 0, 0, host], &format!("bomber{n}")).await?);
     }
     let (reader, _, reader_token) = account(&base, [127, 0, 0, 200], "reader").await?;
     let idle_rss = server.peak_rss_mib();
@@ -182,18 +240,10 @@ pub async fn run() -> Result<bool, Failure> {
         })
     };
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let uploads = flooders
-        .into_iter()
-        .enumerate()
-        .map(|(n, (client, id, token))| {
-            let base = base.clone();
-            let bytes = match n % 4 {
-                0 | 2 => picture.to_vec(),
-                1 => bomb(100_000),
-                _ => bomb(10_000),
-            };
-            tokio::spawn(async move { upload(&client, &base, id, &token, bytes).await })
-        });
+    let uploads = flooders.into_iter().map(|(client, id, token)| {
+        let (base, bytes) = (base.clone(), picture.to_vec());
+        tokio::spawn(async move { upload(&client, &base, id, &token, bytes).await })
+    });
     let started = Instant::now();
     let mut statuses: BTreeMap<u16, usize> = BTreeMap::new();
     let mut busy_without_retry_after = 0;
@@ -205,6 +255,24 @@ pub async fn run() -> Result<bool, Failure> {
         }
     }
     let flood_time = started.elapsed();
+    let bombed = bomb_flood(&base, bombers, &bombs).await?;
+    let mut bomb_statuses: BTreeMap<&str, BTreeMap<u16, usize>> = BTreeMap::new();
+    for (name, status, _) in &bombed {
+        *bomb_statuses
+            .entry(name)
+            .or_default()
+            .entry(*status)
+            .or_default() += 1;
+    }
+    let bombs_refused = bombed
+        .iter()
+        .filter(|(_, status, _)| *status == 400)
+        .count();
+    let slowest_bomb = bombed
+        .iter()
+        .map(|(_, _, took)| *took)
+        .max()
+        .unwrap_or_default();
     // Then files over the limit, at once: each refused with the contract's 400, none read
     // past the limit.
     let oversized = vec![0_u8; 6 * 1024 * 1024];
@@ -259,6 +327,18 @@ pub async fn run() -> Result<bool, Failure> {
             ok: busy_without_retry_after == 0,
         },
         Check {
+            name: "bombs answered 400",
+            measured: bombs_refused as f64,
+            target: "= all",
+            ok: bombs_refused == bombed.len(),
+        },
+        Check {
+            name: "slowest bomb's answer, s",
+            measured: slowest_bomb.as_secs_f64(),
+            target: "< 1",
+            ok: slowest_bomb < Duration::from_secs(1),
+        },
+        Check {
             name: "/me p99 / one picture's processing",
             measured: me_p99.as_secs_f64() / one_picture.as_secs_f64(),
             target: "< 0.10",
@@ -283,6 +363,11 @@ pub async fn run() -> Result<bool, Failure> {
         flood_time.as_secs_f64()
     );
     println!(
+        "bombs ({} in flight at once): {bomb_statuses:?}, slowest answer {:.1} ms",
+        BOMBS_IN_FLIGHT,
+        ms(slowest_bomb)
+    );
+    println!(
         "/me during the flood: {} requests, p50 {:.2} ms, p99 {:.2} ms",
         me.len(),
         ms(percentile(&me, 0.5)),
@@ -301,6 +386,8 @@ pub async fn run() -> Result<bool, Failure> {
             "picture_bytes": picture.len(),
             "one_picture_ms": ms(one_picture),
             "statuses": statuses,
+            "bomb_statuses": bomb_statuses,
+            "slowest_bomb_ms": ms(slowest_bomb),
             "me_requests": me.len(),
             "me_p99_ms": ms(me_p99),
             "idle_rss_mib": idle_rss,

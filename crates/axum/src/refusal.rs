@@ -111,6 +111,7 @@ impl From<AuthError> for AuthRefusal {
             | AuthError::InvalidPicture
             | AuthError::NoPicture
             | AuthError::Throttled { .. }
+            | AuthError::ShareTaken { .. }
             | AuthError::Busy
             | AuthError::Unavailable(_)
             | AuthError::Unexpected(_)) => Self::Failed(FailureCause::of(&other)),

@@ -48,9 +48,11 @@ pub enum AuthAction {
     SessionEnd,
     /// An attempt refused by a rate limit, before any hashing.
     RateLimited,
-    /// An attempt refused because every hashing place (or the client's share of them) was
-    /// taken.
+    /// An attempt refused because every hashing place was taken.
     HashingBusy,
+    /// An attempt refused because its client already held its own share of the hashing
+    /// places: that client's excess, not back-pressure on everyone.
+    HashingShareTaken,
     /// An attempt refused because the throttle's store could not answer (limits fail
     /// closed).
     ThrottleUnavailable,
@@ -75,6 +77,7 @@ impl AuthAction {
             Self::SessionEnd => "session_end",
             Self::RateLimited => "rate_limited",
             Self::HashingBusy => "hashing_busy",
+            Self::HashingShareTaken => "hashing_share_taken",
             Self::ThrottleUnavailable => "throttle_unavailable",
         }
     }

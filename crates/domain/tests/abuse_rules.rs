@@ -318,12 +318,13 @@ fn service_with(
 }
 
 #[test]
-fn one_client_holds_at_most_its_share_of_the_hashing_places() {
+fn one_client_holds_at_most_its_share_of_the_hashing_places_and_is_told_to_slow_down_past_it() {
     let hasher = Arc::new(GatedHasher::default());
+    let events = Arc::new(RecordedEvents::default());
     let auth = service_with(
         hasher.clone(),
         Arc::new(quill_domain::InMemoryThrottle::default()),
-        Arc::new(RecordedEvents::default()),
+        events.clone(),
     );
     let share = auth.policy().hashing_places_per_client;
     let mut context = Context::from_waker(Waker::noop());
@@ -338,11 +339,20 @@ fn one_client_holds_at_most_its_share_of_the_hashing_places() {
     for waiting in &mut holding {
         assert!(waiting.as_mut().poll(&mut context).is_pending());
     }
+    // Its excess, not an outage: told to slow down, as a rate limit tells it.
     let mut one_more = attempt(client(1), 99);
     assert!(matches!(
         one_more.as_mut().poll(&mut context),
-        Poll::Ready(Err(AuthError::Busy))
+        Poll::Ready(Err(AuthError::ShareTaken { retry_after })) if retry_after.as_secs() == 1
     ));
+    assert_eq!(
+        events.count(AuthAction::HashingShareTaken, AuthOutcome::Refused),
+        1
+    );
+    assert_eq!(
+        events.count(AuthAction::HashingBusy, AuthOutcome::Refused),
+        0
+    );
     let mut another_client = attempt(client(2), 100);
     assert!(another_client.as_mut().poll(&mut context).is_pending());
     hasher.open.store(true, Ordering::SeqCst);

@@ -2,6 +2,9 @@
 //! progress, the size rule, and what is stored and removed when.
 
 use chrono::{Duration, Utc};
+use std::future::Future as _;
+use std::task::{Context, Poll, Waker};
+
 use futures_executor::block_on;
 use quill_domain::testing::Harness;
 use quill_domain::{
@@ -138,40 +141,130 @@ fn deleting_an_account_removes_its_picture() {
 }
 
 #[test]
-fn a_client_holds_one_upload_place_and_all_clients_share_a_bounded_number() {
+fn a_client_past_its_one_upload_place_is_told_to_slow_down_and_others_are_not() {
     block_on(async {
-        let h = Harness::builder()
-            .user("alice", "alice@example.com", "password123")
-            .user("bob", "bob@example.com", "password123")
-            .user("carol", "carol@example.com", "password123")
-            .policy(AuthPolicy {
-                picture_places: 2,
-                picture_places_per_client: 1,
-                ..AuthPolicy::default()
-            })
-            .build();
-        let (alice, bob, carol) = (h.caller("alice"), h.caller("bob"), h.caller("carol"));
+        let h = harness();
+        let (alice, bob) = (h.caller("alice"), h.caller("bob"));
         let one = Client::new([192, 0, 2, 1].into());
         let held = h.auth.admit_upload(one, &alice, alice.id()).unwrap();
         assert!(matches!(
             h.auth.admit_upload(one, &alice, alice.id()),
-            Err(AuthError::Busy)
+            Err(AuthError::ShareTaken { retry_after }) if retry_after.as_secs() == 1
         ));
-        let _other = h
-            .auth
-            .admit_upload(Client::new([192, 0, 2, 2].into()), &bob, bob.id())
-            .unwrap();
         assert!(
-            matches!(
-                h.auth
-                    .admit_upload(Client::new([192, 0, 2, 3].into()), &carol, carol.id()),
-                Err(AuthError::Busy)
-            ),
-            "every place is taken"
+            h.auth
+                .admit_upload(Client::new([192, 0, 2, 2].into()), &bob, bob.id())
+                .is_ok()
         );
         drop(held);
         assert!(h.auth.admit_upload(one, &alice, alice.id()).is_ok());
     });
+}
+
+#[test]
+fn uploads_whose_bodies_are_still_arriving_hold_up_no_other_client() {
+    block_on(async {
+        let h = harness();
+        let alice = h.caller("alice");
+        let places = h.auth.policy().picture_places;
+        // As many slow uploads as there are places, each from an address of its own, each
+        // with some of its body in.
+        let slow: Vec<_> = (0..places)
+            .map(|n| {
+                let client = Client::new([198, 51, 100, u8::try_from(n).unwrap()].into());
+                let mut place = h.auth.admit_upload(client, &alice, alice.id()).unwrap();
+                place.hold(1000).unwrap();
+                place
+            })
+            .collect();
+        let bob = h.caller("bob");
+        let place = h
+            .auth
+            .admit_upload(Client::new([203, 0, 113, 1].into()), &bob, bob.id())
+            .unwrap();
+        let updated = h.auth.set_picture(place, b"image:bob".to_vec()).await;
+        assert!(updated.unwrap().public.image_file.is_some());
+        drop(slow);
+    });
+}
+
+#[test]
+fn a_read_upload_finding_every_processing_place_taken_is_busy() {
+    let h = Harness::builder()
+        .user("alice", "alice@example.com", "password123")
+        .user("bob", "bob@example.com", "password123")
+        .policy(AuthPolicy {
+            picture_places: 1,
+            ..AuthPolicy::default()
+        })
+        .build();
+    let (alice, bob) = (h.caller("alice"), h.caller("bob"));
+    h.picture_processor.set_held(true);
+    let place = h
+        .auth
+        .admit_upload(Client::new([192, 0, 2, 1].into()), &alice, alice.id())
+        .unwrap();
+    let mut first = Box::pin(h.auth.set_picture(place, b"image:one".to_vec()));
+    let mut context = Context::from_waker(Waker::noop());
+    assert!(first.as_mut().poll(&mut context).is_pending());
+    assert_eq!(h.auth.upload_load().in_progress, 1);
+    let place = h
+        .auth
+        .admit_upload(Client::new([192, 0, 2, 2].into()), &bob, bob.id())
+        .unwrap();
+    assert!(matches!(
+        block_on(h.auth.set_picture(place, b"image:two".to_vec())),
+        Err(AuthError::Busy)
+    ));
+    h.picture_processor.set_held(false);
+    assert!(matches!(
+        first.as_mut().poll(&mut context),
+        Poll::Ready(Ok(_))
+    ));
+    assert_eq!(h.auth.upload_load().in_progress, 0);
+}
+
+#[test]
+fn the_bodies_in_progress_hold_at_most_the_places_worth_of_memory_between_them() {
+    let h = Harness::builder()
+        .user("alice", "alice@example.com", "password123")
+        .policy(AuthPolicy {
+            picture_places: 2,
+            max_upload_bytes: 10,
+            ..AuthPolicy::default()
+        })
+        .build();
+    let alice = h.caller("alice");
+    let admit = |n: u8| {
+        h.auth
+            .admit_upload(Client::new([192, 0, 2, n].into()), &alice, alice.id())
+            .unwrap()
+    };
+    let (mut a, mut b, mut c) = (admit(1), admit(2), admit(3));
+    a.hold(6).unwrap();
+    a.hold(4).unwrap();
+    b.hold(10).unwrap();
+    assert!(matches!(c.hold(1), Err(AuthError::Busy)));
+    drop(a);
+    c.hold(10).unwrap();
+}
+
+#[test]
+fn a_body_may_take_five_seconds_plus_its_bytes_at_the_minimum_rate() {
+    let h = Harness::builder()
+        .user("alice", "alice@example.com", "password123")
+        .policy(AuthPolicy {
+            upload_min_bytes_per_second: 1000,
+            ..AuthPolicy::default()
+        })
+        .build();
+    let alice = h.caller("alice");
+    let place = h.auth.admit_upload(HERE, &alice, alice.id()).unwrap();
+    assert_eq!(place.time_allowed(0), std::time::Duration::from_secs(5));
+    assert_eq!(
+        place.time_allowed(2500),
+        std::time::Duration::from_millis(7500)
+    );
 }
 
 #[test]

@@ -11,7 +11,7 @@
 //! | metric | type | labels |
 //! | --- | --- | --- |
 //! | `quill_auth_attempts_total` | counter | `action` (`register`, `login`, ...), `outcome` (`success`, `failure`) |
-//! | `quill_auth_refusals_total` | counter | `kind` (`rate_limited`, `hashing_busy`, `throttle_unavailable`), `limit` (the rate limit's name, or `none`) |
+//! | `quill_auth_refusals_total` | counter | `kind` (`rate_limited`, `hashing_busy`, `hashing_share_taken`, `throttle_unavailable`), `limit` (the rate limit's name, or `none`) |
 //! | `quill_token_refusals_total` | counter | `reason` (`invalid`, `expired`, `revoked`, `superseded`, `account_gone`) |
 //! | `quill_hashing_slots_busy`, `quill_hashing_slots` | gauge | |
 //! | `quill_hashing_waiting`, `quill_hashing_queue_limit` | gauge | |
@@ -81,11 +81,11 @@ pub fn describe() {
     );
     describe_gauge!(
         PICTURE_UPLOADS,
-        "Picture uploads in progress now (being read, waiting or being processed)."
+        "Picture uploads read in full and waiting or being processed now."
     );
     describe_gauge!(
         PICTURE_UPLOAD_PLACES,
-        "The most picture uploads in progress at once; past it they are refused at once."
+        "The most picture uploads that may wait or be processed at once; past it they are refused."
     );
     describe_gauge!(
         OUTBOX_QUEUED,

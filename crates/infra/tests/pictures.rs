@@ -14,6 +14,7 @@ use quill_infra::{
     DatabasePictureStore, FilePictureStore, ImagePictureProcessor, SeaOrmUserRepository, connect,
 };
 use quill_test_support::TestDatabase;
+use quill_test_support::bombs::{self, PngPixels};
 
 async fn round_trip(store: &dyn PictureStore) {
     let name = store.fresh_name().unwrap();
@@ -140,15 +141,60 @@ async fn the_processor_makes_a_300_pixel_jpeg_and_refuses_what_is_no_image() {
 async fn beyond_its_slots_and_queue_the_processor_is_busy_at_once() {
     let processor = ImagePictureProcessor::new(1, 0);
     let big = png(4000, 3000);
-    let first = {
-        let (processor, big) = (processor.clone(), big.clone());
-        tokio::spawn(async move { processor.process(big).await })
-    };
-    // Give the first a moment to take the one place.
-    tokio::time::sleep(Duration::from_millis(20)).await;
+    let mut first = processor.process(big.clone());
+    // Polled once, the first takes the one place and hands its work to the blocking pool.
+    tokio::select! {
+        biased;
+        _ = &mut first => panic!("a 4000x3000 picture is not processed within one poll"),
+        () = std::future::ready(()) => {}
+    }
     assert!(matches!(
         processor.process(big).await,
         Err(PictureError::Busy)
     ));
-    assert!(first.await.unwrap().is_ok());
+    assert!(first.await.is_ok());
+}
+
+#[tokio::test]
+async fn a_gif_with_a_huge_logical_screen_is_refused_without_allocating_it() {
+    let bomb = bombs::gif_with_a_huge_screen(10_000);
+    assert_eq!(bomb.len(), 35);
+    let processor = ImagePictureProcessor::new(1, 1);
+    assert!(matches!(
+        processor.process(bomb).await,
+        Err(PictureError::Invalid)
+    ));
+}
+
+#[tokio::test]
+async fn a_sixteen_bit_png_whose_pixels_outgrow_the_budget_is_refused_before_decoding() {
+    // 800 MB of pixels in under a megabyte, within the dimension limit.
+    let bomb = bombs::png(10_000, 10_000, PngPixels::Rgba16, 0);
+    assert!(bomb.len() < 1024 * 1024, "{} bytes", bomb.len());
+    let processor = ImagePictureProcessor::new(1, 1);
+    assert!(matches!(
+        processor.process(bomb).await,
+        Err(PictureError::Invalid)
+    ));
+}
+
+#[tokio::test]
+async fn a_picture_whose_pixels_fit_but_whose_scaling_does_not_is_refused() {
+    // 5500x5500 RGB is 90.75 MB of pixels, under the budget of 96 MiB alone; scaling its
+    // 5500-pixel square takes 26.4 MB more.
+    let picture = bombs::png(5_500, 5_500, PngPixels::Rgb8, 0);
+    let processor = ImagePictureProcessor::new(1, 1);
+    assert!(matches!(
+        processor.process(picture).await,
+        Err(PictureError::Invalid)
+    ));
+}
+
+#[tokio::test]
+async fn a_large_picture_within_the_budget_is_scaled_down() {
+    let picture = bombs::png(4_000, 3_000, PngPixels::Rgb8, 0);
+    let processor = ImagePictureProcessor::new(1, 1);
+    let jpeg = processor.process(picture).await.unwrap();
+    let decoded = image::load_from_memory(&jpeg).unwrap();
+    assert_eq!((decoded.width(), decoded.height()), (300, 300));
 }

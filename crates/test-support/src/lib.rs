@@ -8,8 +8,10 @@
 //! same thing in both, and so does skipping a PostgreSQL-only test ([`postgres_only`]).
 //!
 //! [`smtp`] is the other real component the suites need: an SMTP server to deliver to;
-//! [`keys`] makes the signing key files an operator would write.
+//! [`keys`] makes the signing key files an operator would write; [`bombs`] makes the
+//! decompression bombs the picture processor must refuse.
 
+pub mod bombs;
 pub mod keys;
 pub mod smtp;
 

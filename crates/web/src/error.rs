@@ -158,12 +158,14 @@ pub enum ApiError {
     RequestTimeout,
     /// 503 with a message.
     Unavailable(&'static str),
-    /// 429 with `Retry-After`: a rate limit was hit.
+    /// 429 with `Retry-After`: a rate limit was hit, or the client already holds its own
+    /// share of places (its excess, not an outage).
     TooManyRequests {
         /// Seconds until the next attempt may succeed.
         retry_after_secs: u64,
     },
-    /// 503 with `Retry-After`: every hashing slot and queue place is taken.
+    /// 503 with `Retry-After`: every place (hashing slots and queue, picture uploads) is
+    /// taken.
     Busy,
     /// 503 with `Retry-After`, answered like [`ApiError::Busy`]: a store (the rate limiter's,
     /// or the database, locked or read-only) cannot answer now; the cause is logged.
@@ -302,6 +304,9 @@ impl From<AuthError> for ApiError {
             AuthError::InvalidRefreshToken => Self::BadRequest("Invalid or expired refresh token"),
             AuthError::SessionNotFound => Self::NotFound("Session not found"),
             AuthError::Throttled { retry_after } => Self::TooManyRequests {
+                retry_after_secs: retry_after.as_secs(),
+            },
+            AuthError::ShareTaken { retry_after } => Self::TooManyRequests {
                 retry_after_secs: retry_after.as_secs(),
             },
             AuthError::Busy => Self::Busy,

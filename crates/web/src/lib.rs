@@ -18,6 +18,8 @@ mod failures;
 pub mod metrics;
 mod openapi;
 mod pages;
+#[cfg(test)]
+mod picture_tests;
 mod public_cache;
 mod request_id;
 mod requests;

@@ -58,7 +58,9 @@ impl From<AuthError> for NotesError {
             }
             AuthError::InvalidPicture => Self::Invalid("That is not a picture.".to_owned()),
             AuthError::NoPicture => Self::Invalid("There is no picture to remove.".to_owned()),
-            AuthError::Throttled { retry_after } => Self::TooManyAttempts(retry_after.as_secs()),
+            AuthError::Throttled { retry_after } | AuthError::ShareTaken { retry_after } => {
+                Self::TooManyAttempts(retry_after.as_secs())
+            }
             AuthError::Busy => Self::Busy,
             AuthError::Unavailable(cause) => {
                 tracing::error!(cause = %cause, "the rate limiter is unavailable");

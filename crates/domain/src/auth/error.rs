@@ -47,6 +47,7 @@ pub enum UserAction {
 ///         AuthError::InvalidPicture => (400, "that is not a picture"),
 ///         AuthError::NoPicture => (400, "there is no picture"),
 ///         AuthError::Throttled { .. } => (429, "slow down"),
+///         AuthError::ShareTaken { .. } => (429, "finish what you started first"),
 ///         AuthError::Busy | AuthError::Unavailable(_) => (503, "try again shortly"),
 ///         // Log `error` (its source chain says what broke); never show it.
 ///         AuthError::Unexpected(_) => (500, "something went wrong"),
@@ -115,8 +116,16 @@ pub enum AuthError {
         /// How long until the next attempt can be admitted (whole seconds, at least one).
         retry_after: Duration,
     },
-    /// Every hashing place, or this client's share of them, is taken; retry shortly.
-    #[error("every hashing place is taken")]
+    /// This client already holds its own share of the places (hashing, or picture uploads):
+    /// its excess, not an outage, so it is told to slow down while everyone else is served.
+    /// It may be retried after the wait, or as soon as one of its own requests finishes.
+    #[error("this client holds its share of places; retry after {} s", retry_after.as_secs())]
+    ShareTaken {
+        /// How long to wait before retrying (whole seconds, at least one).
+        retry_after: Duration,
+    },
+    /// Every place is taken, by whichever clients (hashing, picture uploads); retry shortly.
+    #[error("every place is taken")]
     Busy,
     /// A store could not answer right now (the rate limiter's, so the attempt was refused
     /// rather than let through unlimited; or the database, locked or read-only); retry

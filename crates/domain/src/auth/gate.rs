@@ -10,6 +10,10 @@ use crate::ports::Verification;
 use crate::throttle::{Admission, Rate, ThrottleKey, ThrottleScope};
 use crate::user::{Password, PasswordHash, UserId};
 
+/// What a client over its own share is told to wait: a place of its own frees when one of its
+/// requests ends, which a hash or a picture does within about a second.
+pub(super) const SHARE_RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
+
 impl AuthService {
     /// How many hashing slots are busy and how many requests wait for one, now: for a
     /// monitoring gauge (a queue near its limit means logins are about to be refused).
@@ -58,7 +62,8 @@ impl AuthService {
         }
     }
 
-    /// One of the client's hashing places, or [`AuthError::Busy`] when it holds its share.
+    /// One of the client's hashing places, or [`AuthError::ShareTaken`] when it holds its
+    /// share.
     pub(super) fn hashing_place(
         &self,
         client: Client,
@@ -68,8 +73,10 @@ impl AuthService {
         self.shares
             .take(key, self.policy.hashing_places_per_client)
             .ok_or_else(|| {
-                self.record_refusal(AuthAction::HashingBusy, user, client, None);
-                AuthError::Busy
+                self.record_refusal(AuthAction::HashingShareTaken, user, client, None);
+                AuthError::ShareTaken {
+                    retry_after: SHARE_RETRY_AFTER,
+                }
             })
     }
 

@@ -1,13 +1,16 @@
-//! Profile pictures: who may change one, how many uploads may be in progress (in all and per
-//! client, counted from before the body is read), the size rule, and the order of writes that
-//! never leaves an account pointing at a missing file or a file that nothing points at for
-//! longer than the clean-up's grace.
+//! Profile pictures: who may change one, how many uploads one client may have in progress
+//! (counted from before the body is read), how much memory the bodies being read may take in
+//! all and how fast each must arrive, how many may wait or be processed once read, the size
+//! rule, and the order of writes that never leaves an account pointing at a missing file or a
+//! file that nothing points at for longer than the clean-up's grace.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use super::gate::SHARE_RETRY_AFTER;
 use super::places::{HashingShares, HeldPlace};
 use super::{AuthError, AuthService, Caller, UserAction};
 use crate::client::Client;
@@ -26,10 +29,16 @@ const FIRST_SWEEP_REACH: chrono::Duration = chrono::Duration::days(1);
 /// committed first.
 const SWAP_ATTEMPTS: usize = 4;
 
-/// The uploads in progress: in all, and per client.
+/// How long an upload's body may take before the minimum rate applies: room for a slow start
+/// (a connection's first round trips, a phone's radio waking up).
+const UPLOAD_GRACE: Duration = Duration::from_secs(5);
+
+/// The uploads in progress: per client from before the body is read, the bytes of the bodies
+/// held in memory, and those read and waiting or being processed.
 #[derive(Default)]
 pub(super) struct UploadPlaces {
-    total: Arc<AtomicUsize>,
+    processing: Arc<AtomicUsize>,
+    buffered: Arc<AtomicUsize>,
     per_client: Arc<HashingShares>,
     /// Until when stored pictures have been examined by the clean-up: each pass examines only
     /// those saved since, so a pass costs as much as the uploads since the last one.
@@ -37,12 +46,55 @@ pub(super) struct UploadPlaces {
 }
 
 /// One upload's place, from before its body is read until its picture is stored (or it
-/// fails); given back when dropped. Hand it to [`AuthService::set_picture`].
+/// fails), with the memory its body holds meanwhile; given back when dropped. Read the body
+/// through [`hold`](Self::hold) and [`time_allowed`](Self::time_allowed), then hand the place
+/// to [`AuthService::set_picture`].
 #[must_use = "the place is given back when dropped"]
 pub struct UploadPlace {
     target: UserId,
-    total: Arc<AtomicUsize>,
+    buffered: Arc<AtomicUsize>,
+    held: usize,
+    budget: usize,
+    min_rate: usize,
     _client: HeldPlace,
+}
+
+impl UploadPlace {
+    /// Counts `bytes` more of this upload's body as held in memory, against what every body
+    /// being read, waiting or processed may hold together (`picture_places` uploads of
+    /// `max_upload_bytes`). A body that only trickles in holds only what it has sent.
+    ///
+    /// # Errors
+    /// [`AuthError::Busy`] when the bodies in progress already hold all of it.
+    pub fn hold(&mut self, bytes: usize) -> Result<(), AuthError> {
+        let budget = self.budget;
+        self.buffered
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                n.checked_add(bytes).filter(|total| *total <= budget)
+            })
+            .map_err(|_| AuthError::Busy)?;
+        self.held += bytes;
+        Ok(())
+    }
+
+    /// How long after it began the body may have taken once `received` bytes of it arrived:
+    /// a grace of five seconds plus `received` at the policy's minimum rate. A body whose next
+    /// bytes come later is given up, so a client that stalls holds its place only briefly.
+    #[must_use]
+    pub fn time_allowed(&self, received: usize) -> Duration {
+        let received = u64::try_from(received).unwrap_or(u64::MAX);
+        let rate = u64::try_from(self.min_rate.max(1)).unwrap_or(u64::MAX);
+        UPLOAD_GRACE + Duration::from_millis(received.saturating_mul(1000) / rate)
+    }
+}
+
+/// A place among the uploads read and waiting or being processed.
+struct Processing(Arc<AtomicUsize>);
+
+impl Drop for Processing {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl std::fmt::Debug for UploadPlace {
@@ -55,14 +107,14 @@ impl std::fmt::Debug for UploadPlace {
 
 impl Drop for UploadPlace {
     fn drop(&mut self) {
-        self.total.fetch_sub(1, Ordering::AcqRel);
+        self.buffered.fetch_sub(self.held, Ordering::AcqRel);
     }
 }
 
-/// How many picture uploads are in progress now, against how many may be.
+/// How many picture uploads are waiting or being processed now, against how many may be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UploadLoad {
-    /// Uploads being read, waiting or being processed now.
+    /// Uploads read and waiting or being processed now.
     pub in_progress: usize,
     /// The most that may be ([`AuthPolicy::picture_places`](crate::AuthPolicy::picture_places)).
     pub places: usize,
@@ -80,18 +132,21 @@ impl AuthService {
     #[must_use]
     pub fn upload_load(&self) -> UploadLoad {
         UploadLoad {
-            in_progress: self.uploads.total.load(Ordering::Acquire),
+            in_progress: self.uploads.processing.load(Ordering::Acquire),
             places: self.policy.picture_places.max(1),
         }
     }
 
     /// Admits a picture upload by `caller` for the account `target`, before its body is read:
-    /// only the owner may, and only within the policy's places (in all, and for this client).
-    /// The upload's bytes then go to [`set_picture`](Self::set_picture) with the place.
+    /// only the owner may, and only within this client's share of uploads in progress. The
+    /// body is then read through the place, and its bytes go to
+    /// [`set_picture`](Self::set_picture) with it. A body being read takes none of the
+    /// `picture_places` (those are for uploads read in full), so clients sending slowly
+    /// hold up no one but themselves.
     ///
     /// # Errors
-    /// [`AuthError::NotAllowed`] for someone else's account; [`AuthError::Busy`] when every
-    /// place, or this client's share, is taken.
+    /// [`AuthError::NotAllowed`] for someone else's account; [`AuthError::ShareTaken`] when
+    /// this client holds its share.
     pub fn admit_upload(
         &self,
         client: Client,
@@ -107,33 +162,35 @@ impl AuthService {
             .per_client
             .take(key, self.policy.picture_places_per_client)
         else {
-            return Err(AuthError::Busy);
-        };
-        let cap = self.policy.picture_places.max(1);
-        let taken = places
-            .total
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < cap).then_some(n + 1)
+            return Err(AuthError::ShareTaken {
+                retry_after: SHARE_RETRY_AFTER,
             });
-        if taken.is_err() {
-            return Err(AuthError::Busy);
-        }
+        };
         Ok(UploadPlace {
             target,
-            total: places.total.clone(),
+            buffered: places.buffered.clone(),
+            held: 0,
+            budget: self
+                .policy
+                .picture_places
+                .max(1)
+                .saturating_mul(self.policy.max_upload_bytes),
+            min_rate: self.policy.upload_min_bytes_per_second,
             _client: held,
         })
     }
 
     /// Makes `upload` the picture of the account `place` was admitted for: checks the size,
-    /// processes it (bounded), stores it under a fresh name, commits the name with a
+    /// takes one of the policy's `picture_places`, processes it (bounded), stores it under a
+    /// fresh name, commits the name with a
     /// compare-and-swap, and only then removes the previous picture. A failure after the
     /// store removes the new picture again; one the process does not survive leaves a picture
     /// nothing refers to, which [`maintain`](Self::maintain) removes after an hour.
     ///
     /// # Errors
-    /// [`AuthError::PictureTooLarge`], [`AuthError::InvalidPicture`], [`AuthError::Busy`],
-    /// [`AuthError::AccountGone`] when the account was deleted meanwhile, or a store failure.
+    /// [`AuthError::PictureTooLarge`], [`AuthError::InvalidPicture`], [`AuthError::Busy`]
+    /// when every place is taken, [`AuthError::AccountGone`] when the account was deleted
+    /// meanwhile, or a store failure.
     ///
     /// # Examples
     ///
@@ -165,6 +222,14 @@ impl AuthService {
             return Err(AuthError::PictureTooLarge { max_bytes });
         }
         let target = place.target;
+        let cap = self.policy.picture_places.max(1);
+        let processing = &self.uploads.processing;
+        processing
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < cap).then_some(n + 1)
+            })
+            .map_err(|_| AuthError::Busy)?;
+        let processing = Processing(processing.clone());
         let jpeg = self
             .ports
             .picture_processor
@@ -178,7 +243,7 @@ impl AuthService {
         let pictures = &self.ports.pictures;
         let name = pictures.fresh_name()?;
         pictures.save(&name, &jpeg).await?;
-        drop(place);
+        drop((place, processing));
         match self.commit_picture(target, Some(name.as_str())).await {
             Ok((user, previous)) => {
                 self.forget_picture(previous.as_deref()).await;

@@ -66,11 +66,16 @@ pub struct AuthPolicy {
     pub hashing_places_per_client: usize,
     /// The largest picture upload accepted, in bytes.
     pub max_upload_bytes: usize,
-    /// How many picture uploads may be in progress at once (being read, waiting or being
-    /// processed); beyond that they are refused at once, before their body is read.
+    /// How many picture uploads, read in full, may wait or be processed at once; beyond that
+    /// they are refused. The bodies being read meanwhile may hold this many uploads' worth of
+    /// memory (`picture_places × max_upload_bytes`) between them.
     pub picture_places: usize,
-    /// How many of those one client may hold at once.
+    /// How many uploads one client may have in progress at once (being read, waiting or
+    /// being processed); beyond that its next is refused before its body is read.
     pub picture_places_per_client: usize,
+    /// The slowest an upload's body may arrive, in bytes per second on average after a
+    /// grace of five seconds; a slower one is given up.
+    pub upload_min_bytes_per_second: usize,
     /// IPv6 clients are grouped by this many leading bits (one customer usually holds a whole
     /// /64); IPv4 clients by their whole address.
     pub ipv6_client_prefix: u8,
@@ -97,6 +102,7 @@ impl Default for AuthPolicy {
             max_upload_bytes: crate::defaults::MAX_UPLOAD_BYTES,
             picture_places: 8,
             picture_places_per_client: 1,
+            upload_min_bytes_per_second: 16 * 1024,
             ipv6_client_prefix: 64,
         }
     }

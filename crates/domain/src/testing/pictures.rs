@@ -1,8 +1,11 @@
 //! Fakes of the picture ports: [`InMemoryPictureStore`] and [`FakePictureProcessor`].
 
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll, Waker};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -92,16 +95,44 @@ impl PictureStore for InMemoryPictureStore {
 }
 
 /// A processor that accepts uploads starting with `image:` (turned into `jpeg:<rest>`) and
-/// refuses anything else as no image; busy on demand.
+/// refuses anything else as no image; busy on demand, and held mid-processing on demand.
 #[derive(Debug, Default)]
 pub struct FakePictureProcessor {
     busy: AtomicBool,
+    held: AtomicBool,
+    waiting: Mutex<Vec<Waker>>,
 }
 
 impl FakePictureProcessor {
     /// While `busy`, every upload is refused as busy.
     pub fn set_busy(&self, busy: bool) {
         self.busy.store(busy, Ordering::Relaxed);
+    }
+
+    /// While `held`, every upload waits inside the processor (as a long decode would); let
+    /// go, they all go on.
+    pub fn set_held(&self, held: bool) {
+        self.held.store(held, Ordering::SeqCst);
+        if !held {
+            lock(&self.waiting).drain(..).for_each(Waker::wake);
+        }
+    }
+}
+
+/// Ready once the processor is not held.
+struct LetGo<'a>(&'a FakePictureProcessor);
+
+impl Future for LetGo<'_> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut waiting = lock(&self.0.waiting);
+        if self.0.held.load(Ordering::SeqCst) {
+            waiting.push(cx.waker().clone());
+            Poll::Pending
+        } else {
+            Poll::Ready(())
+        }
     }
 }
 
@@ -111,6 +142,7 @@ impl PictureProcessor for FakePictureProcessor {
         if self.busy.load(Ordering::Relaxed) {
             return Err(PictureError::Busy);
         }
+        LetGo(self).await;
         match upload.strip_prefix(b"image:") {
             Some(rest) => Ok([b"jpeg:".as_slice(), rest].concat()),
             None => Err(PictureError::Invalid),

@@ -228,6 +228,11 @@ fn auth_policy(raw: &mut RawSettings) -> Result<AuthPolicy, ConfigError> {
             raw.picture_places_per_client.take(),
             default.picture_places_per_client,
         )?,
+        upload_min_bytes_per_second: positive(
+            "UPLOAD_MIN_BYTES_PER_SECOND",
+            raw.upload_min_bytes_per_second.take(),
+            default.upload_min_bytes_per_second,
+        )?,
         reset_requests_per_client: rate(
             ("RESET_RATE_BURST", raw.reset_rate_burst.take()),
             ("RESET_RATE_PER_MINUTE", raw.reset_rate_per_minute.take()),
@@ -342,6 +347,7 @@ mod tests {
             ("ARGON2_MEMORY_KIB", "1"),
             ("MAX_CONNECTIONS_PER_CLIENT", "0"),
             ("MAX_CONNECTIONS_PER_CLIENT", "many"),
+            ("UPLOAD_MIN_BYTES_PER_SECOND", "0"),
         ] {
             Jail::expect_with(|jail| {
                 jail.set_env(name, value);

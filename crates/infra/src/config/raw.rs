@@ -146,6 +146,8 @@ pub(super) struct RawSettings {
     #[serde(default, deserialize_with = "as_text")]
     pub(super) picture_places_per_client: Option<String>,
     #[serde(default, deserialize_with = "as_text")]
+    pub(super) upload_min_bytes_per_second: Option<String>,
+    #[serde(default, deserialize_with = "as_text")]
     pub(super) signing_key_file: Option<String>,
     #[serde(default, deserialize_with = "as_text")]
     pub(super) previous_public_keys_file: Option<String>,

@@ -54,7 +54,7 @@ const CONTRACT: &[(&str, &str, &[u16])] = &[
     (
         "patch",
         "/api/users/{user_id}/picture",
-        &[200, 400, 401, 403, 422, 503],
+        &[200, 400, 401, 403, 422, 429, 503],
     ),
     (
         "delete",
@@ -107,18 +107,31 @@ fn alice_path_picture(alice: &Account) -> String {
     format!("/api/users/{}/picture", alice.id)
 }
 
-/// An upload to `path` whose headers and first bytes are sent and whose body then stalls,
-/// held open until the returned connection is dropped.
-async fn stalled_upload(app: &TestApp, path: &str, token: &str) -> tokio::net::TcpStream {
+/// An upload to `path` whose headers and first `sent` bytes of file are sent and whose body
+/// then stalls, held open until the returned connection is dropped; from the address
+/// `forwarded_for` names, if any (for a server that trusts the loopback proxy).
+async fn stalled_upload(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    forwarded_for: Option<&str>,
+    sent: usize,
+) -> tokio::net::TcpStream {
     use tokio::io::AsyncWriteExt as _;
     let address = app.base.trim_start_matches("http://");
     let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let forwarded = forwarded_for
+        .map(|from| format!("X-Forwarded-For: {from}\r\n"))
+        .unwrap_or_default();
     let head = format!(
         "PATCH {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\
-         Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 100000\r\n\r\n\
-         --b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\r\nPNG"
+         {forwarded}Content-Type: multipart/form-data; boundary=b\r\n\
+         Content-Length: {}\r\n\r\n\
+         --b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\r\n",
+        sent + 1000
     );
     stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&vec![b'P'; sent]).await.unwrap();
     // Long enough for the server to read the head and admit the upload.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     stream
@@ -551,18 +564,22 @@ impl Checker {
 
     /// On a server with one hashing slot and a queue of one: returns once both places are
     /// seen held, with the login that was turned away for it and the two holding them (still
-    /// running). Three logins go at once; one answering before the others, with a 503, is the
+    /// running). Three logins go at once, each from an address of its own (so none is over
+    /// its own share); one answering before the others, with a 503, is the
     /// sign: the other two hold the places and the first hash has only just begun. A round in
     /// which a hash ends first shows nothing and is retried, with other names (each account's
     /// failures are limited).
     async fn hold_both_hashing_places(&mut self) -> (Response, Vec<Login>) {
         for round in 0..5 {
-            let mut logins: Vec<Login> = ["victor", "walter", "yvonne"]
-                .map(|name| {
-                    let request = self.request(&Method::POST, "/api/users/token").form(&[
-                        ("username", format!("{name}{round}@example.com")),
-                        ("password", "x".to_owned()),
-                    ]);
+            let mut logins: Vec<Login> = [("victor", 40), ("walter", 41), ("yvonne", 42)]
+                .map(|(name, host)| {
+                    let request = self
+                        .request(&Method::POST, "/api/users/token")
+                        .header("x-forwarded-for", format!("192.0.2.{host}"))
+                        .form(&[
+                            ("username", format!("{name}{round}@example.com")),
+                            ("password", "x".to_owned()),
+                        ]);
                     tokio::spawn(request.send())
                 })
                 .into();
@@ -743,11 +760,11 @@ async fn every_documented_response_is_what_the_server_sends() {
     );
     c.send(M::PATCH, picture, request).await;
     // An upload whose body is still arriving holds the client's one upload place: a second
-    // one from the same client meanwhile is turned away.
-    let stalled = stalled_upload(&c.app, &uma_picture, &uma.token).await;
+    // one from the same client meanwhile is that client's excess, told to slow down.
+    let stalled = stalled_upload(&c.app, &uma_picture, &uma.token, None, 3).await;
     let request = upload(&c, &uma_picture, Some(&uma.token), file(tiny_png()));
-    let busy = c.send(M::PATCH, picture, request).await;
-    assert_eq!(busy, json!({"detail": "Server busy, try again shortly"}));
+    let excess = c.send(M::PATCH, picture, request).await;
+    assert_eq!(excess, json!({"detail": "Too many requests"}));
     drop(stalled);
     c.call(M::DELETE, picture, &uma_picture, Some(&uma.token))
         .await;
@@ -997,6 +1014,8 @@ async fn every_documented_response_is_what_the_server_sends() {
             ("ARGON2_MEMORY_KIB", "65536"),
             ("ARGON2_ITERATIONS", "3"),
             ("TRUSTED_PROXIES", "127.0.0.1"),
+            ("PICTURE_PLACES", "1"),
+            ("MAX_UPLOAD_SIZE_BYTES", "65536"),
         ])
         .await,
     );
@@ -1035,14 +1054,17 @@ async fn every_documented_response_is_what_the_server_sends() {
     let heidi =
         json!({"username": "heidi", "email": "heidi@example.com", "password": "password123"});
     c.json(M::POST, users, users, None, &heidi, true).await;
-    // Three logins at once for three accounts: one hashes, one waits, the third is turned
-    // away at once.
-    let attempts = ["ivan", "judy", "mallory"].map(|name| {
+    // Three logins at once for three accounts from three addresses (so no address goes over
+    // its own share): one hashes, one waits, the third is turned away at once.
+    let attempts = [("ivan", 30), ("judy", 31), ("mallory", 32)].map(|(name, host)| {
         let form = [
             ("username", format!("{name}@example.com")),
             ("password", "password123".to_owned()),
         ];
-        c.request(&M::POST, token_route).form(&form).send()
+        c.request(&M::POST, token_route)
+            .header("x-forwarded-for", format!("192.0.2.{host}"))
+            .form(&form)
+            .send()
     });
     let answers = futures_util::future::join_all(attempts).await;
     let mut busy = 0;
@@ -1104,6 +1126,29 @@ async fn every_documented_response_is_what_the_server_sends() {
     for answer in futures_util::future::join_all(newcomers).await {
         c.check(&M::POST, users, answer.unwrap()).await;
     }
+    // The bodies of picture uploads share one budget of memory (here one upload of 64 KiB):
+    // one that has sent most of its file and stalls leaves too little for another client's.
+    let frank_picture = format!("/api/users/{}/picture", frank.id);
+    let stalled = stalled_upload(
+        &c.app,
+        &frank_picture,
+        &frank.token,
+        Some("192.0.2.50"),
+        60_000,
+    )
+    .await;
+    let form = Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(vec![0; 32 * 1024]).file_name("me.png"),
+    );
+    let request = c
+        .request(&M::PATCH, &frank_picture)
+        .bearer_auth(&frank.token)
+        .header("x-forwarded-for", "192.0.2.51")
+        .multipart(form);
+    let busy = c.send(M::PATCH, picture, request).await;
+    assert_eq!(busy, json!({"detail": "Server busy, try again shortly"}));
+    drop(stalled);
     let overloaded = std::mem::replace(&mut c.app, relaxed);
     drop(overloaded);
 

@@ -40,7 +40,8 @@ pub(crate) struct InvalidInput(ValidationFailure<'static>);
 #[response(
     status = 429,
     description = "`Too many requests`: a limit of this address or of this account was \
-        reached; answered before any hashing.",
+        reached, or this address already has its share of the hashing places \
+        (`HASHING_PLACES_PER_CLIENT`) running or waiting; answered before any hashing.",
     headers(("Retry-After" = String, description = "Seconds to wait."))
 )]
 pub(crate) struct RateLimited(ErrorMessage);
@@ -54,6 +55,26 @@ pub(crate) struct RateLimited(ErrorMessage);
     headers(("Retry-After" = String, description = "Seconds to wait."))
 )]
 pub(crate) struct Busy(ErrorMessage);
+
+/// 429 of the picture upload.
+#[derive(Debug, IntoResponses)]
+#[response(
+    status = 429,
+    description = "`Too many requests`: this address already has its share of uploads in \
+        progress (`PICTURE_PLACES_PER_CLIENT`); answered before the body is read.",
+    headers(("Retry-After" = String, description = "Seconds to wait."))
+)]
+pub(crate) struct UploadShareTaken(ErrorMessage);
+
+/// 503 of the picture upload.
+#[derive(Debug, IntoResponses)]
+#[response(
+    status = 503,
+    description = "`Server busy, try again shortly`: every picture place is taken \
+        (`PICTURE_PLACES`), or the database cannot take writes now.",
+    headers(("Retry-After" = String, description = "Seconds to wait."))
+)]
+pub(crate) struct UploadsBusy(ErrorMessage);
 
 /// 404 of an operation on one post.
 #[derive(Debug, IntoResponses)]

@@ -1,16 +1,19 @@
 //! Profile pictures (contract section 10): the owner uploads one (multipart field `file`) or
-//! removes it. The upload is admitted (owner, places) before its body is read, and read
-//! chunk by chunk only up to its own limit, so no client makes the server hold more of it.
+//! removes it. The upload is admitted (owner, the client's share) before its body is read,
+//! and read chunk by chunk only up to its own limit, each chunk counted against the memory
+//! all bodies in progress share, and only as long as it keeps arriving at the minimum rate;
+//! so no client makes the server hold more of it, or hold it for long.
 
 use axum::Json;
 use axum::extract::{FromRequest, Multipart, Request, State};
 use quill_axum::ClientAddr;
+use quill_domain::UploadPlace;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, ErrorItem, ErrorMessage};
 use crate::extract::{AuthUser, UserIdParam, body_failure};
-use crate::openapi::responses::{Busy, InvalidInput, Unauthenticated};
+use crate::openapi::responses::{InvalidInput, Unauthenticated, UploadShareTaken, UploadsBusy};
 use crate::state::AppState;
 use crate::views::{NoStore, UserPrivateBody};
 
@@ -30,7 +33,8 @@ pub(crate) struct PictureUploadForm {
 /// Upload a new profile picture.
 ///
 /// `PATCH /api/users/{user_id}/picture`, multipart with `file`: 200 `UserPrivate` with the new
-/// `image_file`; 400 too large or not an image; 401; 403 not the caller; 422 no `file`; 503.
+/// `image_file`; 400 too large or not an image; 401; 403 not the caller; 422 no `file`; 429
+/// this client's share of uploads taken; 503 every place taken.
 #[utoipa::path(
     patch,
     path = "/users/{user_id}/picture",
@@ -51,7 +55,8 @@ pub(crate) struct PictureUploadForm {
         (status = 403, description = "`Not authorized to update this user's picture`: \
             `user_id` is not the caller.", body = ErrorMessage),
         InvalidInput,
-        Busy,
+        UploadShareTaken,
+        UploadsBusy,
     )
 )]
 pub(crate) async fn upload_picture(
@@ -63,7 +68,7 @@ pub(crate) async fn upload_picture(
 ) -> NoStore<Result<Json<UserPrivateBody>, ApiError>> {
     NoStore(
         async {
-            let place = match state.auth.admit_upload(client, &caller, id) {
+            let mut place = match state.auth.admit_upload(client, &caller, id) {
                 Ok(place) => place,
                 Err(refused) => {
                     drain(request).await;
@@ -71,7 +76,7 @@ pub(crate) async fn upload_picture(
                 }
             };
             let max_bytes = state.auth.policy().max_upload_bytes;
-            let upload = read_file_field(request, max_bytes).await?;
+            let upload = read_file_field(request, max_bytes, &mut place).await?;
             let user = state.auth.set_picture(place, upload).await?;
             Ok(Json(user.into()))
         }
@@ -88,8 +93,27 @@ async fn drain(request: Request) {
     while let Some(Ok(_)) = body.frame().await {}
 }
 
-/// The bytes of the `file` field, read chunk by chunk and given up past `max_bytes`.
-async fn read_file_field(request: Request, max_bytes: usize) -> Result<Vec<u8>, ApiError> {
+/// Waits for `step` only as long as the body's minimum rate allows, given `received` bytes so
+/// far since `started`; past that the upload is given up with the request timeout's 408.
+async fn in_time<T>(
+    place: &UploadPlace,
+    started: tokio::time::Instant,
+    received: usize,
+    step: impl std::future::Future<Output = T>,
+) -> Result<T, ApiError> {
+    tokio::time::timeout_at(started + place.time_allowed(received), step)
+        .await
+        .map_err(|_| ApiError::RequestTimeout)
+}
+
+/// The bytes of the `file` field, read chunk by chunk, each held through `place`, and given
+/// up past `max_bytes` or when the body falls below its minimum rate.
+async fn read_file_field(
+    request: Request,
+    max_bytes: usize,
+    place: &mut UploadPlace,
+) -> Result<Vec<u8>, ApiError> {
+    let started = tokio::time::Instant::now();
     let too_large = ApiError::FileTooLarge { max_bytes };
     let missing = || {
         ApiError::Validation(vec![ErrorItem::new(
@@ -110,7 +134,7 @@ async fn read_file_field(request: Request, max_bytes: usize) -> Result<Vec<u8>, 
         other => other,
     };
     loop {
-        let mut field = match multipart.next_field().await {
+        let mut field = match in_time(place, started, 0, multipart.next_field()).await? {
             Ok(Some(field)) => field,
             Ok(None) => return Err(missing()),
             Err(e) => return Err(cut_off(&e)),
@@ -118,12 +142,33 @@ async fn read_file_field(request: Request, max_bytes: usize) -> Result<Vec<u8>, 
         if field.name() != Some("file") {
             continue;
         }
+        // A part without a filename is a form value, not a file: the contract's framework
+        // refuses it as the wrong kind of value for the field.
+        if field.file_name().is_none() {
+            return Err(ApiError::Validation(vec![ErrorItem::new(
+                "value_error",
+                "body",
+                "file",
+                "Value error, Expected UploadFile, received: <class 'str'>",
+            )]));
+        }
         let mut upload = Vec::new();
         loop {
-            match field.chunk().await {
+            match in_time(place, started, upload.len(), field.chunk()).await? {
                 Ok(Some(chunk)) => {
                     if upload.len() + chunk.len() > max_bytes {
                         return Err(too_large);
+                    }
+                    if let Err(refused) = place.hold(chunk.len()) {
+                        // The client is still sending: the rest is read and dropped (within
+                        // the request's deadline) so that it gets this answer rather than a
+                        // reset connection.
+                        while let Ok(Some(_)) = field.chunk().await {}
+                        drop(field);
+                        while let Ok(Some(mut rest)) = multipart.next_field().await {
+                            while let Ok(Some(_)) = rest.chunk().await {}
+                        }
+                        return Err(refused.into());
                     }
                     upload.extend_from_slice(&chunk);
                 }

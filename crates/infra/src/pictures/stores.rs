@@ -1,131 +1,15 @@
-//! The picture adapters: [`ImagePictureProcessor`] (the `image` crate, within decoder limits,
-//! on tokio's blocking pool behind a bound), [`FilePictureStore`] (files under `MEDIA_DIR`,
-//! for one server) and [`DatabasePictureStore`] (a table, so every server on one PostgreSQL
-//! database serves every picture).
+//! The picture stores: [`FilePictureStore`] (files under `MEDIA_DIR`, for one server) and
+//! [`DatabasePictureStore`] (a table, so every server on one PostgreSQL database serves every
+//! picture).
 
-use std::io::Cursor;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use image::codecs::jpeg::JpegEncoder;
-use image::imageops::FilterType;
-use image::metadata::Orientation;
-use image::{DynamicImage, ImageDecoder as _, ImageFormat, ImageReader, Limits};
-use quill_domain::{
-    PictureError, PictureName, PictureProcessor, PictureStore, StoreError, Unexpected,
-    throttle::micros,
-};
+use quill_domain::{PictureName, PictureStore, StoreError, Unexpected, throttle::micros};
 use sea_orm::{ConnectionTrait as _, DatabaseConnection, Statement, Value};
-use tokio::sync::Semaphore;
 
 use crate::db::store_error;
-
-/// The side of every stored picture, in pixels.
-pub const SIDE: u32 = 300;
-/// JPEG quality of every stored picture.
-pub const QUALITY: u8 = 85;
-/// The largest width or height decoded; an image declaring more is refused before any pixel
-/// is read.
-pub const MAX_DIMENSION: u32 = 10_000;
-/// The most memory one decode may allocate; a decompression bomb within the dimensions is
-/// refused before it allocates.
-pub const MAX_DECODE_BYTES: u64 = 96 * 1024 * 1024;
-
-/// Decodes, turns upright, crops, scales and encodes, with at most `slots` at once and at
-/// most `queue_limit` more waiting; past that it answers busy at once.
-///
-/// Memory is bounded by `slots × (MAX_DECODE_BYTES + the upload)` while decoding, plus
-/// `queue_limit × the upload` waiting.
-#[derive(Debug, Clone)]
-pub struct ImagePictureProcessor {
-    running: Arc<Semaphore>,
-    places: Arc<Semaphore>,
-}
-
-impl ImagePictureProcessor {
-    /// A processor running `slots` decodes at once, with `queue_limit` waiting.
-    #[must_use]
-    pub fn new(slots: usize, queue_limit: usize) -> Self {
-        let slots = slots.max(1);
-        Self {
-            running: Arc::new(Semaphore::new(slots)),
-            places: Arc::new(Semaphore::new(slots + queue_limit)),
-        }
-    }
-}
-
-#[async_trait]
-impl PictureProcessor for ImagePictureProcessor {
-    async fn process(&self, upload: Vec<u8>) -> Result<Vec<u8>, PictureError> {
-        let _place = self
-            .places
-            .clone()
-            .try_acquire_owned()
-            .map_err(|_| PictureError::Busy)?;
-        let _slot = self
-            .running
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|e| PictureError::Unexpected(Unexpected::new(e)))?;
-        tokio::task::spawn_blocking(move || process_now(&upload))
-            .await
-            .map_err(|e| PictureError::Unexpected(Unexpected::new(e)))?
-    }
-}
-
-/// The stored JPEG for `upload`, or [`PictureError::Invalid`] for anything that is not a
-/// JPEG, PNG, GIF or WebP decodable within the limits.
-///
-/// # Errors
-/// [`PictureError::Invalid`]; [`PictureError::Unexpected`] if encoding fails.
-pub fn process_now(upload: &[u8]) -> Result<Vec<u8>, PictureError> {
-    let mut reader = ImageReader::new(Cursor::new(upload))
-        .with_guessed_format()
-        .map_err(|_| PictureError::Invalid)?;
-    if !matches!(
-        reader.format(),
-        Some(ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::Gif | ImageFormat::WebP)
-    ) {
-        return Err(PictureError::Invalid);
-    }
-    if reader.format() == Some(ImageFormat::Jpeg) && !ends_its_scan(upload) {
-        return Err(PictureError::Invalid);
-    }
-    let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_DIMENSION);
-    limits.max_image_height = Some(MAX_DIMENSION);
-    limits.max_alloc = Some(MAX_DECODE_BYTES);
-    reader.limits(limits);
-    let mut decoder = reader.into_decoder().map_err(|_| PictureError::Invalid)?;
-    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
-    let mut picture = DynamicImage::from_decoder(decoder).map_err(|_| PictureError::Invalid)?;
-    picture.apply_orientation(orientation);
-    let (width, height) = (picture.width(), picture.height());
-    let side = width.min(height);
-    if side == 0 {
-        return Err(PictureError::Invalid);
-    }
-    let square = picture.crop_imm((width - side) / 2, (height - side) / 2, side, side);
-    let scaled = square
-        .resize_exact(SIDE, SIDE, FilterType::Lanczos3)
-        .to_rgb8();
-    let mut jpeg = Vec::with_capacity(64 * 1024);
-    JpegEncoder::new_with_quality(&mut jpeg, QUALITY)
-        .encode_image(&scaled)
-        .map_err(|e| PictureError::Unexpected(Unexpected::new(e)))?;
-    Ok(jpeg)
-}
-
-/// Whether a JPEG's last scan is followed by its end-of-image marker. The JPEG decoder fills
-/// a file cut off mid-scan with grey rather than failing; a truncated upload must be refused
-/// like any other broken file.
-fn ends_its_scan(jpeg: &[u8]) -> bool {
-    let last_scan = jpeg.windows(2).rposition(|pair| pair == [0xff, 0xda]);
-    last_scan.is_some_and(|start| jpeg[start..].windows(2).any(|pair| pair == [0xff, 0xd9]))
-}
 
 fn fresh_name() -> Result<PictureName, Unexpected> {
     let mut bytes = [0_u8; 16];
