@@ -224,6 +224,40 @@ async fn ten_concurrent_registrations_of_one_name_in_different_case_create_exact
 }
 
 #[tokio::test]
+async fn ten_concurrent_registrations_of_one_name_from_one_address_answer_one_201_and_nine_400_never_503()
+ {
+    // The default share of hashing places per client, not the tests' unlimited one.
+    let app = crate::support::spawn_app_with(&[("HASHING_PLACES_PER_CLIENT", "2")]).await;
+    let attempts = (0..10).map(|i| {
+        let app = &app;
+        async move {
+            app.register("frances", &format!("frances{i}@example.com"), "password123")
+                .await
+        }
+    });
+    let mut statuses = Vec::new();
+    for response in futures_util::future::join_all(attempts).await {
+        let status = response.status();
+        if status == StatusCode::BAD_REQUEST {
+            assert_eq!(
+                response.json::<Value>().await.unwrap(),
+                json!({"detail":"Username already exists"})
+            );
+        }
+        statuses.push(status);
+    }
+    let created = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::CREATED)
+        .count();
+    let taken = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::BAD_REQUEST)
+        .count();
+    assert_eq!((created, taken), (1, 9), "{statuses:?}");
+}
+
+#[tokio::test]
 async fn login_takes_the_email_in_any_case_and_returns_a_bearer_token() {
     let app = spawn_app().await;
     app.register("alice", "alice@example.com", "password123")
