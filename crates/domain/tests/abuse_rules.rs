@@ -3,7 +3,6 @@
 //! trail, all over the in-memory fakes with the harness clock (no real sleeps).
 
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, Waker};
@@ -13,7 +12,8 @@ use chrono::{DateTime, Utc};
 use futures_executor::block_on;
 use quill_domain::testing::{
     FakeHasher, FakePictureProcessor, FakeResetSecrets, FakeSessionSecrets, FakeTokenCodec,
-    FixedClock, Harness, InMemoryPictureStore, InMemoryStore, QueuedResetRequests, RecordedEvents,
+    FixedClock, Gated, GatedHasher, Harness, InMemoryPictureStore, InMemoryStore,
+    QueuedResetRequests, RecordedEvents,
 };
 use quill_domain::{
     Admission, AuthAction, AuthError, AuthOutcome, AuthPolicy, AuthPorts, AuthService, Client,
@@ -251,44 +251,6 @@ fn a_busy_hasher_refuses_at_once_and_the_refusal_is_recorded() {
     );
 }
 
-/// A hasher whose verifications wait until the test opens the gate.
-#[derive(Default)]
-struct GatedHasher {
-    inner: FakeHasher,
-    open: AtomicBool,
-}
-
-struct Gate<'a>(&'a AtomicBool);
-
-impl Future for Gate<'_> {
-    type Output = ();
-    fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
-        if self.0.load(Ordering::SeqCst) {
-            Poll::Ready(())
-        } else {
-            Poll::Pending
-        }
-    }
-}
-
-#[async_trait]
-impl PasswordHasher for GatedHasher {
-    async fn hash(&self, password: &Password) -> Result<PasswordHash, HashingError> {
-        self.inner.hash(password).await
-    }
-    async fn verify(
-        &self,
-        password: &Password,
-        hash: &PasswordHash,
-    ) -> Result<Verification, HashingError> {
-        Gate(&self.open).await;
-        self.inner.verify(password, hash).await
-    }
-    fn dummy_hash(&self) -> &PasswordHash {
-        self.inner.dummy_hash()
-    }
-}
-
 fn service_with(
     hasher: Arc<dyn PasswordHasher>,
     throttle: Arc<dyn Throttle>,
@@ -319,7 +281,7 @@ fn service_with(
 
 #[test]
 fn one_client_holds_at_most_its_share_of_the_hashing_places_and_is_told_to_slow_down_past_it() {
-    let hasher = Arc::new(GatedHasher::default());
+    let hasher = Arc::new(GatedHasher::new(Gated::Verifications));
     let events = Arc::new(RecordedEvents::default());
     let auth = service_with(
         hasher.clone(),
@@ -355,7 +317,7 @@ fn one_client_holds_at_most_its_share_of_the_hashing_places_and_is_told_to_slow_
     );
     let mut another_client = attempt(client(2), 100);
     assert!(another_client.as_mut().poll(&mut context).is_pending());
-    hasher.open.store(true, Ordering::SeqCst);
+    hasher.open();
     for done in &mut holding {
         assert!(matches!(
             done.as_mut().poll(&mut context),

@@ -6,60 +6,17 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::task::{Context, Poll, Waker};
 
-use async_trait::async_trait;
 use futures_executor::block_on;
 use quill_domain::testing::{
-    FakeHasher, FakePictureProcessor, FakeResetSecrets, FakeSessionSecrets, FakeTokenCodec,
-    FixedClock, InMemoryPictureStore, InMemoryStore, QueuedResetRequests, RecordedEvents,
+    FakePictureProcessor, FakeResetSecrets, FakeSessionSecrets, FakeTokenCodec, FixedClock, Gated,
+    GatedHasher, InMemoryPictureStore, InMemoryStore, QueuedResetRequests, RecordedEvents,
 };
 use quill_domain::{
-    AuthError, AuthPolicy, AuthPorts, AuthService, Client, Email, HashingError, InMemoryThrottle,
-    Letters, Password, PasswordHash, PasswordHasher, PrivateUser, Rate, Registration, Username,
-    Verification,
+    AuthError, AuthPolicy, AuthPorts, AuthService, Client, Email, InMemoryThrottle, Letters,
+    Password, PrivateUser, Rate, Registration, Username,
 };
-
-/// A hasher whose hashes wait until the test opens the gate, counting those begun.
-#[derive(Default)]
-struct GatedHasher {
-    inner: FakeHasher,
-    open: AtomicBool,
-    begun: AtomicUsize,
-}
-
-struct Gate<'a>(&'a AtomicBool);
-
-impl Future for Gate<'_> {
-    type Output = ();
-    fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
-        if self.0.load(Ordering::SeqCst) {
-            Poll::Ready(())
-        } else {
-            Poll::Pending
-        }
-    }
-}
-
-#[async_trait]
-impl PasswordHasher for GatedHasher {
-    async fn hash(&self, password: &Password) -> Result<PasswordHash, HashingError> {
-        self.begun.fetch_add(1, Ordering::SeqCst);
-        Gate(&self.open).await;
-        self.inner.hash(password).await
-    }
-    async fn verify(
-        &self,
-        password: &Password,
-        hash: &PasswordHash,
-    ) -> Result<Verification, HashingError> {
-        self.inner.verify(password, hash).await
-    }
-    fn dummy_hash(&self) -> &PasswordHash {
-        self.inner.dummy_hash()
-    }
-}
 
 fn service(hasher: Arc<GatedHasher>) -> AuthService {
     let store = Arc::new(InMemoryStore::new());
@@ -138,14 +95,14 @@ fn poll_once(pending: &mut [Pending]) {
 
 #[test]
 fn ten_concurrent_registrations_of_one_name_hash_once_and_the_others_are_told_it_is_taken() {
-    let hasher = Arc::new(GatedHasher::default());
+    let hasher = Arc::new(GatedHasher::new(Gated::Hashes));
     let auth = service(hasher.clone());
     let mut pending: Vec<Pending> = (0..10)
         .map(|n| register(&auth, "alice", &format!("alice{n}@example.com")))
         .collect();
     poll_once(&mut pending);
-    assert_eq!(hasher.begun.load(Ordering::SeqCst), 1);
-    hasher.open.store(true, Ordering::SeqCst);
+    assert_eq!(hasher.begun(), 1);
+    hasher.open();
     let answers = answers(pending);
     assert_eq!(answers.iter().filter(|a| a.is_ok()).count(), 1);
     let taken = answers
@@ -153,18 +110,18 @@ fn ten_concurrent_registrations_of_one_name_hash_once_and_the_others_are_told_it
         .filter(|a| matches!(a, Err(AuthError::UsernameTaken)))
         .count();
     assert_eq!(taken, 9, "{answers:?}");
-    assert_eq!(hasher.inner.hashes(), 1);
+    assert_eq!(hasher.inner().hashes(), 1);
 }
 
 #[test]
 fn concurrent_registrations_of_one_address_hash_once_and_the_others_are_told_it_is_registered() {
-    let hasher = Arc::new(GatedHasher::default());
+    let hasher = Arc::new(GatedHasher::new(Gated::Hashes));
     let auth = service(hasher.clone());
     let mut pending: Vec<Pending> = (0..4)
         .map(|n| register(&auth, &format!("user{n}"), "shared@example.com"))
         .collect();
     poll_once(&mut pending);
-    hasher.open.store(true, Ordering::SeqCst);
+    hasher.open();
     let answers = answers(pending);
     assert_eq!(answers.iter().filter(|a| a.is_ok()).count(), 1);
     assert_eq!(
@@ -174,30 +131,30 @@ fn concurrent_registrations_of_one_address_hash_once_and_the_others_are_told_it_
             .count(),
         3
     );
-    assert_eq!(hasher.inner.hashes(), 1);
+    assert_eq!(hasher.inner().hashes(), 1);
 }
 
 #[test]
 fn a_registration_of_another_name_does_not_wait_for_one_in_flight() {
-    let hasher = Arc::new(GatedHasher::default());
+    let hasher = Arc::new(GatedHasher::new(Gated::Hashes));
     let auth = service(hasher.clone());
     let mut pending = vec![
         register(&auth, "alice", "alice@example.com"),
         register(&auth, "bob", "bob@example.com"),
     ];
     poll_once(&mut pending);
-    assert_eq!(hasher.begun.load(Ordering::SeqCst), 2);
-    hasher.open.store(true, Ordering::SeqCst);
+    assert_eq!(hasher.begun(), 2);
+    hasher.open();
     assert!(answers(pending).iter().all(Result::is_ok));
 }
 
 #[test]
 fn a_taken_name_is_answered_while_the_client_holds_all_its_hashing_places() {
-    let hasher = Arc::new(GatedHasher::default());
+    let hasher = Arc::new(GatedHasher::new(Gated::Hashes));
     let auth = service(hasher.clone());
-    hasher.open.store(true, Ordering::SeqCst);
+    hasher.open();
     block_on(auth.register(client(), registration("alice", "alice@example.com"))).unwrap();
-    hasher.open.store(false, Ordering::SeqCst);
+    hasher.close();
     let share = auth.policy().hashing_places_per_client;
     let mut holding: Vec<Pending> = (0..share)
         .map(|n| register(&auth, &format!("user{n}"), &format!("user{n}@example.com")))
@@ -207,14 +164,14 @@ fn a_taken_name_is_answered_while_the_client_holds_all_its_hashing_places() {
     assert!(matches!(again, Err(AuthError::UsernameTaken)), "{again:?}");
     let again = block_on(auth.register(client(), registration("carol", "alice@example.com")));
     assert!(matches!(again, Err(AuthError::EmailTaken)), "{again:?}");
-    hasher.open.store(true, Ordering::SeqCst);
+    hasher.open();
     assert!(answers(holding).iter().all(Result::is_ok));
 }
 
 #[test]
 fn a_name_that_looks_like_a_taken_one_is_refused_as_taken_without_a_hash() {
-    let hasher = Arc::new(GatedHasher::default());
-    hasher.open.store(true, Ordering::SeqCst);
+    let hasher = Arc::new(GatedHasher::new(Gated::Hashes));
+    hasher.open();
     let auth = service(hasher.clone());
     for taken in ["alice", "ape"] {
         let email = format!("{taken}@example.com");
@@ -229,5 +186,5 @@ fn a_name_that_looks_like_a_taken_one_is_refused_as_taken_without_a_hash() {
             "{lookalike}: {again:?}"
         );
     }
-    assert_eq!(hasher.inner.hashes(), 2);
+    assert_eq!(hasher.inner().hashes(), 2);
 }

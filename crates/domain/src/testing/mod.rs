@@ -76,6 +76,7 @@
 
 mod clock;
 mod events;
+mod gated;
 mod harness;
 mod hasher;
 mod mail;
@@ -86,6 +87,7 @@ mod tokens;
 
 pub use clock::FixedClock;
 pub use events::RecordedEvents;
+pub use gated::{Gated, GatedHasher};
 pub use harness::{Harness, HarnessBuilder};
 pub use hasher::FakeHasher;
 pub use mail::{FakeResetSecrets, InMemoryOutbox, QueuedResetRequests, RecordingMailer};
