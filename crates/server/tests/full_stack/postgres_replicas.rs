@@ -8,7 +8,7 @@
 //! run sets it), where a skip would hide a broken set-up, so they fail instead
 //! (`quill_test_support::postgres_only`).
 
-use crate::support::{TestApp, start_server};
+use crate::support::{TestApp, smtp_relay, start_server};
 use quill_migration::{AuthMigrator, MigratorTrait as _};
 use quill_test_support::{TestDatabase, postgres_admin_url, postgres_only};
 use reqwest::StatusCode;
@@ -248,12 +248,7 @@ async fn one_reset_requested_with_two_servers_delivering_is_mailed_exactly_once(
     };
     let sink = quill_test_support::smtp::SmtpSink::start().await;
     let port = sink.port().to_string();
-    let relay = [
-        ("SMTP_HOST", "127.0.0.1"),
-        ("SMTP_PORT", port.as_str()),
-        ("SMTP_TLS", "none"),
-    ];
-    let (first, second) = two_servers_with(&database, &relay).await;
+    let (first, second) = two_servers_with(&database, &smtp_relay(&port)).await;
     first.account("alice").await;
     let asked = second
         .client
@@ -281,15 +276,13 @@ async fn reset_requests_for_one_account_spread_over_two_servers_mail_it_one_link
     };
     let sink = quill_test_support::smtp::SmtpSink::start().await;
     let port = sink.port().to_string();
-    let relay = [
-        ("SMTP_HOST", "127.0.0.1"),
-        ("SMTP_PORT", port.as_str()),
-        ("SMTP_TLS", "none"),
-        // Every request reaches the pace: no limit of the client's or the email's drops one.
+    let mut settings = smtp_relay(&port).to_vec();
+    // Every request reaches the pace: no limit of the client's or the email's drops one.
+    settings.extend([
         ("RESET_RATE_BURST", "100"),
         ("ACCOUNT_RESET_RATE_BURST", "100"),
-    ];
-    let (first, second) = two_servers_with(&database, &relay).await;
+    ]);
+    let (first, second) = two_servers_with(&database, &settings).await;
     for name in ["alice", "bob", "carol"] {
         first.account(name).await;
     }

@@ -11,21 +11,12 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::support::{
-    TestApp, expect, expect_invalid, expect_unauthorized, spawn_app, start_server,
+    TestApp, expect, expect_invalid, expect_unauthorized, smtp_relay, spawn_app, start_server,
 };
 
 /// How long a mail may take to arrive: the worker looks at the outbox at least every second,
 /// and a failed attempt is retried after two.
 const MAIL_WAIT: Duration = Duration::from_secs(20);
-
-/// The settings that send a server's mail to the sink on `port`.
-fn relay(port: &str) -> [(&'static str, &str); 3] {
-    [
-        ("SMTP_HOST", "127.0.0.1"),
-        ("SMTP_PORT", port),
-        ("SMTP_TLS", "none"),
-    ]
-}
 
 async fn forgot(app: &TestApp, email: &str) -> reqwest::Response {
     app.client
@@ -65,7 +56,7 @@ async fn token_of(response: reqwest::Response) -> String {
 async fn a_mailed_reset_link_sets_a_new_password_and_ends_every_earlier_session() {
     let sink = SmtpSink::start().await;
     let port = sink.port().to_string();
-    let app = crate::support::spawn_app_with(&relay(&port)).await;
+    let app = crate::support::spawn_app_with(&smtp_relay(&port)).await;
     let alice = app.account("alice").await;
     let earlier = token_of(app.login("alice@example.com", "password123").await).await;
 
@@ -174,7 +165,7 @@ async fn a_reset_request_with_no_email_or_a_bad_one_is_refused_like_any_field() 
 async fn asking_again_while_the_mailed_link_works_mails_nothing_new_and_that_link_still_works() {
     let sink = SmtpSink::start().await;
     let port = sink.port().to_string();
-    let app = crate::support::spawn_app_with(&relay(&port)).await;
+    let app = crate::support::spawn_app_with(&smtp_relay(&port)).await;
     app.account("alice").await;
     app.account("bob").await;
     for address in ["alice@example.com", "alice@example.com", "bob@example.com"] {
@@ -197,7 +188,7 @@ async fn asking_again_while_the_mailed_link_works_mails_nothing_new_and_that_lin
 async fn ten_concurrent_resets_with_one_token_succeed_exactly_once() {
     let sink = SmtpSink::start().await;
     let port = sink.port().to_string();
-    let app = crate::support::spawn_app_with(&relay(&port)).await;
+    let app = crate::support::spawn_app_with(&smtp_relay(&port)).await;
     app.account("alice").await;
     forgot(&app, "alice@example.com").await;
     let token = sink.wait_for(1, MAIL_WAIT).await[0].reset_token().unwrap();
@@ -224,7 +215,7 @@ async fn ten_concurrent_resets_with_one_token_succeed_exactly_once() {
 async fn mail_asked_for_while_the_relay_is_down_arrives_when_it_comes_back() {
     let port = free_port();
     let port_text = port.to_string();
-    let app = crate::support::spawn_app_with(&relay(&port_text)).await;
+    let app = crate::support::spawn_app_with(&smtp_relay(&port_text)).await;
     app.account("alice").await;
     assert_eq!(
         forgot(&app, "alice@example.com").await.status(),
@@ -241,7 +232,7 @@ async fn a_server_restarted_before_delivery_still_delivers_the_mail() {
     let database = TestDatabase::fresh().await;
     let port = free_port();
     let port_text = port.to_string();
-    let first = start_server(&database.url, &relay(&port_text))
+    let first = start_server(&database.url, &smtp_relay(&port_text))
         .await
         .unwrap();
     first.account("alice").await;
@@ -250,7 +241,7 @@ async fn a_server_restarted_before_delivery_still_delivers_the_mail() {
     drop(first);
 
     let sink = SmtpSink::start_on(port).await;
-    let _second = start_server(&database.url, &relay(&port_text))
+    let _second = start_server(&database.url, &smtp_relay(&port_text))
         .await
         .unwrap();
     let mails = sink.wait_for(1, MAIL_WAIT).await;
@@ -261,7 +252,7 @@ async fn a_server_restarted_before_delivery_still_delivers_the_mail() {
 async fn changing_the_login_email_sends_a_notice_to_the_old_address() {
     let sink = SmtpSink::start().await;
     let port = sink.port().to_string();
-    let app = crate::support::spawn_app_with(&relay(&port)).await;
+    let app = crate::support::spawn_app_with(&smtp_relay(&port)).await;
     let alice = app.account("alice").await;
     let response = app
         .client

@@ -48,6 +48,15 @@ pub(crate) async fn spawn_app() -> TestApp {
     spawn_app_with(&[]).await
 }
 
+/// The settings that send a server's mail to the SMTP sink listening on `port`.
+pub(crate) fn smtp_relay(port: &str) -> [(&'static str, &str); 3] {
+    [
+        ("SMTP_HOST", "127.0.0.1"),
+        ("SMTP_PORT", port),
+        ("SMTP_TLS", "none"),
+    ]
+}
+
 /// A server with extra settings over the test defaults, on a database of its own.
 pub(crate) async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     let database = TestDatabase::fresh().await;

@@ -277,14 +277,12 @@ async fn every_security_action_leaves_an_audit_event_and_no_secret_reaches_the_l
     let logs = capture_logs();
     let sink = quill_test_support::smtp::SmtpSink::start().await;
     let port = sink.port().to_string();
-    let app = crate::support::spawn_app_with(&[
-        ("SMTP_HOST", "127.0.0.1"),
-        ("SMTP_PORT", port.as_str()),
-        ("SMTP_TLS", "none"),
+    let mut settings = crate::support::smtp_relay(&port).to_vec();
+    settings.extend([
         ("SMTP_USERNAME", "quill-relay"),
         ("SMTP_PASSWORD", "smtp-secret-password"),
-    ])
-    .await;
+    ]);
+    let app = crate::support::spawn_app_with(&settings).await;
     let alice = app.account("alice").await;
     app.login("alice@example.com", "wrong-password-1").await;
     let second: Value = app
