@@ -358,7 +358,6 @@ impl AuthStack {
                 throttle,
                 events,
                 recovery: recovery.clone(),
-                outbox: recovery.clone(),
                 reset_requests: Arc::new(reset_queue),
                 reset_secrets: Arc::new(Sha256ResetSecrets),
                 letters: Letters::new(&settings.mail.public_base_url),

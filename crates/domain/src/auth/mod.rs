@@ -27,7 +27,7 @@ pub use turns::HashingLoad;
 
 use crate::client::Client;
 use crate::events::{AttemptedAccount, AuthAction, AuthEvent, AuthEvents, AuthOutcome};
-use crate::mail::{Letters, MailOutbox};
+use crate::mail::Letters;
 use crate::picture::{PictureProcessor, PictureStore};
 use crate::ports::{AccessToken, Clock, PasswordHasher, TokenCodec, UserRepository, Verification};
 use crate::recovery::{RecoveryStore, ResetRequestQueue, ResetSecrets};
@@ -92,10 +92,6 @@ pub struct AuthPorts {
     pub events: Arc<dyn AuthEvents>,
     /// Reset tokens, and the password changes that go with a notice mail.
     pub recovery: Arc<dyn RecoveryStore>,
-    /// The outbox, for mail that goes with no stored change. A notice of a change (a
-    /// password's, an email's) is queued by the store that makes the change, in its
-    /// transaction, never through here.
-    pub outbox: Arc<dyn MailOutbox>,
     /// Reset requests waiting for the background job.
     pub reset_requests: Arc<dyn ResetRequestQueue>,
     /// Minting and digesting reset tokens.
@@ -186,7 +182,6 @@ impl AuthService {
     ///         throttle: Arc::new(InMemoryThrottle::default()),
     ///         events: Arc::new(RecordedEvents::default()),
     ///         recovery: store.clone(),
-    ///         outbox: store.outbox(),
     ///         reset_requests: Arc::new(QueuedResetRequests::default()),
     ///         reset_secrets: Arc::new(FakeResetSecrets::default()),
     ///         letters: Letters::default(),

@@ -335,7 +335,6 @@ impl HarnessBuilder {
                 throttle: throttle.clone(),
                 events: events.clone(),
                 recovery: store.clone(),
-                outbox: outbox.clone(),
                 reset_requests: reset_requests.clone(),
                 reset_secrets: Arc::new(FakeResetSecrets::default()),
                 letters: Letters::default(),
