@@ -71,6 +71,16 @@ fn json_request(method: Method, uri: &str, body: &str) -> Request<Body> {
         .unwrap()
 }
 
+/// A form posted to the token endpoint, as OAuth2 clients send it.
+fn token_request(form: &str) -> Request<Body> {
+    Request::builder()
+        .method(Method::POST)
+        .uri("/api/users/token")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(form.to_owned()))
+        .unwrap()
+}
+
 fn item(kind: &str, loc: &Value, msg: &str) -> Value {
     json!({"type": kind, "loc": loc, "msg": msg})
 }
@@ -292,14 +302,7 @@ async fn refusals_that_are_not_422_carry_one_detail_message_and_their_headers() 
 async fn saturated_hashing_answers_503_with_retry_after_and_no_store() {
     let h = harness();
     h.hasher.set_busy(true);
-    let login = Request::builder()
-        .method(Method::POST)
-        .uri("/api/users/token")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(
-            "username=alice%40example.com&password=password123",
-        ))
-        .unwrap();
+    let login = token_request("username=alice%40example.com&password=password123");
     let answer = send(&h, login).await;
     assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(
@@ -313,12 +316,7 @@ async fn saturated_hashing_answers_503_with_retry_after_and_no_store() {
 #[tokio::test]
 async fn a_malformed_token_request_is_refused_with_422_and_never_cached() {
     let h = harness();
-    let login = Request::builder()
-        .method(Method::POST)
-        .uri("/api/users/token")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from("username=alice%40example.com"))
-        .unwrap();
+    let login = token_request("username=alice%40example.com");
     let answer = send(&h, login).await;
     assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
