@@ -14,7 +14,7 @@ use crate::Failure;
 /// # Errors
 /// When the hasher cannot be built or fails.
 pub async fn samples(count: usize) -> Result<Vec<Duration>, Failure> {
-    let hasher = Argon2Hasher::new(Argon2Settings::default(), 1, 0)?;
+    let hasher = Argon2Hasher::new(Argon2Settings::default())?;
     let hash = hasher.hash(&Password::attempt("password123")).await?;
     let mut samples = Vec::new();
     for _ in 0..count {

@@ -4,7 +4,7 @@
 use axum::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
-use quill_domain::{AuthService, Caller, Session};
+use quill_domain::{Caller, Session, SessionService};
 
 use crate::refusal::AuthRefusal;
 
@@ -64,7 +64,7 @@ pub(crate) fn token_of(headers: &HeaderMap) -> Result<Option<&str>, AuthRefusal>
 }
 
 /// The caller's session: their account and their token's claims (to revoke that very
-/// token). Works in any axum application whose state yields an [`AuthService`].
+/// token). Works in any axum application whose state yields an [`SessionService`].
 ///
 /// Refusals ([`AuthRefusal`]): 401 `Not authenticated` without a bearer header, 401 `Invalid
 /// or expired token` for a bad or empty token, 401 `User not found` when the account was
@@ -75,18 +75,18 @@ pub struct CurrentSession(pub Session);
 impl<S> FromRequestParts<S> for CurrentSession
 where
     S: Send + Sync,
-    AuthService: FromRef<S>,
+    SessionService: FromRef<S>,
 {
     type Rejection = AuthRefusal;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AuthRefusal> {
         let token = token_of(&parts.headers)?.ok_or(AuthRefusal::Missing)?;
-        Ok(Self(AuthService::from_ref(state).session(token).await?))
+        Ok(Self(SessionService::from_ref(state).session(token).await?))
     }
 }
 
 /// The authenticated caller. As `AuthUser` (that is, `AuthUser<Caller>`) it is checked by
-/// the state's [`AuthService`] and refuses exactly like [`CurrentSession`]. With the `jwks`
+/// the state's [`SessionService`] and refuses exactly like [`CurrentSession`]. With the `jwks`
 /// feature, `AuthUser<TokenSubject>` is the same extractor for a service without quill's
 /// database: the state yields a `JwksVerifier` instead, and the caller is what the verified
 /// token says.
@@ -96,7 +96,7 @@ pub struct AuthUser<C = Caller>(pub C);
 impl<S> FromRequestParts<S> for AuthUser<Caller>
 where
     S: Send + Sync,
-    AuthService: FromRef<S>,
+    SessionService: FromRef<S>,
 {
     type Rejection = AuthRefusal;
 
@@ -115,7 +115,7 @@ pub struct MaybeAuthUser(pub Option<Caller>);
 impl<S> FromRequestParts<S> for MaybeAuthUser
 where
     S: Send + Sync,
-    AuthService: FromRef<S>,
+    SessionService: FromRef<S>,
 {
     type Rejection = AuthRefusal;
 
@@ -123,7 +123,7 @@ where
         match token_of(&parts.headers)? {
             None => Ok(Self(None)),
             Some(token) => Ok(Self(Some(
-                AuthService::from_ref(state).authenticate(token).await?,
+                SessionService::from_ref(state).authenticate(token).await?,
             ))),
         }
     }
@@ -132,7 +132,7 @@ where
 impl<S> OptionalFromRequestParts<S> for AuthUser<Caller>
 where
     S: Send + Sync,
-    AuthService: FromRef<S>,
+    SessionService: FromRef<S>,
 {
     type Rejection = AuthRefusal;
 

@@ -4,7 +4,7 @@
 //!
 //! - [`AuthUser`] / [`MaybeAuthUser`] / [`CurrentSession`]: the caller, authenticated from an
 //!   `Authorization: Bearer` header by any state that yields an
-//!   [`AuthService`](quill_domain::AuthService) through `FromRef`.
+//!   [`SessionService`](quill_domain::SessionService) (the session capability) through `FromRef`.
 //! - [`ClientAddr`]: the client's address, for the service's per-client limits (believing
 //!   `X-Forwarded-For` only from [`TrustedProxies`]).
 //! - with the `jwks` feature, `JwksVerifier` and `AuthUser<TokenSubject>`: quill's
@@ -18,16 +18,16 @@
 //! use axum::extract::FromRef;
 //! use axum::routing::get;
 //! use quill_axum::AuthUser;
-//! use quill_domain::AuthService;
+//! use quill_domain::{Auth, SessionService};
 //!
 //! #[derive(Clone)]
 //! struct AppState {
-//!     auth: AuthService,
+//!     auth: Auth,
 //! }
 //!
-//! impl FromRef<AppState> for AuthService {
+//! impl FromRef<AppState> for SessionService {
 //!     fn from_ref(state: &AppState) -> Self {
-//!         state.auth.clone()
+//!         state.auth.sessions.clone()
 //!     }
 //! }
 //!

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use quill_domain::AuthError;
+use quill_domain::TokenError;
 
 /// Why [`AuthUser`](crate::AuthUser), [`MaybeAuthUser`](crate::MaybeAuthUser) or
 /// [`CurrentSession`](crate::CurrentSession) refused a request.
@@ -91,30 +91,14 @@ impl AuthRefusal {
     }
 }
 
-impl From<AuthError> for AuthRefusal {
-    fn from(error: AuthError) -> Self {
+impl From<TokenError> for AuthRefusal {
+    fn from(error: TokenError) -> Self {
         match error {
-            AuthError::InvalidToken => Self::Invalid,
-            AuthError::AccountGone => Self::AccountGone,
-            // Token checks refuse with the two above only; anything else is a failure of the
-            // check itself.
-            other @ (AuthError::UsernameTaken
-            | AuthError::EmailTaken
-            | AuthError::InvalidCredentials
-            | AuthError::UserNotFound
-            | AuthError::NotAllowed(_)
-            | AuthError::WrongCurrentPassword
-            | AuthError::InvalidResetToken
-            | AuthError::InvalidRefreshToken
-            | AuthError::SessionNotFound
-            | AuthError::PictureTooLarge { .. }
-            | AuthError::InvalidPicture
-            | AuthError::NoPicture
-            | AuthError::Throttled { .. }
-            | AuthError::ShareTaken { .. }
-            | AuthError::Busy
-            | AuthError::Unavailable(_)
-            | AuthError::Unexpected(_)) => Self::Failed(FailureCause::of(&other)),
+            TokenError::InvalidToken => Self::Invalid,
+            TokenError::AccountGone => Self::AccountGone,
+            failed @ (TokenError::Unavailable(_) | TokenError::Unexpected(_)) => {
+                Self::Failed(FailureCause::of(&failed))
+            }
         }
     }
 }

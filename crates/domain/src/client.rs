@@ -10,7 +10,7 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// The network address a request came from, as the front end determined it (the socket
-/// peer, or what a trusted proxy reported). Every [`AuthService`](crate::AuthService) call
+/// peer, or what a trusted proxy reported). Every service call
 /// that may hash a password takes one, so per-client limits cannot be forgotten.
 ///
 /// ```

@@ -1,5 +1,5 @@
 //! The audit trail, as a rule: which authentication events happen and what each says.
-//! [`AuthService`](crate::AuthService) reports every one to an [`AuthEvents`] port, so an
+//! every capability's service reports every one to an [`AuthEvents`] port, so an
 //! embedding application records the same trail as quill without a line of its own.
 //! `quill-infra` writes them as `tracing` events (target `audit`) and counts them for its
 //! metrics; the `testing` module keeps them for assertions. Refused tokens reach the port
@@ -13,7 +13,6 @@
 use std::fmt;
 
 use crate::client::Client;
-use crate::ports::TokenRejected;
 use crate::throttle::ThrottleScope;
 use crate::user::UserId;
 
@@ -111,9 +110,8 @@ impl AuthOutcome {
 /// tell routine expiry from forged tokens.
 ///
 /// ```
-/// use quill_domain::{TokenRefusal, TokenRejected};
+/// use quill_domain::TokenRefusal;
 ///
-/// assert_eq!(TokenRefusal::from(TokenRejected::Expired), TokenRefusal::Expired);
 /// assert_eq!(TokenRefusal::Superseded.name(), "superseded");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -144,15 +142,6 @@ impl TokenRefusal {
             Self::Superseded => "superseded",
             Self::AccountGone => "account_gone",
             Self::SessionExpired => "session_expired",
-        }
-    }
-}
-
-impl From<TokenRejected> for TokenRefusal {
-    fn from(rejected: TokenRejected) -> Self {
-        match rejected {
-            TokenRejected::Invalid => Self::Invalid,
-            TokenRejected::Expired => Self::Expired,
         }
     }
 }

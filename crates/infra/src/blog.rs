@@ -36,12 +36,10 @@ pub async fn pending_blog_migrations(
         .map_err(MigrationError::from_db)
 }
 
-/// The posts service over the stack's database, sharing its account store and clock.
+/// The posts service over the stack's database and clock; its authors are the stack's
+/// accounts, read through the posts' own repository.
 #[must_use]
 pub fn post_service(stack: &AuthStack) -> PostService {
-    PostService::new(
-        Arc::new(SeaOrmPostRepository::new(stack.connection().clone())),
-        stack.users(),
-        stack.clock(),
-    )
+    let posts = Arc::new(SeaOrmPostRepository::new(stack.connection().clone()));
+    PostService::new(posts.clone(), posts, stack.clock())
 }

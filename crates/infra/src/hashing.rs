@@ -1,19 +1,14 @@
-//! Argon2id password hashing, kept off the async workers and bounded.
+//! Argon2id password hashing, kept off the async workers.
 //!
-//! Every hash and verification runs on tokio's blocking pool, and a semaphore (one slot per
-//! CPU by default) bounds how many run at once: a login flood queues for slots instead of
-//! stalling every other request or multiplying Argon2's memory use. The queue is bounded
-//! too: past `slots + queue_limit` places the hasher answers [`HashingError::Busy`] at once.
-
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+//! Every hash and verification runs on tokio's blocking pool. How many run at once, who waits
+//! and who is refused is decided before the work reaches this adapter, by the domain's one
+//! hashing gate (`quill_domain::HashingGate`: one slot per CPU by default, a bounded queue,
+//! each client's share): so a login flood never stalls other requests or multiplies Argon2's
+//! memory use, and the adapter keeps no queue of its own.
 
 use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
 use async_trait::async_trait;
-use quill_domain::{
-    HashingError, Password, PasswordHash, PasswordHasher, Unexpected, Verification,
-};
-use tokio::sync::Semaphore;
+use quill_domain::{Password, PasswordHash, PasswordHasher, Unexpected, Verification};
 
 use crate::config::Argon2Settings;
 
@@ -32,7 +27,7 @@ use crate::config::Argon2Settings;
 ///     iterations: 1,
 ///     parallelism: 1,
 /// };
-/// let hasher = Argon2Hasher::new(cheap, Argon2Hasher::default_slots(), 32)?;
+/// let hasher = Argon2Hasher::new(cheap)?;
 /// let hash = hasher.hash(&Password::attempt("password123")).await?;
 /// assert!(hash.as_str().starts_with("$argon2id$v=19$m=1024,t=1,p=1$"));
 /// let verdict = hasher.verify(&Password::attempt("password123"), &hash).await?;
@@ -42,20 +37,7 @@ use crate::config::Argon2Settings;
 /// ```
 pub struct Argon2Hasher {
     argon2: Argon2<'static>,
-    slots: Arc<Semaphore>,
-    /// Hashes running or waiting for a slot, and how many may be.
-    places_taken: Arc<AtomicUsize>,
-    places: usize,
     dummy: PasswordHash,
-}
-
-/// One hashing place, given back when dropped (also when the request is abandoned).
-struct Place(Arc<AtomicUsize>);
-
-impl Drop for Place {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
-    }
 }
 
 /// The output length quill writes, as the original did.
@@ -70,11 +52,7 @@ impl Argon2Hasher {
     ///
     /// # Errors
     /// [`Unexpected`] when the parameters are out of Argon2's range.
-    pub fn new(
-        settings: Argon2Settings,
-        slots: usize,
-        queue_limit: usize,
-    ) -> Result<Self, Unexpected> {
+    pub fn new(settings: Argon2Settings) -> Result<Self, Unexpected> {
         let params = settings.params()?;
         let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
         let dummy = argon2
@@ -82,9 +60,6 @@ impl Argon2Hasher {
             .map_err(|e| Unexpected::new(format!("computing the dummy hash: {e}")))?;
         Ok(Self {
             argon2,
-            slots: Arc::new(Semaphore::new(slots.max(1))),
-            places_taken: Arc::new(AtomicUsize::new(0)),
-            places: slots.max(1) + queue_limit,
             dummy: PasswordHash::new(dummy.to_string()),
         })
     }
@@ -98,26 +73,11 @@ impl Argon2Hasher {
     async fn run_blocking<T: Send + 'static>(
         &self,
         work: impl FnOnce(&Argon2<'static>) -> T + Send + 'static,
-    ) -> Result<T, HashingError> {
-        let taken = self.places_taken.fetch_add(1, Ordering::AcqRel);
-        let place = Place(self.places_taken.clone());
-        if taken >= self.places {
-            return Err(HashingError::Busy);
-        }
-        let permit = self
-            .slots
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(Unexpected::new)?;
+    ) -> Result<T, Unexpected> {
         let argon2 = self.argon2.clone();
-        tokio::task::spawn_blocking(move || {
-            // Held until the work is done, even if the awaiting request is dropped meanwhile.
-            let (_permit, _place) = (permit, place);
-            work(&argon2)
-        })
-        .await
-        .map_err(|e| HashingError::Unexpected(Unexpected::new(e)))
+        tokio::task::spawn_blocking(move || work(&argon2))
+            .await
+            .map_err(Unexpected::new)
     }
 
     fn is_current(&self, stored: &argon2::PasswordHash) -> bool {
@@ -136,7 +96,7 @@ impl Argon2Hasher {
 
 #[async_trait]
 impl PasswordHasher for Argon2Hasher {
-    async fn hash(&self, password: &Password) -> Result<PasswordHash, HashingError> {
+    async fn hash(&self, password: &Password) -> Result<PasswordHash, Unexpected> {
         let plain = password.expose().to_owned();
         let hashed = self
             .run_blocking(move |argon2| {
@@ -147,14 +107,14 @@ impl PasswordHasher for Argon2Hasher {
             .await?;
         hashed
             .map(PasswordHash::new)
-            .map_err(|e| Unexpected::new(format!("hashing a password: {e}")).into())
+            .map_err(|e| Unexpected::new(format!("hashing a password: {e}")))
     }
 
     async fn verify(
         &self,
         password: &Password,
         hash: &PasswordHash,
-    ) -> Result<Verification, HashingError> {
+    ) -> Result<Verification, Unexpected> {
         // An unreadable stored hash still costs one verification (against the dummy), so a
         // corrupt row is not a timing oracle either.
         let (phc, readable) = match argon2::PasswordHash::new(hash.as_str()) {
@@ -185,10 +145,9 @@ impl PasswordHasher for Argon2Hasher {
 
 impl std::fmt::Debug for Argon2Hasher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The cost and the hashing places; the dummy hash is nobody's business.
+        // The cost; the dummy hash is nobody's business.
         f.debug_struct("Argon2Hasher")
             .field("params", &self.argon2.params())
-            .field("places", &self.places)
             .finish_non_exhaustive()
     }
 }
@@ -209,7 +168,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_hash_written_by_the_python_original_verifies_and_a_wrong_password_does_not() {
-        let hasher = Argon2Hasher::new(Argon2Settings::default(), 2, 0).unwrap();
+        let hasher = Argon2Hasher::new(Argon2Settings::default()).unwrap();
         let stored = PasswordHash::new(PYTHON_ORIGINAL_HASH);
         let right = hasher
             .verify(&Password::attempt("password123"), &stored)
@@ -225,7 +184,7 @@ mod tests {
 
     #[tokio::test]
     async fn new_hashes_are_argon2id_v19_phc_strings_with_the_configured_parameters() {
-        let hasher = Argon2Hasher::new(cheap(), 1, 0).unwrap();
+        let hasher = Argon2Hasher::new(cheap()).unwrap();
         let hash = hasher
             .hash(&Password::attempt("password123"))
             .await
@@ -247,7 +206,7 @@ mod tests {
 
     #[tokio::test]
     async fn two_hashes_of_one_password_differ_by_salt() {
-        let hasher = Argon2Hasher::new(cheap(), 1, 0).unwrap();
+        let hasher = Argon2Hasher::new(cheap()).unwrap();
         let a = hasher
             .hash(&Password::attempt("password123"))
             .await
@@ -261,7 +220,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_right_password_with_other_parameters_asks_for_a_rehash() {
-        let hasher = Argon2Hasher::new(cheap(), 1, 0).unwrap();
+        let hasher = Argon2Hasher::new(cheap()).unwrap();
         let stored = PasswordHash::new(PYTHON_ORIGINAL_HASH);
         let verdict = hasher
             .verify(&Password::attempt("password123"), &stored)
@@ -272,7 +231,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_unreadable_stored_hash_is_a_mismatch_not_an_error() {
-        let hasher = Argon2Hasher::new(cheap(), 1, 0).unwrap();
+        let hasher = Argon2Hasher::new(cheap()).unwrap();
         let verdict = hasher
             .verify(
                 &Password::attempt("password123"),
@@ -284,34 +243,8 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn past_its_slots_and_queue_the_hasher_is_busy_at_once_and_recovers() {
-        let hasher = Arc::new(Argon2Hasher::new(cheap(), 1, 1).unwrap());
-        // The test holds the only slot, so the two hashes below take their places and wait.
-        let slot = hasher.slots.clone().acquire_owned().await.unwrap();
-        let mut running = Vec::new();
-        for _ in 0..2 {
-            let hasher = hasher.clone();
-            running.push(tokio::spawn(async move {
-                hasher.hash(&Password::attempt("password123")).await
-            }));
-        }
-        while hasher.places_taken.load(Ordering::Acquire) < 2 {
-            tokio::task::yield_now().await;
-        }
-        assert!(matches!(
-            hasher.hash(&Password::attempt("password123")).await,
-            Err(HashingError::Busy)
-        ));
-        drop(slot);
-        for task in running {
-            assert!(task.await.unwrap().is_ok());
-        }
-        assert!(hasher.hash(&Password::attempt("password123")).await.is_ok());
-    }
-
-    #[tokio::test]
     async fn the_dummy_hash_uses_the_configured_parameters() {
-        let hasher = Argon2Hasher::new(cheap(), 1, 0).unwrap();
+        let hasher = Argon2Hasher::new(cheap()).unwrap();
         assert!(
             hasher
                 .dummy_hash()

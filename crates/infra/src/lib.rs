@@ -47,7 +47,8 @@
 //! let stack = AuthStack::connect(&settings).await?;
 //! let refused = stack
 //!     .auth
-//!     .login(Client::UNKNOWN, "nobody@example.com", &Password::attempt("password123"))
+//!     .login
+//!     .with_password(Client::UNKNOWN, "nobody@example.com", &Password::attempt("password123"))
 //!     .await;
 //! assert!(matches!(refused, Err(AuthError::InvalidCredentials)));
 //! # Ok(())

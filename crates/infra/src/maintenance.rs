@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use quill_domain::{AuthService, DeliveryReport, MailDelivery, ResetRequest};
+use quill_domain::{Auth, DeliveryReport, MailDelivery, ResetRequest};
 use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
 
@@ -48,7 +48,7 @@ impl MaintenanceHandle {
     ///
     /// # Panics
     /// Outside a tokio runtime.
-    pub(crate) fn spawn(auth: AuthService, background: Background) -> Self {
+    pub(crate) fn spawn(auth: Auth, background: Background) -> Self {
         let mut tasks = vec![tokio::spawn(clean_up(auth.clone()))];
         if let Some(requests) = background.reset_requests {
             tasks.push(tokio::spawn(handle_reset_requests(auth, requests)));
@@ -80,7 +80,7 @@ impl Drop for MaintenanceHandle {
     }
 }
 
-async fn clean_up(auth: AuthService) {
+async fn clean_up(auth: Auth) {
     let period = MaintenanceHandle::PERIOD;
     // The first pass one period after start-up: nothing can have expired before.
     let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
@@ -101,9 +101,9 @@ async fn clean_up(auth: AuthService) {
     }
 }
 
-async fn handle_reset_requests(auth: AuthService, mut requests: mpsc::Receiver<ResetRequest>) {
+async fn handle_reset_requests(auth: Auth, mut requests: mpsc::Receiver<ResetRequest>) {
     while let Some(request) = requests.recv().await {
-        if let Err(e) = auth.handle_reset_request(request).await {
+        if let Err(e) = auth.recovery.handle_reset_request(request).await {
             // The requester was answered already; they can ask again.
             tracing::warn!("a password-reset request could not be handled: {e}");
         }

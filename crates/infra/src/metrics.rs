@@ -207,7 +207,7 @@ impl AuthStack {
         gauge!(HASHING_SLOTS).set(load.slots as f64);
         gauge!(HASHING_WAITING).set(load.waiting as f64);
         gauge!(HASHING_QUEUE_LIMIT).set(load.queue_limit as f64);
-        let uploads = self.auth.upload_load();
+        let uploads = self.auth.pictures.upload_load();
         gauge!(PICTURE_UPLOADS).set(uploads.in_progress as f64);
         gauge!(PICTURE_UPLOAD_PLACES).set(uploads.places as f64);
         if let Some(pool) = self.pool_usage() {

@@ -13,8 +13,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use quill_domain::{
-    AuthEvents, AuthPorts, AuthService, Clock, DeliveryPolicy, InMemoryThrottle, Letters,
-    MailDelivery, ResetRequest, Throttle, Unexpected, UserRepository,
+    Auth, AuthEvents, AuthPorts, Clock, DeliveryPolicy, InMemoryThrottle, Letters, MailDelivery,
+    ResetRequest, Throttle, Unexpected, UserRepository,
 };
 use sea_orm::{DatabaseConnection, DbBackend};
 use tokio::sync::{Notify, mpsc};
@@ -101,6 +101,7 @@ impl StartError {
 ///
 /// let alice = stack
 ///     .auth
+///     .accounts
 ///     .register(client, Registration {
 ///         username: Username::parse("alice")?,
 ///         email: Email::parse("alice@example.com")?,
@@ -109,9 +110,10 @@ impl StartError {
 ///     .await?;
 /// let token = stack
 ///     .auth
-///     .login(client, "alice@example.com", &Password::attempt("password123"))
+///     .login
+///     .with_password(client, "alice@example.com", &Password::attempt("password123"))
 ///     .await?;
-/// let caller = stack.auth.authenticate(token.as_str()).await?;
+/// let caller = stack.auth.sessions.authenticate(token.as_str()).await?;
 /// assert_eq!(caller.id(), alice.public.id);
 /// # Ok(())
 /// # }
@@ -119,7 +121,7 @@ impl StartError {
 #[derive(Clone)]
 pub struct AuthStack {
     /// Registration, login, tokens, account self-service, with their limits and audit trail.
-    pub auth: AuthService,
+    pub auth: Auth,
     users: Arc<SeaOrmUserRepository>,
     clock: Arc<dyn Clock>,
     db: DatabaseConnection,
@@ -256,7 +258,7 @@ impl AuthStack {
     ///     ("ARGON2_PARALLELISM", "1"),
     /// ])?;
     /// let stack = AuthStack::connect(&settings).await?;
-    /// assert!(stack.auth.authenticate("not a token").await.is_err());
+    /// assert!(stack.auth.sessions.authenticate("not a token").await.is_err());
     /// # Ok(())
     /// # }
     /// ```
@@ -311,8 +313,7 @@ impl AuthStack {
     ) -> Result<Self, Unexpected> {
         let argon2 = settings.argon2;
         let policy = settings.auth_policy;
-        let (slots, queue) = (policy.hashing_slots, policy.hashing_queue_limit);
-        let hasher = tokio::task::spawn_blocking(move || Argon2Hasher::new(argon2, slots, queue))
+        let hasher = tokio::task::spawn_blocking(move || Argon2Hasher::new(argon2))
             .await
             .map_err(Unexpected::new)??;
         let tokens = JwtCodec::configured(
@@ -349,9 +350,11 @@ impl AuthStack {
                     DeliveryPolicy::default(),
                 )
             });
-        let auth = AuthService::new(
+        let auth = Auth::new(
             AuthPorts {
                 users: users.clone(),
+                standings: users.clone(),
+                picture_owners: users.clone(),
                 hasher: Arc::new(hasher),
                 tokens: Arc::new(tokens),
                 clock: clock.clone(),

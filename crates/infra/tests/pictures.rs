@@ -7,8 +7,8 @@ use std::time::Duration;
 use chrono::Utc;
 use image::{ExtendedColorType, ImageEncoder as _};
 use quill_domain::{
-    Email, NewUser, PasswordHash, PictureError, PictureProcessor, PictureStore, PictureSwap,
-    UserRepository, Username,
+    Email, NewUser, PasswordHash, PictureError, PictureOwners, PictureProcessor, PictureStore,
+    PictureSwap, UserRepository, Username,
 };
 use quill_infra::{
     DatabasePictureStore, FilePictureStore, ImagePictureProcessor, SeaOrmUserRepository, connect,

@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use chrono::{TimeZone as _, Utc};
 use quill_domain::{
-    Email, NewPost, NewSession, NewUser, Page, PasswordHash, PostChanges, PostContent,
-    PostRepository, PostTitle, SessionId, SessionStore, StoreError, TokenStanding, User,
-    UserChanges, UserId, UserRepository, Username,
+    Email, NewPost, NewSession, NewUser, Page, PasswordHash, PictureOwners, PostChanges,
+    PostContent, PostRepository, PostTitle, SessionId, SessionStore, StoreError, TokenStanding,
+    TokenStandings, User, UserChanges, UserId, UserRepository, Username,
 };
 use quill_infra::{SeaOrmPostRepository, SeaOrmSessionStore, SeaOrmUserRepository, connect};
 use quill_migration::{AuthMigrator, apply_pending};

@@ -301,7 +301,7 @@ async fn refusals_that_are_not_422_carry_one_detail_message_and_their_headers() 
 #[tokio::test]
 async fn saturated_hashing_answers_503_with_retry_after_and_no_store() {
     let h = harness();
-    h.hasher.set_busy(true);
+    let _saturated = h.auth.hashing_gate().saturate();
     let login = token_request("username=alice%40example.com&password=password123");
     let answer = send(&h, login).await;
     assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);

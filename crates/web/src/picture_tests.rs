@@ -89,6 +89,7 @@ async fn an_upload_over_the_clients_own_share_is_a_429_with_retry_after_not_a_50
     let alice = h.caller("alice");
     let _held = h
         .auth
+        .pictures
         .admit_upload(Client::new(ADDRESS.into()), &alice, alice.id())
         .unwrap();
     let request = upload(&h, form("; filename=\"a.png\"", "PNG"));
@@ -155,6 +156,7 @@ async fn an_upload_whose_body_stalls_is_given_up_with_408_once_below_the_minimum
     let alice = h.caller("alice");
     assert!(
         h.auth
+            .pictures
             .admit_upload(Client::new(ADDRESS.into()), &alice, alice.id())
             .is_ok()
     );

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use axum::extract::FromRef;
-use quill_domain::{AuthService, PostService};
+use quill_domain::{Auth, PostService, SessionService};
 
 /// Whether the service's dependencies (the database) answer; implemented by the composition
 /// root, which owns the connection.
@@ -17,8 +17,8 @@ pub trait Readiness: Send + Sync {
 /// The shared state of the HTTP application. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
-    /// Registration, login, tokens, accounts.
-    pub auth: AuthService,
+    /// Every auth capability: accounts, login, sessions, recovery, pictures.
+    pub auth: Auth,
     /// Posts.
     pub posts: PostService,
     /// Readiness of the dependencies, for `/readyz`.
@@ -32,8 +32,8 @@ impl std::fmt::Debug for AppState {
     }
 }
 
-impl FromRef<AppState> for AuthService {
+impl FromRef<AppState> for SessionService {
     fn from_ref(state: &AppState) -> Self {
-        state.auth.clone()
+        state.auth.sessions.clone()
     }
 }

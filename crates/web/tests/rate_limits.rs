@@ -188,9 +188,9 @@ async fn registrations_are_limited_per_address() {
 }
 
 #[tokio::test]
-async fn a_saturated_hasher_answers_503_with_retry_after_before_any_hashing() {
+async fn a_saturated_hashing_gate_answers_503_with_retry_after_before_any_hashing() {
     let app = start(AuthPolicy::default()).await;
-    app.harness.hasher.set_busy(true);
+    let _saturated = app.harness.auth.hashing_gate().saturate();
     let response = app
         .login("alice@example.com", "password123", "198.51.100.7")
         .await;

@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use quill_domain::{AuthError, Unexpected, ValidationErrors};
+use quill_domain::{Held, LoginError, RegisterError, Unexpected, ValidationErrors};
 
 /// A failed request of the notes service.
 #[derive(Debug)]
@@ -29,46 +29,52 @@ pub enum NotesError {
     Internal(Unexpected),
 }
 
-/// Every outcome of quill's [`AuthService`](quill_domain::AuthService), decided here once.
-/// The match has no catch-all arm on purpose: if quill adds a variant, this stops compiling
-/// instead of answering it wrongly.
-impl From<AuthError> for NotesError {
-    fn from(error: AuthError) -> Self {
-        match error {
-            AuthError::UsernameTaken => Self::Conflict("That username is taken."),
-            AuthError::EmailTaken => Self::Conflict("That email address is already registered."),
-            AuthError::InvalidCredentials => Self::Unauthorized("Wrong email or password."),
-            AuthError::InvalidToken | AuthError::AccountGone => {
-                Self::Unauthorized("Please log in again.")
-            }
-            AuthError::UserNotFound => Self::NotFound("No such user."),
-            AuthError::NotAllowed(_) => Self::Forbidden("That account is not yours."),
-            AuthError::WrongCurrentPassword => {
-                Self::Invalid("The current password is wrong.".to_owned())
-            }
-            AuthError::InvalidResetToken => {
-                Self::Invalid("That reset link has expired or was used already.".to_owned())
-            }
-            AuthError::InvalidRefreshToken => {
-                Self::Invalid("That session has ended; please log in again.".to_owned())
-            }
-            AuthError::SessionNotFound => Self::NotFound("No such session."),
-            AuthError::PictureTooLarge { max_bytes } => {
-                Self::Invalid(format!("Pictures may be at most {max_bytes} bytes."))
-            }
-            AuthError::InvalidPicture => Self::Invalid("That is not a picture.".to_owned()),
-            AuthError::NoPicture => Self::Invalid("There is no picture to remove.".to_owned()),
-            AuthError::Throttled { retry_after } | AuthError::ShareTaken { retry_after } => {
+/// Load refusals, the same for every quill operation that meets them.
+impl From<Held> for NotesError {
+    fn from(held: Held) -> Self {
+        match held {
+            Held::Throttled { retry_after } | Held::ShareTaken { retry_after } => {
                 Self::TooManyAttempts(retry_after.as_secs())
             }
-            AuthError::Busy => Self::Busy,
-            AuthError::Unavailable(cause) => {
-                tracing::error!(cause = %cause, "the rate limiter is unavailable");
-                Self::Busy
-            }
-            AuthError::Unexpected(cause) => Self::Internal(cause),
+            Held::Busy => Self::Busy,
         }
     }
+}
+
+/// Every outcome of quill's registration, decided here once. The matches have no catch-all
+/// arm on purpose: if quill adds a variant, this stops compiling instead of answering it
+/// wrongly.
+impl From<RegisterError> for NotesError {
+    fn from(error: RegisterError) -> Self {
+        match error {
+            RegisterError::UsernameTaken => Self::Conflict("That username is taken."),
+            RegisterError::EmailTaken => {
+                Self::Conflict("That email address is already registered.")
+            }
+            RegisterError::Held(held) => held.into(),
+            RegisterError::Unavailable(cause) => unavailable(&cause),
+            RegisterError::Unexpected(cause) => Self::Internal(cause),
+        }
+    }
+}
+
+/// Every outcome of quill's password login.
+impl From<LoginError> for NotesError {
+    fn from(error: LoginError) -> Self {
+        match error {
+            LoginError::InvalidCredentials => Self::Unauthorized("Wrong email or password."),
+            LoginError::Held(held) => held.into(),
+            LoginError::Unavailable(cause) => unavailable(&cause),
+            LoginError::Unexpected(cause) => Self::Internal(cause),
+        }
+    }
+}
+
+/// A store (the rate limiter's, or the accounts') that could not answer: logged, and the
+/// client told to retry shortly.
+fn unavailable(cause: &Unexpected) -> NotesError {
+    tracing::error!(cause = %cause, "a store is unavailable");
+    NotesError::Busy
 }
 
 impl From<ValidationErrors> for NotesError {

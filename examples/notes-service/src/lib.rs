@@ -7,7 +7,7 @@
 //! migrated and wired by [`quill_infra::AuthStack::connect`]) and quill's
 //! [`AuthUser`](quill_axum::AuthUser) extractor (from the light `quill-axum` crate) on the
 //! routes it protects, which works
-//! because [`NotesState`] hands out an [`AuthService`] through [`FromRef`].
+//! because [`NotesState`] hands out quill's [`SessionService`] through [`FromRef`].
 //!
 //! | route | auth | does |
 //! | --- | --- | --- |
@@ -35,7 +35,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::FromRef;
 use axum::routing::post;
-use quill_domain::AuthService;
+use quill_domain::{Auth, SessionService};
 use quill_infra::{AuthStack, ConfigError, MaintenanceHandle, Settings, StartError};
 
 pub use error::NotesError;
@@ -48,7 +48,7 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://notes.db?mode=rwc";
 /// What every handler can reach. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct NotesState {
-    auth: AuthService,
+    auth: Auth,
     notes: Arc<NoteStore>,
     // Held so the auth core's clean-up runs exactly as long as the application.
     _maintenance: Option<Arc<MaintenanceHandle>>,
@@ -58,7 +58,7 @@ impl NotesState {
     /// A state over quill's auth service (real or from the test harness) and an empty
     /// notebook.
     #[must_use]
-    pub fn new(auth: AuthService) -> Self {
+    pub fn new(auth: Auth) -> Self {
         Self {
             auth,
             notes: Arc::new(NoteStore::default()),
@@ -67,11 +67,18 @@ impl NotesState {
     }
 }
 
-/// What lets quill's [`AuthUser`](quill_axum::AuthUser) extractor find the service in this
-/// application's state.
-impl FromRef<NotesState> for AuthService {
+/// What the registration and login handlers call.
+impl FromRef<NotesState> for Auth {
     fn from_ref(state: &NotesState) -> Self {
         state.auth.clone()
+    }
+}
+
+/// What lets quill's [`AuthUser`](quill_axum::AuthUser) extractor find the session
+/// capability in this application's state.
+impl FromRef<NotesState> for SessionService {
+    fn from_ref(state: &NotesState) -> Self {
+        state.auth.sessions.clone()
     }
 }
 

@@ -1,4 +1,4 @@
-//! The handlers. Registration and login call quill's [`AuthService`]; the notes routes take
+//! The handlers. Registration and login call quill's [`Auth`] capabilities; the notes routes take
 //! quill's [`AuthUser`] extractor, which refuses a request without a valid bearer token
 //! before the handler runs, so a handler that has an `AuthUser` has an authenticated caller.
 
@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
 use quill_axum::{AuthUser, ClientAddr};
-use quill_domain::{AuthService, Email, Password, Registration, Username, ValidationErrors};
+use quill_domain::{Auth, Email, Password, Registration, Username, ValidationErrors};
 use serde::{Deserialize, Serialize};
 
 use crate::NotesState;
@@ -56,7 +56,7 @@ pub(crate) struct NoteRequest {
 /// Creates an account: 201, or 409 when the username or email is taken, or 422 listing
 /// every field that breaks quill's rules.
 pub(crate) async fn register(
-    State(auth): State<AuthService>,
+    State(auth): State<Auth>,
     ClientAddr(client): ClientAddr,
     body: Result<Json<RegisterRequest>, JsonRejection>,
 ) -> Result<(StatusCode, Json<AccountResponse>), NotesError> {
@@ -70,6 +70,7 @@ pub(crate) async fn register(
         return Err(errors.into());
     };
     let account = auth
+        .accounts
         .register(
             client,
             Registration {
@@ -93,13 +94,14 @@ pub(crate) async fn register(
 /// a wrong password (quill makes the two indistinguishable); 429 past quill's rate limits,
 /// 503 when hashing is saturated.
 pub(crate) async fn login(
-    State(auth): State<AuthService>,
+    State(auth): State<Auth>,
     ClientAddr(client): ClientAddr,
     body: Result<Json<LoginRequest>, JsonRejection>,
 ) -> Result<Json<TokenResponse>, NotesError> {
     let Json(body) = body?;
     let token = auth
-        .login(client, &body.email, &Password::attempt(body.password))
+        .login
+        .with_password(client, &body.email, &Password::attempt(body.password))
         .await?;
     Ok(Json(TokenResponse {
         access_token: token.into_inner(),

@@ -1,12 +1,16 @@
-//! [`AuthError`]: every outcome of [`AuthService`](crate::AuthService) a caller branches on.
+//! What the capabilities' errors share: [`Held`], the load outcomes (a rate limit, a client's
+//! share, every place taken) that any operation doing expensive or limited work may meet, and
+//! [`UserAction`], which names the change a refusal on someone else's account was about. Each
+//! operation's own error enum lives with its capability and holds only what that operation
+//! can answer, so a front end maps each one exhaustively and a caller never branches on an
+//! outcome that cannot happen.
 
 use std::time::Duration;
 
 use crate::error::Unexpected;
-use crate::ports::{HashingError, StoreError};
 
-/// Which self-service action a caller attempted on someone else's account, carried by
-/// [`AuthError::NotAllowed`] so the refusal can name it.
+/// Which self-service action a caller attempted on someone else's account, carried by the
+/// `NotAllowed` refusals so the refusal can name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UserAction {
     /// Changing the profile.
@@ -19,98 +23,40 @@ pub enum UserAction {
     DeletePicture,
 }
 
-/// The outcomes of [`AuthService`](crate::AuthService) a caller branches on.
-///
-/// Every variant but [`Unexpected`](AuthError::Unexpected) is a normal refusal with a fixed
-/// meaning, so a front end maps them to its own responses with one exhaustive `match` (no
-/// `_` arm: a variant added later then fails to compile instead of answering wrongly).
-/// quill's HTTP layer answers with the contract's statuses; an embedding application may
-/// choose others:
+impl UserAction {
+    /// What the caller was not allowed to do, as the refusal's message says it.
+    #[must_use]
+    pub fn refused(self) -> &'static str {
+        match self {
+            Self::Update => "not authorized to update this user",
+            Self::Delete => "not authorized to delete this user",
+            Self::UpdatePicture => "not authorized to update this user's picture",
+            Self::DeletePicture => "not authorized to delete this user's picture",
+        }
+    }
+}
+
+/// The attempt was held back before any work was done, to keep the service up for everyone:
+/// it may be retried (after the wait, where there is one).
 ///
 /// ```
-/// use quill_domain::AuthError;
+/// use std::time::Duration;
 ///
-/// /// A status code and message of the application's own choosing.
-/// fn status_of(error: &AuthError) -> (u16, &'static str) {
-///     match error {
-///         AuthError::UsernameTaken => (409, "that name is taken"),
-///         AuthError::EmailTaken => (409, "that email is registered"),
-///         AuthError::InvalidCredentials => (401, "wrong email or password"),
-///         AuthError::InvalidToken | AuthError::AccountGone => (401, "please log in again"),
-///         AuthError::UserNotFound => (404, "no such user"),
-///         AuthError::NotAllowed(_) => (403, "not yours"),
-///         AuthError::WrongCurrentPassword => (400, "the current password is wrong"),
-///         AuthError::InvalidResetToken => (400, "that link has expired"),
-///         AuthError::InvalidRefreshToken => (400, "please log in again"),
-///         AuthError::SessionNotFound => (404, "no such session"),
-///         AuthError::PictureTooLarge { .. } => (413, "that picture is too large"),
-///         AuthError::InvalidPicture => (400, "that is not a picture"),
-///         AuthError::NoPicture => (400, "there is no picture"),
-///         AuthError::Throttled { .. } => (429, "slow down"),
-///         AuthError::ShareTaken { .. } => (429, "finish what you started first"),
-///         AuthError::Busy | AuthError::Unavailable(_) => (503, "try again shortly"),
-///         // Log `error` (its source chain says what broke); never show it.
-///         AuthError::Unexpected(_) => (500, "something went wrong"),
+/// use quill_domain::Held;
+///
+/// /// A status code of the application's own choosing.
+/// fn status_of(held: Held) -> u16 {
+///     match held {
+///         Held::Throttled { .. } | Held::ShareTaken { .. } => 429,
+///         Held::Busy => 503,
 ///     }
 /// }
 ///
-/// assert_eq!(status_of(&AuthError::EmailTaken).0, 409);
+/// assert_eq!(status_of(Held::Throttled { retry_after: Duration::from_secs(3) }), 429);
 /// ```
-#[derive(Debug, thiserror::Error)]
-pub enum AuthError {
-    /// Another account has this username, ignoring case.
-    #[error("username already exists")]
-    UsernameTaken,
-    /// Another account has this email address.
-    #[error("email already registered")]
-    EmailTaken,
-    /// Unknown email or wrong password; deliberately the same outcome for both.
-    #[error("incorrect email or password")]
-    InvalidCredentials,
-    /// The token is forged, malformed, expired or revoked.
-    #[error("invalid or expired token")]
-    InvalidToken,
-    /// The token is genuine but its account has been deleted since.
-    #[error("the token's account no longer exists")]
-    AccountGone,
-    /// No account has the requested id.
-    #[error("user not found")]
-    UserNotFound,
-    /// The caller tried to change or delete an account that is not theirs.
-    #[error("not authorized to {}", match .0 {
-        UserAction::Update => "update this user",
-        UserAction::Delete => "delete this user",
-        UserAction::UpdatePicture => "update this user's picture",
-        UserAction::DeletePicture => "delete this user's picture",
-    })]
-    NotAllowed(UserAction),
-    /// A password change named the wrong current password.
-    #[error("current password is incorrect")]
-    WrongCurrentPassword,
-    /// A password reset named a token that is unknown, spent or expired (one outcome for
-    /// all three).
-    #[error("invalid or expired reset token")]
-    InvalidResetToken,
-    /// A refresh token that is unknown, spent (outside the grace for racing tabs), or of a
-    /// session that has ended or expired: one outcome for all.
-    #[error("invalid or expired refresh token")]
-    InvalidRefreshToken,
-    /// Ending a session the caller does not have (another account's, or an unknown id).
-    #[error("session not found")]
-    SessionNotFound,
-    /// An upload over the policy's size limit.
-    #[error("the picture is larger than {max_bytes} bytes")]
-    PictureTooLarge {
-        /// The limit, in bytes.
-        max_bytes: usize,
-    },
-    /// An upload that is no usable JPEG, PNG, GIF or WebP.
-    #[error("not a usable image")]
-    InvalidPicture,
-    /// Removing the picture of an account that has none.
-    #[error("no profile picture to delete")]
-    NoPicture,
-    /// A rate limit refused the attempt before any work; it may be retried after the wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Held {
+    /// A rate limit refused the attempt; it may be retried after the wait.
     #[error("too many attempts; retry after {} s", retry_after.as_secs())]
     Throttled {
         /// How long until the next attempt can be admitted (whole seconds, at least one).
@@ -124,36 +70,47 @@ pub enum AuthError {
         /// How long to wait before retrying (whole seconds, at least one).
         retry_after: Duration,
     },
-    /// Every place is taken, by whichever clients (hashing, picture uploads); retry shortly.
+    /// Every place is taken, by whichever clients (hashing, picture uploads, queued reset
+    /// requests); retry shortly.
     #[error("every place is taken")]
     Busy,
-    /// A store could not answer right now (the rate limiter's, so the attempt was refused
-    /// rather than let through unlimited; or the database, locked or read-only); retry
-    /// shortly. The source says why.
-    #[error("temporarily unavailable: {0}")]
-    Unavailable(#[source] Unexpected),
-    /// Something outside the rules failed.
-    #[error(transparent)]
-    Unexpected(#[from] Unexpected),
 }
 
-impl From<StoreError> for AuthError {
-    fn from(error: StoreError) -> Self {
-        match error {
-            StoreError::UsernameTaken => Self::UsernameTaken,
-            StoreError::EmailTaken => Self::EmailTaken,
-            StoreError::AccountGone => Self::AccountGone,
-            StoreError::Unavailable(e) => Self::Unavailable(e),
-            StoreError::Unexpected(e) => Self::Unexpected(e),
-        }
+/// Why the guard or a gate stopped an attempt: held back, or a store that could not answer
+/// (the rate limiter's, so the attempt was refused rather than let through unlimited), or a
+/// failure outside the rules. Each operation's error takes it with `?`.
+#[derive(Debug)]
+pub(crate) enum Stopped {
+    Held(Held),
+    Unavailable(Unexpected),
+    Unexpected(Unexpected),
+}
+
+impl From<Held> for Stopped {
+    fn from(held: Held) -> Self {
+        Self::Held(held)
     }
 }
 
-impl From<HashingError> for AuthError {
-    fn from(error: HashingError) -> Self {
-        match error {
-            HashingError::Busy => Self::Busy,
-            HashingError::Unexpected(e) => Self::Unexpected(e),
+/// Implements `From<Stopped>` and `From<Unexpected>` for an operation's error that has
+/// `Held`, `Unavailable` and `Unexpected` variants.
+macro_rules! stopped_into {
+    ($error:ty) => {
+        impl From<$crate::auth::error::Stopped> for $error {
+            fn from(stopped: $crate::auth::error::Stopped) -> Self {
+                match stopped {
+                    $crate::auth::error::Stopped::Held(held) => Self::Held(held),
+                    $crate::auth::error::Stopped::Unavailable(e) => Self::Unavailable(e),
+                    $crate::auth::error::Stopped::Unexpected(e) => Self::Unexpected(e),
+                }
+            }
         }
-    }
+
+        impl From<$crate::error::Unexpected> for $error {
+            fn from(e: $crate::error::Unexpected) -> Self {
+                Self::Unexpected(e)
+            }
+        }
+    };
 }
+pub(crate) use stopped_into;

@@ -1,85 +1,64 @@
-//! The authentication service: registration, login, token checks and self-service account
-//! changes, with every rule that decides them, including the abuse-resistance ones (rate
-//! limits, each client's share of the hashing places) and the audit trail. [`AuthService`]
-//! is what an HTTP layer (quill's or an embedding application's) calls; [`AuthError`] is
-//! everything it can refuse.
+//! Authentication, one capability per folder: [`account`] (registration and self-service),
+//! [`login`] (a password exchanged for a session), [`session`] (token checks and the life of
+//! sessions, which every other capability stands on), [`recovery`] (password resets) and
+//! [`picture`] (profile pictures). Below them, shared by all: the `guard` (rate limits and
+//! the audit trail), the one [`hashing`] gate, each client's `shares` of places, the
+//! `policy` numbers, the `letters` the notices are written from, and the load outcomes
+//! every operation's error may carry ([`error`]). [`Auth`] wires every capability from one set
+//! of ports, so an embedding application gets every rule from one call.
 
-mod account;
-mod claims;
-mod error;
-mod gate;
-mod picture;
-mod places;
+pub mod account;
+pub mod error;
+mod guard;
+pub mod hashing;
+mod letters;
+pub mod login;
+pub mod picture;
 mod policy;
-mod recovery;
-mod registration;
-mod session;
-mod turns;
+pub mod recovery;
+pub mod session;
+mod shares;
 
 use std::sync::Arc;
 
-pub use account::{Maintenance, ProfileUpdate};
-pub use error::{AuthError, UserAction};
-pub use picture::{UploadLoad, UploadPlace};
+pub use account::{
+    AccountPorts, AccountService, PasswordChangeError, ProfileError, ProfileUpdate, RegisterError,
+    Registration,
+};
+pub use error::{Held, UserAction};
+pub use guard::Guard;
+pub use hashing::{HashingGate, HashingLimits, HashingLoad, PasswordHasher, Verification};
+pub use letters::Letters;
+pub use login::{LoginError, LoginService};
+pub use picture::{
+    PictureChangeError, PictureError, PictureName, PictureOwners, PicturePorts, PictureProcessor,
+    PictureReadError, PictureService, PictureStore, PictureSwap, UploadLoad, UploadPlace,
+};
 pub use policy::AuthPolicy;
-pub use session::{Caller, Grant, OwnSession, Session, SessionStart};
-pub use turns::HashingLoad;
+pub use recovery::{RecoveryPorts, RecoveryService, ResetError};
+pub use session::{
+    AccessToken, Caller, Grant, OwnSession, RefreshError, Session, SessionError, SessionPorts,
+    SessionService, SessionStart, TokenError, TokenStandings,
+};
 
-use crate::client::Client;
-use crate::events::{AttemptedAccount, AuthAction, AuthEvent, AuthEvents, AuthOutcome};
-use crate::mail::Letters;
-use crate::picture::{PictureProcessor, PictureStore};
-use crate::ports::{AccessToken, Clock, PasswordHasher, TokenCodec, UserRepository, Verification};
-use crate::recovery::{RecoveryStore, ResetRequestQueue, ResetSecrets};
-use crate::sessions::{SessionSecrets, SessionStore};
-use crate::throttle::{Throttle, ThrottleKey, ThrottleScope};
-use crate::user::{Email, Password, User, Username};
-use places::HashingShares;
-use turns::HashingTurns;
+use crate::clock::Clock;
+use crate::error::StoreError;
+use crate::events::AuthEvents;
+use crate::throttle::Throttle;
+use crate::user::UserRepository;
+use recovery::{RecoveryStore, ResetRequestQueue, ResetSecrets};
+use session::{SessionSecrets, SessionStore, TokenCodec};
 
-/// A checked registration: each field has passed its `parse`, so [`AuthService::register`]
-/// only has uniqueness left to decide.
-///
-/// ```
-/// use quill_domain::{Email, Password, Registration, Username, ValidationErrors};
-///
-/// /// Checks every field and reports all the problems at once.
-/// fn check(username: &str, email: &str, password: &str) -> Result<Registration, ValidationErrors> {
-///     let mut errors = ValidationErrors::new();
-///     let username = errors.collect(Username::parse(username));
-///     let email = errors.collect(Email::parse(email));
-///     let password = errors.collect(Password::parse(password));
-///     match (username, email, password) {
-///         (Some(username), Some(email), Some(password)) => Ok(Registration {
-///             username,
-///             email,
-///             password,
-///         }),
-///         _ => Err(errors),
-///     }
-/// }
-///
-/// assert!(check("alice", "alice@example.com", "password123").is_ok());
-/// let refused = check("", "not-an-email", "short").unwrap_err();
-/// let fields: Vec<_> = refused.errors().iter().map(|e| e.field).collect();
-/// assert_eq!(fields, ["username", "email", "password"]);
-/// ```
-#[derive(Debug, Clone)]
-pub struct Registration {
-    /// Chosen display name.
-    pub username: Username,
-    /// Email address, the login name.
-    pub email: Email,
-    /// Chosen password.
-    pub password: Password,
-}
-
-/// Every port [`AuthService`] works through. `quill_infra::AuthStack` fills it with the real
+/// Every port the capabilities work through, for [`Auth::new`] to share out. `quill_infra::AuthStack` fills it with the real
 /// adapters; the `testing` module's `Harness` with fakes.
 #[derive(Clone)]
 pub struct AuthPorts {
-    /// Accounts and token revocations.
+    /// Accounts.
     pub users: Arc<dyn UserRepository>,
+    /// Where each account's tokens stand, and single-token revocations.
+    pub standings: Arc<dyn TokenStandings>,
+    /// Which account shows which picture.
+    pub picture_owners: Arc<dyn PictureOwners>,
     /// Password hashing, bounded.
     pub hasher: Arc<dyn PasswordHasher>,
     /// Issuing and checking access tokens.
@@ -108,18 +87,14 @@ pub struct AuthPorts {
     pub session_secrets: Arc<dyn SessionSecrets>,
 }
 
-/// Registration, login, token checks and account self-service, with the rate limits,
-/// hashing back-pressure and audit trail enforced on every call: no caller can forget them.
-///
-/// Cheap to clone: it holds only shared handles to its ports. Build it from real adapters
-/// with `quill_infra::AuthStack`, or from fakes with the `testing` module's `Harness` (as
-/// the examples here do); either way code that takes an `AuthService` cannot tell.
-///
-/// # Examples
+/// Every capability's service, wired from one set of ports and sharing one guard and one
+/// hashing gate: what `quill_infra::AuthStack` builds from the real adapters and the
+/// `testing` module's `Harness` from fakes. Each field is cheap to clone; a front end may
+/// hand each route only the service it calls.
 ///
 /// ```
 /// use quill_domain::testing::Harness;
-/// use quill_domain::{AuthError, Client, Password};
+/// use quill_domain::{Client, Password};
 ///
 /// let h = Harness::builder()
 ///     .user("alice", "alice@example.com", "password123")
@@ -128,249 +103,192 @@ pub struct AuthPorts {
 /// # futures_executor::block_on(async {
 /// let token = h
 ///     .auth
-///     .login(client, "alice@example.com", &Password::attempt("password123"))
+///     .login
+///     .with_password(client, "alice@example.com", &Password::attempt("password123"))
 ///     .await?;
-/// let caller = h.auth.authenticate(token.as_str()).await?;
+/// let caller = h.auth.sessions.authenticate(token.as_str()).await?;
 /// assert_eq!(caller.username(), "alice");
-/// # Ok::<(), AuthError>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// # }).unwrap();
 /// ```
 #[derive(Clone)]
-pub struct AuthService {
-    // One shared allocation: handlers clone the service for every request.
-    ports: Arc<AuthPorts>,
+pub struct Auth {
+    /// Registration and account self-service.
+    pub accounts: AccountService,
+    /// Password logins.
+    pub login: LoginService,
+    /// Token checks and the life of sessions.
+    pub sessions: SessionService,
+    /// Password resets.
+    pub recovery: RecoveryService,
+    /// Profile pictures.
+    pub pictures: PictureService,
+    gate: HashingGate,
+    guard: Guard,
     policy: AuthPolicy,
-    shares: Arc<HashingShares>,
-    turns: Arc<HashingTurns>,
-    uploads: Arc<picture::UploadPlaces>,
-    registrations: Arc<claims::RegistrationClaims>,
+    stores: Arc<Stores>,
 }
 
-impl std::fmt::Debug for AuthPorts {
+/// What the clean-up pass purges, besides the pictures' own sweep.
+struct Stores {
+    standings: Arc<dyn TokenStandings>,
+    sessions: Arc<dyn SessionStore>,
+    recovery: Arc<dyn RecoveryStore>,
+}
+
+impl std::fmt::Debug for Auth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Ports are trait objects (stores, hashers, keys) with nothing fit to show.
-        f.debug_struct("AuthPorts").finish_non_exhaustive()
+        f.debug_struct("Auth")
+            .field("policy", &self.policy)
+            .finish_non_exhaustive()
     }
 }
 
-impl std::fmt::Debug for AuthService {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Its ports hold keys and stores; its policy is shown by `policy()`.
-        f.debug_struct("AuthService").finish_non_exhaustive()
-    }
+/// What one [`Auth::maintain`] pass forgot.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Maintenance {
+    /// Revocations of tokens that have expired since (they are refused anyway).
+    pub expired_revocations: u64,
+    /// Sessions past their absolute expiry, with their refresh tokens.
+    pub expired_sessions: u64,
+    /// Rate-limit buckets that are full again (they behave as absent ones).
+    pub idle_buckets: u64,
+    /// Password-reset tokens that expired unused.
+    pub expired_resets: u64,
+    /// Stored pictures no account refers to any more (left by a failure half-way).
+    pub orphan_pictures: u64,
 }
 
-impl AuthService {
-    /// A service over these ports, enforcing this policy.
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    ///
-    /// use quill_domain::testing::{
-    ///     FakeHasher, FakePictureProcessor, FakeResetSecrets, FakeSessionSecrets, FakeTokenCodec,
-    ///     FixedClock, InMemoryPictureStore, InMemoryStore, QueuedResetRequests, RecordedEvents,
-    /// };
-    /// use quill_domain::{AuthPolicy, AuthPorts, AuthService, InMemoryThrottle, Letters};
-    ///
-    /// let store = Arc::new(InMemoryStore::new());
-    /// let auth = AuthService::new(
-    ///     AuthPorts {
-    ///         users: store.clone(),
-    ///         hasher: Arc::new(FakeHasher::new()),
-    ///         tokens: Arc::new(FakeTokenCodec::default()),
-    ///         clock: Arc::new(FixedClock::default()),
-    ///         throttle: Arc::new(InMemoryThrottle::default()),
-    ///         events: Arc::new(RecordedEvents::default()),
-    ///         recovery: store.clone(),
-    ///         reset_requests: Arc::new(QueuedResetRequests::default()),
-    ///         reset_secrets: Arc::new(FakeResetSecrets::default()),
-    ///         letters: Letters::default(),
-    ///         pictures: Arc::new(InMemoryPictureStore::default()),
-    ///         picture_processor: Arc::new(FakePictureProcessor::default()),
-    ///         sessions: store.clone(),
-    ///         session_secrets: Arc::new(FakeSessionSecrets::default()),
-    ///     },
-    ///     AuthPolicy::default(),
-    /// );
-    /// # let _ = auth;
-    /// ```
+impl Auth {
+    /// Every capability over these ports, enforcing this policy.
     #[must_use]
     pub fn new(ports: AuthPorts, policy: AuthPolicy) -> Self {
-        Self {
-            ports: Arc::new(ports),
+        let guard = Guard::new(
+            ports.throttle,
+            ports.events,
+            ports.clock,
+            policy.ipv6_client_prefix,
+        );
+        let gate = HashingGate::new(
+            ports.hasher,
+            guard.clone(),
+            HashingLimits {
+                slots: policy.hashing_slots,
+                queue_limit: policy.hashing_queue_limit,
+                places_per_client: policy.hashing_places_per_client,
+            },
+        );
+        let sessions = SessionService::new(
+            SessionPorts {
+                users: ports.users.clone(),
+                standings: ports.standings.clone(),
+                sessions: ports.sessions.clone(),
+                session_secrets: ports.session_secrets,
+                tokens: ports.tokens,
+            },
+            guard.clone(),
             policy,
-            shares: Arc::new(HashingShares::default()),
-            turns: Arc::new(HashingTurns::new(
-                policy.hashing_slots,
-                policy.hashing_queue_limit,
-            )),
-            uploads: Arc::new(picture::UploadPlaces::default()),
-            registrations: Arc::new(claims::RegistrationClaims::default()),
+        );
+        let pictures = PictureService::new(
+            PicturePorts {
+                users: ports.users.clone(),
+                owners: ports.picture_owners,
+                pictures: ports.pictures,
+                processor: ports.picture_processor,
+            },
+            guard.clone(),
+            policy,
+        );
+        let accounts = AccountService::new(
+            AccountPorts {
+                users: ports.users.clone(),
+                recovery: ports.recovery.clone(),
+                letters: ports.letters.clone(),
+            },
+            sessions.clone(),
+            pictures.clone(),
+            gate.clone(),
+            guard.clone(),
+            policy,
+        );
+        let login = LoginService::new(
+            ports.users.clone(),
+            sessions.clone(),
+            gate.clone(),
+            guard.clone(),
+            policy,
+        );
+        let recovery = RecoveryService::new(
+            RecoveryPorts {
+                users: ports.users.clone(),
+                recovery: ports.recovery.clone(),
+                reset_requests: ports.reset_requests,
+                reset_secrets: ports.reset_secrets,
+                letters: ports.letters,
+            },
+            gate.clone(),
+            guard.clone(),
+            policy,
+        );
+        Self {
+            accounts,
+            login,
+            sessions,
+            recovery,
+            pictures,
+            gate,
+            guard,
+            policy,
+            stores: Arc::new(Stores {
+                standings: ports.standings,
+                sessions: ports.sessions,
+                recovery: ports.recovery,
+            }),
         }
     }
 
-    /// The policy this service enforces.
+    /// The policy every capability enforces.
     #[must_use]
     pub fn policy(&self) -> &AuthPolicy {
         &self.policy
     }
 
-    /// The public keys other services verify this service's tokens with (none when tokens
-    /// are signed with a shared secret).
+    /// How busy the one hashing gate is now: for a monitoring gauge.
     ///
     /// ```
     /// use quill_domain::testing::Harness;
     ///
-    /// assert!(Harness::new().auth.published_keys().is_empty());
+    /// let load = Harness::new().auth.hashing_load();
+    /// assert_eq!((load.busy_slots, load.waiting), (0, 0));
     /// ```
     #[must_use]
-    pub fn published_keys(&self) -> Vec<crate::PublishedKey> {
-        self.ports.tokens.published_keys()
+    pub fn hashing_load(&self) -> HashingLoad {
+        self.gate.load()
     }
 
-    /// Checks an email and password from `client` and issues an access token.
-    ///
-    /// Before any hashing, the client's login rate and the account's failure rate are charged
-    /// (refusals carry the wait) and the client takes one of its hashing places. Then,
-    /// whatever the email, exactly one password verification runs (against a dummy hash when
-    /// no account has that email), so an unknown email and a wrong password are
-    /// indistinguishable in outcome and in time. A success gives the account's attempt back:
-    /// only failures count against an account. A correct password whose hash used older
-    /// parameters gets its hash upgraded, unless the password changed meanwhile.
+    /// The one hashing gate every capability shares.
+    #[must_use]
+    pub fn hashing_gate(&self) -> &HashingGate {
+        &self.gate
+    }
+
+    /// One clean-up pass: forgets revocations of tokens that have expired by now and rate-limit
+    /// buckets that are full again, so the stores hold only what still matters. Run it
+    /// periodically (`quill_infra::AuthStack` does, every minute, while its maintenance handle
+    /// lives).
     ///
     /// # Errors
-    /// [`AuthError::InvalidCredentials`] for an unknown email or a wrong password;
-    /// [`AuthError::Throttled`], [`AuthError::Busy`], [`AuthError::Unavailable`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use quill_domain::testing::Harness;
-    /// use quill_domain::{AuthError, Client, Password};
-    ///
-    /// let h = Harness::builder()
-    ///     .user("alice", "alice@example.com", "password123")
-    ///     .build();
-    /// let client = Client::new([192, 0, 2, 1].into());
-    /// # futures_executor::block_on(async {
-    /// // The email is matched in its canonical form.
-    /// let token = h.auth.login(client, " ALICE@example.com", &Password::attempt("password123")).await;
-    /// assert!(token.is_ok());
-    ///
-    /// let unknown = h.auth.login(client, "bob@example.com", &Password::attempt("password123")).await;
-    /// let wrong = h.auth.login(client, "alice@example.com", &Password::attempt("password124")).await;
-    /// assert!(matches!(unknown, Err(AuthError::InvalidCredentials)));
-    /// assert!(matches!(wrong, Err(AuthError::InvalidCredentials)));
-    /// // One verification each time, even for the unknown email.
-    /// assert_eq!(h.hasher.verifications(), 3);
-    /// # });
-    /// ```
-    pub async fn login(
-        &self,
-        client: Client,
-        email: &str,
-        password: &Password,
-    ) -> Result<AccessToken, AuthError> {
-        let grant = self
-            .sign_in(client, email, password, SessionStart::default())
-            .await?;
-        Ok(grant.access_token)
-    }
-
-    /// [`AuthService::login`], starting a session as `start` describes: every login starts
-    /// one (the access token names it), and an offline one comes with a refresh token that
-    /// renews it until its absolute expiry.
-    ///
-    /// # Errors
-    /// As [`AuthService::login`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use quill_domain::testing::Harness;
-    /// use quill_domain::{AuthError, Client, Password, SessionStart};
-    ///
-    /// let h = Harness::builder()
-    ///     .user("alice", "alice@example.com", "password123")
-    ///     .build();
-    /// # futures_executor::block_on(async {
-    /// let start = SessionStart::new(Some("Firefox"), true);
-    /// let grant = h
-    ///     .auth
-    ///     .sign_in(Client::UNKNOWN, "alice@example.com", &Password::attempt("password123"), start)
-    ///     .await?;
-    /// let refresh = grant.refresh_token.expect("an offline session has a refresh token");
-    /// let renewed = h.auth.refresh(Client::UNKNOWN, &refresh).await?;
-    /// assert!(h.auth.authenticate(renewed.access_token.as_str()).await.is_ok());
-    /// # Ok::<(), AuthError>(())
-    /// # }).unwrap();
-    /// ```
-    pub async fn sign_in(
-        &self,
-        client: Client,
-        email: &str,
-        password: &Password,
-        start: SessionStart,
-    ) -> Result<Grant, AuthError> {
-        let email = Email::normalize(email);
-        let key = self.client_key(client);
-        self.admit(
-            client,
-            None,
-            &ThrottleKey::client(ThrottleScope::LoginPerClient, key),
-            self.policy.login_per_client,
-        )
-        .await?;
-        let account_key =
-            ThrottleKey::account_email(ThrottleScope::LoginFailuresPerAccount, &email);
-        let account_rate = self.policy.login_failures_per_account;
-        self.admit(client, None, &account_key, account_rate).await?;
-        let _place = self.hashing_place(client, key, None)?;
-        let account = self.ports.users.by_email(&email).await?;
-        let stored_hash = match &account {
-            Some(user) => &user.password_hash,
-            None => self.ports.hasher.dummy_hash(),
-        };
-        let verdict = self.verified(client, None, password, stored_hash).await?;
-        let user = match (account, verdict) {
-            (Some(user), Verification::Match | Verification::MatchNeedsRehash) => user,
-            _ => {
-                self.ports.events.record(&AuthEvent {
-                    action: AuthAction::Login,
-                    outcome: AuthOutcome::Failure,
-                    user: None,
-                    client,
-                    limit: None,
-                    attempted: Some(AttemptedAccount::new(email)),
-                });
-                return Err(AuthError::InvalidCredentials);
-            }
-        };
-        // Best effort: a failed refund only leaves the account's bucket stricter.
-        let _ = self
-            .ports
-            .throttle
-            .refund(&account_key, account_rate, self.ports.clock.now())
-            .await;
-        if verdict == Verification::MatchNeedsRehash {
-            self.upgrade_hash(client, &user, password).await;
-        }
-        let outcome = self.start_session(&user, start).await;
-        self.record_result(AuthAction::Login, &outcome, Some(user.id), client);
-        outcome
-    }
-
-    /// Best effort: the login already succeeded, and a failed upgrade is retried at the next
-    /// login, so its failure must not turn a right password into an error. The write is a
-    /// compare-and-swap on the hash that was verified, so a password change that won the race
-    /// is never undone.
-    async fn upgrade_hash(&self, client: Client, user: &User, password: &Password) {
-        if let Ok(fresh) = self.hashed(client, Some(user.id), password).await {
-            let _ = self
-                .ports
-                .users
-                .replace_password_hash(user.id, &user.password_hash, fresh)
-                .await;
-        }
+    /// [`StoreError::Unavailable`] or [`StoreError::Unexpected`] only.
+    pub async fn maintain(&self) -> Result<Maintenance, StoreError> {
+        let now = self.guard.now();
+        Ok(Maintenance {
+            expired_revocations: self.stores.standings.purge_revoked_tokens(now).await?,
+            expired_sessions: self.stores.sessions.purge_expired(now).await?,
+            idle_buckets: self.guard.throttle().prune(now).await?,
+            expired_resets: self.stores.recovery.purge_expired_resets(now).await?,
+            orphan_pictures: self.pictures.sweep_orphan_pictures(now).await?,
+        })
     }
 }
+
+crate::opaque_debug!(AuthPorts);

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::throttle::Rate;
 
-/// The abuse-resistance numbers [`AuthService`](crate::AuthService) enforces.
+/// The abuse-resistance numbers every capability of [`Auth`](crate::Auth) enforces.
 ///
 /// ```
 /// use quill_domain::{AuthPolicy, Rate};

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{MailError, MailId, MailOutbox, Mailer};
-use crate::ports::{Clock, StoreError};
+use crate::clock::Clock;
+use crate::error::StoreError;
 
 /// How hard delivery retries.
 ///

@@ -1,5 +1,4 @@
-//! Mail the auth core sends: what a mail is ([`Mail`]), what each notice says ([`Letters`]),
-//! and how queued mail reaches a mail server ([`MailDelivery`]) over two ports: the durable
+//! Mail the auth core sends: what a mail is ([`Mail`]) and how queued mail reaches a mail server ([`MailDelivery`]) over two ports: the durable
 //! [`MailOutbox`] a mail is written to in the same transaction as whatever it announces, and
 //! the [`Mailer`] that hands it over (SMTP, or files in development).
 //!
@@ -8,17 +7,15 @@
 //! the mail server accepted it, and otherwise retried with a growing, capped back-off.
 
 mod delivery;
-mod letters;
 
 use std::fmt;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::ports::StoreError;
+use crate::error::StoreError;
 
 pub use delivery::{Deferral, DeliveryPolicy, DeliveryReport, MailDelivery};
-pub use letters::Letters;
 
 /// One plain-text mail to one recipient. Its `Debug` leaves out the body, which may carry a
 /// reset link.

@@ -4,7 +4,7 @@ use std::sync::{Mutex, PoisonError};
 
 use chrono::{DateTime, Duration, TimeZone as _, Utc};
 
-use crate::ports::Clock;
+use crate::Clock;
 
 /// A clock that stands still until told to move.
 ///

@@ -14,7 +14,7 @@ use crate::events::{AuthAction, AuthEvent, AuthEvents, AuthOutcome, TokenRefusal
 ///
 /// let h = Harness::builder().user("alice", "alice@example.com", "password123").build();
 /// let _ = futures_executor::block_on(
-///     h.auth.login(Client::UNKNOWN, "alice@example.com", &Password::attempt("nope")),
+///     h.auth.login.with_password(Client::UNKNOWN, "alice@example.com", &Password::attempt("nope")),
 /// );
 /// assert_eq!(h.events.count(AuthAction::Login, AuthOutcome::Failure), 1);
 /// ```
@@ -56,7 +56,7 @@ impl RecordedEvents {
     /// use quill_domain::testing::Harness;
     ///
     /// let h = Harness::new();
-    /// let _ = futures_executor::block_on(h.auth.authenticate("forged"));
+    /// let _ = futures_executor::block_on(h.auth.sessions.authenticate("forged"));
     /// assert_eq!(h.events.token_refusals(), [TokenRefusal::Invalid]);
     /// ```
     #[must_use]

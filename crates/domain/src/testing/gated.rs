@@ -10,8 +10,8 @@ use std::task::{Context, Poll};
 use async_trait::async_trait;
 
 use super::FakeHasher;
-use crate::ports::{HashingError, PasswordHasher, Verification};
 use crate::user::{Password, PasswordHash};
+use crate::{PasswordHasher, Unexpected, Verification};
 
 /// Which of the hasher's steps wait at the gate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,7 +108,7 @@ impl Future for Gate<'_> {
 
 #[async_trait]
 impl PasswordHasher for GatedHasher {
-    async fn hash(&self, password: &Password) -> Result<PasswordHash, HashingError> {
+    async fn hash(&self, password: &Password) -> Result<PasswordHash, Unexpected> {
         self.pass(Gated::Hashes).await;
         self.inner.hash(password).await
     }
@@ -117,7 +117,7 @@ impl PasswordHasher for GatedHasher {
         &self,
         password: &Password,
         hash: &PasswordHash,
-    ) -> Result<Verification, HashingError> {
+    ) -> Result<Verification, Unexpected> {
         self.pass(Gated::Verifications).await;
         self.inner.verify(password, hash).await
     }

@@ -9,14 +9,13 @@ use super::{
     FixedClock, InMemoryOutbox, InMemoryPictureStore, InMemoryStore, QueuedResetRequests,
     RecordedEvents,
 };
-use crate::auth::{AuthPolicy, AuthPorts, AuthService, Caller, Registration};
+use crate::PostService;
+use crate::auth::{Auth, AuthPolicy, AuthPorts, Caller, Letters, Registration};
 use crate::client::Client;
-use crate::mail::Letters;
-use crate::ports::{AccessToken, Clock, TokenCodec, UserRepository};
-use crate::posts::PostService;
-use crate::sessions::{NewSession, SessionSecrets};
 use crate::throttle::InMemoryThrottle;
 use crate::user::{Email, NewUser, Password, User, Username};
+use crate::{AccessToken, Clock, TokenCodec, UserRepository};
+use crate::{NewSession, SessionSecrets};
 
 /// The services wired to fakes, with the fakes kept at hand for assertions.
 ///
@@ -25,16 +24,17 @@ use crate::user::{Email, NewUser, Password, User, Username};
 /// objects the services use, so a test can advance [`clock`](Harness::clock), count
 /// [`hasher`](Harness::hasher) calls or look into [`store`](Harness::store).
 ///
-/// Downstream code that takes an [`AuthService`] (an HTTP extractor, a job that checks
-/// tokens) gets [`auth`](Harness::auth), a clone of which is as good as the real thing:
+/// Downstream code that takes a capability's service (an HTTP extractor takes the
+/// [`SessionService`](crate::SessionService), a job that checks tokens) gets it from
+/// [`auth`](Harness::auth), a clone of which is as good as the real thing:
 ///
 /// ```
-/// use quill_domain::AuthService;
+/// use quill_domain::SessionService;
 /// use quill_domain::testing::Harness;
 ///
 /// /// Code under test: it only knows the service.
-/// async fn whose_token(auth: &AuthService, token: &str) -> Option<String> {
-///     auth.authenticate(token).await.ok().map(|caller| caller.username().to_owned())
+/// async fn whose_token(sessions: &SessionService, token: &str) -> Option<String> {
+///     sessions.authenticate(token).await.ok().map(|caller| caller.username().to_owned())
 /// }
 ///
 /// let h = Harness::builder()
@@ -42,8 +42,8 @@ use crate::user::{Email, NewUser, Password, User, Username};
 ///     .build();
 /// let token = h.token_for(&h.user("alice"));
 /// futures_executor::block_on(async {
-///     assert_eq!(whose_token(&h.auth, token.as_str()).await.as_deref(), Some("alice"));
-///     assert_eq!(whose_token(&h.auth, "forged").await, None);
+///     assert_eq!(whose_token(&h.auth.sessions, token.as_str()).await.as_deref(), Some("alice"));
+///     assert_eq!(whose_token(&h.auth.sessions, "forged").await, None);
 /// });
 /// ```
 #[derive(Debug)]
@@ -70,8 +70,10 @@ pub struct Harness {
     pub picture_processor: Arc<FakePictureProcessor>,
     /// Readable session ids and refresh tokens.
     pub session_secrets: Arc<FakeSessionSecrets>,
-    /// The auth service over the fakes.
-    pub auth: AuthService,
+    /// Every auth capability over the fakes.
+    pub auth: Auth,
+    /// The ports [`auth`](Harness::auth) was built from.
+    ports: AuthPorts,
     /// The post service over the fakes.
     pub posts: PostService,
 }
@@ -94,6 +96,26 @@ impl Harness {
         HarnessBuilder::default()
     }
 
+    /// The ports [`auth`](Harness::auth) works through: for a test that builds its own
+    /// [`Auth`] with one port replaced (a hasher that races, a throttle that fails) and the
+    /// harness's fakes for the rest.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// use quill_domain::testing::{FakeHasher, Harness};
+    /// use quill_domain::{Auth, AuthPolicy, AuthPorts};
+    ///
+    /// let h = Harness::new();
+    /// let own_hasher = Arc::new(FakeHasher::new());
+    /// let auth = Auth::new(AuthPorts { hasher: own_hasher, ..h.ports() }, AuthPolicy::default());
+    /// # let _ = auth;
+    /// ```
+    #[must_use]
+    pub fn ports(&self) -> AuthPorts {
+        self.ports.clone()
+    }
+
     /// Registers an account through the service (from [`Client::UNKNOWN`]) and returns it as
     /// an authenticated caller. Unlike accounts planted by [`HarnessBuilder::user`], this
     /// counts one hash and one registration against the client's rate.
@@ -109,6 +131,7 @@ impl Harness {
         };
         let created = self
             .auth
+            .accounts
             .register(Client::UNKNOWN, registration)
             .await
             .unwrap_or_else(|e| panic!("harness: registering {username}: {e}"));
@@ -176,6 +199,7 @@ impl Harness {
     pub async fn handle_reset_requests(&self) {
         for request in self.reset_requests.drain() {
             self.auth
+                .recovery
                 .handle_reset_request(request)
                 .await
                 .unwrap_or_else(|e| panic!("harness: handling a reset request: {e}"));
@@ -326,25 +350,25 @@ impl HarnessBuilder {
         let pictures = Arc::new(InMemoryPictureStore::default());
         let picture_processor = Arc::new(FakePictureProcessor::default());
         let session_secrets = Arc::new(FakeSessionSecrets::default());
-        let auth = AuthService::new(
-            AuthPorts {
-                users: store.clone(),
-                hasher: hasher.clone(),
-                tokens: tokens.clone(),
-                clock: clock.clone(),
-                throttle: throttle.clone(),
-                events: events.clone(),
-                recovery: store.clone(),
-                reset_requests: reset_requests.clone(),
-                reset_secrets: Arc::new(FakeResetSecrets::default()),
-                letters: Letters::default(),
-                pictures: pictures.clone(),
-                picture_processor: picture_processor.clone(),
-                sessions: store.clone(),
-                session_secrets: session_secrets.clone(),
-            },
-            self.policy,
-        );
+        let ports = AuthPorts {
+            users: store.clone(),
+            standings: store.clone(),
+            picture_owners: store.clone(),
+            hasher: hasher.clone(),
+            tokens: tokens.clone(),
+            clock: clock.clone(),
+            throttle: throttle.clone(),
+            events: events.clone(),
+            recovery: store.clone(),
+            reset_requests: reset_requests.clone(),
+            reset_secrets: Arc::new(FakeResetSecrets::default()),
+            letters: Letters::default(),
+            pictures: pictures.clone(),
+            picture_processor: picture_processor.clone(),
+            sessions: store.clone(),
+            session_secrets: session_secrets.clone(),
+        };
+        let auth = Auth::new(ports.clone(), self.policy);
         let posts = PostService::new(store.clone(), store.clone(), clock.clone());
         Harness {
             store,
@@ -359,6 +383,7 @@ impl HarnessBuilder {
             picture_processor,
             session_secrets,
             auth,
+            ports,
             posts,
         }
     }
@@ -369,8 +394,8 @@ mod tests {
     use futures_executor::block_on;
 
     use super::*;
-    use crate::AuthError;
     use crate::user::UserId;
+    use crate::{LoginError, TokenError};
 
     #[test]
     fn a_harness_from_new_is_the_same_as_an_empty_builder() {
@@ -392,7 +417,8 @@ mod tests {
         block_on(async {
             assert!(
                 h.auth
-                    .login(
+                    .login
+                    .with_password(
                         Client::UNKNOWN,
                         "alice@example.com",
                         &Password::attempt("password123")
@@ -402,13 +428,14 @@ mod tests {
             );
             assert!(matches!(
                 h.auth
-                    .login(
+                    .login
+                    .with_password(
                         Client::UNKNOWN,
                         "alice@example.com",
                         &Password::attempt("password124")
                     )
                     .await,
-                Err(AuthError::InvalidCredentials)
+                Err(LoginError::InvalidCredentials)
             ));
         });
         assert_eq!(h.hasher.hashes(), 0);
@@ -451,11 +478,11 @@ mod tests {
         let token = h.token_for(&h.user("alice"));
         block_on(async {
             h.clock.advance(Duration::seconds(9));
-            assert!(h.auth.authenticate(token.as_str()).await.is_ok());
+            assert!(h.auth.sessions.authenticate(token.as_str()).await.is_ok());
             h.clock.advance(Duration::seconds(1));
             assert!(matches!(
-                h.auth.authenticate(token.as_str()).await,
-                Err(AuthError::InvalidToken)
+                h.auth.sessions.authenticate(token.as_str()).await,
+                Err(TokenError::InvalidToken)
             ));
         });
     }

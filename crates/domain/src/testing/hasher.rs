@@ -1,11 +1,11 @@
-//! [`FakeHasher`]: readable "hashes", every call counted, and back-pressure on demand.
+//! [`FakeHasher`]: readable "hashes", every call counted.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 
-use crate::ports::{HashingError, PasswordHasher, Verification};
 use crate::user::{Password, PasswordHash};
+use crate::{PasswordHasher, Unexpected, Verification};
 
 /// A hasher that does no cryptography and counts its calls. Hashes look like
 /// `fake:v2:<password>`; a hash of another version (`fake:v1:...`) verifies but asks for a
@@ -27,7 +27,6 @@ use crate::user::{Password, PasswordHash};
 pub struct FakeHasher {
     hashes: AtomicUsize,
     verifications: AtomicUsize,
-    busy: AtomicBool,
     dummy: PasswordHash,
 }
 
@@ -36,7 +35,6 @@ impl Default for FakeHasher {
         Self {
             hashes: AtomicUsize::new(0),
             verifications: AtomicUsize::new(0),
-            busy: AtomicBool::new(false),
             dummy: PasswordHash::new(format!("{}{}", Self::CURRENT, Self::DUMMY_PASSWORD)),
         }
     }
@@ -77,26 +75,11 @@ impl FakeHasher {
     pub fn verifications(&self) -> usize {
         self.verifications.load(Ordering::SeqCst)
     }
-
-    /// Makes every later call answer [`HashingError::Busy`] (or work again), as a real hasher
-    /// does when all its places are taken. Busy calls are not counted.
-    pub fn set_busy(&self, busy: bool) {
-        self.busy.store(busy, Ordering::SeqCst);
-    }
-
-    fn refuse_when_busy(&self) -> Result<(), HashingError> {
-        if self.busy.load(Ordering::SeqCst) {
-            Err(HashingError::Busy)
-        } else {
-            Ok(())
-        }
-    }
 }
 
 #[async_trait]
 impl PasswordHasher for FakeHasher {
-    async fn hash(&self, password: &Password) -> Result<PasswordHash, HashingError> {
-        self.refuse_when_busy()?;
+    async fn hash(&self, password: &Password) -> Result<PasswordHash, Unexpected> {
         self.hashes.fetch_add(1, Ordering::SeqCst);
         Ok(Self::hash_uncounted(password))
     }
@@ -105,8 +88,7 @@ impl PasswordHasher for FakeHasher {
         &self,
         password: &Password,
         hash: &PasswordHash,
-    ) -> Result<Verification, HashingError> {
-        self.refuse_when_busy()?;
+    ) -> Result<Verification, Unexpected> {
         self.verifications.fetch_add(1, Ordering::SeqCst);
         let stored = hash.as_str();
         let (current, plain) = match stored.strip_prefix(Self::CURRENT) {

@@ -8,9 +8,9 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use crate::StoreError;
 use crate::mail::{Mail, MailError, MailId, MailOutbox, Mailer, OutboxDepth, QueuedMail};
-use crate::ports::StoreError;
-use crate::recovery::{ResetDigest, ResetRequest, ResetRequestQueue, ResetSecrets, ResetToken};
+use crate::{ResetDigest, ResetRequest, ResetRequestQueue, ResetSecrets, ResetToken};
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // A test that panicked mid-operation must not hide the next test's result.

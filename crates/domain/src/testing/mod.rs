@@ -1,5 +1,5 @@
 //! In-memory fakes of every port and a [`Harness`] that wires them into the services, so
-//! rules, and code built on [`AuthService`], can be tested in microseconds with no database,
+//! rules, and code built on [`Auth`](crate::Auth), can be tested in microseconds with no database,
 //! no runtime and no real crypto. Enabled by the `test-util` feature, for this crate's tests
 //! and for downstream crates:
 //!
@@ -31,7 +31,7 @@
 //! ```
 //! use chrono::{Duration, TimeZone as _, Utc};
 //! use quill_domain::testing::Harness;
-//! use quill_domain::{AuthError, Client, Password};
+//! use quill_domain::{Client, Password, TokenError};
 //! # futures_executor::block_on(async {
 //! let h = Harness::builder()
 //!     .user("alice", "alice@example.com", "password123")
@@ -41,21 +41,21 @@
 //!
 //! let token = h
 //!     .auth
-//!     .login(Client::UNKNOWN, "ALICE@example.com", &Password::attempt("password123"))
+//!     .login
+//!     .with_password(Client::UNKNOWN, "ALICE@example.com", &Password::attempt("password123"))
 //!     .await?;
-//! assert_eq!(h.auth.authenticate(token.as_str()).await?.id(), h.user("alice").id);
+//! assert_eq!(h.auth.sessions.authenticate(token.as_str()).await?.id(), h.user("alice").id);
 //! assert_eq!(h.hasher.verifications(), 1);
 //!
 //! h.clock.advance(Duration::minutes(5));
 //! assert!(matches!(
-//!     h.auth.authenticate(token.as_str()).await,
-//!     Err(AuthError::InvalidToken)
+//!     h.auth.sessions.authenticate(token.as_str()).await,
+//!     Err(TokenError::InvalidToken)
 //! ));
-//! # Ok::<(), AuthError>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! # }).unwrap();
 //! ```
 //!
-//! [`AuthService`]: crate::AuthService
 //! [`UserRepository`]: crate::UserRepository
 //! [`PostRepository`]: crate::PostRepository
 //! [`PasswordHasher`]: crate::PasswordHasher

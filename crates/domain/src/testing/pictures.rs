@@ -10,9 +10,9 @@ use std::task::{Context, Poll, Waker};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use crate::StoreError;
 use crate::error::Unexpected;
-use crate::picture::{PictureError, PictureName, PictureProcessor, PictureStore};
-use crate::ports::StoreError;
+use crate::{PictureError, PictureName, PictureProcessor, PictureStore};
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)

@@ -3,7 +3,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::sessions::{RefreshDigest, RefreshToken, SessionId, SessionSecrets};
+use crate::{RefreshDigest, RefreshToken, SessionId, SessionSecrets};
 
 /// Session ids `session-N` and refresh tokens `refresh-N`, whose successors count up
 /// (`refresh-N+1`, `refresh-N+2`, ...); the "digest" is the token's bytes, padded.

@@ -4,10 +4,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::SessionId;
 use crate::error::Unexpected;
-use crate::ports::{AccessToken, TokenClaims, TokenCodec, TokenRejected};
-use crate::sessions::SessionId;
 use crate::user::{User, UserId};
+use crate::{AccessToken, TokenClaims, TokenCodec, TokenRejected};
 
 /// A token codec without signatures: tokens read
 /// `fake:<user id>:<generation>:<expiry, Unix seconds>:<session id>:<token id>`, with `-`

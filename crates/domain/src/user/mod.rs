@@ -7,11 +7,13 @@ mod email;
 mod inputs;
 mod lookalike;
 mod password;
+mod repository;
 
 pub use email::Email;
 pub use inputs::{ImageFile, Username, invisible_character_ranges};
 pub use lookalike::{NameCharacterClasses, name_character_classes};
 pub use password::{Password, PasswordHash};
+pub use repository::UserRepository;
 
 /// A user's identifier. Never reused, so a token naming a deleted account cannot match a
 /// later one.
@@ -32,7 +34,7 @@ impl fmt::Display for UserId {
 
 /// A stored account. Deliberately not serialisable and with its hash hidden from `Debug`:
 /// only [`PublicUser`] and [`PrivateUser`] leave the service. It is what
-/// [`AuthService::authenticate`](crate::AuthService::authenticate) returns, so the caller of a
+/// [`SessionService::authenticate`](crate::SessionService::authenticate) returns, so the caller of a
 /// protected route has one.
 ///
 /// ```
@@ -85,7 +87,7 @@ impl fmt::Debug for User {
 }
 
 /// What anyone may see of a user: no email. Made from a [`User`] with `From`, or returned
-/// by [`AuthService::public_profile`](crate::AuthService::public_profile).
+/// by [`AccountService::public_profile`](crate::AccountService::public_profile).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublicUser {
     /// Its identifier.
@@ -110,7 +112,7 @@ impl From<&User> for PublicUser {
 }
 
 /// What a user may see of themself: the public view plus their email. Made from a [`User`]
-/// with `From`, or returned by the [`AuthService`](crate::AuthService) methods that act on
+/// with `From`, or returned by the capabilities' methods that act on
 /// one's own account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PrivateUser {
@@ -129,8 +131,8 @@ impl From<&User> for PrivateUser {
     }
 }
 
-/// An account about to be stored, as [`AuthService::register`](crate::AuthService::register)
-/// hands it to a [`UserRepository`](crate::UserRepository): the password already hashed.
+/// An account about to be stored, as [`AccountService::register`](crate::AccountService::register)
+/// hands it to a [`UserRepository`]: the password already hashed.
 #[derive(Debug, Clone)]
 pub struct NewUser {
     /// Display name.

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use quill_domain::{
-    NewPost, Page, Post, PostChanges, PostId, PostRepository, PostVersion, PostWithAuthor,
+    Authors, NewPost, Page, Post, PostChanges, PostId, PostRepository, PostVersion, PostWithAuthor,
     PublicUser, StoreError, Unexpected, UserId,
 };
 use sea_orm::sea_query::{Expr, ExprTrait as _};
@@ -303,6 +303,17 @@ impl PostRepository for SeaOrmPostRepository {
             .exec(&self.db)
             .await
             .map(|result| result.rows_affected > 0)
+            .map_err(store_error)
+    }
+}
+
+#[async_trait]
+impl Authors for SeaOrmPostRepository {
+    async fn author_exists(&self, id: UserId) -> Result<bool, StoreError> {
+        user::Entity::find_by_id(id.0)
+            .unique(&self.db)
+            .await
+            .map(|found| found.is_some())
             .map_err(store_error)
     }
 }

@@ -30,8 +30,8 @@ impl From<quill_domain::PostError> for PageError {
     }
 }
 
-impl From<quill_domain::AuthError> for PageError {
-    fn from(error: quill_domain::AuthError) -> Self {
+impl From<quill_domain::ProfileError> for PageError {
+    fn from(error: quill_domain::ProfileError) -> Self {
         Self::Api(error.into())
     }
 }

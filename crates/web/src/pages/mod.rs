@@ -86,7 +86,7 @@ async fn user_posts_page(
 ) -> Result<Html<String>, PageError> {
     let UserIdParam(id) = id?;
     let page = page_of(uri.query())?;
-    let user = UserPublicBody::from(state.app.auth.public_profile(id).await?);
+    let user = UserPublicBody::from(state.app.auth.accounts.public_profile(id).await?);
     let posts: Vec<PostView> = state
         .app
         .posts
@@ -156,7 +156,7 @@ impl Default for AssetPaths {
 /// pictures placed there before uploads existed, whose names are not quill's.
 #[derive(Clone)]
 struct PictureFiles {
-    auth: quill_domain::AuthService,
+    pictures: quill_domain::PictureService,
     templates: Templates,
     older: ServeDir,
 }
@@ -188,7 +188,7 @@ async fn serve_picture(
             ),
         };
     }
-    match files.auth.picture(&name).await {
+    match files.pictures.picture(&name).await {
         Ok(Some(jpeg)) => (
             [
                 (header::CONTENT_TYPE, "image/jpeg"),
@@ -258,7 +258,7 @@ pub(crate) fn router(app: AppState, templates: Templates, paths: &AssetPaths) ->
     let pictures = Router::new()
         .route("/media/profile_pics/{name}", get(serve_picture))
         .with_state(PictureFiles {
-            auth: state.app.auth.clone(),
+            pictures: state.app.auth.pictures.clone(),
             templates: templates.clone(),
             older: ServeDir::new(paths.media_dir.join("profile_pics")),
         });

@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::header::CACHE_CONTROL;
 use axum::response::{IntoResponse, Response};
-use quill_domain::{AuthService, PublicKeyMaterial, PublishedKey};
+use quill_domain::{PublicKeyMaterial, PublishedKey, SessionService};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -73,9 +73,9 @@ impl From<PublishedKey> for JwkBody {
             headers(("Cache-Control" = String, description = "`public, max-age=300`."))),
     )
 )]
-pub(crate) async fn jwks(State(auth): State<AuthService>) -> Response {
+pub(crate) async fn jwks(State(sessions): State<SessionService>) -> Response {
     let body = JwkSetBody {
-        keys: auth
+        keys: sessions
             .published_keys()
             .into_iter()
             .map(JwkBody::from)

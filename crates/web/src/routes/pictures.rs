@@ -68,7 +68,7 @@ pub(crate) async fn upload_picture(
 ) -> NoStore<Result<Json<UserPrivateBody>, ApiError>> {
     NoStore(
         async {
-            let mut place = match state.auth.admit_upload(client, &caller, id) {
+            let mut place = match state.auth.pictures.admit_upload(client, &caller, id) {
                 Ok(place) => place,
                 Err(refused) => {
                     drain(request).await;
@@ -77,7 +77,7 @@ pub(crate) async fn upload_picture(
             };
             let max_bytes = state.auth.policy().max_upload_bytes;
             let upload = read_file_field(request, max_bytes, &mut place).await?;
-            let user = state.auth.set_picture(place, upload).await?;
+            let user = state.auth.pictures.set_picture(place, upload).await?;
             Ok(Json(user.into()))
         }
         .await,
@@ -209,6 +209,7 @@ pub(crate) async fn delete_picture(
     NoStore(
         state
             .auth
+            .pictures
             .remove_picture(&caller, id)
             .await
             .map(|user| Json(user.into()))

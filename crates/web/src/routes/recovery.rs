@@ -54,7 +54,11 @@ pub(crate) async fn forgot_password(
     JsonBody(body): JsonBody<ForgotPasswordRequest>,
 ) -> Result<(StatusCode, Json<MessageBody>), ApiError> {
     let email = Email::try_from(body)?;
-    state.auth.request_password_reset(client, &email).await?;
+    state
+        .auth
+        .recovery
+        .request_password_reset(client, &email)
+        .await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(MessageBody {
@@ -91,7 +95,11 @@ pub(crate) async fn reset_password(
     JsonBody(body): JsonBody<ResetPasswordRequest>,
 ) -> Result<Json<MessageBody>, ApiError> {
     let PasswordReset { token, new } = PasswordReset::try_from(body)?;
-    state.auth.reset_password(client, &token, &new).await?;
+    state
+        .auth
+        .recovery
+        .reset_password(client, &token, &new)
+        .await?;
     Ok(Json(MessageBody {
         message: "Password has been reset successfully",
     }))

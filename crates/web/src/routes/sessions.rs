@@ -34,7 +34,7 @@ pub(crate) async fn logout(
     ClientAddr(client): ClientAddr,
     CurrentSession(session): CurrentSession,
 ) -> Result<StatusCode, ApiError> {
-    state.auth.logout(client, &session).await?;
+    state.auth.sessions.logout(client, &session).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -59,7 +59,11 @@ pub(crate) async fn logout_all(
     ClientAddr(client): ClientAddr,
     AuthUser(caller): AuthUser,
 ) -> Result<StatusCode, ApiError> {
-    state.auth.logout_everywhere(client, &caller).await?;
+    state
+        .auth
+        .sessions
+        .logout_everywhere(client, &caller)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -107,6 +111,7 @@ async fn change_checked(
     let PasswordChange { current, new } = PasswordChange::try_from(body)?;
     let token = state
         .auth
+        .accounts
         .change_password(client, caller, &current, &new)
         .await?;
     Ok(Json(TokenBody::from(token)))
@@ -135,7 +140,8 @@ pub(crate) async fn list_sessions(
     NoStore(
         state
             .auth
-            .sessions(&caller)
+            .sessions
+            .list(&caller)
             .await
             .map(|sessions| Json(sessions.into_iter().map(SessionBody::from).collect()))
             .map_err(ApiError::from),
@@ -167,6 +173,10 @@ pub(crate) async fn end_session(
     AuthUser(caller): AuthUser,
     SessionIdParam(id): SessionIdParam,
 ) -> Result<StatusCode, ApiError> {
-    state.auth.end_session(client, &caller, &id).await?;
+    state
+        .auth
+        .sessions
+        .end_session(client, &caller, &id)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

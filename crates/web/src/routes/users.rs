@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use quill_axum::ClientAddr;
-use quill_domain::{AuthError, ContentTag, ProfileUpdate, Registration, SessionStart};
+use quill_domain::{ContentTag, ProfileUpdate, RefreshError, Registration, SessionStart};
 
 use crate::error::{ApiError, ErrorMessage, ValidationFailure};
 use crate::extract::{AuthUser, JsonBody, LoginForm, UserIdParam};
@@ -52,6 +52,7 @@ async fn register_checked(
 ) -> Result<(StatusCode, Json<UserPrivateBody>), ApiError> {
     let created = state
         .auth
+        .accounts
         .register(client, Registration::try_from(body)?)
         .await?;
     Ok((StatusCode::CREATED, Json(created.into())))
@@ -123,11 +124,12 @@ async fn grant(
             let start = SessionStart::new(user_agent, offline);
             state
                 .auth
+                .login
                 .sign_in(client, &username, &password, start)
                 .await?
         }
-        LoginForm::Refresh(Some(token)) => state.auth.refresh(client, &token).await?,
-        LoginForm::Refresh(None) => return Err(AuthError::InvalidRefreshToken.into()),
+        LoginForm::Refresh(Some(token)) => state.auth.sessions.refresh(client, &token).await?,
+        LoginForm::Refresh(None) => return Err(RefreshError::InvalidRefreshToken.into()),
     };
     Ok(Json(TokenBody::from(grant)))
 }
@@ -177,7 +179,7 @@ pub(crate) async fn profile(
     UserIdParam(id): UserIdParam,
     cached: IfNoneMatch,
 ) -> Result<Cached<Json<UserPublicBody>>, ApiError> {
-    let user = state.auth.public_profile(id).await?;
+    let user = state.auth.accounts.public_profile(id).await?;
     Ok(cached.answer(ContentTag::of_profile(&user), || Json(user.into())))
 }
 
@@ -224,7 +226,12 @@ async fn update_checked(
 ) -> Result<Json<UserPrivateBody>, ApiError> {
     let changes = ProfileUpdate::try_from(body)?;
     Ok(Json(
-        state.auth.update_profile(caller, id, changes).await?.into(),
+        state
+            .auth
+            .accounts
+            .update_profile(caller, id, changes)
+            .await?
+            .into(),
     ))
 }
 
@@ -254,6 +261,10 @@ pub(crate) async fn delete(
     AuthUser(caller): AuthUser,
     UserIdParam(id): UserIdParam,
 ) -> Result<StatusCode, ApiError> {
-    state.auth.delete_account(client, &caller, id).await?;
+    state
+        .auth
+        .accounts
+        .delete_account(client, &caller, id)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

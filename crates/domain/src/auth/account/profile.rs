@@ -1,0 +1,179 @@
+//! Profiles: anyone's public profile, changes to one's own, and deleting one's own account.
+
+use super::{AccountService, ProfileError};
+use crate::auth::error::UserAction;
+use crate::auth::session::Caller;
+use crate::client::Client;
+use crate::events::AuthAction;
+use crate::user::{PrivateUser, PublicUser, UserChanges, UserId};
+
+/// Checked changes to one's own profile; `None` leaves a field unchanged. See
+/// [`AccountService::update_profile`].
+pub type ProfileUpdate = UserChanges;
+
+impl AccountService {
+    /// Anyone's public profile.
+    ///
+    /// # Errors
+    /// [`ProfileError::UserNotFound`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use quill_domain::testing::Harness;
+    /// use quill_domain::{ProfileError, UserId};
+    ///
+    /// let h = Harness::builder()
+    ///     .user("alice", "alice@example.com", "password123")
+    ///     .build();
+    /// # futures_executor::block_on(async {
+    /// let profile = h.auth.accounts.public_profile(h.user("alice").id).await?;
+    /// assert_eq!(profile.username, "alice");
+    /// assert_eq!(profile.image_file, None);
+    /// assert!(matches!(
+    ///     h.auth.accounts.public_profile(UserId(99)).await,
+    ///     Err(ProfileError::UserNotFound)
+    /// ));
+    /// # Ok::<(), quill_domain::ProfileError>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn public_profile(&self, id: UserId) -> Result<PublicUser, ProfileError> {
+        let user = self
+            .users
+            .by_id(id)
+            .await?
+            .ok_or(ProfileError::UserNotFound)?;
+        Ok(PublicUser::from(&user))
+    }
+
+    /// Changes the caller's own profile. A user may change the letter case of their own
+    /// name; any other clash with another account is refused. A change of the email (the
+    /// login name) queues a notice to the old address, so an owner whose session was taken
+    /// over learns of it.
+    ///
+    /// # Errors
+    /// [`ProfileError::NotAllowed`] when `target` is not the caller (whether or not it exists),
+    /// [`ProfileError::UserNotFound`], [`ProfileError::UsernameTaken`], [`ProfileError::EmailTaken`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use quill_domain::testing::Harness;
+    /// use quill_domain::{ProfileError, ProfileUpdate, UserAction, Username};
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let h = Harness::builder()
+    ///     .user("alice", "alice@example.com", "password123")
+    ///     .user("bob", "bob@example.com", "password123")
+    ///     .build();
+    /// let (alice, bob) = (h.caller("alice"), h.caller("bob"));
+    /// # futures_executor::block_on(async {
+    /// let recased = ProfileUpdate {
+    ///     username: Some(Username::parse("Alice")?),
+    ///     ..ProfileUpdate::default()
+    /// };
+    /// let updated = h.auth.accounts.update_profile(&alice, alice.id(), recased.clone()).await?;
+    /// assert_eq!(updated.public.username, "Alice");
+    ///
+    /// let meddling = h.auth.accounts.update_profile(&bob, alice.id(), recased).await;
+    /// assert!(matches!(meddling, Err(ProfileError::NotAllowed(UserAction::Update))));
+    /// # Ok(())
+    /// # })
+    /// # }
+    /// ```
+    pub async fn update_profile(
+        &self,
+        caller: &Caller,
+        target: UserId,
+        changes: ProfileUpdate,
+    ) -> Result<PrivateUser, ProfileError> {
+        if caller.id() != target {
+            return Err(ProfileError::NotAllowed(UserAction::Update));
+        }
+        let users = &self.users;
+        if let Some(username) = &changes.username
+            && let Some(owner) = users.id_by_username(username.as_str()).await?
+            && owner != target
+        {
+            return Err(ProfileError::UsernameTaken);
+        }
+        if let Some(email) = &changes.email
+            && let Some(owner) = users.by_email(email.as_str()).await?
+            && owner.id != target
+        {
+            return Err(ProfileError::EmailTaken);
+        }
+        // The notice is written with the change, by the store, so neither can be lost alone.
+        let notice = match &changes.email {
+            Some(email) => users
+                .by_id(target)
+                .await?
+                .filter(|before| before.email != email.as_str())
+                .map(|before| self.letters.email_changed(&before, email.as_str())),
+            None => None,
+        };
+        let user = users
+            .update(target, changes, notice, self.guard.now())
+            .await?
+            .ok_or(ProfileError::UserNotFound)?;
+        Ok(PrivateUser::from(&user))
+    }
+
+    /// Deletes the caller's own account and everything the store keeps with it.
+    ///
+    /// # Errors
+    /// [`ProfileError::NotAllowed`] when `target` is not the caller, [`ProfileError::UserNotFound`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use quill_domain::testing::Harness;
+    /// use quill_domain::{ProfileError, Client, UserAction};
+    ///
+    /// let h = Harness::builder()
+    ///     .user("alice", "alice@example.com", "password123")
+    ///     .user("bob", "bob@example.com", "password123")
+    ///     .build();
+    /// let (alice, bob) = (h.caller("alice"), h.caller("bob"));
+    /// # futures_executor::block_on(async {
+    /// assert!(matches!(
+    ///     h.auth.accounts.delete_account(Client::UNKNOWN, &bob, alice.id()).await,
+    ///     Err(ProfileError::NotAllowed(UserAction::Delete))
+    /// ));
+    /// h.auth.accounts.delete_account(Client::UNKNOWN, &alice, alice.id()).await?;
+    /// assert!(h.auth.accounts.public_profile(alice.id()).await.is_err());
+    /// # Ok::<(), quill_domain::ProfileError>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn delete_account(
+        &self,
+        client: Client,
+        caller: &Caller,
+        target: UserId,
+    ) -> Result<(), ProfileError> {
+        let outcome = if caller.id() == target {
+            // Read afresh: the picture may have changed since the caller authenticated.
+            let picture = match self.users.by_id(target).await {
+                Ok(user) => user.and_then(|u| u.image_file),
+                Err(_) => None,
+            };
+            match self.users.delete(target).await {
+                Ok(true) => {
+                    self.pictures.forget_picture(picture.as_deref()).await;
+                    Ok(())
+                }
+                Ok(false) => Err(ProfileError::UserNotFound),
+                Err(e) => Err(e.into()),
+            }
+        } else {
+            Err(ProfileError::NotAllowed(UserAction::Delete))
+        };
+        self.guard.record_result(
+            AuthAction::AccountDeletion,
+            &outcome,
+            Some(caller.id()),
+            client,
+        );
+        outcome
+    }
+}
