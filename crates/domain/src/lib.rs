@@ -54,7 +54,6 @@
 pub mod auth;
 pub mod client;
 pub mod content_tag;
-pub mod defaults;
 pub mod error;
 pub mod events;
 pub mod mail;
