@@ -73,7 +73,6 @@ pub mod blog;
 pub mod client;
 pub mod clock;
 pub mod content_tag;
-pub mod defaults;
 pub mod error;
 pub mod events;
 pub mod mail;

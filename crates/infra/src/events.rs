@@ -9,7 +9,7 @@ use hmac::{Hmac, Mac as _};
 use quill_domain::{AttemptedAccount, AuthEvent, AuthEvents, TokenRefusal};
 use sha2::Sha256;
 
-use crate::config::SecretKey;
+use crate::tokens::SecretKey;
 
 /// Writes each audit event at `info` level, target `audit`: `action`, `outcome`, `user_id`
 /// (when known), `client_ip`, for a refusal by a limit `limit`, and for a failed login

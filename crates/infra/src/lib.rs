@@ -2,19 +2,20 @@
 //! one-call wiring of both into ready-to-use services.
 //!
 //! - [`stack`]: [`AuthStack::connect`] connects, migrates and wires the auth core from
-//!   [`Settings`] in one call, for quill's server and for services that embed it, with its
+//!   [`StackSettings`] in one call, for quill's server and for services that embed it, with its
 //!   background maintenance ([`AuthStack::spawn_maintenance`], [`maintenance`]), and
 //!   [`StartError`], what any start-up built on it reports.
 //! - [`schema`]: [`migrate`], the auth core's schema brought up to date on its own, safely from
 //!   several processes at once.
-//! - [`config`]: [`Settings`], read from the environment, a `.env` file and defaults, or
-//!   from explicit pairs ([`Settings::from_pairs`]) for an application with its own
-//!   configuration.
+//! - [`config`]: [`StackSettings`], the auth, database and mail sections the stack reads,
+//!   from the environment, a `.env` file and defaults, or from explicit pairs
+//!   ([`StackSettings::from_pairs`]) for an application with its own configuration; and the
+//!   means for other layers to read their own sections from the same sources.
 //! - [`db`]: connecting to SQLite or PostgreSQL ([`connect`]), and the SeaORM repositories
 //!   ([`SeaOrmUserRepository`], [`SeaOrmPostRepository`]).
 //! - [`hashing`]: [`Argon2Hasher`], Argon2id on a bounded blocking pool.
-//! - [`tokens`]: [`JwtCodec`], JWTs signed with the shared secret or an asymmetric key,
-//!   with a pinned algorithm, and the keys' files.
+//! - [`tokens`]: [`JwtCodec`], JWTs signed with the shared secret ([`SecretKey`]) or an
+//!   asymmetric key, with a pinned algorithm, and the keys' files.
 //! - [`throttle`]: [`PostgresThrottle`], rate-limit buckets shared by a fleet.
 //! - [`events`]: [`TracingAuthEvents`], the audit trail as `tracing` events.
 //! - [`metrics`]: the auth core's counters and gauges, through the `metrics` facade, for
@@ -26,7 +27,7 @@
 //! application's), and any rule (those are `quill-domain`'s; this crate only stores, hashes,
 //! signs and reads settings). SeaORM types stay inside: no entity, model or `DbErr` appears
 //! in a public signature, only the connection pool handle. Nothing here is global: every
-//! value is built from [`Settings`] and passed down, so one process can hold several stacks.
+//! value is built from [`StackSettings`] and passed down, so one process can hold several stacks.
 //!
 //! # Example
 //!
@@ -34,9 +35,9 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use quill_domain::{AuthError, Client, Password};
-//! use quill_infra::{AuthStack, Settings};
+//! use quill_infra::{AuthStack, StackSettings};
 //!
-//! let settings = Settings::from_pairs([
+//! let settings = StackSettings::from_pairs([
 //!     ("SECRET_KEY", "an-example-key-of-at-least-32-bytes"),
 //!     ("DATABASE_URL", "sqlite::memory:"),
 //!     ("DATABASE_MAX_CONNECTIONS", "1"),
@@ -84,7 +85,8 @@ pub const PICTURES_FOLDER: &str = "profile_pics";
 
 pub use clock::SystemClock;
 pub use config::{
-    Argon2Settings, ConfigError, Environment, LogFormat, SecretKey, Settings, TokenAlgorithm,
+    Argon2Settings, AuthSettings, ConfigError, DatabaseSettings, Environment, MailSettings,
+    PictureSettings, StackSettings,
 };
 pub use db::{DatabaseError, SeaOrmPostRepository, SeaOrmUserRepository, connect, probe_writable};
 pub use events::{FanOutAuthEvents, TracingAuthEvents};
@@ -97,4 +99,7 @@ pub use schema::{MigrationError, migrate, pending_migrations};
 pub use sessions::{HmacSessionSecrets, SeaOrmSessionStore};
 pub use stack::{AuthStack, Connect, StartError, StatementObserver};
 pub use throttle::PostgresThrottle;
-pub use tokens::{AsymmetricSigning, JwtCodec, SigningKeys, TokenSigning};
+pub use tokens::{
+    AsymmetricSigning, JwtCodec, SecretKey, SecretKeyError, SigningKeys, TokenAlgorithm,
+    TokenSigning,
+};

@@ -230,7 +230,7 @@ mod tests {
     use quill_domain::{AttemptedAccount, AuthAction, Client, ThrottleScope};
 
     use super::*;
-    use crate::Settings;
+    use crate::StackSettings;
 
     fn event(action: AuthAction, outcome: AuthOutcome) -> AuthEvent {
         AuthEvent {
@@ -287,7 +287,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_gauges_show_the_hashing_slots_and_the_pool_as_they_are_at_the_scrape() {
-        let settings = Settings::from_pairs([
+        let settings = StackSettings::from_pairs([
             ("DATABASE_URL", "sqlite::memory:"),
             ("DATABASE_MAX_CONNECTIONS", "1"),
             ("HASHING_SLOTS", "3"),

@@ -23,8 +23,8 @@ use sea_orm::{
 };
 use sha2::Sha256;
 
-use crate::config::SecretKey;
 use crate::db::{instant, store_error};
+use crate::tokens::SecretKey;
 
 /// Sessions and refresh-token digests in quill's database.
 #[derive(Debug, Clone)]

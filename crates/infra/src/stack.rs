@@ -20,7 +20,7 @@ use sea_orm::{DatabaseConnection, DbBackend};
 use tokio::sync::{Notify, mpsc};
 
 use crate::clock::SystemClock;
-use crate::config::Settings;
+use crate::config::StackSettings;
 use crate::db::{DatabaseError, SeaOrmUserRepository, connect};
 use crate::events::{FanOutAuthEvents, TracingAuthEvents};
 use crate::hashing::Argon2Hasher;
@@ -65,7 +65,7 @@ impl StartError {
 /// hashing slot per CPU and a bounded queue, JWTs from the settings, the system clock, rate
 /// limits kept in PostgreSQL when that is the database (so they hold for a fleet) and in the
 /// process otherwise, and the audit trail as `tracing` events (target `audit`). The policy
-/// (rates, hashing shares) is the settings' [`auth_policy`](Settings::auth_policy).
+/// (rates, hashing shares) is the settings' [`policy`](crate::AuthSettings::policy).
 ///
 /// The stored state needs periodic clean-up (expired revocations, idle buckets): hold the
 /// handle of [`spawn_maintenance`](AuthStack::spawn_maintenance) for as long as the
@@ -83,11 +83,11 @@ impl StartError {
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// use quill_domain::{Client, Email, Password, Registration, Username};
-/// use quill_infra::{AuthStack, Settings};
+/// use quill_infra::{AuthStack, StackSettings};
 ///
 /// let dir = tempfile::tempdir()?;
 /// let url = format!("sqlite://{}?mode=rwc", dir.path().join("app.db").display());
-/// let settings = Settings::from_pairs([
+/// let settings = StackSettings::from_pairs([
 ///     ("SECRET_KEY", "an-example-key-of-at-least-32-bytes"),
 ///     ("DATABASE_URL", url.as_str()),
 ///     // Cheap hashing for the example; leave these out in production.
@@ -139,7 +139,7 @@ pub type StatementObserver = Arc<dyn Fn() + Send + Sync>;
 /// migrate and wire.
 #[must_use = "nothing is connected until this is awaited"]
 pub struct Connect<'a> {
-    settings: &'a Settings,
+    settings: &'a StackSettings,
     on_statement: Option<StatementObserver>,
     metrics: bool,
 }
@@ -155,9 +155,9 @@ impl Connect<'_> {
     /// use std::sync::Arc;
     /// use std::sync::atomic::{AtomicUsize, Ordering};
     ///
-    /// use quill_infra::{AuthStack, Settings};
+    /// use quill_infra::{AuthStack, StackSettings};
     ///
-    /// let settings = Settings::from_pairs([
+    /// let settings = StackSettings::from_pairs([
     ///     ("DATABASE_URL", "sqlite::memory:"),
     ///     ("DATABASE_MAX_CONNECTIONS", "1"),
     ///     ("ARGON2_MEMORY_KIB", "1024"),
@@ -193,16 +193,17 @@ impl Connect<'_> {
     async fn run(self) -> Result<AuthStack, StartError> {
         let settings = self.settings;
         let mut db = connect(
-            &settings.database_url,
-            settings.database_max_connections,
-            settings.database_acquire_timeout,
+            &settings.database.url,
+            settings.database.max_connections,
+            settings.database.acquire_timeout,
         )
         .await?;
         migrate(&db).await?;
         if let Some(observer) = self.on_statement {
             db.set_metric_callback(move |_| observer());
         }
-        let trail: Arc<dyn AuthEvents> = Arc::new(TracingAuthEvents::new(&settings.secret_key));
+        let trail: Arc<dyn AuthEvents> =
+            Arc::new(TracingAuthEvents::new(&settings.auth.secret_key));
         let events = if self.metrics {
             Arc::new(FanOutAuthEvents::new([trail, Arc::new(MetricsAuthEvents)]))
         } else {
@@ -232,7 +233,7 @@ impl<'a> IntoFuture for Connect<'a> {
 }
 
 impl AuthStack {
-    /// Connects to `settings.database_url` (SQLite or PostgreSQL), applies quill's pending
+    /// Connects to `settings.database.url` (SQLite or PostgreSQL), applies quill's pending
     /// migrations and builds the services: everything an embedding application needs from
     /// quill besides the HTTP extractor, in one call, when awaited; options such as
     /// [`observe_statements`](Connect::observe_statements) go before the `.await`.
@@ -247,9 +248,9 @@ impl AuthStack {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// use quill_infra::{AuthStack, Settings};
+    /// use quill_infra::{AuthStack, StackSettings};
     ///
-    /// let settings = Settings::from_pairs([
+    /// let settings = StackSettings::from_pairs([
     ///     ("SECRET_KEY", "an-example-key-of-at-least-32-bytes"),
     ///     ("DATABASE_URL", "sqlite::memory:"),
     ///     ("DATABASE_MAX_CONNECTIONS", "1"), // one in-memory database, one connection
@@ -262,7 +263,7 @@ impl AuthStack {
     /// # Ok(())
     /// # }
     /// ```
-    pub fn connect(settings: &Settings) -> Connect<'_> {
+    pub fn connect(settings: &StackSettings) -> Connect<'_> {
         Connect {
             settings,
             on_statement: None,
@@ -286,9 +287,9 @@ impl AuthStack {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// use std::time::Duration;
     ///
-    /// use quill_infra::{AuthStack, Settings};
+    /// use quill_infra::{AuthStack, StackSettings};
     ///
-    /// let settings = Settings::from_pairs([
+    /// let settings = StackSettings::from_pairs([
     ///     ("SECRET_KEY", "an-example-key-of-at-least-32-bytes"),
     ///     ("ARGON2_MEMORY_KIB", "1024"),
     ///     ("ARGON2_ITERATIONS", "1"),
@@ -301,25 +302,25 @@ impl AuthStack {
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn new(settings: &Settings, db: DatabaseConnection) -> Result<Self, Unexpected> {
-        let trail = Arc::new(TracingAuthEvents::new(&settings.secret_key));
+    pub async fn new(settings: &StackSettings, db: DatabaseConnection) -> Result<Self, Unexpected> {
+        let trail = Arc::new(TracingAuthEvents::new(&settings.auth.secret_key));
         Self::assemble(settings, db, trail).await
     }
 
     async fn assemble(
-        settings: &Settings,
+        settings: &StackSettings,
         db: DatabaseConnection,
         events: Arc<dyn AuthEvents>,
     ) -> Result<Self, Unexpected> {
-        let argon2 = settings.argon2;
-        let policy = settings.auth_policy;
+        let argon2 = settings.auth.argon2;
+        let policy = settings.auth.policy;
         let hasher = tokio::task::spawn_blocking(move || Argon2Hasher::new(argon2))
             .await
             .map_err(Unexpected::new)??;
         let tokens = JwtCodec::configured(
-            &settings.token_signing,
-            &settings.secret_key,
-            settings.access_token_lifetime,
+            &settings.auth.token_signing,
+            &settings.auth.secret_key,
+            settings.auth.access_token_lifetime,
         );
         let (throttle, pictures): (Arc<dyn Throttle>, Arc<dyn quill_domain::PictureStore>) =
             match db.get_database_backend() {
@@ -331,7 +332,11 @@ impl AuthStack {
                 _ => (
                     Arc::new(InMemoryThrottle::default()),
                     Arc::new(FilePictureStore::new(
-                        settings.media_dir.join(crate::PICTURES_FOLDER),
+                        settings
+                            .auth
+                            .pictures
+                            .media_dir
+                            .join(crate::PICTURES_FOLDER),
                     )),
                 ),
             };
@@ -366,13 +371,13 @@ impl AuthStack {
                 letters: Letters::new(&settings.mail.public_base_url),
                 pictures,
                 picture_processor: Arc::new(ImagePictureProcessor::new(
-                    settings.picture_slots,
+                    settings.auth.pictures.picture_slots,
                     policy.picture_places,
                 )),
                 sessions: Arc::new(SeaOrmSessionStore::new(db.clone())),
-                session_secrets: Arc::new(HmacSessionSecrets::new(&settings.secret_key)),
+                session_secrets: Arc::new(HmacSessionSecrets::new(&settings.auth.secret_key)),
             },
-            settings.auth_policy,
+            policy,
         );
         Ok(Self {
             auth,

@@ -1,5 +1,5 @@
-//! quill's composition root: the one place that knows every layer. It loads settings,
-//! connects to the database and migrates it, builds the adapters into the domain services,
+//! quill's composition root: the one place that knows every layer. It loads settings (each
+//! layer's section from one set of sources, [`Settings`]), connects to the database and migrates it, builds the adapters into the domain services,
 //! hands them to the HTTP layer, and serves with graceful shutdown.
 //!
 //! [`prepare`] and [`serve`] are separate so tests can bind port 0 themselves and run the
@@ -11,11 +11,13 @@ mod logging;
 mod metrics;
 mod per_client;
 mod serve;
+mod settings;
 
 pub use logging::install_logging;
 pub use metrics::{MetricsEndpoint, MetricsError};
 pub use quill_infra::{StartError, StatementObserver};
 pub use serve::{ConnectionLimits, LISTEN_BACKLOG, listen, serve};
+pub use settings::{LogFormat, ServerSettings, Settings};
 
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
@@ -23,7 +25,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use axum::Router;
-use quill_infra::{AuthStack, Connect, MaintenanceHandle, Settings};
+use quill_infra::{AuthStack, Connect, MaintenanceHandle};
 use quill_web::{AppState, AssetPaths, Readiness, WebConfig};
 
 /// Readiness of the stack's database and of its mail delivery, holding the auth core's
@@ -68,7 +70,7 @@ impl Readiness for DatabaseReadiness {
 pub fn prepare(settings: &Settings) -> Prepare<'_> {
     Prepare {
         settings,
-        stack: AuthStack::connect(settings),
+        stack: AuthStack::connect(&settings.stack),
         metrics: None,
     }
 }
@@ -115,14 +117,11 @@ impl Prepare<'_> {
             }),
         };
         let web = WebConfig {
-            max_body_bytes: settings.max_body_bytes,
-            cors_allowed_origins: settings.cors_allowed_origins.clone(),
+            http: settings.http.clone(),
             assets: AssetPaths {
-                assets_dir: settings.assets_dir.clone(),
-                media_dir: settings.media_dir.clone(),
+                assets_dir: settings.server.assets_dir.clone(),
+                media_dir: settings.stack.auth.pictures.media_dir.clone(),
             },
-            trusted_proxies: settings.trusted_proxies.clone(),
-            request_timeout: settings.request_timeout,
             record_metrics: self.metrics.is_some(),
         };
         quill_web::router(state, &web).map_err(StartError::application)

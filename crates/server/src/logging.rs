@@ -5,13 +5,13 @@
 use std::ffi::OsStr;
 use std::io::IsTerminal as _;
 
-use quill_infra::{LogFormat, Settings};
+use crate::{LogFormat, ServerSettings};
 use tracing_subscriber::EnvFilter;
 
 /// Installs the global subscriber, writing to standard output. Call once, first thing.
-pub fn install_logging(settings: &Settings) {
+pub fn install_logging(settings: &ServerSettings) {
     let filter = EnvFilter::try_new(&settings.rust_log)
-        .unwrap_or_else(|_| EnvFilter::new(Settings::DEFAULT_RUST_LOG));
+        .unwrap_or_else(|_| EnvFilter::new(ServerSettings::DEFAULT_RUST_LOG));
     let logs = tracing_subscriber::fmt().with_env_filter(filter);
     match settings.log_format {
         LogFormat::Text => {

@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use quill_infra::Settings;
+use quill_server::Settings;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -14,8 +14,9 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    quill_server::install_logging(&settings);
-    match (&settings.token_signing, settings.secret_key_generated) {
+    quill_server::install_logging(&settings.server);
+    let auth = &settings.stack.auth;
+    match (&auth.token_signing, auth.secret_key_generated) {
         (quill_infra::TokenSigning::Secret(_), true) => tracing::warn!(
             "SECRET_KEY is not set: signing tokens with a random key for this process only. \
              Every token dies when quill restarts. Set SECRET_KEY (at least 32 bytes) to keep them."
@@ -43,12 +44,12 @@ async fn main() -> ExitCode {
             }
         }
     }
-    match (&settings.mail.smtp, settings.environment) {
+    match (&settings.stack.mail.smtp, settings.stack.environment) {
         (Some(smtp), _) => {
             tracing::info!(host = %smtp.host, port = smtp.port, "mail goes to the SMTP relay");
         }
         (None, quill_infra::Environment::Development) => tracing::info!(
-            dir = %settings.mail.mail_dir.display(),
+            dir = %settings.stack.mail.mail_dir.display(),
             "SMTP_HOST is not set: mail is written as .eml files to the mail directory"
         ),
         (None, quill_infra::Environment::Production) => tracing::warn!(
@@ -57,7 +58,7 @@ async fn main() -> ExitCode {
         ),
     }
     let mut prepare = quill_server::prepare(&settings);
-    let metrics = match settings.metrics_addr {
+    let metrics = match settings.server.metrics_addr {
         None => None,
         Some(addr) => match quill_server::MetricsEndpoint::bind(addr).await {
             Ok(endpoint) => Some(endpoint),
@@ -77,14 +78,14 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let listener = match quill_server::listen(settings.bind_addr) {
+    let listener = match quill_server::listen(settings.server.bind_addr) {
         Ok(listener) => listener,
         Err(e) => {
-            tracing::error!("cannot listen on {}: {e}", settings.bind_addr);
+            tracing::error!("cannot listen on {}: {e}", settings.server.bind_addr);
             return ExitCode::FAILURE;
         }
     };
-    tracing::info!("quill listening on http://{}", settings.bind_addr);
+    tracing::info!("quill listening on http://{}", settings.server.bind_addr);
     let limits = quill_server::ConnectionLimits::from(&settings);
     if let Some(endpoint) = metrics {
         if let Ok(addr) = endpoint.local_addr() {

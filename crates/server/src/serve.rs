@@ -16,44 +16,69 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
-use quill_infra::Settings;
+use quill_infra::config::text;
+use serde::Deserialize;
 use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::per_client::ConnectionsPerClient;
 
-/// The connection-level limits of [`serve`].
-#[derive(Debug, Clone)]
+/// The connection-level limits of [`serve`]: a settings section of the server's own, but for
+/// the two values it shares with other sections, filled in from them by
+/// `From<&Settings>` (the client grouping of the auth policy, the HTTP layer's proxies).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
 pub struct ConnectionLimits {
     /// How long a connection may take to send a request's headers, and may stay idle between
-    /// requests, before it is closed.
+    /// requests, before it is closed (`HEADER_READ_TIMEOUT_SECONDS`).
+    #[serde(
+        rename = "header_read_timeout_seconds",
+        deserialize_with = "text::seconds"
+    )]
     pub header_read_timeout: Duration,
-    /// Connections served at once; further ones wait in the listen backlog.
+    /// Connections served at once; further ones wait in the listen backlog
+    /// (`MAX_CONNECTIONS`).
+    #[serde(deserialize_with = "text::positive")]
     pub max_connections: usize,
     /// Connections one client (an IPv4 address, or an IPv6 prefix of `ipv6_client_prefix`
     /// bits) holds at once; one more is closed as soon as it is accepted, before it takes one
-    /// of the `max_connections` places.
+    /// of the `max_connections` places (`MAX_CONNECTIONS_PER_CLIENT`).
+    #[serde(deserialize_with = "text::positive")]
     pub max_connections_per_client: usize,
     /// How many leading bits of an IPv6 address make one client.
+    #[serde(skip)]
     pub ipv6_client_prefix: u8,
     /// Peers whose connections are not counted per client: the trusted proxies, each of whose
     /// connections carries other clients.
+    #[serde(skip)]
     pub trusted_proxies: Arc<[IpAddr]>,
     /// After the shutdown signal, how long requests in flight may take to finish; then the
-    /// remaining connections are dropped.
+    /// remaining connections are dropped (`SHUTDOWN_GRACE_SECONDS`).
+    #[serde(rename = "shutdown_grace_seconds", deserialize_with = "text::seconds")]
     pub shutdown_grace: Duration,
 }
 
-impl From<&Settings> for ConnectionLimits {
-    fn from(settings: &Settings) -> Self {
+impl Default for ConnectionLimits {
+    fn default() -> Self {
         Self {
-            header_read_timeout: settings.header_read_timeout,
-            max_connections: settings.max_connections,
-            max_connections_per_client: settings.max_connections_per_client,
-            ipv6_client_prefix: settings.auth_policy.ipv6_client_prefix,
-            trusted_proxies: settings.trusted_proxies.iter().copied().collect(),
-            shutdown_grace: settings.shutdown_grace,
+            header_read_timeout: Duration::from_secs(10),
+            max_connections: 1024,
+            // Far more than a browser opens (six per host), far fewer than MAX_CONNECTIONS.
+            max_connections_per_client: 64,
+            ipv6_client_prefix: quill_domain::AuthPolicy::default().ipv6_client_prefix,
+            trusted_proxies: Arc::new([]),
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+impl From<&crate::Settings> for ConnectionLimits {
+    fn from(settings: &crate::Settings) -> Self {
+        Self {
+            ipv6_client_prefix: settings.stack.auth.policy.ipv6_client_prefix,
+            trusted_proxies: settings.http.trusted_proxies.iter().copied().collect(),
+            ..settings.connections.clone()
         }
     }
 }

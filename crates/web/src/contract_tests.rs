@@ -289,7 +289,7 @@ async fn refusals_that_are_not_422_carry_one_detail_message_and_their_headers() 
         .header(header::CONTENT_TYPE, "application/json")
         .header(
             header::CONTENT_LENGTH,
-            (quill_domain::defaults::MAX_BODY_BYTES + 1).to_string(),
+            (crate::HttpSettings::default().max_body_bytes + 1).to_string(),
         )
         .body(Body::from("{}"))
         .unwrap();

@@ -9,6 +9,7 @@
 
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
+mod config;
 #[cfg(test)]
 mod contract_tests;
 mod docs;
@@ -38,39 +39,21 @@ use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 use utoipa_axum::router::OpenApiRouter;
 
+pub use config::HttpSettings;
 pub use pages::{AssetPaths, TemplateError};
 pub use state::{AppState, Readiness};
 
-/// HTTP-level settings.
-#[derive(Debug, Clone)]
+/// What the HTTP application is built with: its settings, where its files are, and whether
+/// it records metrics.
+#[derive(Debug, Clone, Default)]
 pub struct WebConfig {
-    /// Largest accepted request body, in bytes.
-    pub max_body_bytes: usize,
-    /// Origins allowed to call `/api` from a browser on another origin (empty: none).
-    pub cors_allowed_origins: Vec<String>,
+    /// Body limit, CORS, trusted proxies, request timeout.
+    pub http: HttpSettings,
     /// Templates, static files and uploaded pictures.
     pub assets: AssetPaths,
-    /// Proxies whose `X-Forwarded-For` is believed for the client's address (the address
-    /// the auth core's per-client limits are charged to).
-    pub trusted_proxies: Vec<std::net::IpAddr>,
-    /// How long one request, its body included, may take; then 408.
-    pub request_timeout: Duration,
     /// Whether every request is counted and timed through the `metrics` facade (see
     /// [`metrics`]); the application installs the recorder.
     pub record_metrics: bool,
-}
-
-impl Default for WebConfig {
-    fn default() -> Self {
-        Self {
-            max_body_bytes: quill_domain::defaults::MAX_BODY_BYTES,
-            cors_allowed_origins: Vec::new(),
-            assets: AssetPaths::default(),
-            trusted_proxies: Vec::new(),
-            request_timeout: quill_domain::defaults::REQUEST_TIMEOUT,
-            record_metrics: false,
-        }
-    }
 }
 
 /// The whole HTTP application: `/api`, its OpenAPI document and docs, pages and files,
@@ -106,12 +89,12 @@ pub fn router(state: AppState, config: &WebConfig) -> Result<Router, TemplateErr
         });
     // Outermost of the routing, so preflight requests are answered before method dispatch.
     // Only the configured origins ever get CORS headers; pages are same-origin anyway.
-    if let Some(cors) = cors_layer(&config.cors_allowed_origins) {
+    if let Some(cors) = cors_layer(&config.http.cors_allowed_origins) {
         app = app.layer(cors);
     }
     let app = app
         .layer(axum::Extension(quill_axum::TrustedProxies::new(
-            config.trusted_proxies.clone(),
+            config.http.trusted_proxies.clone(),
         )))
         .layer(axum::middleware::from_fn(
             security_headers::security_headers,
@@ -121,7 +104,7 @@ pub fn router(state: AppState, config: &WebConfig) -> Result<Router, TemplateErr
         .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(axum::middleware::from_fn_with_state(
             extract::BodyLimit {
-                default: config.max_body_bytes,
+                default: config.http.max_body_bytes,
                 upload: state.auth.policy().max_upload_bytes,
             },
             extract::reject_oversized_bodies,
@@ -132,10 +115,10 @@ pub fn router(state: AppState, config: &WebConfig) -> Result<Router, TemplateErr
         ))
         // A client that trickles its body, or a request stuck for any reason, ends here
         // rather than holding its connection and its task for ever.
-        .layer(RequestBodyTimeoutLayer::new(config.request_timeout))
+        .layer(RequestBodyTimeoutLayer::new(config.http.request_timeout))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
-            config.request_timeout,
+            config.http.request_timeout,
         ))
         .layer(axum::middleware::from_fn(error::explain_bare_timeouts))
         // Outside the timeouts, so a 408 carries the id too.

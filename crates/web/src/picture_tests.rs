@@ -134,7 +134,10 @@ fn patient_app(harness: &Harness) -> axum::Router {
         readiness: Arc::new(AlwaysReady),
     };
     let config = WebConfig {
-        request_timeout: std::time::Duration::from_secs(3600),
+        http: crate::HttpSettings {
+            request_timeout: std::time::Duration::from_secs(3600),
+            ..crate::HttpSettings::default()
+        },
         ..WebConfig::default()
     };
     router(state, &config).unwrap()

@@ -40,7 +40,10 @@ async fn start(policy: AuthPolicy) -> App {
         readiness: Arc::new(AlwaysReady),
     };
     let config = WebConfig {
-        trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+        http: quill_web::HttpSettings {
+            trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+            ..quill_web::HttpSettings::default()
+        },
         ..WebConfig::default()
     };
     let router = quill_web::router(state, &config).unwrap();

@@ -29,6 +29,7 @@ mod routes;
 #[cfg(test)]
 mod tests;
 
+use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -36,7 +37,9 @@ use axum::Router;
 use axum::extract::FromRef;
 use axum::routing::post;
 use quill_domain::{Auth, SessionService};
-use quill_infra::{AuthStack, ConfigError, MaintenanceHandle, Settings, StartError};
+use quill_infra::config::{extract, setting_names, sources, text};
+use quill_infra::{AuthStack, ConfigError, MaintenanceHandle, StackSettings, StartError};
+use serde::Deserialize;
 
 pub use error::NotesError;
 use notes::NoteStore;
@@ -98,23 +101,68 @@ pub fn router(state: NotesState) -> Router {
 ///
 /// # Errors
 /// [`StartError`] naming the step that failed.
-pub async fn app(settings: &Settings) -> Result<Router, StartError> {
+pub async fn app(settings: &StackSettings) -> Result<Router, StartError> {
     let stack = AuthStack::connect(settings).await?;
     let mut state = NotesState::new(stack.auth.clone());
     state._maintenance = Some(Arc::new(stack.spawn_maintenance()));
     Ok(router(state))
 }
 
-/// quill's settings as quill reads them (the environment over a `.env` file over
-/// defaults), except that the database defaults to [`DEFAULT_DATABASE_URL`].
+/// What the notes service reads: quill's auth stack's settings, and its own.
+#[derive(Debug, Clone)]
+pub struct NotesSettings {
+    /// quill's, as quill reads them, except that the database defaults to
+    /// [`DEFAULT_DATABASE_URL`].
+    pub quill: StackSettings,
+    /// The service's own.
+    pub service: ServiceSettings,
+}
+
+/// The service's own settings, a section beside quill's in the same sources.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct ServiceSettings {
+    /// Where the service listens (`BIND_ADDR`).
+    #[serde(deserialize_with = "bind_addr")]
+    pub bind_addr: SocketAddr,
+    /// The tracing filter (`RUST_LOG`).
+    #[serde(deserialize_with = "text::text")]
+    pub rust_log: String,
+}
+
+impl ServiceSettings {
+    /// The tracing filter when `RUST_LOG` is not set or not usable.
+    pub const DEFAULT_RUST_LOG: &'static str = "info";
+}
+
+impl Default for ServiceSettings {
+    fn default() -> Self {
+        Self {
+            bind_addr: SocketAddr::from(([127, 0, 0, 1], 8000)),
+            rust_log: Self::DEFAULT_RUST_LOG.to_owned(),
+        }
+    }
+}
+
+fn bind_addr<'de, D: serde::Deserializer<'de>>(d: D) -> Result<SocketAddr, D::Error> {
+    text::parsed(d, "an address and port such as 127.0.0.1:8000")
+}
+
+/// The settings from the environment over a `.env` file over defaults: quill's sections and
+/// the service's own, from one set of sources reduced to the names they read.
 ///
 /// # Errors
 /// The first unusable setting, naming it.
-pub fn settings() -> Result<Settings, ConfigError> {
-    let sources = Settings::figment(Path::new(".env"))?;
-    let mut settings = Settings::from_figment(&sources)?;
+pub fn settings() -> Result<NotesSettings, ConfigError> {
+    let mut names = StackSettings::names();
+    names.extend(setting_names::<ServiceSettings>());
+    let sources = sources(Path::new(".env"), &names)?;
+    let mut quill = StackSettings::from_figment(&sources)?;
     if !sources.contains("database_url") {
-        DEFAULT_DATABASE_URL.clone_into(&mut settings.database_url);
+        DEFAULT_DATABASE_URL.clone_into(&mut quill.database.url);
     }
-    Ok(settings)
+    Ok(NotesSettings {
+        quill,
+        service: extract(&sources)?,
+    })
 }

@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use quill_infra::Settings;
+use notes_service::ServiceSettings;
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -15,29 +15,32 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let filter = EnvFilter::try_new(&settings.rust_log)
-        .unwrap_or_else(|_| EnvFilter::new(Settings::DEFAULT_RUST_LOG));
+    let filter = EnvFilter::try_new(&settings.service.rust_log)
+        .unwrap_or_else(|_| EnvFilter::new(ServiceSettings::DEFAULT_RUST_LOG));
     tracing_subscriber::fmt().with_env_filter(filter).init();
-    if settings.secret_key_generated {
+    if settings.quill.auth.secret_key_generated {
         tracing::warn!(
             "SECRET_KEY is not set: tokens are signed with a random key and die on restart"
         );
     }
-    let app = match notes_service::app(&settings).await {
+    let app = match notes_service::app(&settings.quill).await {
         Ok(app) => app,
         Err(e) => {
             tracing::error!("cannot start: {e}");
             return ExitCode::FAILURE;
         }
     };
-    let listener = match tokio::net::TcpListener::bind(settings.bind_addr).await {
+    let listener = match tokio::net::TcpListener::bind(settings.service.bind_addr).await {
         Ok(listener) => listener,
         Err(e) => {
-            tracing::error!("cannot listen on {}: {e}", settings.bind_addr);
+            tracing::error!("cannot listen on {}: {e}", settings.service.bind_addr);
             return ExitCode::FAILURE;
         }
     };
-    tracing::info!("notes-service listening on http://{}", settings.bind_addr);
+    tracing::info!(
+        "notes-service listening on http://{}",
+        settings.service.bind_addr
+    );
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };

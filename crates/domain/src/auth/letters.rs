@@ -27,8 +27,10 @@ pub struct Letters {
 }
 
 impl Default for Letters {
+    /// Links to a server started on its own machine with no settings; the default of
+    /// `PUBLIC_BASE_URL` too.
     fn default() -> Self {
-        Self::new(crate::defaults::PUBLIC_BASE_URL)
+        Self::new("http://127.0.0.1:8000")
     }
 }
 

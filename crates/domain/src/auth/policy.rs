@@ -1,6 +1,6 @@
 //! [`AuthPolicy`]: how hard the service pushes back, as numbers: the rate limits, each
 //! client's share of the hashing places, and how IPv6 clients are grouped. The defaults here
-//! are quill's, written once; the settings of `quill-infra` start from them.
+//! are quill's, written once; the settings of `quill-infra` keep them for whatever is not set.
 
 use std::time::Duration;
 
@@ -89,17 +89,17 @@ impl Default for AuthPolicy {
             register_per_client: Rate::new(5, 10),
             reset_requests_per_client: Rate::new(5, 5),
             reset_requests_per_email: Rate::new(3, 1),
-            reset_token_lifetime: crate::defaults::PASSWORD_RESET_LIFETIME,
-            reset_resend_after: crate::defaults::PASSWORD_RESET_RESEND_AFTER,
-            reset_mails_per_day: crate::defaults::PASSWORD_RESET_MAILS_PER_DAY,
+            reset_token_lifetime: Duration::from_secs(60 * 60),
+            reset_resend_after: Duration::from_secs(15 * 60),
+            reset_mails_per_day: 5,
             password_changes_per_account: Rate::new(5, 6),
             refresh_per_client: Rate::new(30, 30),
-            refresh_token_lifetime: crate::defaults::REFRESH_TOKEN_LIFETIME,
-            refresh_grace: crate::defaults::REFRESH_GRACE,
+            refresh_token_lifetime: Duration::from_secs(30 * 24 * 60 * 60),
+            refresh_grace: Duration::from_secs(10),
             hashing_slots: 2,
             hashing_queue_limit: 32,
             hashing_places_per_client: 2,
-            max_upload_bytes: crate::defaults::MAX_UPLOAD_BYTES,
+            max_upload_bytes: 5 * 1024 * 1024,
             picture_places: 8,
             picture_places_per_client: 1,
             upload_min_bytes_per_second: 16 * 1024,

@@ -5,8 +5,11 @@ use std::fmt;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use super::raw::RawSettings;
-use super::{ConfigError, invalid};
+use figment::Figment;
+use quill_domain::Letters;
+use serde::{Deserialize, Deserializer};
+
+use super::{ConfigError, extract, invalid, setting_names, text};
 
 /// How the connection to the SMTP relay is secured (`SMTP_TLS`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -54,9 +57,9 @@ pub struct SmtpSettings {
 /// Where mail goes, and what links in it start with.
 ///
 /// ```
-/// use quill_infra::Settings;
+/// use quill_infra::StackSettings;
 ///
-/// let settings = Settings::from_pairs([
+/// let settings = StackSettings::from_pairs([
 ///     ("SMTP_HOST", "smtp.example.com"),
 ///     ("SMTP_USERNAME", "quill"),
 ///     ("SMTP_PASSWORD", "hunter2"),
@@ -66,18 +69,34 @@ pub struct SmtpSettings {
 /// assert!(!format!("{settings:?}").contains("hunter2"));
 /// # Ok::<(), quill_infra::ConfigError>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default)]
 pub struct MailSettings {
     /// The site's public address (`PUBLIC_BASE_URL`), which links start with; never taken
-    /// from a request.
+    /// from a request. By default the domain's own ([`Letters::default`]).
+    #[serde(deserialize_with = "public_base_url")]
     pub public_base_url: String,
     /// The sender (`MAIL_FROM`), as `Name <address>` or a bare address.
+    #[serde(rename = "mail_from", deserialize_with = "mailbox")]
     pub from: String,
     /// The relay (`SMTP_HOST` and the other `SMTP_*`); `None` without `SMTP_HOST`.
+    #[serde(skip)]
     pub smtp: Option<SmtpSettings>,
     /// Where mail is written as `.eml` files when there is no relay, in development
     /// (`MAIL_DIR`).
+    #[serde(deserialize_with = "text::path")]
     pub mail_dir: PathBuf,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        Self {
+            public_base_url: Letters::default().base_url().to_owned(),
+            from: Self::DEFAULT_FROM.to_owned(),
+            smtp: None,
+            mail_dir: PathBuf::from(Self::DEFAULT_MAIL_DIR),
+        }
+    }
 }
 
 impl MailSettings {
@@ -86,95 +105,115 @@ impl MailSettings {
     /// The directory when `MAIL_DIR` is not set.
     pub const DEFAULT_MAIL_DIR: &'static str = "mail";
 
-    pub(super) fn from_raw(raw: &mut RawSettings) -> Result<Self, ConfigError> {
-        let public_base_url = raw
-            .public_base_url
-            .take()
-            .map(|url| url.trim().trim_end_matches('/').to_owned())
-            .unwrap_or_else(|| quill_domain::defaults::PUBLIC_BASE_URL.to_owned());
-        if !(public_base_url.starts_with("http://") || public_base_url.starts_with("https://"))
-            || public_base_url.contains(char::is_whitespace)
-        {
-            return Err(invalid(
-                "PUBLIC_BASE_URL",
-                format!("must be an http:// or https:// address, got {public_base_url:?}"),
-            ));
-        }
-        let from = raw
-            .mail_from
-            .take()
-            .unwrap_or_else(|| Self::DEFAULT_FROM.to_owned());
-        if from.parse::<lettre::message::Mailbox>().is_err() {
-            return Err(invalid(
-                "MAIL_FROM",
-                format!("must be an address or `Name <address>`, got {from:?}"),
-            ));
-        }
-        let smtp = smtp(raw)?;
-        let mail_dir = PathBuf::from(
-            raw.mail_dir
-                .take()
-                .as_deref()
-                .unwrap_or(Self::DEFAULT_MAIL_DIR),
-        );
-        Ok(Self {
-            public_base_url,
-            from,
-            smtp,
-            mail_dir,
-        })
+    /// The names these settings are read under (lower case).
+    pub(super) fn names() -> Vec<&'static str> {
+        [setting_names::<Self>(), setting_names::<SmtpFields>()].concat()
+    }
+
+    /// Takes the mail settings, the relay's among them, out of `sources`.
+    pub(super) fn from_figment(sources: &Figment) -> Result<Self, ConfigError> {
+        let mut mail: Self = extract(sources)?;
+        mail.smtp = extract::<SmtpFields>(sources)?.relay()?;
+        Ok(mail)
     }
 }
 
-fn smtp(raw: &mut RawSettings) -> Result<Option<SmtpSettings>, ConfigError> {
-    let host = raw.smtp_host.take().unwrap_or_default().trim().to_owned();
-    let tls = match raw.smtp_tls.take().as_deref().map(str::trim) {
-        None | Some("starttls") => SmtpTls::StartTls,
-        Some("tls") => SmtpTls::Tls,
-        Some("none") => SmtpTls::None,
-        Some(other) => {
+fn public_base_url<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let url = text::text(d)?.trim().trim_end_matches('/').to_owned();
+    if !(url.starts_with("http://") || url.starts_with("https://"))
+        || url.contains(char::is_whitespace)
+    {
+        return Err(serde::de::Error::custom(format!(
+            "must be an http:// or https:// address, got {url:?}"
+        )));
+    }
+    Ok(url)
+}
+
+fn mailbox<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let from = text::text(d)?;
+    if from.parse::<lettre::message::Mailbox>().is_err() {
+        return Err(serde::de::Error::custom(format!(
+            "must be an address or `Name <address>`, got {from:?}"
+        )));
+    }
+    Ok(from)
+}
+
+/// The relay's settings as named in the environment; what they mean together is checked
+/// in [`SmtpFields::relay`].
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct SmtpFields {
+    #[serde(deserialize_with = "text::present")]
+    smtp_host: Option<String>,
+    #[serde(deserialize_with = "text::present")]
+    smtp_port: Option<String>,
+    #[serde(deserialize_with = "text::present")]
+    smtp_username: Option<String>,
+    #[serde(deserialize_with = "text::present")]
+    smtp_password: Option<String>,
+    #[serde(deserialize_with = "text::present")]
+    smtp_tls: Option<String>,
+}
+
+impl SmtpFields {
+    fn relay(self) -> Result<Option<SmtpSettings>, ConfigError> {
+        let host = self.smtp_host.unwrap_or_default().trim().to_owned();
+        let tls = match self.smtp_tls.as_deref().map(str::trim) {
+            None | Some("starttls") => SmtpTls::StartTls,
+            Some("tls") => SmtpTls::Tls,
+            Some("none") => SmtpTls::None,
+            Some(other) => {
+                return Err(invalid(
+                    "SMTP_TLS",
+                    format!("must be starttls, tls or none, got {other:?}"),
+                ));
+            }
+        };
+        let port = match self.smtp_port {
+            None => match tls {
+                SmtpTls::Tls => 465,
+                SmtpTls::StartTls | SmtpTls::None => 587,
+            },
+            Some(text) => text
+                .trim()
+                .parse::<u16>()
+                .ok()
+                .filter(|port| *port > 0)
+                .ok_or_else(|| {
+                    invalid("SMTP_PORT", format!("must be a port number, got {text:?}"))
+                })?,
+        };
+        let username = self.smtp_username.filter(|u| !u.is_empty());
+        let password = self.smtp_password.filter(|p| !p.is_empty());
+        if host.is_empty() {
+            return Ok(None);
+        }
+        if tls == SmtpTls::None && !is_loopback(&host) {
             return Err(invalid(
                 "SMTP_TLS",
-                format!("must be starttls, tls or none, got {other:?}"),
+                "none is accepted only for a relay on this machine (localhost, 127.0.0.1, ::1): \
+                 the password and every reset link would cross the network in clear",
             ));
         }
-    };
-    let port = match raw.smtp_port.take() {
-        None => match tls {
-            SmtpTls::Tls => 465,
-            SmtpTls::StartTls | SmtpTls::None => 587,
-        },
-        Some(text) => text
-            .trim()
-            .parse::<u16>()
-            .ok()
-            .filter(|port| *port > 0)
-            .ok_or_else(|| invalid("SMTP_PORT", format!("must be a port number, got {text:?}")))?,
-    };
-    let username = raw.smtp_username.take().filter(|u| !u.is_empty());
-    let password = raw.smtp_password.take().filter(|p| !p.is_empty());
-    if host.is_empty() {
-        return Ok(None);
+        let credentials = match (username, password) {
+            (Some(user), Some(password)) => Some((user, SmtpPassword(password))),
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(invalid("SMTP_PASSWORD", "is needed with SMTP_USERNAME"));
+            }
+            (None, Some(_)) => {
+                return Err(invalid("SMTP_USERNAME", "is needed with SMTP_PASSWORD"));
+            }
+        };
+        Ok(Some(SmtpSettings {
+            host,
+            port,
+            tls,
+            credentials,
+        }))
     }
-    if tls == SmtpTls::None && !is_loopback(&host) {
-        return Err(invalid(
-            "SMTP_TLS",
-            "none is accepted only for a relay on this machine (localhost, 127.0.0.1, ::1): \
-             the password and every reset link would cross the network in clear",
-        ));
-    }
-    let credentials = match (username, password) {
-        (Some(user), Some(password)) => Some((user, SmtpPassword(password))),
-        (None, None) => None,
-        (Some(_), None) => return Err(invalid("SMTP_PASSWORD", "is needed with SMTP_USERNAME")),
-        (None, Some(_)) => return Err(invalid("SMTP_USERNAME", "is needed with SMTP_PASSWORD")),
-    };
-    Ok(Some(SmtpSettings {
-        host,
-        port,
-        tls,
-        credentials,
-    }))
 }
 
 fn is_loopback(host: &str) -> bool {

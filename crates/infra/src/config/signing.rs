@@ -2,94 +2,113 @@
 //! (`SIGNING_KEY_FILE`, `PREVIOUS_PUBLIC_KEYS_FILE`), `TOKEN_ISSUER` and `TOKEN_AUDIENCE`.
 //! The files are read here, once, at start-up.
 
-use super::raw::RawSettings;
-use super::{ConfigError, TokenAlgorithm, invalid};
-use crate::tokens::{AsymmetricSigning, KeyAlgorithm, KeyError, SigningKeys, TokenSigning};
+use serde::Deserialize;
+
+use super::{ConfigError, invalid, text};
+use crate::tokens::{
+    AsymmetricSigning, KeyAlgorithm, KeyError, SigningKeys, TokenAlgorithm, TokenSigning,
+};
 
 /// The audience tokens name when `TOKEN_AUDIENCE` is not set.
 const DEFAULT_TOKEN_AUDIENCE: &str = "quill";
 
-/// `ALGORITHM` (HS256 when not set) and what it needs.
-pub(super) fn token_signing(
-    raw: &mut RawSettings,
-    public_base_url: &str,
-) -> Result<TokenSigning, ConfigError> {
-    let key_file = raw.signing_key_file.take().filter(|f| !f.trim().is_empty());
-    let previous_file = raw
-        .previous_public_keys_file
-        .take()
-        .filter(|f| !f.trim().is_empty());
-    let wanted = match raw.algorithm.as_deref().map(str::trim) {
-        None | Some("HS256") => Err(TokenAlgorithm::Hs256),
-        Some("HS384") => Err(TokenAlgorithm::Hs384),
-        Some("HS512") => Err(TokenAlgorithm::Hs512),
-        Some("EdDSA") => Ok(KeyAlgorithm::EdDsa),
-        Some("ES256") => Ok(KeyAlgorithm::Es256),
-        Some(other) => {
+/// The signing settings as named in the environment, before the key files are read.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct SigningSettings {
+    #[serde(deserialize_with = "text::present")]
+    algorithm: Option<String>,
+    #[serde(deserialize_with = "text::optional_text")]
+    signing_key_file: Option<String>,
+    #[serde(deserialize_with = "text::optional_text")]
+    previous_public_keys_file: Option<String>,
+    #[serde(deserialize_with = "text::present")]
+    token_issuer: Option<String>,
+    #[serde(deserialize_with = "text::present")]
+    token_audience: Option<String>,
+}
+
+impl SigningSettings {
+    /// `ALGORITHM` (HS256 when not set) and what it needs, the issuer defaulting to
+    /// `public_base_url`.
+    pub(super) fn token_signing(self, public_base_url: &str) -> Result<TokenSigning, ConfigError> {
+        let Self {
+            algorithm,
+            signing_key_file: key_file,
+            previous_public_keys_file: previous_file,
+            token_issuer,
+            token_audience,
+        } = self;
+        let wanted = match algorithm.as_deref().map(str::trim) {
+            None | Some("HS256") => Err(TokenAlgorithm::Hs256),
+            Some("HS384") => Err(TokenAlgorithm::Hs384),
+            Some("HS512") => Err(TokenAlgorithm::Hs512),
+            Some("EdDSA") => Ok(KeyAlgorithm::EdDsa),
+            Some("ES256") => Ok(KeyAlgorithm::Es256),
+            Some(other) => {
+                return Err(invalid(
+                    "ALGORITHM",
+                    format!("must be HS256, HS384, HS512, EdDSA or ES256, got {other:?}"),
+                ));
+            }
+        };
+        let algorithm = match wanted {
+            Err(hmac) => {
+                // A key file under an HMAC algorithm means the operator believes tokens are
+                // signed with it: say they are not, rather than publish nothing in silence.
+                for (setting, file) in [
+                    ("SIGNING_KEY_FILE", &key_file),
+                    ("PREVIOUS_PUBLIC_KEYS_FILE", &previous_file),
+                ] {
+                    if file.is_some() {
+                        return Err(invalid(
+                            setting,
+                            "is only read when ALGORITHM is EdDSA or ES256",
+                        ));
+                    }
+                }
+                return Ok(TokenSigning::Secret(hmac));
+            }
+            Ok(algorithm) => algorithm,
+        };
+        let Some(key_file) = key_file else {
             return Err(invalid(
-                "ALGORITHM",
-                format!("must be HS256, HS384, HS512, EdDSA or ES256, got {other:?}"),
+                "SIGNING_KEY_FILE",
+                format!(
+                    "must name a PKCS#8 PEM private key when ALGORITHM is {}",
+                    algorithm.name()
+                ),
+            ));
+        };
+        let private = read("SIGNING_KEY_FILE", &key_file)?;
+        let previous = previous_file
+            .map(|file| read("PREVIOUS_PUBLIC_KEYS_FILE", &file))
+            .transpose()?;
+        let keys = SigningKeys::from_pem(&private, previous.as_deref()).map_err(|e| {
+            let setting = match e {
+                KeyError::UnusablePrivateKey => "SIGNING_KEY_FILE",
+                KeyError::UnusablePublicKey(_) | KeyError::NoPublicKey => {
+                    "PREVIOUS_PUBLIC_KEYS_FILE"
+                }
+            };
+            invalid(setting, e.to_string())
+        })?;
+        if keys.algorithm() != algorithm {
+            return Err(invalid(
+                "SIGNING_KEY_FILE",
+                format!(
+                    "holds a key for {}, but ALGORITHM is {}",
+                    keys.algorithm().name(),
+                    algorithm.name()
+                ),
             ));
         }
-    };
-    let algorithm = match wanted {
-        Err(hmac) => {
-            // A key file under an HMAC algorithm means the operator believes tokens are
-            // signed with it: say they are not, rather than publish nothing in silence.
-            for (setting, file) in [
-                ("SIGNING_KEY_FILE", &key_file),
-                ("PREVIOUS_PUBLIC_KEYS_FILE", &previous_file),
-            ] {
-                if file.is_some() {
-                    return Err(invalid(
-                        setting,
-                        "is only read when ALGORITHM is EdDSA or ES256",
-                    ));
-                }
-            }
-            return Ok(TokenSigning::Secret(hmac));
-        }
-        Ok(algorithm) => algorithm,
-    };
-    let Some(key_file) = key_file else {
-        return Err(invalid(
-            "SIGNING_KEY_FILE",
-            format!(
-                "must name a PKCS#8 PEM private key when ALGORITHM is {}",
-                algorithm.name()
-            ),
-        ));
-    };
-    let private = read("SIGNING_KEY_FILE", &key_file)?;
-    let previous = previous_file
-        .map(|file| read("PREVIOUS_PUBLIC_KEYS_FILE", &file))
-        .transpose()?;
-    let keys = SigningKeys::from_pem(&private, previous.as_deref()).map_err(|e| {
-        let setting = match e {
-            KeyError::UnusablePrivateKey => "SIGNING_KEY_FILE",
-            KeyError::UnusablePublicKey(_) | KeyError::NoPublicKey => "PREVIOUS_PUBLIC_KEYS_FILE",
-        };
-        invalid(setting, e.to_string())
-    })?;
-    if keys.algorithm() != algorithm {
-        return Err(invalid(
-            "SIGNING_KEY_FILE",
-            format!(
-                "holds a key for {}, but ALGORITHM is {}",
-                keys.algorithm().name(),
-                algorithm.name()
-            ),
-        ));
+        Ok(TokenSigning::Keys(AsymmetricSigning {
+            keys,
+            issuer: named("TOKEN_ISSUER", token_issuer, public_base_url)?,
+            audience: named("TOKEN_AUDIENCE", token_audience, DEFAULT_TOKEN_AUDIENCE)?,
+        }))
     }
-    Ok(TokenSigning::Keys(AsymmetricSigning {
-        keys,
-        issuer: named("TOKEN_ISSUER", raw.token_issuer.take(), public_base_url)?,
-        audience: named(
-            "TOKEN_AUDIENCE",
-            raw.token_audience.take(),
-            DEFAULT_TOKEN_AUDIENCE,
-        )?,
-    }))
 }
 
 /// A key file's text; the error names the file and why, never its contents.
@@ -113,7 +132,7 @@ fn named(
 
 #[cfg(test)]
 mod tests {
-    use crate::Settings;
+    use crate::StackSettings;
     use crate::tokens::{KeyAlgorithm, TokenSigning};
 
     const ED25519_PRIVATE: &str = "-----BEGIN PRIVATE KEY-----
@@ -128,7 +147,7 @@ MC4CAQAwBQYDK2VwBCIEIBlBegdd8vFOp/4yGuP3kE5WBI/N4ympE56A6M+u1F5v
     }
 
     fn refusal(pairs: &[(&str, &str)]) -> String {
-        Settings::from_pairs(pairs.iter().copied())
+        StackSettings::from_pairs(pairs.iter().copied())
             .unwrap_err()
             .to_string()
     }
@@ -137,13 +156,13 @@ MC4CAQAwBQYDK2VwBCIEIBlBegdd8vFOp/4yGuP3kE5WBI/N4ympE56A6M+u1F5v
     fn eddsa_signs_with_the_key_file_and_names_the_public_base_url_as_issuer() {
         let dir = tempfile::tempdir().unwrap();
         let file = key_file(&dir, "signing.pem", ED25519_PRIVATE);
-        let settings = Settings::from_pairs([
+        let settings = StackSettings::from_pairs([
             ("ALGORITHM", "EdDSA"),
             ("SIGNING_KEY_FILE", file.as_str()),
             ("PUBLIC_BASE_URL", "https://blog.example.com"),
         ])
         .unwrap();
-        let TokenSigning::Keys(signing) = settings.token_signing else {
+        let TokenSigning::Keys(signing) = settings.auth.token_signing else {
             panic!("not asymmetric");
         };
         assert_eq!(signing.keys.algorithm(), KeyAlgorithm::EdDsa);
@@ -197,9 +216,9 @@ MC4CAQAwBQYDK2VwBCIEIBlBegdd8vFOp/4yGuP3kE5WBI/N4ympE56A6M+u1F5v
             refusal(&[("SIGNING_KEY_FILE", "key.pem")]),
             "SIGNING_KEY_FILE: is only read when ALGORITHM is EdDSA or ES256"
         );
-        let settings = Settings::from_pairs([("ALGORITHM", "HS384")]).unwrap();
+        let settings = StackSettings::from_pairs([("ALGORITHM", "HS384")]).unwrap();
         assert!(matches!(
-            settings.token_signing,
+            settings.auth.token_signing,
             TokenSigning::Secret(crate::TokenAlgorithm::Hs384)
         ));
     }

@@ -1,47 +1,18 @@
-//! The settings that take one of a few values: the shared secret's token algorithm, the kind
-//! of deployment, and Argon2's cost.
+//! The settings of more than one number or word that several parts read: the kind of
+//! deployment, and Argon2's cost.
 
-use super::{ConfigError, invalid};
+use serde::{Deserialize, Deserializer};
 
-/// The HMAC algorithm tokens are signed with when they are signed with the shared secret
-/// (`ALGORITHM` HS256, HS384 or HS512), the only one accepted when verifying.
+use super::text;
+
+/// Whether this is a production deployment (`ENVIRONMENT`): stricter start-up checks.
 ///
 /// ```
-/// use quill_infra::{Settings, TokenAlgorithm, TokenSigning};
-///
-/// let settings = Settings::from_pairs([("ALGORITHM", "HS512")])?;
-/// assert!(matches!(settings.token_signing, TokenSigning::Secret(TokenAlgorithm::Hs512)));
-/// # Ok::<(), quill_infra::ConfigError>(())
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum TokenAlgorithm {
-    /// HMAC with SHA-256.
-    #[default]
-    Hs256,
-    /// HMAC with SHA-384.
-    Hs384,
-    /// HMAC with SHA-512.
-    Hs512,
-}
-
-impl TokenAlgorithm {
-    pub(crate) fn jsonwebtoken(self) -> jsonwebtoken::Algorithm {
-        match self {
-            Self::Hs256 => jsonwebtoken::Algorithm::HS256,
-            Self::Hs384 => jsonwebtoken::Algorithm::HS384,
-            Self::Hs512 => jsonwebtoken::Algorithm::HS512,
-        }
-    }
-}
-
-/// Whether this is a production deployment (stricter start-up checks).
-///
-/// ```
-/// use quill_infra::Settings;
+/// use quill_infra::StackSettings;
 ///
 /// // Development invents a key (tokens die with the process); production refuses.
-/// assert!(Settings::from_pairs([])?.secret_key_generated);
-/// assert!(Settings::from_pairs([("ENVIRONMENT", "production")]).is_err());
+/// assert!(StackSettings::from_pairs([])?.auth.secret_key_generated);
+/// assert!(StackSettings::from_pairs([("ENVIRONMENT", "production")]).is_err());
 /// # Ok::<(), quill_infra::ConfigError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -53,25 +24,25 @@ pub enum Environment {
     Production,
 }
 
-/// How log lines are written (`LOG_FORMAT`): for a person reading a terminal, or one JSON
-/// object per line for a log pipeline.
-///
-/// ```
-/// use quill_infra::{LogFormat, Settings};
-///
-/// assert_eq!(Settings::from_pairs([])?.log_format, LogFormat::Text);
-/// assert_eq!(Settings::from_pairs([("LOG_FORMAT", "json")])?.log_format, LogFormat::Json);
-/// assert!(Settings::from_pairs([("LOG_FORMAT", "xml")]).is_err());
-/// # Ok::<(), quill_infra::ConfigError>(())
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum LogFormat {
-    /// Human-readable lines, the request's span fields as a prefix.
-    #[default]
-    Text,
-    /// One JSON object per line: time, level, target, message, the event's fields, and the
-    /// current span's fields (the request id among them).
-    Json,
+impl<'de> Deserialize<'de> for Environment {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        text::one_of(
+            d,
+            &[
+                ("development", Self::Development),
+                ("production", Self::Production),
+            ],
+            "development or production",
+        )
+    }
+}
+
+/// The deployment's kind, a section of its own because the auth settings (how strict the
+/// key check is) and the mail settings (whether mail goes to a directory) both depend on it.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct Deployment {
+    pub(super) environment: Environment,
 }
 
 /// Argon2id cost parameters (`ARGON2_MEMORY_KIB`, `ARGON2_ITERATIONS`,
@@ -87,18 +58,23 @@ pub enum LogFormat {
 /// };
 /// assert_ne!(cheap_for_tests, Argon2Settings::default());
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(default)]
 pub struct Argon2Settings {
     /// Memory per hash, in KiB.
+    #[serde(rename = "argon2_memory_kib", deserialize_with = "text::positive")]
     pub memory_kib: u32,
     /// Passes over the memory.
+    #[serde(rename = "argon2_iterations", deserialize_with = "text::positive")]
     pub iterations: u32,
     /// Lanes.
+    #[serde(rename = "argon2_parallelism", deserialize_with = "text::positive")]
     pub parallelism: u32,
 }
 
 impl Default for Argon2Settings {
-    /// The original's parameters (pwdlib's "recommended"): 64 MiB, 3 passes, 4 lanes.
+    /// The original's parameters (pwdlib's "recommended"): 64 MiB, 3 passes, 4 lanes. Any
+    /// other would rehash every existing account at its next login.
     fn default() -> Self {
         Self {
             memory_kib: 65_536,
@@ -116,33 +92,5 @@ impl Argon2Settings {
     pub(crate) fn params(self) -> Result<argon2::Params, quill_domain::Unexpected> {
         argon2::Params::new(self.memory_kib, self.iterations, self.parallelism, Some(32))
             .map_err(|e| quill_domain::Unexpected::new(format!("Argon2 parameters: {e}")))
-    }
-}
-
-impl LogFormat {
-    /// `LOG_FORMAT`, text when not set.
-    pub(super) fn from_setting(value: Option<&str>) -> Result<Self, ConfigError> {
-        match value.map(str::trim) {
-            None | Some("" | "text") => Ok(Self::Text),
-            Some("json") => Ok(Self::Json),
-            Some(other) => Err(invalid(
-                "LOG_FORMAT",
-                format!("must be text or json, got {other:?}"),
-            )),
-        }
-    }
-}
-
-impl Environment {
-    /// `ENVIRONMENT`, development when not set.
-    pub(super) fn from_setting(value: Option<&str>) -> Result<Self, ConfigError> {
-        match value.map(str::trim) {
-            None | Some("development") => Ok(Self::Development),
-            Some("production") => Ok(Self::Production),
-            Some(other) => Err(invalid(
-                "ENVIRONMENT",
-                format!("must be development or production, got {other:?}"),
-            )),
-        }
     }
 }

@@ -6,6 +6,7 @@
 //! `sub`, and allows no leeway.
 
 pub mod keys;
+mod secret;
 
 use chrono::{DateTime, Duration, Utc};
 use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
@@ -17,8 +18,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
 pub use keys::{KeyAlgorithm, KeyError, SigningKeys};
-
-use crate::config::{SecretKey, TokenAlgorithm};
+pub use secret::{SecretKey, SecretKeyError, TokenAlgorithm};
 
 /// The `typ` of an access token signed with an asymmetric key (RFC 9068), so that a JWT
 /// meant for something else, signed by the same key, is never taken for one.

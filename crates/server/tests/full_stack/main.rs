@@ -27,5 +27,6 @@ mod query_budget;
 mod recovery;
 mod remote_verification;
 mod sessions;
+mod settings_names;
 mod signing_keys;
 mod token_lifecycle;

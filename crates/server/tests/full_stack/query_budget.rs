@@ -19,7 +19,7 @@ impl CountingApp {
     async fn start() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}?mode=rwc", dir.path().join("q.db").display());
-        let settings = quill_infra::Settings::from_pairs([
+        let settings = quill_server::Settings::from_pairs([
             ("SECRET_KEY", "query-budget-secret-key-32-bytes-long"),
             ("DATABASE_URL", url.as_str()),
             ("ARGON2_MEMORY_KIB", "1024"),

@@ -102,7 +102,7 @@ pub(crate) async fn start_server(
         ("HASHING_PLACES_PER_CLIENT", "100000"),
     ];
     pairs.extend_from_slice(extra);
-    let settings = quill_infra::Settings::from_pairs(pairs).unwrap();
+    let settings = quill_server::Settings::from_pairs(pairs).unwrap();
     let app = quill_server::prepare(&settings).await?;
     let (stop, stopped) = oneshot::channel::<()>();
     let limits = quill_server::ConnectionLimits::from(&settings);

@@ -147,7 +147,7 @@ impl Default for AssetPaths {
     fn default() -> Self {
         Self {
             assets_dir: None,
-            media_dir: PathBuf::from(quill_domain::defaults::MEDIA_DIR),
+            media_dir: PathBuf::from("media"),
         }
     }
 }

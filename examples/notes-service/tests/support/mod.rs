@@ -5,7 +5,7 @@
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use quill_infra::Settings;
+use quill_infra::StackSettings;
 use serde_json::Value;
 use tower::ServiceExt as _;
 
@@ -15,7 +15,7 @@ pub(crate) async fn app_in(dir: &tempfile::TempDir) -> Router {
         "sqlite://{}?mode=rwc",
         dir.path().join("notes.db").display()
     );
-    let settings = Settings::from_pairs([
+    let settings = StackSettings::from_pairs([
         ("SECRET_KEY", "notes-service-test-key-of-32-bytes!"),
         ("DATABASE_URL", url.as_str()),
         ("ARGON2_MEMORY_KIB", "1024"),
