@@ -4,6 +4,7 @@
 mod abuse_rules;
 mod auth_rules;
 mod content_tags;
+mod layout;
 mod picture_rules;
 mod post_rules;
 mod recovery_rules;

@@ -124,7 +124,7 @@ impl RecoveryService {
         };
         let (token, digest) = self.reset_secrets.mint()?;
         let lifetime = self.policy.reset_token_lifetime;
-        let mail = self.letters.password_reset(&user, &token, lifetime);
+        let mail = self.letters.password_reset(&user, token.as_str(), lifetime);
         let now = self.guard.now();
         let expires_at = now + duration(lifetime);
         let pace = ResetMailPace {
