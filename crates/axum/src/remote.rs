@@ -23,12 +23,13 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::Uri;
 use axum::http::request::Parts;
+use chrono::{DateTime, Utc};
 use hashlink::LruCache;
 use http_body_util::{BodyExt as _, Empty, Limited};
 use hyper_util::client::legacy::Client;
@@ -36,7 +37,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use jsonwebtoken::jwk::{JwkSet, KeyAlgorithm};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use quill_domain::{SessionId, UserId};
+use quill_domain::{Clock, SessionId, UserId};
 use serde::Deserialize;
 
 use crate::extract::{AuthUser, token_of};
@@ -129,8 +130,23 @@ struct Remembered {
 #[derive(Default)]
 struct KeyCache {
     keys: HashMap<String, Arc<Key>>,
-    fetched_at: Option<Instant>,
-    last_attempt: Option<Instant>,
+    fetched_at: Option<DateTime<Utc>>,
+    last_attempt: Option<DateTime<Utc>>,
+}
+
+/// The system's time, the verifier's unless it is given a clock.
+struct SystemTime;
+
+impl Clock for SystemTime {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// Whether more than `span` has passed from `then` to `now` (a clock that went back counts
+/// as no time passed).
+fn elapsed_at_least(then: DateTime<Utc>, now: DateTime<Utc>, span: Duration) -> bool {
+    (now - then).to_std().is_ok_and(|passed| passed >= span)
 }
 
 /// Verifies quill's asymmetrically signed access tokens offline, from its published keys.
@@ -143,6 +159,8 @@ pub struct JwksVerifier {
 
 struct Inner {
     settings: JwksSettings,
+    /// Where the time comes from, for expiry and for the key set's age.
+    clock: Arc<dyn Clock>,
     client: Client<hyper_rustls::HttpsConnector<HttpConnector>, Empty<Bytes>>,
     cache: RwLock<KeyCache>,
     /// Verified tokens, most recently used kept; `None` when the settings remember none.
@@ -160,9 +178,17 @@ impl std::fmt::Debug for JwksVerifier {
 }
 
 impl JwksVerifier {
-    /// A verifier for these settings. Nothing is fetched until the first token.
+    /// A verifier for these settings, on the system's time. Nothing is fetched until the
+    /// first token.
     #[must_use]
     pub fn new(settings: JwksSettings) -> Self {
+        Self::with_clock(settings, Arc::new(SystemTime))
+    }
+
+    /// A verifier reading the time from `clock`: for expiry and for the key set's age, so a
+    /// test moves its clock on instead of waiting.
+    #[must_use]
+    pub fn with_clock(settings: JwksSettings, clock: Arc<dyn Clock>) -> Self {
         // The Mozilla roots compiled in (no system store to depend on), ring for the crypto;
         // plain HTTP is allowed for a key set on a private network or in tests.
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
@@ -175,6 +201,7 @@ impl JwksVerifier {
         Self {
             inner: Arc::new(Inner {
                 settings,
+                clock,
                 client: Client::builder(TokioExecutor::new()).build(connector),
                 cache: RwLock::new(KeyCache::default()),
                 verified,
@@ -194,7 +221,7 @@ impl JwksVerifier {
             let key = self.key(&known.kid).await?;
             if key.is_some_and(|key| Arc::ptr_eq(&key, &known.key)) {
                 // The check jsonwebtoken makes, with no leeway: valid through its `exp` second.
-                return match known.subject.expires_at >= unix_now() {
+                return match known.subject.expires_at >= self.unix_now() {
                     true => Ok(known.subject),
                     false => Err(AuthRefusal::Invalid),
                 };
@@ -243,15 +270,21 @@ impl JwksVerifier {
             return Err(AuthRefusal::Invalid);
         }
         let mut validation = Validation::new(key.algorithm);
-        validation.leeway = 0;
-        // quill sets no `nbf`; a token that carries one is not valid before it.
-        validation.validate_nbf = true;
+        // Times are checked below against the verifier's clock, not jsonwebtoken's.
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
         validation.set_issuer(&[&self.inner.settings.issuer]);
         validation.set_audience(&[&self.inner.settings.audience]);
         validation.set_required_spec_claims(&["exp", "sub", "iss", "aud"]);
         let claims = jsonwebtoken::decode::<Presented>(token, &key.decoding, &validation)
             .map_err(|_| AuthRefusal::Invalid)?
             .claims;
+        // The checks jsonwebtoken makes, with no leeway: valid through its `exp` second and,
+        // for a token that carries an `nbf` (quill sets none), from that second on.
+        let now = self.unix_now();
+        if claims.exp < now || claims.nbf.is_some_and(|nbf| nbf > now) {
+            return Err(AuthRefusal::Invalid);
+        }
         let user: i64 = claims.sub.parse().map_err(|_| AuthRefusal::Invalid)?;
         let subject = TokenSubject {
             user: UserId(user),
@@ -266,14 +299,15 @@ impl JwksVerifier {
     /// unknown id prompts one only once per refetch interval).
     async fn key(&self, kid: &str) -> Result<Option<Arc<Key>>, AuthRefusal> {
         let settings = &self.inner.settings;
+        let now = self.inner.clock.now();
         let (found, fresh, may_refetch) = {
             let cache = self.read_cache();
             let fresh = cache
                 .fetched_at
-                .is_some_and(|at| at.elapsed() < settings.max_age);
+                .is_some_and(|at| !elapsed_at_least(at, now, settings.max_age));
             let may_refetch = cache
                 .last_attempt
-                .is_none_or(|at| at.elapsed() >= settings.refetch_interval);
+                .is_none_or(|at| elapsed_at_least(at, now, settings.refetch_interval));
             (cache.keys.get(kid).cloned(), fresh, may_refetch)
         };
         match found {
@@ -283,10 +317,11 @@ impl JwksVerifier {
         }
         let _one_fetch = self.inner.fetching.lock().await;
         // Another caller may have fetched while this one waited.
+        let now = self.inner.clock.now();
         let refetched_meanwhile = self
             .read_cache()
             .last_attempt
-            .is_some_and(|at| at.elapsed() < settings.refetch_interval);
+            .is_some_and(|at| !elapsed_at_least(at, now, settings.refetch_interval));
         if !refetched_meanwhile {
             self.refresh().await?;
         }
@@ -311,16 +346,22 @@ impl JwksVerifier {
             .cache
             .write()
             .unwrap_or_else(PoisonError::into_inner);
-        cache.last_attempt = Some(Instant::now());
+        let now = self.inner.clock.now();
+        cache.last_attempt = Some(now);
         match fetched {
             Ok(keys) => {
                 cache.keys = keys;
-                cache.fetched_at = Some(Instant::now());
+                cache.fetched_at = Some(now);
                 Ok(())
             }
             Err(_) if !cache.keys.is_empty() => Ok(()),
             Err(error) => Err(AuthRefusal::Failed(FailureCause::of(&error))),
         }
+    }
+
+    /// Now by the verifier's clock, in Unix seconds.
+    fn unix_now(&self) -> i64 {
+        self.inner.clock.now().timestamp()
     }
 
     async fn fetch(&self) -> Result<HashMap<String, Arc<Key>>, JwksError> {
@@ -345,14 +386,6 @@ impl JwksVerifier {
             serde_json::from_slice(&body).map_err(|e| JwksError::Unusable(e.to_string()))?;
         Ok(usable_keys(&set))
     }
-}
-
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |since| {
-            i64::try_from(since.as_secs()).unwrap_or(i64::MAX)
-        })
 }
 
 /// The keys of a set that verify quill's algorithms, by id: each pinned to the one algorithm
@@ -383,6 +416,7 @@ fn usable_keys(set: &JwkSet) -> HashMap<String, Arc<Key>> {
 struct Presented {
     sub: String,
     exp: i64,
+    nbf: Option<i64>,
     jti: Option<String>,
     sid: Option<String>,
 }
@@ -402,7 +436,19 @@ where
 
 #[cfg(test)]
 mod tests {
+    use quill_domain::testing::FixedClock;
+
     use super::*;
+
+    /// The tests' clock, standing still at its default time until a test moves it.
+    fn clock() -> Arc<FixedClock> {
+        Arc::new(FixedClock::default())
+    }
+
+    /// Now by a fresh [`clock`], in Unix seconds: what the tokens' times count from.
+    fn start() -> i64 {
+        clock().now().timestamp()
+    }
 
     #[test]
     fn only_keys_with_an_id_and_quills_algorithms_are_kept() {
@@ -421,11 +467,14 @@ mod tests {
 
     #[tokio::test]
     async fn a_token_of_another_type_or_without_a_key_id_is_refused_before_any_fetch() {
-        let verifier = JwksVerifier::new(JwksSettings::new(
-            Uri::from_static("http://127.0.0.1:9/.well-known/jwks.json"),
-            "issuer",
-            "quill",
-        ));
+        let verifier = JwksVerifier::with_clock(
+            JwksSettings::new(
+                Uri::from_static("http://127.0.0.1:9/.well-known/jwks.json"),
+                "issuer",
+                "quill",
+            ),
+            clock(),
+        );
         assert!(matches!(
             verifier.verify("not.a.token").await,
             Err(AuthRefusal::Invalid)
@@ -472,7 +521,7 @@ mod tests {
         header.typ = Some(ACCESS_TOKEN_TYPE.to_owned());
         header.kid = Some("test".to_owned());
         header_change(&mut header);
-        let mut claims = serde_json::json!({"sub": "7", "exp": unix_now() + seconds,
+        let mut claims = serde_json::json!({"sub": "7", "exp": start() + seconds,
             "iss": "issuer", "aud": "quill", "jti": "token-1", "sid": "session-1"});
         claims_change(&mut claims);
         jsonwebtoken::encode(
@@ -495,9 +544,11 @@ mod tests {
         JwksSettings::new(url.parse().unwrap(), "issuer", "quill")
     }
 
-    /// A key set server whose answer the test can change, and a verifier that asks it.
+    /// A key set server whose answer the test can change, and a verifier that asks it on
+    /// `clock`'s time.
     async fn verifier_of_served_set(
         tune: impl FnOnce(&mut JwksSettings),
+        clock: Arc<FixedClock>,
     ) -> (JwksVerifier, Arc<Mutex<String>>) {
         let served = Arc::new(Mutex::new(key_set_with_test_key()));
         let answer = served.clone();
@@ -510,15 +561,15 @@ mod tests {
         );
         let mut settings = serve(router).await;
         tune(&mut settings);
-        (JwksVerifier::new(settings), served)
+        (JwksVerifier::with_clock(settings, clock), served)
     }
 
     #[tokio::test]
     async fn a_token_with_a_critical_extension_or_not_yet_valid_is_refused() {
-        let (verifier, _served) = verifier_of_served_set(|_| {}).await;
+        let (verifier, _served) = verifier_of_served_set(|_| {}, clock()).await;
         let critical = signed_token_with(|h| h.crit = Some(vec!["exp".into()]), |_| {}, 600);
-        let early = signed_token_with(|_| {}, |c| c["nbf"] = (unix_now() + 300).into(), 600);
-        let due = signed_token_with(|_| {}, |c| c["nbf"] = (unix_now() - 1).into(), 600);
+        let early = signed_token_with(|_| {}, |c| c["nbf"] = (start() + 300).into(), 600);
+        let due = signed_token_with(|_| {}, |c| c["nbf"] = (start() - 1).into(), 600);
         for refused in [critical, early] {
             assert!(matches!(
                 verifier.verify(&refused).await,
@@ -530,7 +581,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_remembered_token_is_still_refused_once_it_expires() {
-        let (verifier, _served) = verifier_of_served_set(|_| {}).await;
+        let clock = clock();
+        let (verifier, _served) = verifier_of_served_set(|_| {}, clock.clone()).await;
         let token = signed_token(1);
         for _ in 0..2 {
             let subject = verifier.verify(&token).await.unwrap();
@@ -538,7 +590,12 @@ mod tests {
             assert_eq!(subject.session, Some(SessionId::new("session-1")));
         }
         assert!(verifier.remembered(&token).is_some());
-        tokio::time::sleep(Duration::from_millis(2100)).await;
+        clock.advance(chrono::Duration::seconds(1));
+        assert!(
+            verifier.verify(&token).await.is_ok(),
+            "valid through its last second"
+        );
+        clock.advance(chrono::Duration::seconds(1));
         assert!(matches!(
             verifier.verify(&token).await,
             Err(AuthRefusal::Invalid)
@@ -547,10 +604,13 @@ mod tests {
 
     #[tokio::test]
     async fn a_remembered_token_is_refused_once_its_key_leaves_the_set() {
-        let (verifier, served) = verifier_of_served_set(|settings| {
-            settings.max_age = Duration::ZERO;
-            settings.refetch_interval = Duration::ZERO;
-        })
+        let (verifier, served) = verifier_of_served_set(
+            |settings| {
+                settings.max_age = Duration::ZERO;
+                settings.refetch_interval = Duration::ZERO;
+            },
+            clock(),
+        )
         .await;
         let token = signed_token(600);
         verifier.verify(&token).await.unwrap();
@@ -564,7 +624,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_token_differing_from_a_remembered_one_is_checked_in_full() {
-        let (verifier, _served) = verifier_of_served_set(|_| {}).await;
+        let (verifier, _served) = verifier_of_served_set(|_| {}, clock()).await;
         let token = signed_token(600);
         verifier.verify(&token).await.unwrap();
         let (signed, signature) = token.rsplit_once('.').unwrap();
@@ -579,7 +639,7 @@ mod tests {
     #[tokio::test]
     async fn with_no_memory_every_token_is_checked_in_full() {
         let (verifier, _served) =
-            verifier_of_served_set(|settings| settings.verified_tokens = 0).await;
+            verifier_of_served_set(|settings| settings.verified_tokens = 0, clock()).await;
         let token = signed_token(600);
         verifier.verify(&token).await.unwrap();
         verifier.verify(&token).await.unwrap();
@@ -601,7 +661,7 @@ mod tests {
         );
         let mut settings = serve(router).await;
         settings.refetch_interval = Duration::from_secs(3600);
-        let verifier = JwksVerifier::new(settings);
+        let verifier = JwksVerifier::with_clock(settings, clock());
 
         let b64 = |json: &str| {
             use base64::Engine as _;

@@ -62,7 +62,7 @@ impl StartError {
 }
 
 /// The auth core wired to the real adapters: the SeaORM account store, Argon2id with one
-/// hashing slot per CPU and a bounded queue, JWTs from the settings, the system clock, rate
+/// hashing slot per CPU and a bounded queue, JWTs from the settings, the system clock (or [`Connect::clock`]'s), rate
 /// limits kept in PostgreSQL when that is the database (so they hold for a fleet) and in the
 /// process otherwise, and the audit trail as `tracing` events (target `audit`). The policy
 /// (rates, hashing shares) is the settings' [`auth_policy`](Settings::auth_policy).
@@ -140,9 +140,18 @@ pub struct Connect<'a> {
     settings: &'a Settings,
     on_statement: Option<StatementObserver>,
     metrics: bool,
+    clock: Option<Arc<dyn Clock>>,
 }
 
 impl Connect<'_> {
+    /// Reads the time from `clock` instead of the system's: tokens, sessions, limits, resets
+    /// and mail delivery all see the time it gives, so tests move time on instead of waiting
+    /// for it.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
     /// Reports every SQL statement the stack runs once its schema is up to date (the
     /// migrations' own are not reported): lets tests hold request paths to a query budget
     /// without timing anything.
@@ -206,7 +215,8 @@ impl Connect<'_> {
         } else {
             trail
         };
-        Ok(AuthStack::assemble(settings, db, events).await?)
+        let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        Ok(AuthStack::assemble(settings, db, events, clock).await?)
     }
 }
 
@@ -216,6 +226,7 @@ impl fmt::Debug for Connect<'_> {
             .field("settings", self.settings)
             .field("observes_statements", &self.on_statement.is_some())
             .field("records_metrics", &self.metrics)
+            .field("has_own_clock", &self.clock.is_some())
             .finish()
     }
 }
@@ -265,6 +276,7 @@ impl AuthStack {
             settings,
             on_statement: None,
             metrics: false,
+            clock: None,
         }
     }
 
@@ -301,13 +313,14 @@ impl AuthStack {
     /// ```
     pub async fn new(settings: &Settings, db: DatabaseConnection) -> Result<Self, Unexpected> {
         let trail = Arc::new(TracingAuthEvents::new(&settings.secret_key));
-        Self::assemble(settings, db, trail).await
+        Self::assemble(settings, db, trail, Arc::new(SystemClock)).await
     }
 
     async fn assemble(
         settings: &Settings,
         db: DatabaseConnection,
         events: Arc<dyn AuthEvents>,
+        clock: Arc<dyn Clock>,
     ) -> Result<Self, Unexpected> {
         let argon2 = settings.argon2;
         let policy = settings.auth_policy;
@@ -334,7 +347,6 @@ impl AuthStack {
                     )),
                 ),
             };
-        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let recovery = Arc::new(SeaOrmRecoveryStore::new(db.clone()));
         let users =
             Arc::new(SeaOrmUserRepository::new(db.clone()).notifying(recovery.mail_queued()));

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::support::{Account, TestApp, spawn_app, spawn_app_with};
+use crate::support::{Account, TestApp, poll_until, spawn_app, spawn_app_with};
 use reqwest::multipart::Form;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
@@ -139,8 +139,8 @@ async fn stalled_upload(
 
 /// The token of the newest reset mail to `address` the server wrote to its mail folder.
 async fn mailed_reset_token(app: &TestApp, address: &str) -> String {
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
+    let limit = std::time::Duration::from_secs(20);
+    let token = poll_until(limit, move || async move {
         let mut mails: Vec<(std::time::SystemTime, String)> =
             std::fs::read_dir(app.mail_dir.path())
                 .unwrap()
@@ -153,7 +153,7 @@ async fn mailed_reset_token(app: &TestApp, address: &str) -> String {
                 .filter(|(_, text)| text.contains(&format!("To: {address}")))
                 .collect();
         mails.sort();
-        let token = mails.last().and_then(|(_, data)| {
+        mails.last().and_then(|(_, data)| {
             quill_test_support::smtp::ReceivedMail {
                 from: String::new(),
                 to: Vec::new(),
@@ -161,16 +161,10 @@ async fn mailed_reset_token(app: &TestApp, address: &str) -> String {
                 authenticated: false,
             }
             .reset_token()
-        });
-        if let Some(token) = token {
-            return token;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no reset mail to {address}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+        })
+    })
+    .await;
+    token.unwrap_or_else(|| panic!("no reset mail to {address}"))
 }
 
 const METHODS: &[&str] = &[
