@@ -124,7 +124,7 @@ pub(crate) async fn start_server_on(
         ("ARGON2_ITERATIONS", "1"),
         ("ARGON2_PARALLELISM", "1"),
         // Tests log in and register far faster than any person; the limits themselves are
-        // tested on their own (crates/web/tests/rate_limits.rs).
+        // tested on their own (crates/web/tests/web/rate_limits.rs).
         ("LOGIN_RATE_BURST", "100000"),
         ("LOGIN_RATE_PER_MINUTE", "100000"),
         ("ACCOUNT_LOGIN_RATE_BURST", "100000"),
