@@ -10,72 +10,17 @@ use quill_domain::{
 };
 use sea_orm::sea_query::{Expr, ExprTrait as _, Func};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbBackend, EntityTrait,
-    FromQueryResult, PaginatorTrait as _, QueryFilter, QuerySelect, Statement,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait as _, QueryFilter, QuerySelect,
 };
 use tokio::sync::Notify;
 
+mod standing;
+#[cfg(test)]
+mod tests;
+
 use super::{UniqueLookup as _, store_error};
 use crate::entities::{revoked_token, user};
-
-/// The token check of a token in a session: the account and its session's expiry. A session's
-/// tokens are never revoked one by one (they end with their session), so the revocation list
-/// is not consulted.
-const SESSION_TOKEN_CHECK_SQLITE: &str = "SELECT id, username, email, password_hash, image_file, \
-     token_generation, profile_revision, \
-     (SELECT expires_at_us FROM sessions WHERE id = ?2 AND user_id = users.id) AS session_ends_us, \
-     FALSE AS token_revoked \
-     FROM users WHERE id = ?1";
-
-const SESSION_TOKEN_CHECK_POSTGRES: &str = "SELECT id, username, email, password_hash, image_file, \
-     token_generation, profile_revision, \
-     (SELECT expires_at_us FROM sessions WHERE id = $2 AND user_id = users.id) AS session_ends_us, \
-     FALSE AS token_revoked \
-     FROM users WHERE id = $1";
-
-/// The token check of a token naming no session (the original's): the account and whether
-/// the token's id is among the revoked ones.
-const SESSIONLESS_TOKEN_CHECK_SQLITE: &str = "SELECT id, username, email, password_hash, image_file, \
-     token_generation, profile_revision, CAST(NULL AS BIGINT) AS session_ends_us, \
-     EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?2) AS token_revoked \
-     FROM users WHERE id = ?1";
-
-const SESSIONLESS_TOKEN_CHECK_POSTGRES: &str = "SELECT id, username, email, password_hash, image_file, \
-     token_generation, profile_revision, CAST(NULL AS BIGINT) AS session_ends_us, \
-     EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = $2) AS token_revoked \
-     FROM users WHERE id = $1";
-
-/// A `users` row with where one token stands beside it: its session's expiry, if the
-/// session is still there, and whether the token was revoked on its own.
-#[derive(FromQueryResult)]
-struct UserWithTokenStanding {
-    id: i64,
-    username: String,
-    email: String,
-    password_hash: String,
-    image_file: Option<String>,
-    token_generation: i64,
-    profile_revision: i64,
-    session_ends_us: Option<i64>,
-    token_revoked: bool,
-}
-
-impl From<UserWithTokenStanding> for user::Model {
-    fn from(row: UserWithTokenStanding) -> Self {
-        Self {
-            id: row.id,
-            username: row.username,
-            // Not selected by the token check, and not part of the domain's account.
-            username_key: None,
-            username_skeleton: None,
-            email: row.email,
-            password_hash: row.password_hash,
-            image_file: row.image_file,
-            token_generation: row.token_generation,
-            profile_revision: row.profile_revision,
-        }
-    }
-}
 
 /// Accounts in SQLite or PostgreSQL: the [`UserRepository`] that
 /// [`AuthStack`](crate::AuthStack) wires in. The schema's unique indexes on the username's
@@ -328,45 +273,7 @@ impl UserRepository for SeaOrmUserRepository {
         session: Option<&SessionId>,
         token_id: &str,
     ) -> Result<Option<(User, TokenStanding)>, StoreError> {
-        // The hottest query (every authenticated request), as one fixed statement: no query
-        // building per request, and the driver's statement cache reuses its preparation. The
-        // account row and, alongside, the expiry of the token's session (if it still exists),
-        // or for a token in no session whether its id is among the revoked ones.
-        let backend = self.db.get_database_backend();
-        let postgres = backend == DbBackend::Postgres;
-        let statement = match session {
-            Some(session) => Statement::from_sql_and_values(
-                backend,
-                if postgres {
-                    SESSION_TOKEN_CHECK_POSTGRES
-                } else {
-                    SESSION_TOKEN_CHECK_SQLITE
-                },
-                [id.0.into(), session.as_str().into()],
-            ),
-            None => Statement::from_sql_and_values(
-                backend,
-                if postgres {
-                    SESSIONLESS_TOKEN_CHECK_POSTGRES
-                } else {
-                    SESSIONLESS_TOKEN_CHECK_SQLITE
-                },
-                [id.0.into(), token_id.into()],
-            ),
-        };
-        UserWithTokenStanding::find_by_statement(statement)
-            .one(&self.db)
-            .await
-            .map(|found| {
-                found.map(|row| {
-                    let standing = TokenStanding {
-                        session_ends: row.session_ends_us.map(super::instant),
-                        revoked: row.token_revoked,
-                    };
-                    (to_domain(row.into()), standing)
-                })
-            })
-            .map_err(store_error)
+        standing::user_with_token_standing(&self.db, id, session, token_id).await
     }
 
     async fn swap_image_file(
@@ -412,85 +319,5 @@ impl UserRepository for SeaOrmUserRepository {
             .await
             .map(|result| result.rows_affected)
             .map_err(store_error)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::time::Duration;
-
-    use quill_test_support::TestDatabase;
-    use sea_orm::{
-        ConnectionTrait as _, DatabaseConnection, DbBackend, QueryTrait as _, Statement,
-    };
-
-    use super::{by_email_query, id_by_username_query};
-
-    /// How the database would run `sql`: SQLite's `EXPLAIN QUERY PLAN` details or
-    /// PostgreSQL's `EXPLAIN` lines, as one text.
-    async fn plan_of(db: &DatabaseConnection, sql: &str) -> String {
-        let backend = db.get_database_backend();
-        let (explain, column) = match backend {
-            DbBackend::Postgres => (format!("EXPLAIN {sql}"), "QUERY PLAN"),
-            _ => (format!("EXPLAIN QUERY PLAN {sql}"), "detail"),
-        };
-        let rows = db
-            .query_all_raw(Statement::from_string(backend, explain))
-            .await
-            .unwrap();
-        rows.iter()
-            .map(|row| row.try_get::<String>("", column).unwrap())
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
-
-    #[tokio::test]
-    async fn the_login_and_registration_lookups_are_index_searches_among_many_accounts() {
-        let database = TestDatabase::fresh().await;
-        let db = crate::connect(&database.url, 2, Duration::from_secs(5))
-            .await
-            .unwrap();
-        crate::migrate(&db).await.unwrap();
-        let backend = db.get_database_backend();
-        // Enough accounts, with fresh statistics, that a planner weighing a scan against the
-        // index chooses as it would in production.
-        let insert = match backend {
-            DbBackend::Postgres => {
-                "INSERT INTO users (username, username_key, email, password_hash) \
-                 SELECT 'user' || n, 'user' || n, 'user' || n || '@example.com', 'x' \
-                 FROM generate_series(1, 5000) AS n"
-            }
-            _ => {
-                "WITH RECURSIVE n(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM n WHERE n < 5000) \
-                 INSERT INTO users (username, username_key, email, password_hash) \
-                 SELECT 'user' || n, 'user' || n, 'user' || n || '@example.com', 'x' FROM n"
-            }
-        };
-        db.execute_unprepared(insert).await.unwrap();
-        db.execute_unprepared("ANALYZE").await.unwrap();
-
-        for (lookup, query, index) in [
-            (
-                "email",
-                by_email_query("user42@example.com"),
-                "users_email_lower_key",
-            ),
-            (
-                "username",
-                id_by_username_query("USER42"),
-                "users_username_key_key",
-            ),
-        ] {
-            let sql = query.build(backend).to_string();
-            let found = db.query_one_raw(query.build(backend)).await.unwrap();
-            assert!(found.is_some(), "the {lookup} lookup finds nothing:\n{sql}");
-            let plan = plan_of(&db, &sql).await;
-            assert!(
-                plan.contains(index),
-                "the {lookup} lookup does not use {index}:\n{sql}\n{plan}"
-            );
-        }
-        drop(db);
-        drop(database);
     }
 }
