@@ -303,7 +303,7 @@ const SLEEPS_ALLOWED: &[(&str, &str)] = &[
     ),
     (
         "crates/server/tests/full_stack/openapi/driver.rs",
-        "stalled_upload: lets the real server read a stalled upload's head off the socket",
+        "stalled_upload: lets the real server read a stalled upload's bytes, of which it says nothing",
     ),
 ];
 

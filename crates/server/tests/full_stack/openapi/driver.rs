@@ -52,7 +52,10 @@ pub(super) async fn stalled_upload(
     );
     stream.write_all(head.as_bytes()).await.unwrap();
     stream.write_all(&vec![b'P'; sent]).await.unwrap();
-    // Long enough for the server to read the head and admit the upload.
+    // Long enough for the server to read the head, admit the upload and hold what it read.
+    // A wait on time, allowed by name in the architecture suite: nothing the server sends
+    // tells when it has read the bytes, and an upload sent before it has competes with the
+    // stalled one for the budget instead of meeting it held.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     stream
 }
