@@ -44,8 +44,8 @@ pub struct Argon2Hasher {
 const OUTPUT_LEN: usize = 32;
 
 impl Argon2Hasher {
-    /// A hasher with these parameters, running at most `slots` hashes at once (at least 1)
-    /// with at most `queue_limit` more waiting; beyond that, [`HashingError::Busy`].
+    /// A hasher with these parameters. How many hashes run at once is the domain's hashing
+    /// gate's to bound, not the hasher's.
     ///
     /// Computes the dummy hash for unknown emails right away, so call it at start-up (it
     /// blocks for one hash).

@@ -93,6 +93,13 @@ impl Prepare<'_> {
         self
     }
 
+    /// Reads the time from `clock` instead of the system's (see
+    /// [`Connect::clock`](quill_infra::Connect::clock)): tests move it on instead of waiting.
+    pub fn clock(mut self, clock: Arc<dyn quill_domain::Clock>) -> Self {
+        self.stack = self.stack.clock(clock);
+        self
+    }
+
     /// Records the application's metrics for `endpoint` to expose: every request, the auth
     /// core's events, and at each scrape the hashing and pool gauges.
     pub fn record_metrics(mut self, endpoint: &MetricsEndpoint) -> Self {

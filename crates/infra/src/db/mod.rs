@@ -3,9 +3,7 @@
 //! this crate; what leaves it is domain types and the connection pool.
 
 mod lookup;
-mod picture_owners;
 mod posts;
-mod standings;
 mod user_keys;
 mod users;
 

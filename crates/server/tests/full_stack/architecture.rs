@@ -187,3 +187,140 @@ fn the_adapters_never_depend_on_the_http_layer() {
         &["quill-web", "axum", "metrics-exporter-prometheus"],
     );
 }
+
+/// The most non-blank lines a source module may have outside its tests.
+const MODULE_LINE_LIMIT: usize = 400;
+
+/// Every `.rs` file under `dir`, recursively, as paths relative to the workspace root.
+fn rust_files(dir: &Path, found: &mut Vec<std::path::PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            if path.file_name().is_some_and(|name| name != "target") {
+                rust_files(&path, found);
+            }
+        } else if path.extension().is_some_and(|ext| ext == "rs") {
+            found.push(path);
+        }
+    }
+}
+
+/// The packages' folders: every crate, the migration, the benchmark and every example.
+fn package_dirs() -> Vec<std::path::PathBuf> {
+    let root = workspace_root();
+    let mut dirs = vec![root.join("migration"), root.join("bench")];
+    for group in ["crates", "examples"] {
+        for entry in std::fs::read_dir(root.join(group)).unwrap() {
+            dirs.push(entry.unwrap().path());
+        }
+    }
+    dirs
+}
+
+/// A source file's lines, split into the module's own and those of its inline
+/// `#[cfg(test)] mod … { … }` blocks (a top-level attribute, the block closed by a `}` at
+/// the start of a line, as rustfmt writes it).
+fn code_and_inline_tests(source: &str) -> (Vec<&str>, Vec<&str>) {
+    let (mut code, mut tests) = (Vec::new(), Vec::new());
+    let mut lines = source.lines().peekable();
+    while let Some(line) = lines.next() {
+        let opens_tests = line == "#[cfg(test)]"
+            && lines
+                .peek()
+                .is_some_and(|next| next.starts_with("mod ") && next.ends_with('{'));
+        if !opens_tests {
+            code.push(line);
+            continue;
+        }
+        for inner in lines.by_ref() {
+            tests.push(inner);
+            if inner == "}" {
+                break;
+            }
+        }
+    }
+    (code, tests)
+}
+
+/// Whether a whole file is tests: under a package's `tests/`, or a module of tests on its
+/// own (`tests.rs`, `…_tests.rs`).
+fn is_test_file(package: &Path, file: &Path) -> bool {
+    let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    file.starts_with(package.join("tests")) || stem == "tests" || stem.ends_with("_tests")
+}
+
+fn relative(file: &Path) -> String {
+    file.strip_prefix(workspace_root())
+        .unwrap()
+        .display()
+        .to_string()
+}
+
+#[test]
+fn no_source_module_has_more_than_400_lines_outside_its_tests() {
+    let mut over = Vec::new();
+    for package in package_dirs() {
+        let mut files = Vec::new();
+        rust_files(&package.join("src"), &mut files);
+        for file in files.iter().filter(|f| !is_test_file(&package, f)) {
+            let source = std::fs::read_to_string(file).unwrap();
+            let (code, _) = code_and_inline_tests(&source);
+            let lines = code.iter().filter(|l| !l.trim().is_empty()).count();
+            let name = relative(file);
+            if lines > MODULE_LINE_LIMIT {
+                over.push(format!("{name}: {lines}"));
+            }
+        }
+    }
+    assert!(
+        over.is_empty(),
+        "modules over {MODULE_LINE_LIMIT} non-blank lines outside tests: {over:?}"
+    );
+}
+
+/// Where a test may sleep: the one bounded poll of the full-stack suite, and two waits that
+/// are the behaviour under test against a real server's own timers and socket reads, which
+/// no injected clock reaches.
+const SLEEPS_ALLOWED: &[(&str, &str)] = &[
+    (
+        "crates/server/tests/full_stack/support.rs",
+        "poll_until: a bounded poll of a real process (a server, a worker, a mail sink)",
+    ),
+    (
+        "crates/server/tests/full_stack/api_conventions.rs",
+        "a slowloris client's pace, against the server's real header timeout",
+    ),
+    (
+        "crates/server/tests/full_stack/openapi/driver.rs",
+        "stalled_upload: lets the real server read a stalled upload's bytes, of which it says nothing",
+    ),
+];
+
+#[test]
+fn no_test_sleeps_outside_the_allowed_bounded_polls() {
+    let mut sleeping = Vec::new();
+    for package in package_dirs() {
+        let mut files = Vec::new();
+        rust_files(&package.join("src"), &mut files);
+        rust_files(&package.join("tests"), &mut files);
+        for file in &files {
+            let source = std::fs::read_to_string(file).unwrap();
+            let tests = if is_test_file(&package, file) {
+                source.lines().collect()
+            } else {
+                code_and_inline_tests(&source).1
+            };
+            let name = relative(file);
+            let allowed = SLEEPS_ALLOWED.iter().any(|(path, _)| *path == name);
+            // Spelt in two so that this test is not found sleeping.
+            let needle = concat!("sleep", "(");
+            if !allowed && tests.iter().any(|line| line.contains(needle)) {
+                sleeping.push(name);
+            }
+        }
+    }
+    assert!(sleeping.is_empty(), "tests that sleep: {sleeping:?}");
+}

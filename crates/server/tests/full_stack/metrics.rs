@@ -15,7 +15,7 @@ use reqwest::{Client, StatusCode};
 use tokio::io::AsyncWriteExt as _;
 use tokio::process::{Child, Command};
 
-use crate::support::SECRET_KEY;
+use crate::support::{SECRET_KEY, poll_until};
 
 /// A `quill` process on a SQLite file of its own, killed when dropped.
 struct Quill {
@@ -73,16 +73,19 @@ impl Quill {
                 .unwrap(),
             _dir: dir,
         };
-        for _ in 0..600 {
-            if quill.get("/healthz").await.is_ok() {
-                return quill;
-            }
-            if let Some(status) = quill.process.try_wait().unwrap() {
+        let health = format!("{}/healthz", quill.base);
+        let (client, health) = (&quill.client, &health);
+        let process = &std::sync::Mutex::new(&mut quill.process);
+        let answered = poll_until(Duration::from_secs(30), move || async move {
+            let exited = process.lock().unwrap().try_wait().unwrap();
+            if let Some(status) = exited {
                 panic!("quill exited before answering: {status}");
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("quill did not answer within 30 s");
+            client.get(health).send().await.ok().map(drop)
+        })
+        .await;
+        assert!(answered.is_some(), "quill did not answer within 30 s");
+        quill
     }
 
     async fn get(&self, path: &str) -> reqwest::Result<reqwest::Response> {

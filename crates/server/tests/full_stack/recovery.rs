@@ -11,11 +11,12 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::support::{
-    TestApp, expect, expect_invalid, expect_unauthorized, smtp_relay, spawn_app, start_server,
+    TestApp, expect, expect_invalid, expect_unauthorized, poll_until, smtp_relay, spawn_app,
+    start_server, start_server_on,
 };
 
 /// How long a mail may take to arrive: the worker looks at the outbox at least every second,
-/// and a failed attempt is retried after two.
+/// and a failed attempt is retried after two (tests advance the server's clock past that).
 const MAIL_WAIT: Duration = Duration::from_secs(20);
 
 async fn forgot(app: &TestApp, email: &str) -> reqwest::Response {
@@ -222,6 +223,8 @@ async fn mail_asked_for_while_the_relay_is_down_arrives_when_it_comes_back() {
         StatusCode::ACCEPTED
     );
     wait_until_attempted(app.database_url()).await;
+    // The retry is due once its back-off has passed, by the server's clock.
+    app.clock.advance(Duration::from_secs(60));
     let sink = SmtpSink::start_on(port).await;
     let mails = sink.wait_for(1, MAIL_WAIT).await;
     reset_mail(&mails, "alice@example.com");
@@ -238,10 +241,13 @@ async fn a_server_restarted_before_delivery_still_delivers_the_mail() {
     first.account("alice").await;
     forgot(&first, "alice@example.com").await;
     wait_until_attempted(&database.url).await;
+    let clock = first.clock.clone();
     drop(first);
 
     let sink = SmtpSink::start_on(port).await;
-    let _second = start_server(&database.url, &smtp_relay(&port_text))
+    // The retry is due once its back-off has passed, by the clock the servers share.
+    clock.advance(Duration::from_secs(60));
+    let _second = start_server_on(&database.url, &smtp_relay(&port_text), clock)
         .await
         .unwrap();
     let mails = sink.wait_for(1, MAIL_WAIT).await;
@@ -277,19 +283,16 @@ async fn without_a_relay_in_development_each_mail_is_an_eml_file_in_the_mail_dir
     let app = spawn_app().await;
     app.account("alice").await;
     forgot(&app, "alice@example.com").await;
-    let deadline = tokio::time::Instant::now() + MAIL_WAIT;
-    let written = loop {
-        let files: Vec<_> = std::fs::read_dir(app.mail_dir.path())
+    let app = &app;
+    let written = poll_until(MAIL_WAIT, move || async move {
+        let file = std::fs::read_dir(app.mail_dir.path())
             .unwrap()
             .filter_map(Result::ok)
-            .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
-            .collect();
-        if let Some(file) = files.first() {
-            break std::fs::read_to_string(file.path()).unwrap();
-        }
-        assert!(tokio::time::Instant::now() < deadline, "no mail written");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+            .find(|e| e.path().extension().is_some_and(|x| x == "eml"))?;
+        Some(std::fs::read_to_string(file.path()).unwrap())
+    })
+    .await
+    .expect("no mail written");
     assert!(written.contains("To: alice@example.com"));
     assert!(written.contains("Subject: Reset your quill password"));
 }
@@ -298,9 +301,8 @@ async fn without_a_relay_in_development_each_mail_is_an_eml_file_in_the_mail_dir
 /// attempt failed: no relay listens), so a server stopped now holds no claim on it.
 async fn wait_until_attempted(database_url: &str) {
     use sea_orm::{ConnectionTrait as _, Database};
-    let db = Database::connect(database_url).await.unwrap();
-    let deadline = tokio::time::Instant::now() + MAIL_WAIT;
-    loop {
+    let db = &Database::connect(database_url).await.unwrap();
+    let tried = poll_until(MAIL_WAIT, move || async move {
         let row = db
             .query_one_raw(sea_orm::Statement::from_string(
                 db.get_database_backend(),
@@ -311,13 +313,8 @@ async fn wait_until_attempted(database_url: &str) {
             .unwrap()
             .unwrap();
         let tried: i64 = row.try_get("", "tried").unwrap();
-        if tried > 0 {
-            return;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the mail was never tried"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+        (tried > 0).then_some(())
+    })
+    .await;
+    assert!(tried.is_some(), "the mail was never tried");
 }

@@ -16,7 +16,7 @@ use quill_test_support::{TestDatabase, keys};
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::support::{TestApp, start_server};
+use crate::support::{TestApp, TestClock, start_server};
 
 const ISSUER: &str = "https://blog.example.com";
 
@@ -56,14 +56,14 @@ impl KeySetAddress {
     }
 }
 
-/// verify-service on a port of its own, keeping keys for `max_age`.
-async fn start_service(key_set: &str, max_age: Duration) -> String {
+/// verify-service on a port of its own, keeping keys for `max_age` by `clock`.
+async fn start_service(key_set: &str, max_age: Duration, clock: Arc<TestClock>) -> String {
     let mut settings = JwksSettings::new(key_set.parse().unwrap(), ISSUER, "quill");
     settings.max_age = max_age;
     settings.refetch_interval = Duration::from_millis(200);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let app = verify_service::app(JwksVerifier::new(settings));
+    let app = verify_service::app(JwksVerifier::with_clock(settings, clock));
     tokio::spawn(async move { axum::serve(listener, app).await });
     base
 }
@@ -124,7 +124,8 @@ async fn the_example_service_accepts_quills_tokens_refuses_tampered_ones_and_sur
     let before = quill_with_keys(&database, &dir, &old, &[]).await;
     let alice = before.account("alice").await;
     let key_set = KeySetAddress::start(&before).await;
-    let service = start_service(&key_set.url, max_age).await;
+    let clock = Arc::new(TestClock::default());
+    let service = start_service(&key_set.url, max_age, clock.clone()).await;
 
     let (status, body) = whoami(&service, &alice.token).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -157,8 +158,8 @@ async fn the_example_service_accepts_quills_tokens_refuses_tampered_ones_and_sur
     // Step 1: the new key is published as verify-only everywhere.
     let published = quill_with_keys(&database, &dir, &old, &[&new]).await;
     key_set.now_at(&published);
-    // Step 2: wait out the key set's cache age.
-    tokio::time::sleep(max_age * 2).await;
+    // Step 2: let the key set's cache age pass.
+    clock.advance(max_age * 2);
     assert_eq!(whoami(&service, &alice.token).await.0, StatusCode::OK);
     drop(published);
 
@@ -174,7 +175,7 @@ async fn the_example_service_accepts_quills_tokens_refuses_tampered_ones_and_sur
     // cache has aged, so does everything it signed.
     let after = quill_with_keys(&database, &dir, &new, &[]).await;
     key_set.now_at(&after);
-    tokio::time::sleep(max_age * 2).await;
+    clock.advance(max_age * 2);
     assert_eq!(whoami(&service, &fresh).await.0, StatusCode::OK);
     assert_eq!(
         whoami(&service, &alice.token).await.0,

@@ -149,7 +149,7 @@ async fn replaying_a_rotated_refresh_token_after_the_grace_ends_the_session() {
         .json()
         .await
         .unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    app.clock.advance(std::time::Duration::from_millis(2100));
     refused(refresh(&app, &field(&first, "refresh_token")).await).await;
     expect_unauthorized(
         app.get_as("/api/users/me", &field(&second, "access_token"))

@@ -1,7 +1,9 @@
 //! Starts the real application on a random port with a fresh database per test: a SQLite file
 //! by default, a new PostgreSQL database when `TEST_DATABASE_URL` is set (the same helper the
-//! infra suite uses, `quill-test-support`).
+//! infra suite uses, `quill-test-support`). Each server reads the time from a [`TestClock`]
+//! the test can move on, so no test waits for time to pass.
 
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use quill_test_support::TestDatabase;
@@ -12,9 +14,33 @@ use tokio::sync::oneshot;
 /// The key test servers sign with, so tests can forge tokens on purpose.
 pub(crate) const SECRET_KEY: &str = "test-secret-key-of-at-least-32-bytes!";
 
+/// The clock a test server reads: the system's time, moved on by however much the test has
+/// advanced it. Not a clock standing still: tests forge tokens from the real time and read
+/// the real modification times of files, which a frozen clock would contradict.
+#[derive(Debug, Default)]
+pub(crate) struct TestClock {
+    ahead: Mutex<chrono::Duration>,
+}
+
+impl TestClock {
+    /// Moves the clock on by `by`, at once.
+    pub(crate) fn advance(&self, by: Duration) {
+        let by = chrono::Duration::from_std(by).expect("a test-sized duration");
+        *self.ahead.lock().unwrap_or_else(PoisonError::into_inner) += by;
+    }
+}
+
+impl quill_domain::Clock for TestClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now() + *self.ahead.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
 pub(crate) struct TestApp {
     pub base: String,
     pub client: Client,
+    /// The time the server reads: advance it instead of waiting.
+    pub clock: Arc<TestClock>,
     /// Where the server writes mail when no `SMTP_HOST` is set (its `MAIL_DIR`).
     pub mail_dir: tempfile::TempDir,
     /// Where it keeps uploaded pictures on SQLite (its `MEDIA_DIR`).
@@ -71,6 +97,15 @@ pub(crate) async fn start_server(
     database_url: &str,
     extra: &[(&str, &str)],
 ) -> Result<TestApp, quill_server::StartError> {
+    start_server_on(database_url, extra, Arc::default()).await
+}
+
+/// [`start_server`] reading the time from `clock`, which several servers may share.
+pub(crate) async fn start_server_on(
+    database_url: &str,
+    extra: &[(&str, &str)],
+    clock: Arc<TestClock>,
+) -> Result<TestApp, quill_server::StartError> {
     let listener = quill_server::listen("127.0.0.1:0".parse().unwrap()).unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let mail_dir = tempfile::tempdir().unwrap();
@@ -89,7 +124,7 @@ pub(crate) async fn start_server(
         ("ARGON2_ITERATIONS", "1"),
         ("ARGON2_PARALLELISM", "1"),
         // Tests log in and register far faster than any person; the limits themselves are
-        // tested on their own (crates/web/tests/rate_limits.rs).
+        // tested on their own (crates/web/tests/web/rate_limits.rs).
         ("LOGIN_RATE_BURST", "100000"),
         ("LOGIN_RATE_PER_MINUTE", "100000"),
         ("ACCOUNT_LOGIN_RATE_BURST", "100000"),
@@ -103,7 +138,9 @@ pub(crate) async fn start_server(
     ];
     pairs.extend_from_slice(extra);
     let settings = quill_server::Settings::from_pairs(pairs).unwrap();
-    let app = quill_server::prepare(&settings).await?;
+    let app = quill_server::prepare(&settings)
+        .clock(clock.clone())
+        .await?;
     let (stop, stopped) = oneshot::channel::<()>();
     let limits = quill_server::ConnectionLimits::from(&settings);
     tokio::spawn(quill_server::serve(listener, app, limits, async {
@@ -115,11 +152,35 @@ pub(crate) async fn start_server(
             .timeout(Duration::from_secs(30))
             .build()
             .unwrap(),
+        clock,
         stop: Some(stop),
         database: None,
         mail_dir,
         _media_dir: media_dir,
     })
+}
+
+/// How often [`poll_until`] looks again.
+const POLL_EVERY: Duration = Duration::from_millis(50);
+
+/// Looks at `probe` until it gives a value, every 50 ms for at most `limit`; `None` when the
+/// time runs out. The one wait the suite allows, and only on what a real process does in its
+/// own time (a server or one of its workers, a mail sink, a child process): a test never
+/// waits for time to pass, it advances its server's [`TestClock`].
+pub(crate) async fn poll_until<T, F>(limit: Duration, mut probe: impl FnMut() -> F) -> Option<T>
+where
+    F: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        if let Some(found) = probe().await {
+            return Some(found);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return None;
+        }
+        tokio::time::sleep(POLL_EVERY).await;
+    }
 }
 
 /// The variable naming the one test a child process of this binary was started to run.

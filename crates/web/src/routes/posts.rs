@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use quill_domain::{ContentTag, PostChanges, PostDraft, PostWithAuthor};
+use quill_domain::{Caller, ContentTag, PostChanges, PostDraft, PostId, PostWithAuthor};
 
 use crate::error::{ApiError, ErrorMessage};
 use crate::extract::{AuthUser, JsonBody, PageQuery, PostIdParam, UserIdParam};
@@ -182,12 +182,17 @@ pub(crate) async fn replace(
     PostIdParam(id): PostIdParam,
     JsonBody(body): JsonBody<PostRequest>,
 ) -> Result<Json<PostBody>, ApiError> {
-    let PostDraft { title, content } = PostDraft::try_from(body)?;
-    let changes = PostChanges {
+    let every_field = |PostDraft { title, content }| PostChanges {
         title: Some(title),
         content: Some(content),
     };
-    Ok(Json(state.posts.update(&caller, id, changes).await?.into()))
+    edit(
+        &state,
+        &caller,
+        id,
+        PostDraft::try_from(body).map(every_field),
+    )
+    .await
 }
 
 /// Change some of a post's fields.
@@ -217,8 +222,18 @@ pub(crate) async fn patch(
     PostIdParam(id): PostIdParam,
     JsonBody(body): JsonBody<PostPatchRequest>,
 ) -> Result<Json<PostBody>, ApiError> {
-    let changes = PostChanges::try_from(body)?;
-    Ok(Json(state.posts.update(&caller, id, changes).await?.into()))
+    edit(&state, &caller, id, PostChanges::try_from(body)).await
+}
+
+/// What PUT and PATCH share once the body is read as the changes it asks for (every field
+/// for PUT, the given ones for PATCH): the author's edit, answered with the updated post.
+async fn edit(
+    state: &AppState,
+    caller: &Caller,
+    id: PostId,
+    changes: Result<PostChanges, ApiError>,
+) -> Result<Json<PostBody>, ApiError> {
+    Ok(Json(state.posts.update(caller, id, changes?).await?.into()))
 }
 
 /// Delete a post.

@@ -1,15 +1,18 @@
-//! [`TokenStandings`] over the `users`, `sessions` and `revoked_tokens` tables: the account
-//! with where one of its tokens stands, read in one fixed statement since every
-//! authenticated request runs it, and single-token revocations.
+//! [`TokenStandings`] over the `users`, `sessions` and `revoked_tokens` tables: the token
+//! check, the hottest query (every authenticated request), as one fixed statement per backend,
+//! and single-token revocations.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use quill_domain::{SessionId, StoreError, TokenStanding, TokenStandings, User, UserId};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ColumnTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, Statement};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult, QueryFilter,
+    Statement,
+};
 
-use super::store_error;
-use super::users::{SeaOrmUserRepository, to_domain};
+use super::{SeaOrmUserRepository, to_domain};
+use crate::db::store_error;
 use crate::entities::{revoked_token, user};
 
 /// The token check of a token in a session: the account and its session's expiry. A session's
@@ -71,6 +74,55 @@ impl From<UserWithTokenStanding> for user::Model {
     }
 }
 
+/// The account `id` and where the token stands: its session's expiry, or for a token in no
+/// session whether `token_id` was revoked.
+async fn user_with_token_standing(
+    db: &DatabaseConnection,
+    id: UserId,
+    session: Option<&SessionId>,
+    token_id: &str,
+) -> Result<Option<(User, TokenStanding)>, StoreError> {
+    // The hottest query (every authenticated request), as one fixed statement: no query
+    // building per request, and the driver's statement cache reuses its preparation. The
+    // account row and, alongside, the expiry of the token's session (if it still exists),
+    // or for a token in no session whether its id is among the revoked ones.
+    let backend = db.get_database_backend();
+    let postgres = backend == DbBackend::Postgres;
+    let statement = match session {
+        Some(session) => Statement::from_sql_and_values(
+            backend,
+            if postgres {
+                SESSION_TOKEN_CHECK_POSTGRES
+            } else {
+                SESSION_TOKEN_CHECK_SQLITE
+            },
+            [id.0.into(), session.as_str().into()],
+        ),
+        None => Statement::from_sql_and_values(
+            backend,
+            if postgres {
+                SESSIONLESS_TOKEN_CHECK_POSTGRES
+            } else {
+                SESSIONLESS_TOKEN_CHECK_SQLITE
+            },
+            [id.0.into(), token_id.into()],
+        ),
+    };
+    UserWithTokenStanding::find_by_statement(statement)
+        .one(db)
+        .await
+        .map(|found| {
+            found.map(|row| {
+                let standing = TokenStanding {
+                    session_ends: row.session_ends_us.map(crate::db::instant),
+                    revoked: row.token_revoked,
+                };
+                (to_domain(row.into()), standing)
+            })
+        })
+        .map_err(store_error)
+}
+
 #[async_trait]
 impl TokenStandings for SeaOrmUserRepository {
     async fn revoke_token(
@@ -97,45 +149,7 @@ impl TokenStandings for SeaOrmUserRepository {
         session: Option<&SessionId>,
         token_id: &str,
     ) -> Result<Option<(User, TokenStanding)>, StoreError> {
-        // The hottest query (every authenticated request), as one fixed statement: no query
-        // building per request, and the driver's statement cache reuses its preparation. The
-        // account row and, alongside, the expiry of the token's session (if it still exists),
-        // or for a token in no session whether its id is among the revoked ones.
-        let backend = self.db.get_database_backend();
-        let postgres = backend == DbBackend::Postgres;
-        let statement = match session {
-            Some(session) => Statement::from_sql_and_values(
-                backend,
-                if postgres {
-                    SESSION_TOKEN_CHECK_POSTGRES
-                } else {
-                    SESSION_TOKEN_CHECK_SQLITE
-                },
-                [id.0.into(), session.as_str().into()],
-            ),
-            None => Statement::from_sql_and_values(
-                backend,
-                if postgres {
-                    SESSIONLESS_TOKEN_CHECK_POSTGRES
-                } else {
-                    SESSIONLESS_TOKEN_CHECK_SQLITE
-                },
-                [id.0.into(), token_id.into()],
-            ),
-        };
-        UserWithTokenStanding::find_by_statement(statement)
-            .one(&self.db)
-            .await
-            .map(|found| {
-                found.map(|row| {
-                    let standing = TokenStanding {
-                        session_ends: row.session_ends_us.map(super::instant),
-                        revoked: row.token_revoked,
-                    };
-                    (to_domain(row.into()), standing)
-                })
-            })
-            .map_err(store_error)
+        user_with_token_standing(&self.db, id, session, token_id).await
     }
 
     async fn purge_revoked_tokens(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {

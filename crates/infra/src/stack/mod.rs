@@ -3,13 +3,12 @@
 //! for any service that embeds quill's auth core. Nothing of the blog is here: that is
 //! [`blog`](crate::blog)'s.
 //!
-//! [`AuthStack::connect`] does it all in one call. The steps are public too ([`connect`],
-//! [`migrate`], [`AuthStack::new`]) for an application that owns its connection pool or runs
+//! [`AuthStack::connect`] does it all in one call. The steps are public too
+//! ([`connect`](crate::connect), [`migrate`](crate::migrate), [`AuthStack::new`]) for an application that owns its connection pool or runs
 //! migrations as a separate deployment step.
 
-use std::fmt;
-use std::future::{Future, IntoFuture};
-use std::pin::Pin;
+mod connect;
+
 use std::sync::Arc;
 
 use quill_domain::{
@@ -19,16 +18,17 @@ use quill_domain::{
 use sea_orm::{DatabaseConnection, DbBackend};
 use tokio::sync::{Notify, mpsc};
 
+pub use connect::{Connect, StatementObserver};
+
 use crate::clock::SystemClock;
 use crate::config::StackSettings;
-use crate::db::{DatabaseError, SeaOrmUserRepository, connect};
-use crate::events::{FanOutAuthEvents, TracingAuthEvents};
+use crate::db::{DatabaseError, SeaOrmUserRepository};
+use crate::events::TracingAuthEvents;
 use crate::hashing::Argon2Hasher;
 use crate::maintenance::{Background, MaintenanceHandle};
-use crate::metrics::MetricsAuthEvents;
 use crate::pictures::{DatabasePictureStore, FilePictureStore, ImagePictureProcessor};
 use crate::recovery::{ChannelResetRequests, SeaOrmRecoveryStore, Sha256ResetSecrets};
-use crate::schema::{MigrationError, migrate};
+use crate::schema::MigrationError;
 use crate::sessions::{HmacSessionSecrets, SeaOrmSessionStore};
 use crate::throttle::PostgresThrottle;
 use crate::tokens::JwtCodec;
@@ -62,7 +62,7 @@ impl StartError {
 }
 
 /// The auth core wired to the real adapters: the SeaORM account store, Argon2id with one
-/// hashing slot per CPU and a bounded queue, JWTs from the settings, the system clock, rate
+/// hashing slot per CPU and a bounded queue, JWTs from the settings, the system clock (or [`Connect::clock`]'s), rate
 /// limits kept in PostgreSQL when that is the database (so they hold for a fleet) and in the
 /// process otherwise, and the audit trail as `tracing` events (target `audit`). The policy
 /// (rates, hashing shares) is the settings' [`policy`](crate::AuthSettings::policy).
@@ -132,106 +132,6 @@ pub struct AuthStack {
     mail_queued: Arc<Notify>,
 }
 
-/// Called once for every SQL statement a stack's connection runs after its migrations.
-pub type StatementObserver = Arc<dyn Fn() + Send + Sync>;
-
-/// [`AuthStack::connect`] before it is awaited: its options, then `.await` to connect,
-/// migrate and wire.
-#[must_use = "nothing is connected until this is awaited"]
-pub struct Connect<'a> {
-    settings: &'a StackSettings,
-    on_statement: Option<StatementObserver>,
-    metrics: bool,
-}
-
-impl Connect<'_> {
-    /// Reports every SQL statement the stack runs once its schema is up to date (the
-    /// migrations' own are not reported): lets tests hold request paths to a query budget
-    /// without timing anything.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// use std::sync::Arc;
-    /// use std::sync::atomic::{AtomicUsize, Ordering};
-    ///
-    /// use quill_infra::{AuthStack, StackSettings};
-    ///
-    /// let settings = StackSettings::from_pairs([
-    ///     ("DATABASE_URL", "sqlite::memory:"),
-    ///     ("DATABASE_MAX_CONNECTIONS", "1"),
-    ///     ("ARGON2_MEMORY_KIB", "1024"),
-    ///     ("ARGON2_ITERATIONS", "1"),
-    ///     ("ARGON2_PARALLELISM", "1"),
-    /// ])?;
-    /// let statements = Arc::new(AtomicUsize::new(0));
-    /// let counter = statements.clone();
-    /// let stack = AuthStack::connect(&settings)
-    ///     .observe_statements(Arc::new(move || {
-    ///         counter.fetch_add(1, Ordering::SeqCst);
-    ///     }))
-    ///     .await?;
-    /// assert_eq!(statements.load(Ordering::SeqCst), 0);
-    /// stack.users().id_by_username("alice").await?;
-    /// assert_eq!(statements.load(Ordering::SeqCst), 1);
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub fn observe_statements(mut self, observer: StatementObserver) -> Self {
-        self.on_statement = Some(observer);
-        self
-    }
-
-    /// Counts the auth core's events through the `metrics` facade besides writing them to
-    /// the audit trail (see [`metrics`](crate::metrics) for what is counted); the
-    /// application installs the recorder.
-    pub fn record_metrics(mut self) -> Self {
-        self.metrics = true;
-        self
-    }
-
-    async fn run(self) -> Result<AuthStack, StartError> {
-        let settings = self.settings;
-        let mut db = connect(
-            &settings.database.url,
-            settings.database.max_connections,
-            settings.database.acquire_timeout,
-        )
-        .await?;
-        migrate(&db).await?;
-        if let Some(observer) = self.on_statement {
-            db.set_metric_callback(move |_| observer());
-        }
-        let trail: Arc<dyn AuthEvents> =
-            Arc::new(TracingAuthEvents::new(&settings.auth.secret_key));
-        let events = if self.metrics {
-            Arc::new(FanOutAuthEvents::new([trail, Arc::new(MetricsAuthEvents)]))
-        } else {
-            trail
-        };
-        Ok(AuthStack::assemble(settings, db, events).await?)
-    }
-}
-
-impl fmt::Debug for Connect<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Connect")
-            .field("settings", self.settings)
-            .field("observes_statements", &self.on_statement.is_some())
-            .field("records_metrics", &self.metrics)
-            .finish()
-    }
-}
-
-impl<'a> IntoFuture for Connect<'a> {
-    type Output = Result<AuthStack, StartError>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.run())
-    }
-}
-
 impl AuthStack {
     /// Connects to `settings.database.url` (SQLite or PostgreSQL), applies quill's pending
     /// migrations and builds the services: everything an embedding application needs from
@@ -264,15 +164,11 @@ impl AuthStack {
     /// # }
     /// ```
     pub fn connect(settings: &StackSettings) -> Connect<'_> {
-        Connect {
-            settings,
-            on_statement: None,
-            metrics: false,
-        }
+        Connect::new(settings)
     }
 
     /// Builds the adapters and services over an open and migrated database (see
-    /// [`migrate`]), for an application that manages the connection itself.
+    /// [`migrate`](crate::migrate)), for an application that manages the connection itself.
     ///
     /// Prepares the hasher's dummy hash on the blocking pool, so it takes about one hash's
     /// time.
@@ -304,13 +200,14 @@ impl AuthStack {
     /// ```
     pub async fn new(settings: &StackSettings, db: DatabaseConnection) -> Result<Self, Unexpected> {
         let trail = Arc::new(TracingAuthEvents::new(&settings.auth.secret_key));
-        Self::assemble(settings, db, trail).await
+        Self::assemble(settings, db, trail, Arc::new(SystemClock)).await
     }
 
     async fn assemble(
         settings: &StackSettings,
         db: DatabaseConnection,
         events: Arc<dyn AuthEvents>,
+        clock: Arc<dyn Clock>,
     ) -> Result<Self, Unexpected> {
         let argon2 = settings.auth.argon2;
         let policy = settings.auth.policy;
@@ -340,7 +237,6 @@ impl AuthStack {
                     )),
                 ),
             };
-        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let recovery = Arc::new(SeaOrmRecoveryStore::new(db.clone()));
         let users =
             Arc::new(SeaOrmUserRepository::new(db.clone()).notifying(recovery.mail_queued()));

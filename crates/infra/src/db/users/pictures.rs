@@ -6,8 +6,8 @@ use quill_domain::{PictureOwners, PictureSwap, StoreError, UserId, UserRepositor
 use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait as _, QueryFilter};
 
-use super::store_error;
-use super::users::SeaOrmUserRepository;
+use super::SeaOrmUserRepository;
+use crate::db::store_error;
 use crate::entities::user;
 
 #[async_trait]

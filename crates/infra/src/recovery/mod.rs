@@ -8,19 +8,23 @@
 //! statement, the same on both backends. SQLite write transactions start `IMMEDIATE`, so a
 //! writer that has to wait does so in SQLite's busy timeout instead of failing half-way.
 
+mod outbox;
+mod queue;
+mod secrets;
+
+pub use queue::ChannelResetRequests;
+pub use secrets::Sha256ResetSecrets;
+
 use async_trait::async_trait;
-use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use quill_domain::{
-    Mail, MailId, MailOutbox, OutboxDepth, PasswordHash, QueuedMail, RecoveryStore, ResetDigest,
-    ResetIssue, ResetMailPace, ResetRequest, ResetRequestQueue, ResetSecrets, ResetToken,
-    SessionId, StoreError, Unexpected, User, UserId, throttle::micros,
+    Mail, PasswordHash, RecoveryStore, ResetDigest, ResetIssue, ResetMailPace, SessionId,
+    StoreError, User, UserId, throttle::micros,
 };
 use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, Statement, Value};
-use sha2::{Digest as _, Sha256};
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::Notify;
 
-use crate::db::{instant, store_error, to_domain};
+use crate::db::{store_error, to_domain};
 
 /// Reset tokens and the mail outbox in quill's database.
 #[derive(Debug, Clone)]
@@ -278,150 +282,5 @@ impl RecoveryStore for SeaOrmRecoveryStore {
             .await
             .map_err(store_error)?;
         Ok(purged)
-    }
-}
-
-#[async_trait]
-impl MailOutbox for SeaOrmRecoveryStore {
-    async fn claim_due(
-        &self,
-        now: DateTime<Utc>,
-        hold_until: DateTime<Utc>,
-    ) -> Result<Option<QueuedMail>, StoreError> {
-        // The outer condition repeats the inner one: on PostgreSQL a server that lost the
-        // race for the row re-checks it after the winner commits, finds it held, and takes
-        // nothing; SQLite has one writer at a time.
-        let row = self
-            .db
-            .query_one_raw(self.statement(
-                "UPDATE mail_outbox SET held_until_us = $1, attempts = attempts + 1 \
-                 WHERE id = (SELECT id FROM mail_outbox \
-                             WHERE due_at_us <= $2 \
-                               AND (held_until_us IS NULL OR held_until_us < $2) \
-                             ORDER BY due_at_us, id LIMIT 1) \
-                   AND (held_until_us IS NULL OR held_until_us < $2) \
-                 RETURNING id, recipient, subject, body, attempts, queued_at_us",
-                vec![micros(hold_until).into(), micros(now).into()],
-            ))
-            .await
-            .map_err(store_error)?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        let get = |column: &str| -> Result<String, StoreError> {
-            row.try_get("", column).map_err(store_error)
-        };
-        let attempts: i32 = row.try_get("", "attempts").map_err(store_error)?;
-        Ok(Some(QueuedMail {
-            id: MailId(row.try_get("", "id").map_err(store_error)?),
-            mail: Mail::new(get("recipient")?, get("subject")?, get("body")?),
-            attempts: u32::try_from(attempts).unwrap_or(0),
-            queued_at: instant(row.try_get("", "queued_at_us").map_err(store_error)?),
-        }))
-    }
-
-    async fn delivered(&self, id: MailId) -> Result<(), StoreError> {
-        self.db
-            .execute_raw(self.statement("DELETE FROM mail_outbox WHERE id = $1", vec![id.0.into()]))
-            .await
-            .map_err(store_error)?;
-        Ok(())
-    }
-
-    async fn retry_at(&self, id: MailId, retry_at: DateTime<Utc>) -> Result<(), StoreError> {
-        self.db
-            .execute_raw(self.statement(
-                "UPDATE mail_outbox SET due_at_us = $1, held_until_us = NULL WHERE id = $2",
-                vec![micros(retry_at).into(), id.0.into()],
-            ))
-            .await
-            .map_err(store_error)?;
-        Ok(())
-    }
-
-    async fn enqueue(&self, mail: Mail, now: DateTime<Utc>) -> Result<MailId, StoreError> {
-        let row = self
-            .db
-            .query_one_raw(self.statement(
-                "INSERT INTO mail_outbox (recipient, subject, body, queued_at_us, due_at_us) \
-                 VALUES ($1, $2, $3, $4, $4) RETURNING id",
-                vec![
-                    mail.to.into(),
-                    mail.subject.into(),
-                    mail.body.into(),
-                    micros(now).into(),
-                ],
-            ))
-            .await
-            .map_err(store_error)?
-            .ok_or_else(|| StoreError::Unexpected(Unexpected::new("the insert returned no id")))?;
-        self.mail_queued.notify_one();
-        Ok(MailId(row.try_get("", "id").map_err(store_error)?))
-    }
-
-    async fn depth(&self) -> Result<OutboxDepth, StoreError> {
-        let row = self
-            .db
-            .query_one_raw(self.statement(
-                "SELECT COUNT(*) AS queued, MIN(queued_at_us) AS oldest FROM mail_outbox",
-                vec![],
-            ))
-            .await
-            .map_err(store_error)?;
-        let Some(row) = row else {
-            return Ok(OutboxDepth::default());
-        };
-        let queued: i64 = row.try_get("", "queued").map_err(store_error)?;
-        let oldest: Option<i64> = row.try_get("", "oldest").map_err(store_error)?;
-        Ok(OutboxDepth {
-            queued: u64::try_from(queued).unwrap_or(0),
-            oldest: oldest.map(instant),
-        })
-    }
-}
-
-/// Reset tokens of 32 bytes from the operating system's generator, URL-safe base64 in the
-/// link, and their SHA-256 digest in the database.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Sha256ResetSecrets;
-
-impl ResetSecrets for Sha256ResetSecrets {
-    fn mint(&self) -> Result<(ResetToken, ResetDigest), Unexpected> {
-        let mut bytes = [0_u8; 32];
-        getrandom::fill(&mut bytes).map_err(|e| Unexpected::new(e.to_string()))?;
-        let token = ResetToken::new(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes));
-        let digest = self.digest(token.as_str());
-        Ok((token, digest))
-    }
-
-    fn digest(&self, token: &str) -> ResetDigest {
-        ResetDigest(Sha256::digest(token.as_bytes()).into())
-    }
-}
-
-/// The bounded queue of reset requests: the request's task pushes and answers; the job
-/// [`AuthStack::spawn_maintenance`](crate::AuthStack::spawn_maintenance) starts takes them
-/// off. Full, or with no job to take them, it refuses at once.
-#[derive(Debug, Clone)]
-pub struct ChannelResetRequests {
-    sender: mpsc::Sender<ResetRequest>,
-}
-
-impl ChannelResetRequests {
-    /// How many requests may wait: far more than the rate limits let in between two turns of
-    /// the job, so only a job that has stopped fills it.
-    pub const CAPACITY: usize = 1024;
-
-    /// The queue and its receiving end.
-    #[must_use]
-    pub fn new() -> (Self, mpsc::Receiver<ResetRequest>) {
-        let (sender, receiver) = mpsc::channel(Self::CAPACITY);
-        (Self { sender }, receiver)
-    }
-}
-
-impl ResetRequestQueue for ChannelResetRequests {
-    fn push(&self, request: ResetRequest) -> bool {
-        self.sender.try_send(request).is_ok()
     }
 }

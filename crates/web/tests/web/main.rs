@@ -1,0 +1,4 @@
+//! The web crate's integration suite, one test binary: the real router over the domain's
+//! fakes, one module per subject.
+
+mod rate_limits;
