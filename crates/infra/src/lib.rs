@@ -34,7 +34,7 @@
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use quill_domain::{AuthError, Client, Password};
+//! use quill_domain::{Client, LoginError, Password};
 //! use quill_infra::{AuthStack, StackSettings};
 //!
 //! let settings = StackSettings::from_pairs([
@@ -51,7 +51,7 @@
 //!     .login
 //!     .with_password(Client::UNKNOWN, "nobody@example.com", &Password::attempt("password123"))
 //!     .await;
-//! assert!(matches!(refused, Err(AuthError::InvalidCredentials)));
+//! assert!(matches!(refused, Err(LoginError::InvalidCredentials)));
 //! # Ok(())
 //! # }
 //! ```

@@ -1,4 +1,4 @@
-//! The abuse-resistance rules of `AuthService`: rate limits per client and per account,
+//! The abuse-resistance rules every capability keeps: rate limits per client and per account,
 //! each client's share of the hashing places, back-pressure, failing closed, and the audit
 //! trail, all over the in-memory fakes with the harness clock (no real sleeps).
 

@@ -1,4 +1,5 @@
-//! The rules of `AuthService`, exercised over the in-memory fakes.
+//! The rules of registration, login, token checks and profiles, exercised over the
+//! in-memory fakes.
 
 use chrono::Duration;
 use futures_executor::block_on;
