@@ -273,21 +273,30 @@ async fn a_client_sending_one_header_byte_at_a_time_is_disconnected_within_the_h
     let stream = tokio::net::TcpStream::connect(app.base.trim_start_matches("http://"))
         .await
         .unwrap();
-    let (reader, mut writer) = tokio::io::split(stream);
-    let trickle = tokio::spawn(async move {
-        let head = b"GET /healthz HTTP/1.1\r\nHost: quill\r\nX-Slow: ";
-        for byte in head.iter().chain(std::iter::repeat(&b'a')) {
-            if writer.write_all(&[*byte]).await.is_err() {
-                return;
-            }
-            // The stall is the behaviour under test: a slowloris client, whose every byte
-            // arrives well within any per-read timeout, must still be cut off.
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    use tokio::io::AsyncReadExt as _;
+    let (mut reader, mut writer) = tokio::io::split(stream);
+    let started = std::time::Instant::now();
+    let head = b"GET /healthz HTTP/1.1\r\nHost: quill\r\nX-Slow: ";
+    let mut bytes = head.iter().chain(std::iter::repeat(&b'a'));
+    let mut buffer = [0u8; 256];
+    // A slowloris client, whose every byte arrives well within any per-read timeout, must
+    // still be cut off. Its pace is a bounded wait on the server itself: after each byte,
+    // up to 100 ms for the server to close the connection, then the next byte.
+    let closed = loop {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "the connection was never closed"
+        );
+        let byte = bytes.next().copied().unwrap_or(b'a');
+        if writer.write_all(&[byte]).await.is_err() {
+            break started.elapsed();
         }
-    });
-    let closed = closed_within(reader, std::time::Duration::from_secs(5)).await;
-    trickle.abort();
-    let closed = closed.expect("the connection was never closed");
+        let pace = std::time::Duration::from_millis(100);
+        match tokio::time::timeout(pace, reader.read(&mut buffer)).await {
+            Ok(Ok(0) | Err(_)) => break started.elapsed(),
+            Ok(Ok(_)) | Err(_) => {}
+        }
+    };
     assert!(
         closed < std::time::Duration::from_millis(2500),
         "closed after {closed:?}"

@@ -281,23 +281,11 @@ fn no_source_module_has_more_than_400_lines_outside_its_tests() {
     );
 }
 
-/// Where a test may sleep: the one bounded poll of the full-stack suite, and two waits that
-/// are the behaviour under test against a real server's own timers and socket reads, which
-/// no injected clock reaches.
-const SLEEPS_ALLOWED: &[(&str, &str)] = &[
-    (
-        "crates/server/tests/full_stack/support.rs",
-        "poll_until: a bounded poll of a real process (a server, a worker, a mail sink)",
-    ),
-    (
-        "crates/server/tests/full_stack/api_conventions.rs",
-        "a slowloris client's pace, against the server's real header timeout",
-    ),
-    (
-        "crates/server/tests/full_stack/openapi/driver.rs",
-        "stalled_upload: lets the real server read a stalled upload's bytes, of which it says nothing",
-    ),
-];
+/// Where a test may sleep: the one bounded poll of a real process in the full-stack suite.
+const SLEEPS_ALLOWED: &[(&str, &str)] = &[(
+    "crates/server/tests/full_stack/support.rs",
+    "poll_until: a bounded poll of a real process (a server, a worker, a mail sink)",
+)];
 
 #[test]
 fn no_test_sleeps_outside_the_allowed_bounded_polls() {

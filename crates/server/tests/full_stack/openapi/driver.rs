@@ -29,13 +29,46 @@ pub(super) fn alice_path_picture(alice: &Account) -> String {
 
 /// An upload to `path` whose headers and first `sent` bytes of file are sent and whose body
 /// then stalls, held open until the returned connection is dropped; from the address
-/// `forwarded_for` names, if any (for a server that trusts the loopback proxy).
+/// `forwarded_for` names, if any (for a server that trusts the loopback proxy). It returns once
+/// the server holds it: when a whole second upload of the same client is refused for the
+/// client's one upload place. Should the second be served instead, it went first and the
+/// first is no longer held: both are sent again, within a bound.
 pub(super) async fn stalled_upload(
     app: &TestApp,
     path: &str,
     token: &str,
     forwarded_for: Option<&str>,
     sent: usize,
+) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt as _;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let part =
+            "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\r\n";
+        let mut stalled =
+            upload_head(app, path, token, forwarded_for, part.len() + sent + 1000).await;
+        stalled.write_all(part.as_bytes()).await.unwrap();
+        stalled.write_all(&vec![b'P'; sent]).await.unwrap();
+        let whole = format!("{part}P\r\n--b--\r\n");
+        let mut probe = upload_head(app, path, token, forwarded_for, whole.len()).await;
+        probe.write_all(whole.as_bytes()).await.unwrap();
+        if status_of(&mut probe, deadline).await == Some(429) {
+            return stalled;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the stalled upload was never held"
+        );
+    }
+}
+
+/// A connection that has sent the head of a multipart upload announcing `length` bytes.
+async fn upload_head(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    forwarded_for: Option<&str>,
+    length: usize,
 ) -> tokio::net::TcpStream {
     use tokio::io::AsyncWriteExt as _;
     let address = app.base.trim_start_matches("http://");
@@ -46,18 +79,27 @@ pub(super) async fn stalled_upload(
     let head = format!(
         "PATCH {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\
          {forwarded}Content-Type: multipart/form-data; boundary=b\r\n\
-         Content-Length: {}\r\n\r\n\
-         --b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\r\n",
-        sent + 1000
+         Content-Length: {length}\r\n\r\n"
     );
     stream.write_all(head.as_bytes()).await.unwrap();
-    stream.write_all(&vec![b'P'; sent]).await.unwrap();
-    // Long enough for the server to read the head, admit the upload and hold what it read.
-    // A wait on time, allowed by name in the architecture suite: nothing the server sends
-    // tells when it has read the bytes, and an upload sent before it has competes with the
-    // stalled one for the budget instead of meeting it held.
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     stream
+}
+
+/// The status of the response the server sends on `stream`, waited for until `deadline` (a
+/// bounded wait on the server), if any.
+async fn status_of(
+    stream: &mut tokio::net::TcpStream,
+    deadline: std::time::Instant,
+) -> Option<u16> {
+    use tokio::io::AsyncReadExt as _;
+    let mut buffer = [0u8; 64];
+    let limit = deadline.saturating_duration_since(std::time::Instant::now());
+    let read = tokio::time::timeout(limit, stream.read(&mut buffer))
+        .await
+        .ok()?
+        .ok()?;
+    let line = std::str::from_utf8(&buffer[..read]).ok()?;
+    line.split(' ').nth(1)?.parse().ok()
 }
 
 /// The token of the newest reset mail to `address` the server wrote to its mail folder.
