@@ -92,8 +92,8 @@ impl From<Held> for Stopped {
     }
 }
 
-/// Implements `From<Stopped>` and `From<Unexpected>` for an operation's error that has
-/// `Held`, `Unavailable` and `Unexpected` variants.
+/// Implements `From<Stopped>`, `From<Held>` and `From<Unexpected>` for an operation's error
+/// that has `Held`, `Unavailable` and `Unexpected` variants.
 macro_rules! stopped_into {
     ($error:ty) => {
         impl From<$crate::auth::error::Stopped> for $error {
@@ -103,6 +103,12 @@ macro_rules! stopped_into {
                     $crate::auth::error::Stopped::Unavailable(e) => Self::Unavailable(e),
                     $crate::auth::error::Stopped::Unexpected(e) => Self::Unexpected(e),
                 }
+            }
+        }
+
+        impl From<$crate::auth::error::Held> for $error {
+            fn from(held: $crate::auth::error::Held) -> Self {
+                Self::Held(held)
             }
         }
 

@@ -73,18 +73,6 @@ pub enum PasswordChangeError {
 stopped_into!(RegisterError);
 stopped_into!(PasswordChangeError);
 
-impl From<Held> for RegisterError {
-    fn from(held: Held) -> Self {
-        Self::Held(held)
-    }
-}
-
-impl From<Held> for PasswordChangeError {
-    fn from(held: Held) -> Self {
-        Self::Held(held)
-    }
-}
-
 impl From<StoreError> for RegisterError {
     fn from(error: StoreError) -> Self {
         match error {

@@ -38,12 +38,6 @@ pub enum LoginError {
 
 stopped_into!(LoginError);
 
-impl From<Held> for LoginError {
-    fn from(held: Held) -> Self {
-        Self::Held(held)
-    }
-}
-
 impl From<StoreError> for LoginError {
     fn from(error: StoreError) -> Self {
         match error {

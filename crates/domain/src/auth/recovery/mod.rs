@@ -41,12 +41,6 @@ pub enum ResetError {
 
 stopped_into!(ResetError);
 
-impl From<Held> for ResetError {
-    fn from(held: Held) -> Self {
-        Self::Held(held)
-    }
-}
-
 impl From<StoreError> for ResetError {
     fn from(error: StoreError) -> Self {
         match error {
