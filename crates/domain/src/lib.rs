@@ -84,8 +84,8 @@ pub mod user;
 pub mod validation;
 
 pub use auth::account::{
-    AccountPorts, AccountService, PasswordChangeError, ProfileError, ProfileUpdate, RegisterError,
-    Registration,
+    AccountPorts, AccountService, PasswordChangeError, ProfileError, ProfileReadError,
+    ProfileUpdate, RegisterError, Registration,
 };
 pub use auth::error::{Held, UserAction};
 pub use auth::hashing::{HashingGate, HashingLimits, HashingLoad, PasswordHasher, Verification};

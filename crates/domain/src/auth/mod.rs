@@ -22,8 +22,8 @@ mod shares;
 use std::sync::Arc;
 
 pub use account::{
-    AccountPorts, AccountService, PasswordChangeError, ProfileError, ProfileUpdate, RegisterError,
-    Registration,
+    AccountPorts, AccountService, PasswordChangeError, ProfileError, ProfileReadError,
+    ProfileUpdate, RegisterError, Registration,
 };
 pub use error::{Held, UserAction};
 pub use guard::Guard;

@@ -5,8 +5,9 @@ use chrono::Duration;
 use futures_executor::block_on;
 use quill_domain::testing::{FakeHasher, Harness};
 use quill_domain::{
-    Client, Email, ImageFile, LoginError, Password, PasswordHash, ProfileError, ProfileUpdate,
-    RegisterError, Registration, TokenError, UserAction, UserId, UserRepository, Username,
+    Client, Email, ImageFile, LoginError, Password, PasswordHash, ProfileError, ProfileReadError,
+    ProfileUpdate, RegisterError, Registration, TokenError, UserAction, UserId, UserRepository,
+    Username,
 };
 
 const HERE: Client = Client::UNKNOWN;
@@ -410,7 +411,7 @@ fn a_public_profile_of_a_missing_user_is_not_found() {
         let h = Harness::new();
         assert!(matches!(
             h.auth.accounts.public_profile(UserId(42)).await,
-            Err(ProfileError::UserNotFound)
+            Err(ProfileReadError::UserNotFound)
         ));
     });
 }

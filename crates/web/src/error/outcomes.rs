@@ -4,7 +4,8 @@
 
 use quill_domain::{
     Held, LoginError, PasswordChangeError, PictureChangeError, PictureReadError, ProfileError,
-    RefreshError, RegisterError, ResetError, SessionError, TokenError, UserAction,
+    ProfileReadError, RefreshError, RegisterError, ResetError, SessionError, TokenError,
+    UserAction,
 };
 
 use super::ApiError;
@@ -88,6 +89,16 @@ impl From<SessionError> for ApiError {
             SessionError::AccountGone => Self::Unauthorized("User not found"),
             SessionError::Unavailable(e) => Self::StoreDown(e),
             SessionError::Unexpected(e) => Self::Internal(e),
+        }
+    }
+}
+
+impl From<ProfileReadError> for ApiError {
+    fn from(error: ProfileReadError) -> Self {
+        match error {
+            ProfileReadError::UserNotFound => Self::NotFound("User not found"),
+            ProfileReadError::Unavailable(e) => Self::StoreDown(e),
+            ProfileReadError::Unexpected(e) => Self::Internal(e),
         }
     }
 }

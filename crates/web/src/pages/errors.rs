@@ -30,8 +30,8 @@ impl From<quill_domain::PostError> for PageError {
     }
 }
 
-impl From<quill_domain::ProfileError> for PageError {
-    fn from(error: quill_domain::ProfileError) -> Self {
+impl From<quill_domain::ProfileReadError> for PageError {
+    fn from(error: quill_domain::ProfileReadError) -> Self {
         Self::Api(error.into())
     }
 }

@@ -1,5 +1,6 @@
 //! What the account operations answer: [`RegisterError`] for creating an account,
-//! [`ProfileError`] for reading, changing and deleting one, [`PasswordChangeError`] for a
+//! [`ProfileReadError`] for reading anyone's public profile, [`ProfileError`] for changing and
+//! deleting one's own, [`PasswordChangeError`] for a
 //! signed-in password change.
 
 use crate::auth::error::{Held, UserAction, stopped_into};
@@ -26,7 +27,32 @@ pub enum RegisterError {
     Unexpected(Unexpected),
 }
 
-/// Why a profile could not be read, changed or deleted.
+/// Why a public profile could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileReadError {
+    /// No account has the requested id.
+    #[error("user not found")]
+    UserNotFound,
+    /// A store could not answer right now; retry shortly.
+    #[error("temporarily unavailable: {0}")]
+    Unavailable(#[source] Unexpected),
+    /// Something outside the rules failed.
+    #[error(transparent)]
+    Unexpected(#[from] Unexpected),
+}
+
+impl From<StoreError> for ProfileReadError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Unavailable(e) => Self::Unavailable(e),
+            StoreError::Unexpected(e) => Self::Unexpected(e),
+            // A read meets no conflict and no vanished row.
+            other => Self::Unexpected(Unexpected::new(other)),
+        }
+    }
+}
+
+/// Why the caller's own profile could not be changed or deleted.
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileError {
     /// No account has the requested id.

@@ -11,7 +11,7 @@ mod registration;
 
 use std::sync::Arc;
 
-pub use error::{PasswordChangeError, ProfileError, RegisterError};
+pub use error::{PasswordChangeError, ProfileError, ProfileReadError, RegisterError};
 pub use profile::ProfileUpdate;
 
 use super::guard::Guard;

@@ -1,6 +1,6 @@
 //! Profiles: anyone's public profile, changes to one's own, and deleting one's own account.
 
-use super::{AccountService, ProfileError};
+use super::{AccountService, ProfileError, ProfileReadError};
 use crate::auth::error::UserAction;
 use crate::auth::session::Caller;
 use crate::client::Client;
@@ -15,13 +15,13 @@ impl AccountService {
     /// Anyone's public profile.
     ///
     /// # Errors
-    /// [`ProfileError::UserNotFound`].
+    /// [`ProfileReadError::UserNotFound`].
     ///
     /// # Examples
     ///
     /// ```
     /// use quill_domain::testing::Harness;
-    /// use quill_domain::{ProfileError, UserId};
+    /// use quill_domain::{ProfileReadError, UserId};
     ///
     /// let h = Harness::builder()
     ///     .user("alice", "alice@example.com", "password123")
@@ -32,17 +32,17 @@ impl AccountService {
     /// assert_eq!(profile.image_file, None);
     /// assert!(matches!(
     ///     h.auth.accounts.public_profile(UserId(99)).await,
-    ///     Err(ProfileError::UserNotFound)
+    ///     Err(ProfileReadError::UserNotFound)
     /// ));
-    /// # Ok::<(), quill_domain::ProfileError>(())
+    /// # Ok::<(), ProfileReadError>(())
     /// # }).unwrap();
     /// ```
-    pub async fn public_profile(&self, id: UserId) -> Result<PublicUser, ProfileError> {
+    pub async fn public_profile(&self, id: UserId) -> Result<PublicUser, ProfileReadError> {
         let user = self
             .users
             .by_id(id)
             .await?
-            .ok_or(ProfileError::UserNotFound)?;
+            .ok_or(ProfileReadError::UserNotFound)?;
         Ok(PublicUser::from(&user))
     }
 
