@@ -31,6 +31,9 @@ pub enum AuthAction {
     PasswordChange,
     /// Deleting one's account.
     AccountDeletion,
+    /// Confirming a sensitive change with the current password, for a caller whose
+    /// authentication is no longer recent.
+    Reauthentication,
     /// Asking for a password-reset link (recorded when the background job has handled it: a
     /// success when an account had the email and its link was queued).
     PasswordResetRequest,
@@ -68,6 +71,7 @@ impl AuthAction {
             Self::LogoutEverywhere => "logout_everywhere",
             Self::PasswordChange => "password_change",
             Self::AccountDeletion => "account_deletion",
+            Self::Reauthentication => "reauthentication",
             Self::PasswordResetRequest => "password_reset_request",
             Self::PasswordReset => "password_reset",
             Self::ResetRequestsBusy => "reset_requests_busy",

@@ -100,9 +100,10 @@ pub use auth::recovery::{
 };
 pub use auth::session::{
     AccessToken, Caller, Grant, HeldRefresh, NewSession, OwnSession, PublicKeyMaterial,
-    PublishedKey, RefreshDigest, RefreshError, RefreshToken, Session, SessionError, SessionId,
-    SessionInfo, SessionPorts, SessionSecrets, SessionService, SessionStart, SessionStore,
-    TokenClaims, TokenCodec, TokenError, TokenRejected, TokenStanding, TokenStandings,
+    PublishedKey, Recency, RefreshDigest, RefreshError, RefreshToken, Session, SessionError,
+    SessionId, SessionInfo, SessionPorts, SessionSecrets, SessionService, SessionStart,
+    SessionStore, TokenClaims, TokenCodec, TokenError, TokenRejected, TokenStanding,
+    TokenStandings,
 };
 pub use auth::{Auth, AuthPolicy, AuthPorts, Guard, Letters, Maintenance};
 pub use blog::{

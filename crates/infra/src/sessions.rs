@@ -2,6 +2,10 @@
 //! and PostgreSQL) and [`HmacSessionSecrets`] (random ids and tokens, HMAC-SHA256 digests
 //! and successors under keys derived from the server's secret).
 //!
+//! A session keeps when its account proved itself (`auth_time_us`), which every token of it
+//! carries; a row without one (started by a server of the fleet not yet upgraded) counts its
+//! start.
+//!
 //! Rotation is a compare-and-swap, the same SQL on both backends and no `SELECT ... FOR
 //! UPDATE`: the transaction first touches the session's row (so a concurrent logout waits
 //! for it rather than deadlocking with the cascade), then retires the presented token only
@@ -79,14 +83,16 @@ impl SessionStore for SeaOrmSessionStore {
     async fn start(&self, session: NewSession) -> Result<(), StoreError> {
         let insert_session = self.statement(
             "INSERT INTO sessions \
-             (id, user_id, user_agent, created_at_us, last_used_at_us, expires_at_us) \
-             VALUES ($1, $2, $3, $4, $4, $5)",
+             (id, user_id, user_agent, created_at_us, last_used_at_us, expires_at_us, \
+             auth_time_us) \
+             VALUES ($1, $2, $3, $4, $4, $5, $6)",
             vec![
                 session_value(&session.id),
                 session.user.0.into(),
                 session.user_agent.into(),
                 micros(session.started_at).into(),
                 micros(session.expires_at).into(),
+                micros(session.authenticated_at).into(),
             ],
         );
         // A login's session is one statement (every login pays for it); an offline one adds
@@ -170,7 +176,8 @@ impl SessionStore for SeaOrmSessionStore {
         let row = self
             .db
             .query_one_raw(self.statement(
-                "SELECT r.session_id, r.retired_at_us, s.user_id, s.expires_at_us \
+                "SELECT r.session_id, r.retired_at_us, s.user_id, s.expires_at_us, \
+                 COALESCE(s.auth_time_us, s.created_at_us) AS auth_time_us \
                  FROM refresh_tokens r JOIN sessions s ON s.id = r.session_id \
                  WHERE r.digest = $1",
                 vec![digest_value(token)],
@@ -186,6 +193,7 @@ impl SessionStore for SeaOrmSessionStore {
             session: SessionId::new(session),
             user: UserId(row.try_get("", "user_id").map_err(store_error)?),
             session_expires_at: instant(row.try_get("", "expires_at_us").map_err(store_error)?),
+            authenticated_at: instant(row.try_get("", "auth_time_us").map_err(store_error)?),
             retired_at: retired.map(instant),
         }))
     }

@@ -1,5 +1,7 @@
 // Account page: upload or remove the profile picture, edit username and email, change the
-// password, list the sessions and log out of one or all of them, delete the account.
+// password, list the sessions and log out of one or all of them, delete the account. A new
+// email and the deletion ask for the current password when the server says the sign-in is
+// too old for them (403 "Recent authentication required").
 
 import { clearToken, getCurrentUser, logout, setToken, updateCurrentUser } from "./auth.js";
 import { redirectToLogin, request } from "./api.js";
@@ -18,6 +20,8 @@ const deleteButton = document.getElementById("delete-account-button");
 const deleteDialog = document.getElementById("delete-account-dialog");
 const deleteForm = document.getElementById("delete-account-form");
 const deleteError = document.getElementById("delete-account-error");
+const deleteConfirm = document.getElementById("delete-account-confirm");
+const accountConfirm = document.getElementById("account-confirm");
 const passwordForm = document.getElementById("password-form");
 const passwordStatus = document.getElementById("password-status");
 const passwordError = document.getElementById("password-error");
@@ -40,6 +44,7 @@ const DEFAULT_PICTURE = "/static/profile_pics/default.jpg";
 const MAX_PICTURE_BYTES = 5 * 1024 * 1024;
 const TOO_LARGE = "File too large. Maximum size is 5MB";
 const when = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+const RECENT_AUTHENTICATION_REQUIRED = "Recent authentication required";
 
 let user = await getCurrentUser();
 let previewUrl = null;
@@ -99,6 +104,30 @@ async function pictureTask(task) {
     pictureWorking = false;
     updatePictureControls();
   }
+}
+
+/** Whether the server refused a change until the current password confirms it. */
+function needsPassword(result) {
+  return result.status === 403 && result.message === RECENT_AUTHENTICATION_REQUIRED;
+}
+
+/**
+ * The password field of `confirm` (a hidden field until the server asks for it): shown and
+ * required, or hidden, emptied and optional again.
+ */
+function askForPassword(confirm, asked) {
+  const input = confirm.querySelector("input");
+  confirm.hidden = !asked;
+  input.required = asked;
+  if (!asked) {
+    input.value = "";
+  }
+  return input;
+}
+
+/** The current password typed into `confirm`, if the field is shown. */
+function typedPassword(confirm) {
+  return confirm.hidden ? undefined : confirm.querySelector("input").value;
 }
 
 function render() {
@@ -210,6 +239,10 @@ if (!user) {
       setMessage(status, "Nothing to save: no changes.");
       return;
     }
+    const password = typedPassword(accountConfirm);
+    if (password !== undefined) {
+      changes.current_password = password;
+    }
     const result = await busy(submitButton(form), () =>
       request(`/api/users/${encodeURIComponent(user.id)}`, {
         method: "PATCH",
@@ -221,10 +254,16 @@ if (!user) {
       redirectToLogin();
       return;
     }
+    if (needsPassword(result)) {
+      askForPassword(accountConfirm, true).focus();
+      setMessage(error, "Please enter your current password to change your email.");
+      return;
+    }
     if (!result.ok) {
       setMessage(error, result.message);
       return;
     }
+    askForPassword(accountConfirm, false);
     user = result.data;
     updateCurrentUser(user);
     render();
@@ -283,11 +322,22 @@ if (!user) {
   deleteForm.addEventListener("submit", async (event) => {
     event.preventDefault();
     setMessage(deleteError, "");
+    const password = typedPassword(deleteConfirm);
+    const confirmation = password === undefined ? undefined : { current_password: password };
     const result = await busy(submitButton(deleteForm), () =>
-      request(`/api/users/${encodeURIComponent(user.id)}`, { method: "DELETE", auth: true }),
+      request(`/api/users/${encodeURIComponent(user.id)}`, {
+        method: "DELETE",
+        json: confirmation,
+        auth: true,
+      }),
     );
     if (result.status === 401) {
       redirectToLogin();
+      return;
+    }
+    if (needsPassword(result)) {
+      askForPassword(deleteConfirm, true).focus();
+      setMessage(deleteError, "Please enter your current password to delete your account.");
       return;
     }
     if (!result.ok) {

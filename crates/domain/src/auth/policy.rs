@@ -55,6 +55,10 @@ pub struct AuthPolicy {
     /// tabs that raced with the same token; after that, presenting it again ends the
     /// session.
     pub refresh_grace: Duration,
+    /// How old an authentication may be for a sensitive change (the email, deleting the
+    /// account) to go through on the caller's token alone; an older one needs the current
+    /// password with the request.
+    pub reauth_max_age: Duration,
     /// How many hashes run at once (as many as the hasher's slots). When one finishes, the
     /// slot goes to the next client in round-robin order, so a client with many requests
     /// waiting delays another by at most one hash per slot.
@@ -96,6 +100,7 @@ impl Default for AuthPolicy {
             refresh_per_client: Rate::new(30, 30),
             refresh_token_lifetime: Duration::from_secs(30 * 24 * 60 * 60),
             refresh_grace: Duration::from_secs(10),
+            reauth_max_age: Duration::from_secs(10 * 60),
             hashing_slots: 2,
             hashing_queue_limit: 32,
             hashing_places_per_client: 2,

@@ -140,7 +140,7 @@ impl Harness {
             .ok()
             .flatten()
             .unwrap_or_else(|| panic!("harness: {username} vanished after registering"));
-        Caller::vouch_for(&stored, None)
+        Caller::vouch_for(&stored, None, Some(self.clock.now()))
     }
 
     /// The stored account whose username is `username` (ignoring case), as it is now.
@@ -160,18 +160,20 @@ impl Harness {
     }
 
     /// The account named `username` as an authenticated caller, as if a token naming no
-    /// session (one the original issued) had just been verified: for calling the services'
-    /// owner-only operations directly.
+    /// session had just been verified, one from a login at the clock's time now: for calling
+    /// the services' owner-only operations directly. Advance the clock to make that
+    /// authentication old.
     ///
     /// # Panics
     /// If there is no such account.
     #[must_use]
     pub fn caller(&self, username: &str) -> Caller {
-        Caller::vouch_for(&self.user(username), None)
+        Caller::vouch_for(&self.user(username), None, Some(self.clock.now()))
     }
 
     /// A valid token for `user`, issued now, in a session of its own started now (as a
-    /// login without `offline_access` starts one, without counting as a login).
+    /// login without `offline_access` starts one, without counting as a login): the account
+    /// authenticated now.
     ///
     /// # Panics
     /// If `user` is not stored.
@@ -184,11 +186,12 @@ impl Harness {
             user: user.id,
             user_agent: None,
             started_at: now,
+            authenticated_at: now,
             expires_at: now + self.tokens.lifetime(),
             refresh: None,
         });
         self.tokens
-            .issue(user, &id, now)
+            .issue(user, &id, now, now)
             .unwrap_or_else(|e| panic!("harness: {e}"))
     }
 

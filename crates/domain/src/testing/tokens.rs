@@ -10,9 +10,10 @@ use crate::user::{User, UserId};
 use crate::{AccessToken, TokenClaims, TokenCodec, TokenRejected};
 
 /// A token codec without signatures: tokens read
-/// `fake:<user id>:<generation>:<expiry, Unix seconds>:<session id>:<token id>`, with `-`
-/// for the session of a token naming none (as the original's do). They expire like real
-/// ones and each has its own id, so expiry and revocation rules are testable; see
+/// `fake:<user id>:<generation>:<expiry, Unix seconds>:<session id>:<token id>:<auth time,
+/// Unix seconds>`, with `-` for the session of a token naming none (as the original's do),
+/// which also says nothing of when its account authenticated. They expire like real ones and
+/// each has its own id, so expiry, revocation and recency rules are testable; see
 /// [`TokenCodec`] for an example.
 #[derive(Debug)]
 pub struct FakeTokenCodec {
@@ -40,13 +41,14 @@ impl FakeTokenCodec {
 }
 
 impl FakeTokenCodec {
-    /// A token naming no session, as the original issued them (which quill still accepts).
+    /// A token naming no session, as the original issued them (which quill still accepts);
+    /// like theirs, it does not say when its account authenticated.
     #[must_use]
     pub fn sessionless(&self, user: &User, now: DateTime<Utc>) -> String {
         let expires = (now + self.lifetime).timestamp();
         let serial = self.issued.fetch_add(1, Ordering::SeqCst);
         format!(
-            "fake:{}:{}:{expires}:-:t{serial}",
+            "fake:{}:{}:{expires}:-:t{serial}:-",
             user.id, user.token_generation
         )
     }
@@ -63,13 +65,15 @@ impl TokenCodec for FakeTokenCodec {
         &self,
         user: &User,
         session: &SessionId,
+        authenticated_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<AccessToken, Unexpected> {
         let token = self.sessionless(user, now);
-        Ok(AccessToken::new(token.replacen(
-            ":-:",
-            &format!(":{session}:"),
-            1,
+        let token = token.replacen(":-:", &format!(":{session}:"), 1);
+        let token = token.strip_suffix(":-").unwrap_or(&token);
+        Ok(AccessToken::new(format!(
+            "{token}:{}",
+            authenticated_at.timestamp()
         )))
     }
 
@@ -83,12 +87,17 @@ impl TokenCodec for FakeTokenCodec {
             .ok_or(TokenRejected::Invalid)?
             .split(':')
             .collect();
-        let [user, generation, expires, session, token_id] = parts.as_slice() else {
+        let [user, generation, expires, session, token_id, auth_time] = parts.as_slice() else {
             return Err(TokenRejected::Invalid);
         };
         let number = |text: &str| text.parse::<i64>().map_err(|_| TokenRejected::Invalid);
-        let expires_at =
-            DateTime::from_timestamp(number(expires)?, 0).ok_or(TokenRejected::Invalid)?;
+        let instant =
+            |text: &str| DateTime::from_timestamp(number(text)?, 0).ok_or(TokenRejected::Invalid);
+        let expires_at = instant(expires)?;
+        let authenticated_at = match *auth_time {
+            "-" => None,
+            seconds => Some(instant(seconds)?),
+        };
         if now >= expires_at {
             return Err(TokenRejected::Expired);
         }
@@ -98,6 +107,7 @@ impl TokenCodec for FakeTokenCodec {
             token_id: (*token_id).to_owned(),
             generation: number(generation)?,
             expires_at,
+            authenticated_at,
         })
     }
 }

@@ -274,7 +274,7 @@ fn a_token_of_a_deleted_account_is_refused_as_gone() {
         let token = h.token_for(&h.user("alice"));
         h.auth
             .accounts
-            .delete_account(HERE, &alice, alice.id())
+            .delete_account(HERE, &alice, alice.id(), None)
             .await
             .unwrap();
         assert!(matches!(
@@ -294,7 +294,7 @@ fn a_token_of_a_deleted_account_never_names_a_later_account() {
         let token = h.token_for(&h.user("alice"));
         h.auth
             .accounts
-            .delete_account(HERE, &alice, alice.id())
+            .delete_account(HERE, &alice, alice.id(), None)
             .await
             .unwrap();
         let bob = h.register("bob", "bob@example.com", "password123").await;
@@ -317,7 +317,7 @@ fn a_user_may_change_the_case_of_their_own_name() {
         let updated = h
             .auth
             .accounts
-            .update_profile(&alice, alice.id(), update)
+            .update_profile(HERE, &alice, alice.id(), update, None)
             .await
             .unwrap();
         assert_eq!(updated.public.username, "Alice");
@@ -339,7 +339,7 @@ fn taking_another_users_name_or_email_is_refused() {
         assert!(matches!(
             h.auth
                 .accounts
-                .update_profile(&alice, alice.id(), name)
+                .update_profile(HERE, &alice, alice.id(), name, None)
                 .await,
             Err(ProfileError::UsernameTaken)
         ));
@@ -350,7 +350,7 @@ fn taking_another_users_name_or_email_is_refused() {
         assert!(matches!(
             h.auth
                 .accounts
-                .update_profile(&alice, alice.id(), email)
+                .update_profile(HERE, &alice, alice.id(), email, None)
                 .await,
             Err(ProfileError::EmailTaken)
         ));
@@ -371,7 +371,7 @@ fn absent_fields_of_an_update_are_left_unchanged() {
         let updated = h
             .auth
             .accounts
-            .update_profile(&alice, alice.id(), update)
+            .update_profile(HERE, &alice, alice.id(), update, None)
             .await
             .unwrap();
         assert_eq!(updated.public.username, "alice");
@@ -392,12 +392,15 @@ fn changing_or_deleting_another_account_is_forbidden_whether_or_not_it_exists() 
             assert!(matches!(
                 h.auth
                     .accounts
-                    .update_profile(&alice, target, ProfileUpdate::default())
+                    .update_profile(HERE, &alice, target, ProfileUpdate::default(), None)
                     .await,
                 Err(ProfileError::NotAllowed(UserAction::Update))
             ));
             assert!(matches!(
-                h.auth.accounts.delete_account(HERE, &alice, target).await,
+                h.auth
+                    .accounts
+                    .delete_account(HERE, &alice, target, None)
+                    .await,
                 Err(ProfileError::NotAllowed(UserAction::Delete))
             ));
         }

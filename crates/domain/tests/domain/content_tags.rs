@@ -85,7 +85,7 @@ fn an_authors_new_name_or_picture_moves_the_tags_of_their_posts_and_profile() {
         };
         h.auth
             .accounts
-            .update_profile(&alice, alice.id(), renamed)
+            .update_profile(Client::UNKNOWN, &alice, alice.id(), renamed, None)
             .await
             .unwrap();
         let after_rename = alices_tags(&h, alice.id(), ids[1]).await;
@@ -148,7 +148,7 @@ fn changes_a_page_does_not_show_leave_its_tag_alone() {
         };
         h.auth
             .accounts
-            .update_profile(&bob, bob.id(), renamed)
+            .update_profile(Client::UNKNOWN, &bob, bob.id(), renamed, None)
             .await
             .unwrap();
         assert_eq!(h.posts.list_tag(newest).await.unwrap(), before);
@@ -168,7 +168,7 @@ fn an_authors_page_tag_is_refused_like_their_page_once_the_author_is_gone() {
         assert_eq!(empty, ContentTag::of_posts(&[]));
         h.auth
             .accounts
-            .delete_account(Client::UNKNOWN, &bob, bob.id())
+            .delete_account(Client::UNKNOWN, &bob, bob.id(), None)
             .await
             .unwrap();
         assert!(matches!(

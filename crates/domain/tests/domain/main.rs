@@ -7,6 +7,7 @@ mod content_tags;
 mod layout;
 mod picture_rules;
 mod post_rules;
+mod reauth_rules;
 mod recovery_rules;
 mod refresh_rules;
 mod registration_rules;

@@ -140,7 +140,7 @@ fn deleting_an_account_removes_its_picture() {
         let alice = h.caller("alice");
         h.auth
             .accounts
-            .delete_account(HERE, &alice, alice.id())
+            .delete_account(HERE, &alice, alice.id(), None)
             .await
             .unwrap();
         assert!(!h.pictures.contains(&name));

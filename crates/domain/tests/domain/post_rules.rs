@@ -161,7 +161,7 @@ fn deleting_an_account_deletes_its_posts() {
         h.posts.create(&alice, draft("bye")).await.unwrap();
         h.auth
             .accounts
-            .delete_account(Client::UNKNOWN, &alice, alice.id())
+            .delete_account(Client::UNKNOWN, &alice, alice.id(), None)
             .await
             .unwrap();
         assert_eq!(h.store.post_count(), 0);
@@ -178,7 +178,7 @@ fn a_post_by_an_author_deleted_while_the_request_ran_is_refused_as_author_gone()
         // The account goes between the token check (the caller exists) and the write.
         h.auth
             .accounts
-            .delete_account(Client::UNKNOWN, &alice, alice.id())
+            .delete_account(Client::UNKNOWN, &alice, alice.id(), None)
             .await
             .unwrap();
         assert!(matches!(

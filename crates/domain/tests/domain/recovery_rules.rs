@@ -470,12 +470,14 @@ fn changing_the_login_email_sends_a_notice_to_the_old_address() {
         h.auth
             .accounts
             .update_profile(
+                HERE,
                 &alice,
                 alice.id(),
                 ProfileUpdate {
                     email: Some(email("alice@new.example.com")),
                     ..ProfileUpdate::default()
                 },
+                None,
             )
             .await
             .unwrap();
@@ -494,12 +496,14 @@ fn keeping_the_same_email_sends_no_notice() {
         h.auth
             .accounts
             .update_profile(
+                HERE,
                 &alice,
                 alice.id(),
                 ProfileUpdate {
                     email: Some(email("ALICE@example.com")),
                     ..ProfileUpdate::default()
                 },
+                None,
             )
             .await
             .unwrap();
@@ -515,7 +519,7 @@ fn deleting_an_account_drops_its_reset_token() {
         let alice = h.caller("alice");
         h.auth
             .accounts
-            .delete_account(HERE, &alice, alice.id())
+            .delete_account(HERE, &alice, alice.id(), None)
             .await
             .unwrap();
         assert_eq!(h.store.reset_count(), 0);

@@ -220,7 +220,8 @@ fn logging_out_ends_the_session_so_every_token_of_it_stops_working() {
         let token = h.token_for(&alice);
         let session = h.auth.sessions.session(token.as_str()).await.unwrap();
         let id = session.claims.session.clone().expect("a session token");
-        let renewed = h.tokens.issue(&alice, &id, h.clock.now()).unwrap();
+        let now = h.clock.now();
+        let renewed = h.tokens.issue(&alice, &id, now, now).unwrap();
         h.auth.sessions.logout(HERE, &session).await.unwrap();
         assert!(
             h.auth

@@ -1,6 +1,7 @@
 //! The settings of the domain's [`AuthPolicy`]: rate limits, hashing shares, uploads, reset
-//! links and refresh tokens. Each one not set keeps the policy's own default (written once,
-//! in `AuthPolicy::default`), except the hashing slots: one per CPU here.
+//! links, refresh tokens and how recent an authentication sensitive changes need. Each one
+//! not set keeps the policy's own default (written once, in `AuthPolicy::default`), except
+//! the hashing slots: one per CPU here.
 
 use std::time::Duration;
 
@@ -67,6 +68,8 @@ pub(super) struct PolicySettings {
     refresh_token_expire_days: Option<u16>,
     #[serde(deserialize_with = "text::optional_positive")]
     refresh_grace_seconds: Option<u16>,
+    #[serde(deserialize_with = "text::optional_positive")]
+    reauth_max_age_minutes: Option<u32>,
 }
 
 fn ipv6_prefix<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u8>, D::Error> {
@@ -168,6 +171,9 @@ impl PolicySettings {
             refresh_grace: self
                 .refresh_grace_seconds
                 .map_or(default.refresh_grace, |s| Duration::from_secs(u64::from(s))),
+            reauth_max_age: self
+                .reauth_max_age_minutes
+                .map_or(default.reauth_max_age, minutes),
         }
     }
 }

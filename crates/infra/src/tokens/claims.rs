@@ -50,6 +50,8 @@ pub(super) struct IssuedClaims<'a> {
     #[serde(rename = "gen")]
     pub(super) generation: i64,
     pub(super) sid: &'a str,
+    /// When the account last proved itself in the session (OIDC Core's `auth_time`).
+    pub(super) auth_time: i64,
 }
 
 /// What a presented token says. Tokens the original service issued with the same key carry
@@ -64,6 +66,9 @@ pub(super) struct PresentedClaims {
     #[serde(rename = "gen", default)]
     pub(super) generation: i64,
     pub(super) sid: Option<String>,
+    /// When the account last proved itself; absent from the original's tokens and from
+    /// quill's before it carried one, which then never count as a recent authentication.
+    pub(super) auth_time: Option<i64>,
     /// Not before: quill never sets it, but a token that carries one is not valid earlier.
     pub(super) nbf: Option<i64>,
 }

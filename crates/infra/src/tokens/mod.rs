@@ -74,7 +74,7 @@ impl Default for TokenSigning {
 /// };
 /// let now = Utc::now();
 /// let session = SessionId::new("a-session");
-/// let token = codec.issue(&alice, &session, now)?;
+/// let token = codec.issue(&alice, &session, now, now)?;
 /// let claims = codec.verify(token.as_str(), now).map_err(|_| "rejected")?;
 /// assert_eq!((claims.user, claims.generation), (UserId(7), 0));
 /// assert_eq!(claims.session, Some(session));
@@ -242,6 +242,7 @@ impl TokenCodec for JwtCodec {
         &self,
         user: &User,
         session: &SessionId,
+        authenticated_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<AccessToken, Unexpected> {
         let subject = user.id.to_string();
@@ -261,6 +262,7 @@ impl TokenCodec for JwtCodec {
             jti: &jti,
             generation: user.token_generation,
             sid: session.as_str(),
+            auth_time: authenticated_at.timestamp(),
         };
         jsonwebtoken::encode(&self.header, &claims, &self.encoding)
             .map(AccessToken::new)
@@ -284,6 +286,12 @@ impl TokenCodec for JwtCodec {
             sid => sid.map(SessionId::new),
         };
         let expires_at = DateTime::from_timestamp(claims.exp, 0).ok_or(TokenRejected::Invalid)?;
+        let authenticated_at = match claims.auth_time {
+            Some(seconds) => {
+                Some(DateTime::from_timestamp(seconds, 0).ok_or(TokenRejected::Invalid)?)
+            }
+            None => None,
+        };
         // Checked with the injected clock, as expiry is; a token not yet valid is no token.
         if claims.nbf.is_some_and(|nbf| nbf > now.timestamp()) {
             return Err(TokenRejected::Invalid);
@@ -298,6 +306,7 @@ impl TokenCodec for JwtCodec {
             token_id,
             generation: claims.generation,
             expires_at,
+            authenticated_at,
         })
     }
 

@@ -49,7 +49,7 @@ fn part(token: &str, index: usize) -> serde_json::Value {
 
 #[test]
 fn a_token_carries_the_user_id_as_a_string_with_exp_and_iat() {
-    let token = codec().issue(&alice(), &session(), now()).unwrap();
+    let token = codec().issue(&alice(), &session(), now(), now()).unwrap();
     assert_eq!(
         part(token.as_str(), 0),
         serde_json::json!({"alg": "HS256", "typ": "JWT"})
@@ -71,15 +71,24 @@ fn a_token_carries_the_user_id_as_a_string_with_exp_and_iat() {
 }
 
 #[test]
+fn a_token_says_when_its_account_authenticated_in_seconds_since_the_epoch() {
+    let login = now() - Duration::minutes(20);
+    let token = codec().issue(&alice(), &session(), login, now()).unwrap();
+    assert_eq!(part(token.as_str(), 1)["auth_time"], login.timestamp());
+    let verified = codec().verify(token.as_str(), now()).unwrap();
+    assert_eq!(verified.authenticated_at, Some(login));
+}
+
+#[test]
 fn every_token_gets_its_own_id() {
-    let a = codec().issue(&alice(), &session(), now()).unwrap();
-    let b = codec().issue(&alice(), &session(), now()).unwrap();
+    let a = codec().issue(&alice(), &session(), now(), now()).unwrap();
+    let b = codec().issue(&alice(), &session(), now(), now()).unwrap();
     assert_ne!(part(a.as_str(), 1)["jti"], part(b.as_str(), 1)["jti"]);
 }
 
 #[test]
 fn a_token_is_refused_from_the_second_it_expires_with_no_leeway() {
-    let token = codec().issue(&alice(), &session(), now()).unwrap();
+    let token = codec().issue(&alice(), &session(), now(), now()).unwrap();
     let last_valid = now() + Duration::minutes(30) - Duration::seconds(1);
     assert!(codec().verify(token.as_str(), last_valid).is_ok());
     assert_eq!(
@@ -92,7 +101,7 @@ fn a_token_is_refused_from_the_second_it_expires_with_no_leeway() {
 fn a_token_signed_with_another_key_is_refused_as_not_genuine_even_once_expired() {
     let other = SecretKey::new("another-key-another-key-another-key".into()).unwrap();
     let forged = JwtCodec::new(&other, TokenAlgorithm::Hs256, Duration::minutes(30))
-        .issue(&alice(), &session(), now())
+        .issue(&alice(), &session(), now(), now())
         .unwrap();
     for at in [now(), now() + Duration::hours(1)] {
         assert_eq!(
@@ -105,7 +114,7 @@ fn a_token_signed_with_another_key_is_refused_as_not_genuine_even_once_expired()
 #[test]
 fn a_token_of_another_algorithm_is_refused_even_with_the_right_key() {
     let token = JwtCodec::new(&key(), TokenAlgorithm::Hs512, Duration::minutes(30))
-        .issue(&alice(), &session(), now())
+        .issue(&alice(), &session(), now(), now())
         .unwrap();
     assert_eq!(
         codec().verify(token.as_str(), now()),
@@ -130,6 +139,10 @@ fn a_token_of_the_original_service_with_only_sub_and_exp_is_accepted_until_it_ex
     let original = signed(&serde_json::json!({"sub": "7", "exp": exp, "iat": exp - 60}));
     let claims = codec().verify(&original, now()).unwrap();
     assert_eq!(claims.session, None, "it names no session");
+    assert_eq!(
+        claims.authenticated_at, None,
+        "nor when its account authenticated"
+    );
     assert_eq!((claims.user, claims.generation), (UserId(7), 0));
     // A stable id of its own, so it can be revoked on its own.
     assert!(claims.token_id.starts_with("sig:"), "{}", claims.token_id);
@@ -233,7 +246,7 @@ fn an_asymmetric_token_names_its_key_type_issuer_and_audience_and_only_its_keys_
     use quill_test_support::keys;
     let (old, new) = (keys::ed25519(1), keys::p256(2));
     let codec = asymmetric(&old, "");
-    let token = codec.issue(&alice(), &session(), now()).unwrap();
+    let token = codec.issue(&alice(), &session(), now(), now()).unwrap();
     let header = part(token.as_str(), 0);
     assert_eq!(header["alg"], "EdDSA");
     assert_eq!(header["typ"], ACCESS_TOKEN_TYPE);
@@ -253,7 +266,7 @@ fn an_asymmetric_token_names_its_key_type_issuer_and_audience_and_only_its_keys_
     let switched = asymmetric(&new, &old.public_pem);
     assert_eq!(switched.published_keys().len(), 2);
     assert!(switched.verify(token.as_str(), now()).is_ok());
-    let fresh = switched.issue(&alice(), &session(), now()).unwrap();
+    let fresh = switched.issue(&alice(), &session(), now(), now()).unwrap();
     assert_eq!(part(fresh.as_str(), 0)["alg"], "ES256");
     let removed = asymmetric(&new, "");
     assert_eq!(
@@ -295,7 +308,7 @@ fn an_asymmetric_codec_accepts_no_shared_secret_token_and_a_secret_codec_no_asym
     let keyed = asymmetric(&quill_test_support::keys::ed25519(3), "");
     let hmac = codec_token();
     assert_eq!(keyed.verify(&hmac, now()), Err(TokenRejected::Invalid));
-    let signed = keyed.issue(&alice(), &session(), now()).unwrap();
+    let signed = keyed.issue(&alice(), &session(), now(), now()).unwrap();
     assert_eq!(
         codec().verify(signed.as_str(), now()),
         Err(TokenRejected::Invalid)
@@ -307,7 +320,7 @@ fn an_asymmetric_codec_accepts_no_shared_secret_token_and_a_secret_codec_no_asym
 #[test]
 fn a_token_verified_once_still_expires_and_a_changed_one_is_checked_afresh() {
     let codec = asymmetric(&quill_test_support::keys::ed25519(4), "");
-    let token = codec.issue(&alice(), &session(), now()).unwrap();
+    let token = codec.issue(&alice(), &session(), now(), now()).unwrap();
     let first = codec.verify(token.as_str(), now()).unwrap();
     assert_eq!(codec.verify(token.as_str(), now()).unwrap(), first);
     assert_eq!(
@@ -323,7 +336,7 @@ fn a_token_verified_once_still_expires_and_a_changed_one_is_checked_afresh() {
 
 fn codec_token() -> String {
     codec()
-        .issue(&alice(), &session(), now())
+        .issue(&alice(), &session(), now(), now())
         .unwrap()
         .as_str()
         .to_owned()

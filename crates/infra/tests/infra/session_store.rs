@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone as _, Utc};
+use quill_domain::throttle::micros;
 use quill_domain::{
     Email, Mail, NewSession, NewUser, PasswordHash, RecoveryStore, RefreshDigest, SessionId,
     SessionStore, UserId, UserRepository, Username,
@@ -69,6 +70,7 @@ fn session(id: &str, user: UserId, started: i64, refresh: Option<u8>) -> NewSess
         user,
         user_agent: Some(format!("agent of {id}")),
         started_at: at(started),
+        authenticated_at: at(started),
         expires_at: at(3600),
         refresh: refresh.map(digest),
     }
@@ -362,4 +364,116 @@ async fn logging_out_everywhere_that_fails_midway_leaves_the_generation_and_the_
         "the generation move rolled back"
     );
     assert_eq!(s.ids_of(s.alice, 1).await, ["phone"]);
+}
+
+#[tokio::test]
+async fn a_sessions_authentication_time_is_kept_through_every_rotation() {
+    let s = stores().await;
+    s.start(NewSession {
+        authenticated_at: at(-5),
+        ..session("phone", s.alice, 0, Some(1))
+    })
+    .await;
+    let held = s
+        .sessions
+        .refresh_holder(&digest(1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(held.authenticated_at, at(-5));
+    assert!(
+        s.sessions
+            .rotate(&digest(1), &digest(2), at(600))
+            .await
+            .unwrap()
+    );
+    let renewed = s
+        .sessions
+        .refresh_holder(&digest(2))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        renewed.authenticated_at,
+        at(-5),
+        "a refresh is not an authentication"
+    );
+}
+
+#[tokio::test]
+async fn a_session_started_without_an_authentication_time_counts_its_start() {
+    let s = stores().await;
+    // As a server of the fleet not yet upgraded writes it.
+    s.db.execute_raw(sea_orm::Statement::from_sql_and_values(
+        s.db.get_database_backend(),
+        "INSERT INTO sessions \
+         (id, user_id, user_agent, created_at_us, last_used_at_us, expires_at_us) \
+         VALUES ('older', $1, NULL, $2, $2, $3)",
+        [
+            s.alice.0.into(),
+            micros(at(7)).into(),
+            micros(at(3600)).into(),
+        ],
+    ))
+    .await
+    .unwrap();
+    s.db.execute_raw(sea_orm::Statement::from_sql_and_values(
+        s.db.get_database_backend(),
+        "INSERT INTO refresh_tokens (digest, session_id) VALUES ($1, 'older')",
+        [sea_orm::Value::Bytes(Some(vec![9; 32]))],
+    ))
+    .await
+    .unwrap();
+    let held = s
+        .sessions
+        .refresh_holder(&digest(9))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(held.authenticated_at, at(7));
+}
+
+#[tokio::test]
+async fn the_migration_gives_existing_sessions_their_start_as_authentication_time() {
+    use quill_migration::{AuthMigrator, MigratorTrait as _};
+    let database = TestDatabase::fresh().await;
+    let db = connect(&database.url, 2, Duration::from_secs(5))
+        .await
+        .unwrap();
+    // Every migration before the session's authentication time.
+    AuthMigrator::up(&db, Some(10)).await.unwrap();
+    let users = SeaOrmUserRepository::new(db.clone());
+    let alice = users
+        .create(NewUser {
+            username: Username::parse("alice").unwrap(),
+            email: Email::parse("alice@example.com").unwrap(),
+            password_hash: PasswordHash::new("$argon2id$x"),
+        })
+        .await
+        .unwrap();
+    db.execute_raw(sea_orm::Statement::from_sql_and_values(
+        db.get_database_backend(),
+        "INSERT INTO sessions \
+         (id, user_id, user_agent, created_at_us, last_used_at_us, expires_at_us) \
+         VALUES ('kept', $1, NULL, $2, $3, $4)",
+        [
+            alice.id.0.into(),
+            micros(at(3)).into(),
+            micros(at(50)).into(),
+            micros(at(3600)).into(),
+        ],
+    ))
+    .await
+    .unwrap();
+    quill_infra::migrate(&db).await.unwrap();
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT auth_time_us FROM sessions WHERE id = 'kept'",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let stored: Option<i64> = row.try_get("", "auth_time_us").unwrap();
+    assert_eq!(stored, Some(micros(at(3))));
 }

@@ -48,6 +48,8 @@ async fn the_pages_work_end_to_end_in_headless_chromium() {
         .env("QUILL_BASE_URL", &app.base)
         // The reset test reads the mail the server writes there (no SMTP_HOST in tests).
         .env("QUILL_MAIL_DIR", app.mail_dir.path())
+        // The recent-authentication test signs a token of the original's kind with it.
+        .env("QUILL_SECRET_KEY", crate::support::SECRET_KEY)
         .output()
         .await
         .unwrap();

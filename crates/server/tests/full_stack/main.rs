@@ -24,6 +24,7 @@ mod pages;
 mod pictures;
 mod postgres_replicas;
 mod query_budget;
+mod recent_auth;
 mod recovery;
 mod remote_verification;
 mod sessions;

@@ -222,6 +222,19 @@ pub(crate) struct Account {
     pub token: String,
 }
 
+/// A token for account `id` as the original service issued them: `sub` and `exp` (in ten
+/// minutes) only, signed with the test key. It names no session and says nothing of when its
+/// account authenticated, so it never counts as a recent authentication.
+pub(crate) fn original_token(id: i64) -> String {
+    let exp = chrono::Utc::now().timestamp() + 600;
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &json!({"sub": id.to_string(), "exp": exp}),
+        &jsonwebtoken::EncodingKey::from_secret(SECRET_KEY.as_bytes()),
+    )
+    .unwrap()
+}
+
 impl TestApp {
     pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)

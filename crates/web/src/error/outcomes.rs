@@ -110,6 +110,11 @@ impl From<ProfileError> for ApiError {
             ProfileError::NotAllowed(action) => not_allowed(action),
             ProfileError::UsernameTaken => Self::BadRequest("Username already exists"),
             ProfileError::EmailTaken => Self::BadRequest("Email already registered"),
+            ProfileError::RecentAuthenticationRequired => {
+                Self::Forbidden("Recent authentication required")
+            }
+            ProfileError::WrongCurrentPassword => Self::BadRequest("Current password is incorrect"),
+            ProfileError::Held(held) => held.into(),
             ProfileError::Unavailable(e) => Self::StoreDown(e),
             ProfileError::Unexpected(e) => Self::Internal(e),
         }

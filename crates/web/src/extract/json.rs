@@ -20,6 +20,12 @@ fn not_an_object() -> ApiError {
     }])
 }
 
+/// Whether the body is declared as JSON (`application/json` or any `application/*+json`).
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    let kind = content_type(headers);
+    kind == "application/json" || (kind.starts_with("application/") && kind.ends_with("+json"))
+}
+
 /// Byte offset of serde_json's (1-based line, 1-based column) in `input`.
 fn offset_of(input: &[u8], line: usize, column: usize) -> usize {
     let line_start: usize = input
@@ -33,21 +39,24 @@ fn offset_of(input: &[u8], line: usize, column: usize) -> usize {
 /// The body as a JSON object. Anything else (no JSON media type, malformed JSON, a JSON
 /// array) is a 422; an oversized body is a 413.
 async fn read_object(request: Request) -> Result<Map<String, Value>, ApiError> {
-    let kind = content_type(request.headers());
-    let is_json =
-        kind == "application/json" || (kind.starts_with("application/") && kind.ends_with("+json"));
+    let is_json = is_json(request.headers());
     let bytes = read_body(request).await?;
+    object_of(is_json, &bytes)
+}
+
+/// `bytes` as a JSON object, when they were sent as JSON.
+fn object_of(is_json: bool, bytes: &[u8]) -> Result<Map<String, Value>, ApiError> {
     if !is_json {
         return Err(not_an_object());
     }
-    match serde_json::from_slice::<Value>(&bytes) {
+    match serde_json::from_slice::<Value>(bytes) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(not_an_object()),
         Err(e) => Err(ApiError::Validation(vec![ErrorItem {
             kind: "json_invalid".to_owned(),
             loc: vec![
                 LocPart::Name("body".to_owned()),
-                LocPart::Index(offset_of(&bytes, e.line(), e.column())),
+                LocPart::Index(offset_of(bytes, e.line(), e.column())),
             ],
             msg: "JSON decode error".to_owned(),
         }])),
@@ -65,6 +74,28 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
 
     async fn from_request(request: Request, _: &S) -> Result<Self, ApiError> {
         let object = read_object(request).await?;
+        serde_json::from_value(Value::Object(object))
+            .map(Self)
+            .map_err(|_| not_an_object())
+    }
+}
+
+/// A JSON object body that may be left out altogether (a `DELETE` that may carry one): no
+/// body at all reads as `T::default()`, every field absent; a body that is sent is read as
+/// [`JsonBody`] reads it, refusals included.
+#[derive(Debug)]
+pub(crate) struct OptionalJsonBody<T>(pub(crate) T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, _: &S) -> Result<Self, ApiError> {
+        let is_json = is_json(request.headers());
+        let bytes = read_body(request).await?;
+        if bytes.is_empty() {
+            return Ok(Self(T::default()));
+        }
+        let object = object_of(is_json, &bytes)?;
         serde_json::from_value(Value::Object(object))
             .map(Self)
             .map_err(|_| not_an_object())

@@ -10,7 +10,7 @@ mod paging;
 mod path;
 
 pub(crate) use body::{BodyLimit, body_failure, reject_oversized_bodies};
-pub(crate) use json::{FieldChecks, JsonBody, Text};
+pub(crate) use json::{FieldChecks, JsonBody, OptionalJsonBody, Text};
 pub(crate) use login::LoginForm;
 pub(crate) use paging::PageQuery;
 pub(crate) use path::{PostIdParam, SessionIdParam, UserIdParam};

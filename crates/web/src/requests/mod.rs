@@ -152,6 +152,9 @@ impl TryFrom<ResetPasswordRequest> for PasswordReset {
 /// Changes to the caller's own account. Fields that are absent or `null` are left
 /// unchanged. A user may change the letter case of their own username. The picture is
 /// changed through its own route; an `image_file` here is ignored like any unknown field.
+/// A new email may need `current_password` (see [`AccountService::update_profile`]).
+///
+/// [`AccountService::update_profile`]: quill_domain::AccountService::update_profile
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(default)]
 pub(crate) struct UserUpdateRequest {
@@ -159,20 +162,62 @@ pub(crate) struct UserUpdateRequest {
     username: Text,
     #[schema(schema_with = schemas::email_or_null)]
     email: Text,
+    #[schema(schema_with = schemas::confirming_password)]
+    current_password: Text,
 }
 
-impl TryFrom<UserUpdateRequest> for ProfileUpdate {
+/// A profile change in domain terms, with the password that may confirm it.
+#[derive(Debug)]
+pub(crate) struct ProfileChange {
+    /// The changes.
+    pub(crate) changes: ProfileUpdate,
+    /// The attempt at the password in use now, if one was sent.
+    pub(crate) current_password: Option<Password>,
+}
+
+impl TryFrom<UserUpdateRequest> for ProfileChange {
     type Error = ApiError;
 
     fn try_from(body: UserUpdateRequest) -> Result<Self, ApiError> {
         let mut checks = FieldChecks::default();
-        let changes = Self {
+        let changes = ProfileUpdate {
             username: checks.optional("username", body.username, Username::parse),
             email: checks.optional("email", body.email, |raw| Email::parse(&raw)),
             image_file: None,
         };
-        checks.finish(changes)
+        let current_password = confirming(&mut checks, body.current_password);
+        checks.finish(Self {
+            changes,
+            current_password,
+        })
     }
+}
+
+/// What may confirm the deletion of one's account. The body may be left out altogether.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub(crate) struct AccountDeletionRequest {
+    #[schema(schema_with = schemas::confirming_password)]
+    current_password: Text,
+}
+
+/// The current password a sensitive change was sent with, if any.
+#[derive(Debug)]
+pub(crate) struct CurrentPassword(pub(crate) Option<Password>);
+
+impl TryFrom<AccountDeletionRequest> for CurrentPassword {
+    type Error = ApiError;
+
+    fn try_from(body: AccountDeletionRequest) -> Result<Self, ApiError> {
+        let mut checks = FieldChecks::default();
+        let password = confirming(&mut checks, body.current_password);
+        checks.finish(Self(password))
+    }
+}
+
+/// A `current_password` field: checked, not parsed, so any text is a (wrong or right) attempt.
+fn confirming(checks: &mut FieldChecks, field: Text) -> Option<Password> {
+    checks.optional("current_password", field, |raw| Ok(Password::attempt(raw)))
 }
 
 /// A whole post. The author is always the caller; a `user_id` field is ignored.
@@ -298,7 +343,8 @@ mod tests {
         reads_what_it_documents::<PasswordChangeRequest, PasswordChange>();
         reads_what_it_documents::<ForgotPasswordRequest, Email>();
         reads_what_it_documents::<ResetPasswordRequest, PasswordReset>();
-        reads_what_it_documents::<UserUpdateRequest, ProfileUpdate>();
+        reads_what_it_documents::<UserUpdateRequest, ProfileChange>();
+        reads_what_it_documents::<AccountDeletionRequest, CurrentPassword>();
         reads_what_it_documents::<PostRequest, PostDraft>();
         reads_what_it_documents::<PostPatchRequest, PostChanges>();
     }

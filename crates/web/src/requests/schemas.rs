@@ -148,6 +148,17 @@ pub(super) fn current_password() -> Object {
         .build()
 }
 
+/// The password in use now, sent to confirm a sensitive change when the login is not recent.
+pub(super) fn confirming_password() -> Object {
+    unchanged_when_null(secret(1))
+        .description(Some(
+            "The password in use now. Needed to change the email or to delete the account \
+             when the caller's login (not a refresh) is older than `REAUTH_MAX_AGE_MINUTES`; \
+             otherwise not checked. A wrong one is 400 `Current password is incorrect`.",
+        ))
+        .build()
+}
+
 pub(super) fn title() -> Object {
     title_text().build()
 }

@@ -4,15 +4,17 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use quill_axum::ClientAddr;
-use quill_domain::{ContentTag, ProfileUpdate, RefreshError, Registration, SessionStart};
+use quill_domain::{ContentTag, RefreshError, Registration, SessionStart};
 
 use crate::error::{ApiError, ErrorMessage, ValidationFailure};
-use crate::extract::{AuthUser, JsonBody, LoginForm, UserIdParam};
+use crate::extract::{AuthUser, JsonBody, LoginForm, OptionalJsonBody, UserIdParam};
 use crate::openapi::responses::{
     BodyTooLarge, Busy, InvalidInput, NotModified, RateLimited, Unauthenticated, UserNotFound,
 };
 use crate::public_cache::{Cached, IfNoneMatch};
-use crate::requests::{RegisterRequest, UserUpdateRequest};
+use crate::requests::{
+    AccountDeletionRequest, CurrentPassword, ProfileChange, RegisterRequest, UserUpdateRequest,
+};
 use crate::state::AppState;
 use crate::views::{NoStore, TokenBody, UserPrivateBody, UserPublicBody};
 
@@ -185,8 +187,9 @@ pub(crate) async fn profile(
 
 /// Update the caller's own account.
 ///
-/// `PATCH /api/users/{user_id}`: 200 `UserPrivate`; 401; 403 not the caller; 404; 400
-/// duplicate; 413 body too large; 422. Absent and `null` fields are left unchanged.
+/// `PATCH /api/users/{user_id}`: 200 `UserPrivate`; 401; 403 not the caller, or a new email
+/// without a recent login or `current_password`; 404; 400 duplicate or a wrong
+/// `current_password`; 413 body too large; 422. Absent and `null` fields are left unchanged.
 #[utoipa::path(
     patch,
     path = "/users/{user_id}",
@@ -199,37 +202,47 @@ pub(crate) async fn profile(
         (status = 200, description = "Updated; the caller's own view.", body = UserPrivateBody,
             headers(("Cache-Control" = String, description = "`no-store`."))),
         (status = 400, description = "`Username already exists` or `Email already \
-            registered` (another account has it).", body = ErrorMessage),
+            registered` (another account has it), or `Current password is incorrect`.",
+            body = ErrorMessage),
         Unauthenticated,
         (status = 403, description = "`Not authorized to update this user`: `user_id` is not \
-            the caller, whether or not it exists.", body = ErrorMessage),
+            the caller, whether or not it exists; or `Recent authentication required`: a new \
+            email, the caller's login older than `REAUTH_MAX_AGE_MINUTES` and no \
+            `current_password` sent.", body = ErrorMessage),
         (status = 404, description = "`User not found`: the account was deleted while the \
             request ran.", body = ErrorMessage),
         BodyTooLarge,
         InvalidInput,
+        RateLimited,
+        Busy,
     )
 )]
 pub(crate) async fn update(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     AuthUser(caller): AuthUser,
     UserIdParam(id): UserIdParam,
     JsonBody(body): JsonBody<UserUpdateRequest>,
 ) -> NoStore<Result<Json<UserPrivateBody>, ApiError>> {
-    NoStore(update_checked(&state, &caller, id, body).await)
+    NoStore(update_checked(&state, client, &caller, id, body).await)
 }
 
 async fn update_checked(
     state: &AppState,
+    client: quill_domain::Client,
     caller: &quill_domain::Caller,
     id: quill_domain::UserId,
     body: UserUpdateRequest,
 ) -> Result<Json<UserPrivateBody>, ApiError> {
-    let changes = ProfileUpdate::try_from(body)?;
+    let ProfileChange {
+        changes,
+        current_password,
+    } = ProfileChange::try_from(body)?;
     Ok(Json(
         state
             .auth
             .accounts
-            .update_profile(caller, id, changes)
+            .update_profile(client, caller, id, changes, current_password.as_ref())
             .await?
             .into(),
     ))
@@ -237,7 +250,9 @@ async fn update_checked(
 
 /// Delete the caller's own account and all their posts.
 ///
-/// `DELETE /api/users/{user_id}`: 204; 401; 403 not the caller; 404; 422 non-integer id.
+/// `DELETE /api/users/{user_id}`: 204; 401; 403 not the caller, or without a recent login or
+/// `current_password`; 400 a wrong `current_password`; 404; 422 non-integer id or a body
+/// that is not the object documented. The body may be left out.
 #[utoipa::path(
     delete,
     path = "/users/{user_id}",
@@ -245,14 +260,25 @@ async fn update_checked(
     operation_id = "delete_user",
     security(("OAuth2PasswordBearer" = [])),
     params(UserIdParam),
+    request_body(
+        content = AccountDeletionRequest,
+        description = "Optional: `current_password`, needed when the caller's login (not a \
+            refresh) is older than `REAUTH_MAX_AGE_MINUTES`. No body: none sent.",
+    ),
     responses(
         (status = 204, description = "Deleted, with the account's posts. No body."),
+        (status = 400, description = "`Current password is incorrect`.", body = ErrorMessage),
         Unauthenticated,
         (status = 403, description = "`Not authorized to delete this user`: `user_id` is not \
-            the caller, whether or not it exists.", body = ErrorMessage),
+            the caller, whether or not it exists; or `Recent authentication required`: the \
+            caller's login is older than `REAUTH_MAX_AGE_MINUTES` and no `current_password` \
+            was sent.", body = ErrorMessage),
         (status = 404, description = "`User not found`: the account was deleted while the \
             request ran.", body = ErrorMessage),
+        BodyTooLarge,
         InvalidInput,
+        RateLimited,
+        Busy,
     )
 )]
 pub(crate) async fn delete(
@@ -260,11 +286,13 @@ pub(crate) async fn delete(
     ClientAddr(client): ClientAddr,
     AuthUser(caller): AuthUser,
     UserIdParam(id): UserIdParam,
+    OptionalJsonBody(body): OptionalJsonBody<AccountDeletionRequest>,
 ) -> Result<StatusCode, ApiError> {
+    let CurrentPassword(current_password) = CurrentPassword::try_from(body)?;
     state
         .auth
         .accounts
-        .delete_account(client, &caller, id)
+        .delete_account(client, &caller, id, current_password.as_ref())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

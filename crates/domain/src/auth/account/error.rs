@@ -67,12 +67,23 @@ pub enum ProfileError {
     /// Another account has this email address.
     #[error("email already registered")]
     EmailTaken,
+    /// The change needs a recent authentication (within the policy's `reauth_max_age`) or
+    /// the current password, and the request had neither.
+    #[error("recent authentication required")]
+    RecentAuthenticationRequired,
+    /// The current password given to confirm the change is wrong.
+    #[error("current password is incorrect")]
+    WrongCurrentPassword,
+    /// Checking the current password was held back before any work (a rate limit, the
+    /// client's hashing share, every hashing place taken); it may be retried.
+    #[error(transparent)]
+    Held(Held),
     /// A store could not answer right now; retry shortly.
     #[error("temporarily unavailable: {0}")]
     Unavailable(#[source] Unexpected),
     /// Something outside the rules failed.
     #[error(transparent)]
-    Unexpected(#[from] Unexpected),
+    Unexpected(Unexpected),
 }
 
 /// Why a signed-in password change did not happen.
@@ -98,6 +109,7 @@ pub enum PasswordChangeError {
 
 stopped_into!(RegisterError);
 stopped_into!(PasswordChangeError);
+stopped_into!(ProfileError);
 
 impl From<StoreError> for RegisterError {
     fn from(error: StoreError) -> Self {

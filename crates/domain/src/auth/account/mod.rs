@@ -1,12 +1,14 @@
 //! The account capability: creating an account (`registration`, with the `claims` that keep
 //! concurrent registrations of one name or address from each hashing), profiles
-//! (`profile`), a signed-in password change (`password`), and what each answers
+//! (`profile`), confirming sensitive changes with a recent authentication or the current
+//! password (`reauth`), a signed-in password change (`password`), and what each answers
 //! (`error`).
 
 mod claims;
 mod error;
 mod password;
 mod profile;
+mod reauth;
 mod registration;
 
 use std::sync::Arc;

@@ -94,8 +94,10 @@ impl AccountService {
             .ok_or(PasswordChangeError::AccountGone)?;
         // The caller's own session goes on (its refresh token too) with a token of the new
         // generation; a token of the original, which names none, gets a session of its own.
+        // Either token says the account proved itself now: the current password just did.
+        // The session keeps its login's time, so a refresh later claims no more than that.
         match caller.session_id() {
-            Some(session) => Ok(self.sessions.access_token(&user, session, now)?),
+            Some(session) => Ok(self.sessions.access_token(&user, session, now, now)?),
             None => Ok(self
                 .sessions
                 .start_session(&user, SessionStart::default())

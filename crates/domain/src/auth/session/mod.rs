@@ -1,11 +1,12 @@
 //! The session capability: who a verified token speaks for and the life of sessions. The
 //! token checks ([`SessionService::authenticate`]), starting a session at login, renewing it
 //! with a rotating refresh token (`refresh`), listing and ending sessions, and logging out;
-//! the values (`values`), the ports (`store`: sessions and refresh tokens, `token`: the
+//! how recent an authentication a sensitive change needs (`recency`); the values (`values`), the ports (`store`: sessions and refresh tokens, `token`: the
 //! signed access tokens) and what each operation answers (`error`). Every other capability
 //! stands on this one (a [`Caller`] is how they know who asks); it imports none of them.
 
 mod error;
+mod recency;
 mod refresh;
 mod store;
 mod token;
@@ -17,6 +18,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 pub use error::{RefreshError, SessionError, TokenError};
+pub use recency::Recency;
 pub use store::{
     HeldRefresh, NewSession, RefreshDigest, RefreshToken, SessionId, SessionInfo, SessionSecrets,
     SessionStore, TokenStandings,
@@ -121,7 +123,7 @@ impl SessionService {
     ///     Err(TokenError::InvalidToken)
     /// ));
     ///
-    /// h.auth.accounts.delete_account(Client::UNKNOWN, &alice, alice.id()).await?;
+    /// h.auth.accounts.delete_account(Client::UNKNOWN, &alice, alice.id(), None).await?;
     /// assert!(matches!(
     ///     h.auth.sessions.authenticate(token.as_str()).await,
     ///     Err(TokenError::AccountGone)
@@ -170,7 +172,7 @@ impl SessionService {
             return Err(self.token_refused(reason));
         }
         Ok(Session {
-            caller: Caller::vouch_for(&user, claims.session.clone()),
+            caller: Caller::vouch_for(&user, claims.session.clone(), claims.authenticated_at),
             claims,
         })
     }
@@ -246,8 +248,8 @@ impl SessionService {
         }
     }
 
-    /// Starts a session for `user` as `start` describes and issues its first access token
-    /// (and refresh token, for an offline session).
+    /// Starts a session for `user`, who has just proved themselves, as `start` describes and
+    /// issues its first access token (and refresh token, for an offline session).
     pub(crate) async fn start_session(
         &self,
         user: &User,
@@ -268,34 +270,39 @@ impl SessionService {
                 user: user.id,
                 user_agent: start.user_agent,
                 started_at: now,
+                authenticated_at: now,
                 expires_at: now + clamp(lifetime),
                 refresh: refresh.as_ref().map(|r| secrets.digest(r)),
             })
             .await?;
-        Ok(self.grant(user, &id, refresh, now)?)
+        Ok(self.grant(user, &id, refresh, now, now)?)
     }
 
-    /// A fresh access token for `user` in `session`, of the account's current generation.
+    /// A fresh access token for `user` in `session`, of the account's current generation,
+    /// saying the account proved itself at `authenticated_at`.
     pub(crate) fn access_token(
         &self,
         user: &User,
         session: &SessionId,
+        authenticated_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<AccessToken, Unexpected> {
-        self.tokens.issue(user, session, now)
+        self.tokens.issue(user, session, authenticated_at, now)
     }
 
-    /// The tokens a client is handed for `session`.
+    /// The tokens a client is handed for `session`, whose account proved itself at
+    /// `authenticated_at`.
     pub(crate) fn grant(
         &self,
         user: &User,
         session: &SessionId,
         refresh_token: Option<RefreshToken>,
+        authenticated_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<Grant, Unexpected> {
         let tokens = &self.tokens;
         Ok(Grant {
-            access_token: tokens.issue(user, session, now)?,
+            access_token: tokens.issue(user, session, authenticated_at, now)?,
             refresh_token,
             expires_in: tokens.lifetime().to_std().unwrap_or(Duration::ZERO),
         })

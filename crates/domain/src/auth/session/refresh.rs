@@ -81,7 +81,14 @@ impl SessionService {
                 .by_id(held.user)
                 .await?
                 .ok_or(RefreshError::InvalidRefreshToken)?;
-            Ok(self.grant(&account, &held.session, Some(successor), now)?)
+            // A refresh is not an authentication: the token says when the login was.
+            Ok(self.grant(
+                &account,
+                &held.session,
+                Some(successor),
+                held.authenticated_at,
+                now,
+            )?)
         }
         .await;
         (outcome, user)

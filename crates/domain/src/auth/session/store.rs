@@ -89,6 +89,9 @@ pub struct NewSession {
     pub user_agent: Option<String>,
     /// When it began (also its first use).
     pub started_at: DateTime<Utc>,
+    /// When the account proved itself for it (`auth_time`): the login that starts it. Every
+    /// access token of the session carries it, refreshes included.
+    pub authenticated_at: DateTime<Utc>,
     /// When it ends whatever happens (its absolute expiry).
     pub expires_at: DateTime<Utc>,
     /// The digest of its first refresh token, for an offline session.
@@ -117,6 +120,9 @@ pub struct HeldRefresh {
     pub user: UserId,
     /// The session's absolute expiry.
     pub session_expires_at: DateTime<Utc>,
+    /// When the account proved itself for the session, which the renewed token carries on:
+    /// a refresh is not an authentication.
+    pub authenticated_at: DateTime<Utc>,
     /// When it was rotated (so it is spent); `None` while it is the live end of the chain.
     pub retired_at: Option<DateTime<Utc>>,
 }

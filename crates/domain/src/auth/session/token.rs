@@ -63,6 +63,11 @@ pub struct TokenClaims {
     pub generation: i64,
     /// When it stops being valid (`exp`).
     pub expires_at: DateTime<Utc>,
+    /// When the account last proved itself in the token's session (`auth_time`, OIDC Core):
+    /// its login, not the refresh that minted this token. `None` for a token without the
+    /// claim (the original's, or one issued before quill carried it), which never counts as
+    /// a recent authentication.
+    pub authenticated_at: Option<DateTime<Utc>>,
 }
 
 /// Issuing and checking access tokens. The time is passed in (from the service's
@@ -78,7 +83,7 @@ pub struct TokenClaims {
 /// let codec = FakeTokenCodec::new(Duration::minutes(30));
 /// let now = Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap();
 /// let session = SessionId::new("session-1");
-/// let token = codec.issue(&alice, &session, now)?;
+/// let token = codec.issue(&alice, &session, now, now)?;
 /// assert_eq!(codec.verify(token.as_str(), now).map(|c| c.user), Ok(alice.id));
 /// assert_eq!(
 ///     codec.verify(token.as_str(), now + Duration::minutes(30)),
@@ -89,7 +94,8 @@ pub struct TokenClaims {
 /// ```
 pub trait TokenCodec: Send + Sync {
     /// A fresh token for `user` (of its current token generation) in `session`, issued at
-    /// `now`, expiring after [`TokenCodec::lifetime`], with an id of its own.
+    /// `now`, expiring after [`TokenCodec::lifetime`], with an id of its own, saying that the
+    /// account last proved itself at `authenticated_at` (`auth_time`).
     ///
     /// # Errors
     /// [`Unexpected`] if encoding fails.
@@ -97,6 +103,7 @@ pub trait TokenCodec: Send + Sync {
         &self,
         user: &User,
         session: &SessionId,
+        authenticated_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<AccessToken, Unexpected>;
 

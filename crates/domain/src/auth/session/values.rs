@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+
 use super::store::{RefreshToken, SessionId, SessionInfo};
 use super::token::{AccessToken, TokenClaims};
 use crate::user::{PrivateUser, PublicUser, User, UserId};
@@ -27,15 +29,29 @@ use crate::user::{PrivateUser, PublicUser, User, UserId};
 pub struct Caller {
     account: PrivateUser,
     session: Option<SessionId>,
+    authenticated_at: Option<DateTime<Utc>>,
 }
 
 impl Caller {
     /// Only the domain vouches for a caller.
-    pub(crate) fn vouch_for(user: &User, session: Option<SessionId>) -> Self {
+    pub(crate) fn vouch_for(
+        user: &User,
+        session: Option<SessionId>,
+        authenticated_at: Option<DateTime<Utc>>,
+    ) -> Self {
         Self {
             account: PrivateUser::from(user),
             session,
+            authenticated_at,
         }
+    }
+
+    /// When the caller's account last proved itself in this session (a password login), as
+    /// their token says (`auth_time`); `None` for a token that does not say, which never
+    /// counts as recent. See [`Recency`](crate::Recency).
+    #[must_use]
+    pub fn authenticated_at(&self) -> Option<DateTime<Utc>> {
+        self.authenticated_at
     }
 
     /// The session the caller's token belongs to; `None` for a token the original issued,

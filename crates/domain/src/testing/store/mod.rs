@@ -21,6 +21,7 @@ struct StoredSession {
     user: UserId,
     info: SessionInfo,
     expires_at: DateTime<Utc>,
+    authenticated_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Default)]

@@ -117,6 +117,7 @@ impl StoreState {
                     user_agent: session.user_agent,
                 },
                 expires_at: session.expires_at,
+                authenticated_at: session.authenticated_at,
             },
         );
         Ok(())
@@ -203,6 +204,7 @@ impl SessionStore for InMemoryStore {
             session: session.clone(),
             user: s.user,
             session_expires_at: s.expires_at,
+            authenticated_at: s.authenticated_at,
             retired_at: *retired_at,
         }))
     }

@@ -161,6 +161,7 @@ async fn an_account_reads_back_with_where_a_token_stands_in_one_call() {
             user: alice.id,
             user_agent: None,
             started_at: started,
+            authenticated_at: started,
             expires_at: expires,
             refresh: None,
         })

@@ -397,6 +397,33 @@ impl Checker {
         panic!("in five rounds of three logins at once, none was turned away for want of a place");
     }
 
+    /// Registers `name` with `password`, from the address `from` names (for a server that
+    /// trusts the loopback proxy) so that no other step's registration rate pays for it, and
+    /// hands back a token of the original's kind, which says nothing of when the account
+    /// authenticated: a caller whose authentication is never recent.
+    pub(super) async fn stale_account(
+        &mut self,
+        name: &str,
+        password: &str,
+        from: &str,
+    ) -> Account {
+        let body = json!({
+            "username": name,
+            "email": format!("{name}@example.com"),
+            "password": password,
+        });
+        let request = self
+            .request(&Method::POST, "/api/users")
+            .header("x-forwarded-for", from)
+            .json(&body);
+        let created = self.send(Method::POST, "/api/users", request).await;
+        let id = created["id"].as_i64().unwrap();
+        Account {
+            id,
+            token: crate::support::original_token(id),
+        }
+    }
+
     pub(super) async fn account(&mut self, name: &str) -> Account {
         let body = json!({
             "username": name,

@@ -6,7 +6,10 @@ use reqwest::{Method as M, StatusCode};
 use serde_json::json;
 
 use super::driver::{Checker, mailed_reset_token, stalled_upload};
-use crate::support::spawn_app_with;
+use crate::support::{original_token, spawn_app_with};
+
+const UMAS: &str = "quiet-harbour-lamp";
+const WANDAS: &str = "amber-kettle-drift";
 
 pub(super) async fn walk(c: &mut Checker) {
     let (users, token_route) = ("/api/users", "/api/users/token");
@@ -38,6 +41,11 @@ pub(super) async fn walk(c: &mut Checker) {
         .await,
     );
     let frank = c.account("frank").await;
+    // Callers whose authentication is not recent: a new email or a deletion needs their
+    // password, checked like any other.
+    let uma = c.stale_account("uma", UMAS, "192.0.2.63").await;
+    let wanda = c.stale_account("wanda", WANDAS, "192.0.2.64").await;
+    let user = "/api/users/{user_id}";
     // Reset requests from one client: the first spends the bucket, the second is refused.
     let ask = json!({"email": "frank@example.com"});
     c.json(M::POST, forgot, forgot, None, &ask, true).await;
@@ -65,6 +73,21 @@ pub(super) async fn walk(c: &mut Checker) {
             true,
         )
         .await;
+    }
+    // Confirming a change with the password is charged to that same bucket (from an address
+    // of its own, whose rate is untouched).
+    let frank_path = format!("/api/users/{}", frank.id);
+    let stale_frank = original_token(frank.id);
+    let moved = json!({"email": "frank@example.org", "current_password": "password123"});
+    let confirmed = json!({"current_password": "password123"});
+    for (method, body) in [(M::PATCH, &moved), (M::DELETE, &confirmed)] {
+        let request = c
+            .request(&method, &frank_path)
+            .bearer_auth(&stale_frank)
+            .header("x-forwarded-for", "192.0.2.62")
+            .json(body);
+        let limited = c.send(method, user, request).await;
+        assert_eq!(limited, json!({"detail": "Too many requests"}));
     }
     let grace =
         json!({"username": "grace", "email": "grace@example.com", "password": "password123"});
@@ -119,6 +142,25 @@ pub(super) async fn walk(c: &mut Checker) {
         turned_away,
         json!({"detail": "Server busy, try again shortly"})
     );
+    // So is a confirmation with the password (each account's own bucket is untouched, and
+    // each comes from an address of its own).
+    let moved = json!({"email": "uma@example.org", "current_password": UMAS});
+    let confirmed = json!({"current_password": WANDAS});
+    for (method, who, body, from) in [
+        (M::PATCH, &uma, &moved, "192.0.2.60"),
+        (M::DELETE, &wanda, &confirmed, "192.0.2.61"),
+    ] {
+        let request = c
+            .request(&method, &format!("/api/users/{}", who.id))
+            .bearer_auth(&who.token)
+            .header("x-forwarded-for", from)
+            .json(body);
+        let turned_away = c.send(method, user, request).await;
+        assert_eq!(
+            turned_away,
+            json!({"detail": "Server busy, try again shortly"})
+        );
+    }
     // So is a reset with a good link: the link is checked, then the hash finds no place.
     let franks_reset = json!({"token": franks_link, "new_password": "a-reset-password"});
     let turned_away = c

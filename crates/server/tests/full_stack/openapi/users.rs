@@ -21,9 +21,13 @@ pub(super) const ROUTES: &[(&str, &str, &[u16])] = &[
     (
         "patch",
         "/api/users/{user_id}",
-        &[200, 400, 401, 403, 404, 413, 422],
+        &[200, 400, 401, 403, 404, 413, 422, 429, 503],
     ),
-    ("delete", "/api/users/{user_id}", &[204, 401, 403, 404]),
+    (
+        "delete",
+        "/api/users/{user_id}",
+        &[204, 400, 401, 403, 404, 413, 422, 429, 503],
+    ),
 ];
 
 /// The two accounts the walks of the other resources act on, with their profiles' paths.
@@ -133,7 +137,8 @@ pub(super) async fn walk(c: &mut Checker) -> Cast {
     }
 }
 
-/// Account deletion, then the deleted account's token: the walk's last step.
+/// A new email and the deletion when the login is no longer recent, account deletion, then
+/// the deleted account's token: the walk's last step (it moves the server's clock on).
 pub(super) async fn delete(c: &mut Checker, cast: &Cast) {
     let (user, me) = ("/api/users/{user_id}", "/api/users/me");
     let Cast {
@@ -142,11 +147,54 @@ pub(super) async fn delete(c: &mut Checker, cast: &Cast) {
         bob_path,
         ..
     } = cast;
+    // Bob's login is older than REAUTH_MAX_AGE_MINUTES from here on.
+    c.app.clock.advance(std::time::Duration::from_secs(11 * 60));
+    let moved = json!({"email": "bob@example.org"});
+    let stale = c
+        .json(M::PATCH, user, bob_path, Some(&bob.token), &moved, true)
+        .await;
+    assert_eq!(stale, json!({"detail": "Recent authentication required"}));
+    let wrong = json!({"email": "bob@example.org", "current_password": "not-bobs"});
+    c.json(M::PATCH, user, bob_path, Some(&bob.token), &wrong, true)
+        .await;
+    let confirmed = json!({"email": "bob@example.org", "current_password": "password123"});
+    let changed = c
+        .json(M::PATCH, user, bob_path, Some(&bob.token), &confirmed, true)
+        .await;
+    assert_eq!(changed["email"], "bob@example.org");
+
     // Account deletion, then the deleted account's token.
     c.call(M::DELETE, user, alice_path, None).await;
     c.call(M::DELETE, user, alice_path, Some(&bob.token)).await;
     c.call(M::DELETE, user, "/api/users/abc", Some(&bob.token))
         .await;
-    c.call(M::DELETE, user, bob_path, Some(&bob.token)).await;
+    let stale = c.call(M::DELETE, user, bob_path, Some(&bob.token)).await;
+    assert_eq!(stale, json!({"detail": "Recent authentication required"}));
+    let not_text = json!({"current_password": 5});
+    c.json(
+        M::DELETE,
+        user,
+        bob_path,
+        Some(&bob.token),
+        &not_text,
+        false,
+    )
+    .await;
+    c.oversized(M::DELETE, user, bob_path, &bob.token).await;
+    let wrong = json!({"current_password": "not-bobs"});
+    let refused = c
+        .json(M::DELETE, user, bob_path, Some(&bob.token), &wrong, true)
+        .await;
+    assert_eq!(refused, json!({"detail": "Current password is incorrect"}));
+    let confirmed = json!({"current_password": "password123"});
+    c.json(
+        M::DELETE,
+        user,
+        bob_path,
+        Some(&bob.token),
+        &confirmed,
+        true,
+    )
+    .await;
     c.call(M::GET, me, me, Some(&bob.token)).await;
 }
