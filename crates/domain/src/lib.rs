@@ -122,7 +122,7 @@ pub use mail::{
 };
 pub use throttle::{Admission, InMemoryThrottle, Rate, Throttle, ThrottleKey, ThrottleScope};
 pub use user::{
-    Email, ImageFile, NewUser, Password, PasswordHash, PrivateUser, PublicUser, User, UserChanges,
-    UserId, UserRepository, Username,
+    Email, ImageFile, NewUser, Password, PasswordBlocklist, PasswordHash, PrivateUser, PublicUser,
+    User, UserChanges, UserId, UserRepository, Username, common_password_count, is_common_password,
 };
 pub use validation::{EmailFault, FieldError, FieldErrorKind, ValidationErrors};

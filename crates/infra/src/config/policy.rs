@@ -1,10 +1,10 @@
 //! The settings of the domain's [`AuthPolicy`]: rate limits, hashing shares, uploads, reset
-//! links and refresh tokens. Each one not set keeps the policy's own default (written once,
+//! links, refresh tokens and the screen of predictable passwords. Each one not set keeps the policy's own default (written once,
 //! in `AuthPolicy::default`), except the hashing slots: one per CPU here.
 
 use std::time::Duration;
 
-use quill_domain::{AuthPolicy, Rate};
+use quill_domain::{AuthPolicy, PasswordBlocklist, Rate};
 use serde::{Deserialize, Deserializer};
 
 use super::text;
@@ -67,6 +67,18 @@ pub(super) struct PolicySettings {
     refresh_token_expire_days: Option<u16>,
     #[serde(deserialize_with = "text::optional_positive")]
     refresh_grace_seconds: Option<u16>,
+    #[serde(deserialize_with = "blocklist")]
+    password_blocklist: Option<PasswordBlocklist>,
+}
+
+/// `PASSWORD_BLOCKLIST`: `on` or `off`.
+fn blocklist<'de, D: Deserializer<'de>>(d: D) -> Result<Option<PasswordBlocklist>, D::Error> {
+    text::one_of(
+        d,
+        &[("on", PasswordBlocklist::On), ("off", PasswordBlocklist::Off)],
+        "on or off",
+    )
+    .map(Some)
 }
 
 fn ipv6_prefix<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u8>, D::Error> {
@@ -168,6 +180,9 @@ impl PolicySettings {
             refresh_grace: self
                 .refresh_grace_seconds
                 .map_or(default.refresh_grace, |s| Duration::from_secs(u64::from(s))),
+            password_blocklist: self
+                .password_blocklist
+                .unwrap_or(default.password_blocklist),
         }
     }
 }
