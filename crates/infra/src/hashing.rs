@@ -28,9 +28,9 @@ use crate::config::Argon2Settings;
 ///     parallelism: 1,
 /// };
 /// let hasher = Argon2Hasher::new(cheap)?;
-/// let hash = hasher.hash(&Password::attempt("password123")).await?;
+/// let hash = hasher.hash(&Password::attempt("quiet-harbour-lamp")).await?;
 /// assert!(hash.as_str().starts_with("$argon2id$v=19$m=1024,t=1,p=1$"));
-/// let verdict = hasher.verify(&Password::attempt("password123"), &hash).await?;
+/// let verdict = hasher.verify(&Password::attempt("quiet-harbour-lamp"), &hash).await?;
 /// assert_eq!(verdict, Verification::Match);
 /// # Ok(())
 /// # }
@@ -171,7 +171,7 @@ mod tests {
         let hasher = Argon2Hasher::new(Argon2Settings::default()).unwrap();
         let stored = PasswordHash::new(PYTHON_ORIGINAL_HASH);
         let right = hasher
-            .verify(&Password::attempt("password123"), &stored)
+            .verify(&Password::attempt("quiet-harbour-lamp"), &stored)
             .await
             .unwrap();
         assert_eq!(right, Verification::Match);
@@ -186,7 +186,7 @@ mod tests {
     async fn new_hashes_are_argon2id_v19_phc_strings_with_the_configured_parameters() {
         let hasher = Argon2Hasher::new(cheap()).unwrap();
         let hash = hasher
-            .hash(&Password::attempt("password123"))
+            .hash(&Password::attempt("quiet-harbour-lamp"))
             .await
             .unwrap();
         assert!(
@@ -198,7 +198,7 @@ mod tests {
         assert_eq!(parsed.salt.unwrap().len(), 16);
         assert_eq!(parsed.hash.unwrap().len(), 32);
         let verdict = hasher
-            .verify(&Password::attempt("password123"), &hash)
+            .verify(&Password::attempt("quiet-harbour-lamp"), &hash)
             .await
             .unwrap();
         assert_eq!(verdict, Verification::Match);
@@ -208,11 +208,11 @@ mod tests {
     async fn two_hashes_of_one_password_differ_by_salt() {
         let hasher = Argon2Hasher::new(cheap()).unwrap();
         let a = hasher
-            .hash(&Password::attempt("password123"))
+            .hash(&Password::attempt("quiet-harbour-lamp"))
             .await
             .unwrap();
         let b = hasher
-            .hash(&Password::attempt("password123"))
+            .hash(&Password::attempt("quiet-harbour-lamp"))
             .await
             .unwrap();
         assert_ne!(a, b);
@@ -223,7 +223,7 @@ mod tests {
         let hasher = Argon2Hasher::new(cheap()).unwrap();
         let stored = PasswordHash::new(PYTHON_ORIGINAL_HASH);
         let verdict = hasher
-            .verify(&Password::attempt("password123"), &stored)
+            .verify(&Password::attempt("quiet-harbour-lamp"), &stored)
             .await
             .unwrap();
         assert_eq!(verdict, Verification::MatchNeedsRehash);
@@ -234,7 +234,7 @@ mod tests {
         let hasher = Argon2Hasher::new(cheap()).unwrap();
         let verdict = hasher
             .verify(
-                &Password::attempt("password123"),
+                &Password::attempt("quiet-harbour-lamp"),
                 &PasswordHash::new("not a hash"),
             )
             .await

@@ -162,7 +162,11 @@ mod tests {
         let lines: Vec<&str> = COMMON.lines().collect();
         assert!(COMMON.ends_with('\n'));
         assert!(lines.windows(2).all(|pair| pair[0] < pair[1]));
-        assert!(lines.iter().all(|l| !l.is_empty() && l.to_lowercase() == *l));
+        assert!(
+            lines
+                .iter()
+                .all(|l| !l.is_empty() && l.to_lowercase() == *l)
+        );
         // 100,000 passwords, of which 96,518 differ in more than letter case.
         assert_eq!(common_password_count(), 96_518);
     }
@@ -173,15 +177,31 @@ mod tests {
             assert!(listed(line), "{line} is listed");
         }
         // Before the first line, between lines, after the last, and an empty one.
-        for miss in [" ", "a", "quiet-harbour-lamp", "zzzzzzzzzzzzzzzzzzzz", "\u{10ffff}", ""] {
+        for miss in [
+            " ",
+            "a",
+            "quiet-harbour-lamp",
+            "zzzzzzzzzzzzzzzzzzzz",
+            "\u{10ffff}",
+            "",
+        ] {
             assert!(!listed(miss), "{miss} is not listed");
         }
     }
 
     #[test]
     fn common_passwords_are_refused_whatever_their_case() {
-        for password in ["password123", "PASSWORD123", "Password1!", "iloveyou", "Qwerty123!!"] {
-            assert!(refused(password, "someone", "someone@example.com"), "{password}");
+        for password in [
+            "password123",
+            "PASSWORD123",
+            "Password1!",
+            "iloveyou",
+            "Qwerty123!!",
+        ] {
+            assert!(
+                refused(password, "someone", "someone@example.com"),
+                "{password}"
+            );
         }
     }
 
@@ -200,16 +220,31 @@ mod tests {
             "quiet-harbour-lamp",
             "X7k$pQ9!m2vR",
         ] {
-            assert!(!refused(password, "someone", "someone@example.com"), "{password}");
+            assert!(
+                !refused(password, "someone", "someone@example.com"),
+                "{password}"
+            );
         }
     }
 
     #[test]
     fn a_password_containing_the_username_or_the_email_local_part_is_refused() {
-        assert!(refused("MargaretQuill-lamp", "margaretquill", "m@example.com"));
-        assert!(refused("lamp-harbour-zephyrine", "someone", "Zephyrine@example.com"));
+        assert!(refused(
+            "MargaretQuill-lamp",
+            "margaretquill",
+            "m@example.com"
+        ));
+        assert!(refused(
+            "lamp-harbour-zephyrine",
+            "someone",
+            "Zephyrine@example.com"
+        ));
         // The domain of the address is no secret worth keeping out.
-        assert!(!refused("lamp-harbour-example", "someone", "zephyrine@example.com"));
+        assert!(!refused(
+            "lamp-harbour-example",
+            "someone",
+            "zephyrine@example.com"
+        ));
     }
 
     #[test]

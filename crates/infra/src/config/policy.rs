@@ -75,7 +75,10 @@ pub(super) struct PolicySettings {
 fn blocklist<'de, D: Deserializer<'de>>(d: D) -> Result<Option<PasswordBlocklist>, D::Error> {
     text::one_of(
         d,
-        &[("on", PasswordBlocklist::On), ("off", PasswordBlocklist::Off)],
+        &[
+            ("on", PasswordBlocklist::On),
+            ("off", PasswordBlocklist::Off),
+        ],
         "on or off",
     )
     .map(Some)

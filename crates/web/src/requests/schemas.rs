@@ -121,7 +121,7 @@ pub(super) fn email() -> Object {
 /// A password being chosen: the domain's length rule.
 pub(super) fn new_password() -> Object {
     secret(Password::MIN_CHARS)
-        .examples(["password123"])
+        .examples(["quiet-harbour-lamp"])
         .build()
 }
 

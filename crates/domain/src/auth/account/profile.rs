@@ -24,7 +24,7 @@ impl AccountService {
     /// use quill_domain::{ProfileReadError, UserId};
     ///
     /// let h = Harness::builder()
-    ///     .user("alice", "alice@example.com", "password123")
+    ///     .user("alice", "alice@example.com", "quiet-harbour-lamp")
     ///     .build();
     /// # futures_executor::block_on(async {
     /// let profile = h.auth.accounts.public_profile(h.user("alice").id).await?;
@@ -63,8 +63,8 @@ impl AccountService {
     ///
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// let h = Harness::builder()
-    ///     .user("alice", "alice@example.com", "password123")
-    ///     .user("bob", "bob@example.com", "password123")
+    ///     .user("alice", "alice@example.com", "quiet-harbour-lamp")
+    ///     .user("bob", "bob@example.com", "quiet-harbour-lamp")
     ///     .build();
     /// let (alice, bob) = (h.caller("alice"), h.caller("bob"));
     /// # futures_executor::block_on(async {
@@ -131,8 +131,8 @@ impl AccountService {
     /// use quill_domain::{ProfileError, Client, UserAction};
     ///
     /// let h = Harness::builder()
-    ///     .user("alice", "alice@example.com", "password123")
-    ///     .user("bob", "bob@example.com", "password123")
+    ///     .user("alice", "alice@example.com", "quiet-harbour-lamp")
+    ///     .user("bob", "bob@example.com", "quiet-harbour-lamp")
     ///     .build();
     /// let (alice, bob) = (h.caller("alice"), h.caller("bob"));
     /// # futures_executor::block_on(async {

@@ -28,7 +28,7 @@ impl RecoveryService {
     /// use quill_domain::{Client, Email};
     ///
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let h = Harness::builder().user("alice", "alice@example.com", "password123").build();
+    /// let h = Harness::builder().user("alice", "alice@example.com", "quiet-harbour-lamp").build();
     /// # futures_executor::block_on(async {
     /// h.auth.recovery.request_password_reset(Client::UNKNOWN, &Email::parse("alice@example.com")?).await?;
     /// h.auth.recovery.request_password_reset(Client::UNKNOWN, &Email::parse("nobody@example.com")?).await?;
@@ -167,7 +167,7 @@ impl RecoveryService {
     /// use quill_domain::{Client, ResetError, Email, Password};
     ///
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let h = Harness::builder().user("alice", "alice@example.com", "password123").build();
+    /// let h = Harness::builder().user("alice", "alice@example.com", "quiet-harbour-lamp").build();
     /// # futures_executor::block_on(async {
     /// h.auth.recovery.request_password_reset(Client::UNKNOWN, &Email::parse("alice@example.com")?).await?;
     /// h.handle_reset_requests().await;
