@@ -19,9 +19,9 @@ impl AccountService {
     /// A predictable new password (the policy's
     /// [`PasswordBlocklist`](crate::PasswordBlocklist), with the caller's name and address) is
     /// refused first, like any invalid field: no rate charged, no hash spent. Then charged,
-    /// before any hashing, to the client's password-check rate and to the account's
-    /// own password-change rate (which strangers' login guesses never touch), and takes one of
-    /// the client's hashing places.
+    /// before any hashing, to the client's password-check rate and to the account's own
+    /// password-change rate (which strangers' login guesses never touch), and takes one of the
+    /// client's hashing places.
     ///
     /// # Errors
     /// [`PasswordChangeError::PasswordTooCommon`];

@@ -1,6 +1,7 @@
 //! Registration: the checks that answer before any hashing (a predictable password, the rate,
-//! then whether the name or the address is taken), the claims that keep concurrent registrations of one name or
-//! address on this server from each hashing, and the account's creation.
+//! then whether the name or the address is taken), the claims that keep concurrent
+//! registrations of one name or address on this server from each hashing, and the account's
+//! creation.
 
 use super::claims::{ClaimKey, HeldClaims};
 use super::{AccountService, RegisterError, Registration};
@@ -15,8 +16,8 @@ impl AccountService {
     /// A predictable password (the policy's [`PasswordBlocklist`](crate::PasswordBlocklist)) is
     /// refused first, like any invalid field: it costs microseconds and touches no store, so
     /// it is neither charged to the rate nor recorded. The registration rate of the client is
-    /// charged next. The username and the email are
-    /// looked up next, before any hashing place is taken, since the answer is public anyway:
+    /// charged next. The username and the email are looked up then, before any hashing place
+    /// is taken, since the answer is public anyway:
     /// a taken name or address costs no hash and no place. The username is checked before
     /// the email, so a request duplicating both reports the username.
     ///
