@@ -74,9 +74,9 @@ done
 account_token() {
   local name=$1
   curl -fsS -o /dev/null -H 'Content-Type: application/json' \
-    -d "{\"username\":\"$name\",\"email\":\"$name@example.com\",\"password\":\"fuzzer-password\"}" \
+    -d "{\"username\":\"$name\",\"email\":\"$name@example.com\",\"password\":\"amber-kettle-drift\"}" \
     "$base/api/users"
-  curl -fsS -d "username=$name@example.com&password=fuzzer-password" "$base/api/users/token" |
+  curl -fsS -d "username=$name@example.com&password=amber-kettle-drift" "$base/api/users/token" |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])'
 }
 

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use crate::Failure;
 
 /// The password every benchmark account is created with.
-pub const PASSWORD: &str = "password123";
+pub const PASSWORD: &str = "quiet-harbour-lamp";
 
 /// Posts are seeded by this many clients at once.
 const SEED_CONCURRENCY: usize = 8;

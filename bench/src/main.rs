@@ -14,6 +14,7 @@
 //! target/release/quill-bench scale            # target/bench/scale.json
 //! target/release/quill-bench token-signing    # target/bench/token_signing.json
 //! target/release/quill-bench connection-flood # target/bench/connection_flood.json
+//! target/release/quill-bench common-passwords # target/bench/common_passwords.json (no server)
 //! ```
 //!
 //! `QUILL_BIN` overrides where the server binary is found (by default next to this one);
@@ -23,11 +24,11 @@
 use std::process::ExitCode;
 
 use quill_bench::scenario::{
-    auth_under_load, connection_flood, metrics_cost, picture_flood, postgres, prefix_flood,
-    read_path, reset_timing, scale, throughput, token_signing,
+    auth_under_load, common_passwords, connection_flood, metrics_cost, picture_flood, postgres,
+    prefix_flood, read_path, reset_timing, scale, throughput, token_signing,
 };
 
-const USAGE: &str = "usage: quill-bench [throughput | auth-under-load | prefix-flood | metrics-cost | reset-timing | picture-flood | read-path | postgres | scale | token-signing | connection-flood]";
+const USAGE: &str = "usage: quill-bench [throughput | auth-under-load | prefix-flood | metrics-cost | reset-timing | picture-flood | read-path | postgres | scale | token-signing | connection-flood | common-passwords]";
 
 #[derive(Clone, Copy)]
 enum Scenario {
@@ -42,6 +43,7 @@ enum Scenario {
     Scale,
     TokenSigning,
     ConnectionFlood,
+    CommonPasswords,
 }
 
 fn main() -> ExitCode {
@@ -57,6 +59,7 @@ fn main() -> ExitCode {
         Some("scale") => Scenario::Scale,
         Some("token-signing") => Scenario::TokenSigning,
         Some("connection-flood") => Scenario::ConnectionFlood,
+        Some("common-passwords") => Scenario::CommonPasswords,
         Some(_) => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -79,7 +82,8 @@ fn main() -> ExitCode {
         | Scenario::PrefixFlood
         | Scenario::ResetTiming
         | Scenario::Scale
-        | Scenario::ConnectionFlood => tokio::runtime::Builder::new_current_thread()
+        | Scenario::ConnectionFlood
+        | Scenario::CommonPasswords => tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build(),
     };
@@ -102,6 +106,7 @@ fn main() -> ExitCode {
         Scenario::Scale => runtime.block_on(scale::run()),
         Scenario::TokenSigning => runtime.block_on(token_signing::run()),
         Scenario::ConnectionFlood => runtime.block_on(connection_flood::run()),
+        Scenario::CommonPasswords => runtime.block_on(common_passwords::run()),
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,

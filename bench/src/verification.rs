@@ -15,12 +15,14 @@ use crate::Failure;
 /// When the hasher cannot be built or fails.
 pub async fn samples(count: usize) -> Result<Vec<Duration>, Failure> {
     let hasher = Argon2Hasher::new(Argon2Settings::default())?;
-    let hash = hasher.hash(&Password::attempt("password123")).await?;
+    let hash = hasher
+        .hash(&Password::attempt("quiet-harbour-lamp"))
+        .await?;
     let mut samples = Vec::new();
     for _ in 0..count {
         let started = Instant::now();
         hasher
-            .verify(&Password::attempt("password123"), &hash)
+            .verify(&Password::attempt("quiet-harbour-lamp"), &hash)
             .await?;
         samples.push(started.elapsed());
     }

@@ -74,7 +74,7 @@ test("quill pages work end to end in a real browser", { timeout: 240_000 }, asyn
     const editedTitle = `${title} (edited)`;
     const content = 'First line\n<b>not bold</b> & "quoted"\n\n  indented last line';
 
-    await step("register page: password mismatch, registration, duplicate email", async () => {
+    await step("register page: password mismatch, common password, registration, duplicate email", async () => {
       const { page } = a;
       await a.goto("/register");
       assert.equal(await a.authState(), "out");
@@ -85,7 +85,16 @@ test("quill pages work end to end in a real browser", { timeout: 240_000 }, asyn
       await page.waitForTimeout(300);
       assert.deepEqual(a.apiRequestsSince(mark), [], "mismatched passwords must not reach the API");
 
-      await page.getByLabel("Confirm password").fill(alice.password);
+      a.allow(422, "/api/users");
+      await fillRegisterForm(page, { ...alice, password: "Password1!", confirm: "Password1!" });
+      await page.getByRole("button", { name: "Sign up" }).click();
+      await page
+        .getByRole("alert")
+        .filter({ hasText: "password: This password is too common. Choose a less predictable one" })
+        .waitFor();
+      assert.equal(new URL(page.url()).pathname, "/register");
+
+      await fillRegisterForm(page, alice);
       await page.getByRole("button", { name: "Sign up" }).click();
       await a.waitForPath("/");
       assert.equal(await a.authState(), "in");

@@ -2,6 +2,7 @@
 //! writes its JSON report under `target/bench/`, and returns whether every target was met.
 
 pub mod auth_under_load;
+pub mod common_passwords;
 pub mod connection_flood;
 pub mod metrics_cost;
 pub mod picture_flood;

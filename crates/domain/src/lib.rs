@@ -32,7 +32,7 @@
 //!     .register(client, Registration {
 //!         username: Username::parse("alice")?,
 //!         email: Email::parse("Alice@Example.com")?,
-//!         password: Password::parse("password123")?,
+//!         password: Password::parse("quiet-harbour-lamp")?,
 //!     })
 //!     .await?;
 //! assert_eq!(alice.email, "alice@example.com");
@@ -40,7 +40,7 @@
 //! let token = h
 //!     .auth
 //!     .login
-//!     .with_password(client, "alice@example.com", &Password::attempt("password123"))
+//!     .with_password(client, "alice@example.com", &Password::attempt("quiet-harbour-lamp"))
 //!     .await?;
 //! assert_eq!(h.auth.sessions.authenticate(token.as_str()).await?.id(), alice.public.id);
 //!
@@ -123,7 +123,7 @@ pub use mail::{
 };
 pub use throttle::{Admission, InMemoryThrottle, Rate, Throttle, ThrottleKey, ThrottleScope};
 pub use user::{
-    Email, ImageFile, NewUser, Password, PasswordHash, PrivateUser, PublicUser, User, UserChanges,
-    UserId, UserRepository, Username,
+    Email, ImageFile, NewUser, Password, PasswordBlocklist, PasswordHash, PrivateUser, PublicUser,
+    User, UserChanges, UserId, UserRepository, Username, common_password_count, is_common_password,
 };
 pub use validation::{EmailFault, FieldError, FieldErrorKind, ValidationErrors};

@@ -51,6 +51,9 @@ pub enum FieldErrorKind {
     /// Not a plain file name: a path, a URL's punctuation, a hidden file or a control
     /// character.
     NotAPlainFileName,
+    /// A password that is too predictable: one of the most common, or one containing the
+    /// account's own name (see [`PasswordBlocklist`](crate::PasswordBlocklist)).
+    TooCommon,
 }
 
 /// Why a text is not an email address.
@@ -83,6 +86,7 @@ impl fmt::Display for FieldErrorKind {
             }
             Self::NotAnEmail(EmailFault::Malformed) => f.write_str("is not a valid email address"),
             Self::NotAPlainFileName => f.write_str("must be a plain file name"),
+            Self::TooCommon => f.write_str("is too common or contains the account's name"),
         }
     }
 }

@@ -49,7 +49,7 @@
 //! let refused = stack
 //!     .auth
 //!     .login
-//!     .with_password(Client::UNKNOWN, "nobody@example.com", &Password::attempt("password123"))
+//!     .with_password(Client::UNKNOWN, "nobody@example.com", &Password::attempt("quiet-harbour-lamp"))
 //!     .await;
 //! assert!(matches!(refused, Err(LoginError::InvalidCredentials)));
 //! # Ok(())

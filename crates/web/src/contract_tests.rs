@@ -26,8 +26,8 @@ impl Readiness for AlwaysReady {
 
 fn harness() -> Harness {
     Harness::builder()
-        .user("alice", "alice@example.com", "password123")
-        .user("bob", "bob@example.com", "password123")
+        .user("alice", "alice@example.com", "quiet-harbour-lamp")
+        .user("bob", "bob@example.com", "quiet-harbour-lamp")
         .build()
 }
 
@@ -116,7 +116,7 @@ async fn a_refused_registration_lists_every_problem_in_field_order_with_pydantic
             ),
         ]})
     );
-    let body = r#"{"username": "  ", "email": "a@b@c", "password": "password123"}"#;
+    let body = r#"{"username": "  ", "email": "a@b@c", "password": "quiet-harbour-lamp"}"#;
     let answer = send(&h, json_request(Method::POST, "/api/users", body)).await;
     assert_eq!(
         answer.body,
@@ -134,7 +134,8 @@ async fn a_refused_registration_lists_every_problem_in_field_order_with_pydantic
 #[tokio::test]
 async fn lookalike_names_and_undeliverable_addresses_are_refused_at_registration_and_on_a_change() {
     let h = harness();
-    let body = r#"{"username": " alice", "email": "alice@[127.0.0.1]", "password": "password123"}"#;
+    let body =
+        r#"{"username": " alice", "email": "alice@[127.0.0.1]", "password": "quiet-harbour-lamp"}"#;
     let answer = send(&h, json_request(Method::POST, "/api/users", body)).await;
     assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
@@ -302,7 +303,7 @@ async fn refusals_that_are_not_422_carry_one_detail_message_and_their_headers() 
 async fn saturated_hashing_answers_503_with_retry_after_and_no_store() {
     let h = harness();
     let _saturated = h.auth.hashing_gate().saturate();
-    let login = token_request("username=alice%40example.com&password=password123");
+    let login = token_request("username=alice%40example.com&password=quiet-harbour-lamp");
     let answer = send(&h, login).await;
     assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(

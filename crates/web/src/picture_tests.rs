@@ -30,7 +30,7 @@ const ADDRESS: [u8; 4] = [192, 0, 2, 1];
 
 fn harness() -> Harness {
     Harness::builder()
-        .user("alice", "alice@example.com", "password123")
+        .user("alice", "alice@example.com", "quiet-harbour-lamp")
         .build()
 }
 

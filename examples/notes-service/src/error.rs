@@ -6,7 +6,9 @@ use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use quill_domain::{Held, LoginError, RegisterError, Unexpected, ValidationErrors};
+use quill_domain::{
+    FieldError, FieldErrorKind, Held, LoginError, RegisterError, Unexpected, ValidationErrors,
+};
 
 /// A failed request of the notes service.
 #[derive(Debug)]
@@ -50,6 +52,9 @@ impl From<RegisterError> for NotesError {
             RegisterError::UsernameTaken => Self::Conflict("That username is taken."),
             RegisterError::EmailTaken => {
                 Self::Conflict("That email address is already registered.")
+            }
+            RegisterError::PasswordTooCommon => {
+                Self::Invalid(FieldError::new("password", FieldErrorKind::TooCommon).to_string())
             }
             RegisterError::Held(held) => held.into(),
             RegisterError::Unavailable(cause) => unavailable(&cause),

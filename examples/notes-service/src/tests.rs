@@ -116,7 +116,8 @@ async fn a_wrong_password_is_a_401_with_the_services_own_message() {
 async fn a_taken_username_is_a_conflict_here_whatever_its_case() {
     let h = harness();
     let app = app(&h);
-    let again = json!({"username": "ALICE", "email": "new@example.com", "password": "password123"});
+    let again =
+        json!({"username": "ALICE", "email": "new@example.com", "password": "quiet-harbour-lamp"});
     let (status, body) = call(&app, "POST", "/register", None, Some(again)).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(body["detail"], "That username is taken.");

@@ -43,7 +43,7 @@ async fn thirty_wrong_passwords_are_throttled_after_the_burst_and_audited_with_n
     let dir = tempfile::tempdir().unwrap();
     let app = app_in(&dir).await;
     let registration =
-        json!({"username": "dave", "email": "dave@example.com", "password": "password123"});
+        json!({"username": "dave", "email": "dave@example.com", "password": "quiet-harbour-lamp"});
     let (status, _, _) = send(&app, post_json("/register", &registration)).await;
     assert_eq!(status, StatusCode::CREATED);
 

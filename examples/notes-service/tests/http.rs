@@ -15,13 +15,13 @@ async fn a_new_user_registers_logs_in_and_reaches_the_protected_route_only_with_
     let registration = json!({
         "username": "alice",
         "email": "Alice@Example.com",
-        "password": "password123",
+        "password": "quiet-harbour-lamp",
     });
     let (status, _, account) = send(&app, post_json("/register", &registration)).await;
     assert_eq!(status, StatusCode::CREATED, "{account}");
     assert_eq!(account["email"], "alice@example.com");
 
-    let login = json!({"email": "alice@example.com", "password": "password123"});
+    let login = json!({"email": "alice@example.com", "password": "quiet-harbour-lamp"});
     let (status, _, token) = send(&app, post_json("/login", &login)).await;
     assert_eq!(status, StatusCode::OK, "{token}");
     let token = token["access_token"].as_str().unwrap().to_owned();
@@ -43,7 +43,7 @@ async fn a_forged_token_and_a_wrong_password_are_both_401() {
     let dir = tempfile::tempdir().unwrap();
     let app = app_in(&dir).await;
     let registration =
-        json!({"username": "bob", "email": "bob@example.com", "password": "password123"});
+        json!({"username": "bob", "email": "bob@example.com", "password": "quiet-harbour-lamp"});
     let (status, _, _) = send(&app, post_json("/register", &registration)).await;
     assert_eq!(status, StatusCode::CREATED);
 
@@ -59,13 +59,12 @@ async fn a_forged_token_and_a_wrong_password_are_both_401() {
 #[tokio::test]
 async fn accounts_outlive_a_restart_because_they_are_in_the_database_file() {
     let dir = tempfile::tempdir().unwrap();
-    let registration =
-        json!({"username": "carol", "email": "carol@example.com", "password": "password123"});
+    let registration = json!({"username": "carol", "email": "carol@example.com", "password": "quiet-harbour-lamp"});
     let (status, _, _) = send(&app_in(&dir).await, post_json("/register", &registration)).await;
     assert_eq!(status, StatusCode::CREATED);
 
     let restarted = app_in(&dir).await;
-    let login = json!({"email": "carol@example.com", "password": "password123"});
+    let login = json!({"email": "carol@example.com", "password": "quiet-harbour-lamp"});
     let (status, _, _) = send(&restarted, post_json("/login", &login)).await;
     assert_eq!(status, StatusCode::OK);
 }

@@ -97,14 +97,14 @@ pub struct AuthPorts {
 /// use quill_domain::{Client, Password};
 ///
 /// let h = Harness::builder()
-///     .user("alice", "alice@example.com", "password123")
+///     .user("alice", "alice@example.com", "quiet-harbour-lamp")
 ///     .build();
 /// let client = Client::new([192, 0, 2, 1].into());
 /// # futures_executor::block_on(async {
 /// let token = h
 ///     .auth
 ///     .login
-///     .with_password(client, "alice@example.com", &Password::attempt("password123"))
+///     .with_password(client, "alice@example.com", &Password::attempt("quiet-harbour-lamp"))
 ///     .await?;
 /// let caller = h.auth.sessions.authenticate(token.as_str()).await?;
 /// assert_eq!(caller.username(), "alice");

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use crate::throttle::Rate;
+use crate::user::PasswordBlocklist;
 
 /// The abuse-resistance numbers every capability of [`Auth`](crate::Auth) enforces.
 ///
@@ -83,6 +84,9 @@ pub struct AuthPolicy {
     /// IPv6 clients are grouped by this many leading bits (one customer usually holds a whole
     /// /64); IPv4 clients by their whole address.
     pub ipv6_client_prefix: u8,
+    /// Whether a new password (at registration, a change or a reset) is refused when it is
+    /// common or contains the account's name; checked before any hashing.
+    pub password_blocklist: PasswordBlocklist,
 }
 
 impl Default for AuthPolicy {
@@ -109,6 +113,7 @@ impl Default for AuthPolicy {
             picture_places_per_client: 1,
             upload_min_bytes_per_second: 16 * 1024,
             ipv6_client_prefix: 64,
+            password_blocklist: PasswordBlocklist::On,
         }
     }
 }

@@ -101,7 +101,7 @@ pub struct PostDraft {
 ///
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let h = Harness::builder()
-///     .user("alice", "alice@example.com", "password123")
+///     .user("alice", "alice@example.com", "quiet-harbour-lamp")
 ///     .build();
 /// let alice = h.caller("alice");
 /// # futures_executor::block_on(async {
@@ -234,7 +234,7 @@ impl PostService {
     /// use quill_domain::{Page, PostError, UserId};
     ///
     /// let h = Harness::builder()
-    ///     .user("alice", "alice@example.com", "password123")
+    ///     .user("alice", "alice@example.com", "quiet-harbour-lamp")
     ///     .build();
     /// # futures_executor::block_on(async {
     /// assert!(h.posts.list_by_author(h.user("alice").id, Page::default()).await?.is_empty());
@@ -322,8 +322,8 @@ impl PostService {
     ///
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// let h = Harness::builder()
-    ///     .user("alice", "alice@example.com", "password123")
-    ///     .user("bob", "bob@example.com", "password123")
+    ///     .user("alice", "alice@example.com", "quiet-harbour-lamp")
+    ///     .user("bob", "bob@example.com", "quiet-harbour-lamp")
     ///     .build();
     /// let (alice, bob) = (h.caller("alice"), h.caller("bob"));
     /// # futures_executor::block_on(async {
@@ -375,7 +375,7 @@ impl PostService {
     /// use quill_domain::{PostError, PostId};
     ///
     /// let h = Harness::builder()
-    ///     .user("bob", "bob@example.com", "password123")
+    ///     .user("bob", "bob@example.com", "quiet-harbour-lamp")
     ///     .build();
     /// // No such post: NotFound, whoever asks.
     /// let outcome = futures_executor::block_on(h.posts.delete(&h.caller("bob"), PostId(1)));

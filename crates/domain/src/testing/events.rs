@@ -12,7 +12,7 @@ use crate::events::{AuthAction, AuthEvent, AuthEvents, AuthOutcome, TokenRefusal
 /// use quill_domain::testing::Harness;
 /// use quill_domain::{AuthAction, AuthOutcome, Client, Password};
 ///
-/// let h = Harness::builder().user("alice", "alice@example.com", "password123").build();
+/// let h = Harness::builder().user("alice", "alice@example.com", "quiet-harbour-lamp").build();
 /// let _ = futures_executor::block_on(
 ///     h.auth.login.with_password(Client::UNKNOWN, "alice@example.com", &Password::attempt("nope")),
 /// );

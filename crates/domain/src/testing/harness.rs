@@ -38,7 +38,7 @@ use crate::{NewSession, SessionSecrets};
 /// }
 ///
 /// let h = Harness::builder()
-///     .user("alice", "alice@example.com", "password123")
+///     .user("alice", "alice@example.com", "quiet-harbour-lamp")
 ///     .build();
 /// let token = h.token_for(&h.user("alice"));
 /// futures_executor::block_on(async {
@@ -246,7 +246,7 @@ struct Seed {
 ///
 /// let noon = Utc.with_ymd_and_hms(2030, 1, 1, 12, 0, 0).unwrap();
 /// let h = Harness::builder()
-///     .user("alice", "Alice@Example.com", "password123")
+///     .user("alice", "Alice@Example.com", "quiet-harbour-lamp")
 ///     .user("bob", "bob@example.com", "hunter2hunter2")
 ///     .clock_at(noon)
 ///     .token_lifetime(Duration::hours(1))
@@ -415,7 +415,7 @@ mod tests {
     #[test]
     fn planted_accounts_log_in_with_their_password_and_only_with_it() {
         let h = Harness::builder()
-            .user("alice", "alice@example.com", "password123")
+            .user("alice", "alice@example.com", "quiet-harbour-lamp")
             .build();
         block_on(async {
             assert!(
@@ -424,7 +424,7 @@ mod tests {
                     .with_password(
                         Client::UNKNOWN,
                         "alice@example.com",
-                        &Password::attempt("password123")
+                        &Password::attempt("quiet-harbour-lamp")
                     )
                     .await
                     .is_ok()
@@ -448,8 +448,8 @@ mod tests {
     #[test]
     fn planted_accounts_get_ids_in_the_order_given() {
         let h = Harness::builder()
-            .user("alice", "alice@example.com", "password123")
-            .user("bob", "bob@example.com", "password123")
+            .user("alice", "alice@example.com", "quiet-harbour-lamp")
+            .user("bob", "bob@example.com", "quiet-harbour-lamp")
             .build();
         assert_eq!(h.user("alice").id, UserId(1));
         assert_eq!(h.user("BOB").id, UserId(2));
@@ -459,8 +459,8 @@ mod tests {
     #[should_panic(expected = "harness: planting ALICE: username already taken")]
     fn planting_two_accounts_with_one_username_is_a_set_up_mistake() {
         let _ = Harness::builder()
-            .user("alice", "alice@example.com", "password123")
-            .user("ALICE", "other@example.com", "password123")
+            .user("alice", "alice@example.com", "quiet-harbour-lamp")
+            .user("ALICE", "other@example.com", "quiet-harbour-lamp")
             .build();
     }
 
@@ -475,7 +475,7 @@ mod tests {
     #[test]
     fn tokens_expire_after_the_chosen_lifetime_on_the_fixed_clock() {
         let h = Harness::builder()
-            .user("alice", "alice@example.com", "password123")
+            .user("alice", "alice@example.com", "quiet-harbour-lamp")
             .token_lifetime(Duration::seconds(10))
             .build();
         let token = h.token_for(&h.user("alice"));

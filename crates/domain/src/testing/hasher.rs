@@ -16,9 +16,9 @@ use crate::{PasswordHasher, Unexpected, Verification};
 /// use quill_domain::{Password, PasswordHash, PasswordHasher, Verification};
 ///
 /// let hasher = FakeHasher::new();
-/// let outdated = PasswordHash::new("fake:v1:password123");
+/// let outdated = PasswordHash::new("fake:v1:quiet-harbour-lamp");
 /// let verdict = futures_executor::block_on(
-///     hasher.verify(&Password::attempt("password123"), &outdated),
+///     hasher.verify(&Password::attempt("quiet-harbour-lamp"), &outdated),
 /// );
 /// assert_eq!(verdict.unwrap(), Verification::MatchNeedsRehash);
 /// assert_eq!(hasher.verifications(), 1);

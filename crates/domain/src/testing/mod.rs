@@ -34,7 +34,7 @@
 //! use quill_domain::{Client, Password, TokenError};
 //! # futures_executor::block_on(async {
 //! let h = Harness::builder()
-//!     .user("alice", "alice@example.com", "password123")
+//!     .user("alice", "alice@example.com", "quiet-harbour-lamp")
 //!     .clock_at(Utc.with_ymd_and_hms(2030, 1, 1, 12, 0, 0).unwrap())
 //!     .token_lifetime(Duration::minutes(5))
 //!     .build();
@@ -42,7 +42,7 @@
 //! let token = h
 //!     .auth
 //!     .login
-//!     .with_password(Client::UNKNOWN, "ALICE@example.com", &Password::attempt("password123"))
+//!     .with_password(Client::UNKNOWN, "ALICE@example.com", &Password::attempt("quiet-harbour-lamp"))
 //!     .await?;
 //! assert_eq!(h.auth.sessions.authenticate(token.as_str()).await?.id(), h.user("alice").id);
 //! assert_eq!(h.hasher.verifications(), 1);

@@ -3,12 +3,14 @@
 
 use std::fmt;
 
+mod common;
 mod email;
 mod inputs;
 mod lookalike;
 mod password;
 mod repository;
 
+pub use common::{PasswordBlocklist, common_password_count, is_common_password};
 pub use email::Email;
 pub use inputs::{ImageFile, Username, invisible_character_ranges};
 pub use lookalike::{NameCharacterClasses, name_character_classes};

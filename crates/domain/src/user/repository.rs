@@ -21,7 +21,7 @@ use crate::mail::Mail;
 ///     Ok(NewUser {
 ///         username: Username::parse("alice")?,
 ///         email: Email::parse(email)?,
-///         password_hash: FakeHasher::hash_uncounted(&Password::parse("password123")?),
+///         password_hash: FakeHasher::hash_uncounted(&Password::parse("quiet-harbour-lamp")?),
 ///     })
 /// };
 /// # futures_executor::block_on(async {

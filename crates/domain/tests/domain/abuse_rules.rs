@@ -26,7 +26,7 @@ fn client(n: u8) -> Client {
 
 fn alice() -> Harness {
     Harness::builder()
-        .user("alice", "alice@example.com", "password123")
+        .user("alice", "alice@example.com", "quiet-harbour-lamp")
         .build()
 }
 
@@ -88,7 +88,7 @@ fn after_a_burst_of_failures_the_owner_waits_at_most_one_refill_interval() {
     let owner = block_on(h.auth.login.with_password(
         client(200),
         "alice@example.com",
-        &Password::attempt("password123"),
+        &Password::attempt("quiet-harbour-lamp"),
     ));
     assert!(owner.is_ok(), "{owner:?}");
 }
@@ -100,7 +100,7 @@ fn successful_logins_do_not_spend_the_accounts_failure_allowance() {
         let outcome = block_on(h.auth.login.with_password(
             client(n),
             "alice@example.com",
-            &Password::attempt("password123"),
+            &Password::attempt("quiet-harbour-lamp"),
         ));
         assert!(outcome.is_ok(), "login {n}: {outcome:?}");
     }
@@ -206,7 +206,7 @@ fn strangers_guessing_cannot_keep_the_owner_from_changing_their_password() {
     let changed = block_on(h.auth.accounts.change_password(
         client(100),
         &h.caller("alice"),
-        &Password::attempt("password123"),
+        &Password::attempt("quiet-harbour-lamp"),
         &Password::parse("a-brand-new-password").unwrap(),
     ));
     assert!(changed.is_ok(), "{changed:?}");
@@ -215,7 +215,7 @@ fn strangers_guessing_cannot_keep_the_owner_from_changing_their_password() {
 #[test]
 fn password_changes_have_a_bucket_of_their_own_and_are_charged_to_the_client() {
     let h = Harness::builder()
-        .user("alice", "alice@example.com", "password123")
+        .user("alice", "alice@example.com", "quiet-harbour-lamp")
         .policy(AuthPolicy {
             password_changes_per_account: Rate::new(2, 1),
             login_per_client: Rate::new(3, 1),
@@ -273,7 +273,7 @@ fn registrations_are_limited_per_client_before_any_hashing() {
             Registration {
                 username: Username::parse(format!("user{n}")).unwrap(),
                 email: Email::parse(&format!("user{n}@example.com")).unwrap(),
-                password: Password::parse("password123").unwrap(),
+                password: Password::parse("quiet-harbour-lamp").unwrap(),
             },
         ))
     };
@@ -294,7 +294,7 @@ fn a_saturated_hashing_gate_refuses_at_once_and_the_refusal_is_recorded() {
     let outcome = block_on(h.auth.login.with_password(
         client(1),
         "alice@example.com",
-        &Password::attempt("password123"),
+        &Password::attempt("quiet-harbour-lamp"),
     ));
     assert!(matches!(outcome, Err(LoginError::Held(Held::Busy))));
     assert_eq!(h.hasher.verifications(), 0);
@@ -463,10 +463,10 @@ impl PasswordHasher for RacingHasher {
 fn a_hash_upgrade_racing_a_password_change_never_brings_the_old_password_back() {
     let h = alice();
     let id = h.user("alice").id;
-    let outdated = PasswordHash::new("fake:v1:password123");
+    let outdated = PasswordHash::new("fake:v1:quiet-harbour-lamp");
     block_on(h.store.replace_password_hash(
         id,
-        &FakeHasher::hash_uncounted(&Password::attempt("password123")),
+        &FakeHasher::hash_uncounted(&Password::attempt("quiet-harbour-lamp")),
         outdated,
     ))
     .unwrap();
@@ -487,7 +487,7 @@ fn a_hash_upgrade_racing_a_password_change_never_brings_the_old_password_back() 
         block_on(auth.login.with_password(
             client(1),
             "alice@example.com",
-            &Password::attempt("password123")
+            &Password::attempt("quiet-harbour-lamp")
         ))
         .is_ok()
     );
@@ -498,7 +498,7 @@ fn a_hash_upgrade_racing_a_password_change_never_brings_the_old_password_back() 
         block_on(h.auth.login.with_password(
             client(2),
             "alice@example.com",
-            &Password::attempt("password123")
+            &Password::attempt("quiet-harbour-lamp")
         )),
         Err(LoginError::InvalidCredentials)
     ));
@@ -511,7 +511,7 @@ fn the_audit_trail_names_the_account_and_client_but_never_the_email() {
     block_on(h.auth.login.with_password(
         from,
         "alice@example.com",
-        &Password::attempt("password123"),
+        &Password::attempt("quiet-harbour-lamp"),
     ))
     .unwrap();
     let _ = block_on(

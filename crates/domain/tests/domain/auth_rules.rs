@@ -16,7 +16,7 @@ fn registration(username: &str, email: &str) -> Registration {
     Registration {
         username: Username::parse(username).unwrap(),
         email: Email::parse(email).unwrap(),
-        password: Password::parse("password123").unwrap(),
+        password: Password::parse("quiet-harbour-lamp").unwrap(),
     }
 }
 
@@ -33,7 +33,7 @@ fn registering_stores_a_lower_cased_email_and_a_hash_not_the_password() {
         assert_eq!(created.email, "alice@example.com");
         assert_eq!(created.public.username, "alice");
         let stored = h.store.by_id(created.public.id).await.unwrap().unwrap();
-        assert_eq!(stored.password_hash.as_str(), "fake:v2:password123");
+        assert_eq!(stored.password_hash.as_str(), "fake:v2:quiet-harbour-lamp");
         assert_eq!(h.hasher.hashes(), 1);
     });
 }
@@ -42,7 +42,7 @@ fn registering_stores_a_lower_cased_email_and_a_hash_not_the_password() {
 fn a_username_differing_only_in_case_is_taken() {
     block_on(async {
         let h = Harness::new();
-        h.register("alice", "alice@example.com", "password123")
+        h.register("alice", "alice@example.com", "quiet-harbour-lamp")
             .await;
         let err = h
             .auth
@@ -58,7 +58,7 @@ fn a_username_differing_only_in_case_is_taken() {
 fn an_email_differing_only_in_case_is_taken() {
     block_on(async {
         let h = Harness::new();
-        h.register("alice", "alice@example.com", "password123")
+        h.register("alice", "alice@example.com", "quiet-harbour-lamp")
             .await;
         let err = h
             .auth
@@ -74,7 +74,7 @@ fn an_email_differing_only_in_case_is_taken() {
 fn a_duplicate_username_is_reported_before_a_duplicate_email_and_costs_no_hash() {
     block_on(async {
         let h = Harness::new();
-        h.register("alice", "alice@example.com", "password123")
+        h.register("alice", "alice@example.com", "quiet-harbour-lamp")
             .await;
         let hashes_before = h.hasher.hashes();
         let err = h
@@ -93,7 +93,7 @@ fn login_accepts_the_email_in_any_case_and_issues_a_token_for_that_account() {
     block_on(async {
         let h = Harness::new();
         let alice = h
-            .register("alice", "alice@example.com", "password123")
+            .register("alice", "alice@example.com", "quiet-harbour-lamp")
             .await;
         let token = h
             .auth
@@ -101,7 +101,7 @@ fn login_accepts_the_email_in_any_case_and_issues_a_token_for_that_account() {
             .with_password(
                 HERE,
                 "  ALICE@example.COM",
-                &Password::attempt("password123"),
+                &Password::attempt("quiet-harbour-lamp"),
             )
             .await
             .unwrap();
@@ -121,7 +121,7 @@ fn login_accepts_the_email_in_any_case_and_issues_a_token_for_that_account() {
 fn unknown_email_and_wrong_password_fail_alike_after_exactly_one_verification_each() {
     block_on(async {
         let h = Harness::new();
-        h.register("alice", "alice@example.com", "password123")
+        h.register("alice", "alice@example.com", "quiet-harbour-lamp")
             .await;
 
         let before = h.hasher.verifications();
@@ -131,7 +131,7 @@ fn unknown_email_and_wrong_password_fail_alike_after_exactly_one_verification_ea
             .with_password(
                 HERE,
                 "nobody@example.com",
-                &Password::attempt("password123"),
+                &Password::attempt("quiet-harbour-lamp"),
             )
             .await;
         assert!(matches!(unknown, Err(LoginError::InvalidCredentials)));
@@ -155,12 +155,12 @@ fn unknown_email_and_wrong_password_fail_alike_after_exactly_one_verification_ea
 fn a_username_is_not_a_login_name() {
     block_on(async {
         let h = Harness::new();
-        h.register("alice", "alice@example.com", "password123")
+        h.register("alice", "alice@example.com", "quiet-harbour-lamp")
             .await;
         let result = h
             .auth
             .login
-            .with_password(HERE, "alice", &Password::attempt("password123"))
+            .with_password(HERE, "alice", &Password::attempt("quiet-harbour-lamp"))
             .await;
         assert!(matches!(result, Err(LoginError::InvalidCredentials)));
         assert_eq!(h.hasher.verifications(), 1);
@@ -190,19 +190,23 @@ fn a_right_password_with_an_outdated_hash_gets_its_hash_upgraded() {
     block_on(async {
         let h = Harness::new();
         let alice = h
-            .register("alice", "alice@example.com", "password123")
+            .register("alice", "alice@example.com", "quiet-harbour-lamp")
             .await;
         h.store
             .replace_password_hash(
                 alice.id(),
-                &FakeHasher::hash_uncounted(&Password::attempt("password123")),
-                PasswordHash::new("fake:v1:password123"),
+                &FakeHasher::hash_uncounted(&Password::attempt("quiet-harbour-lamp")),
+                PasswordHash::new("fake:v1:quiet-harbour-lamp"),
             )
             .await
             .unwrap();
         h.auth
             .login
-            .with_password(HERE, "alice@example.com", &Password::attempt("password123"))
+            .with_password(
+                HERE,
+                "alice@example.com",
+                &Password::attempt("quiet-harbour-lamp"),
+            )
             .await
             .unwrap();
         let stored = h.store.by_id(alice.id()).await.unwrap().unwrap();
@@ -220,13 +224,13 @@ fn a_wrong_password_never_upgrades_the_hash() {
     block_on(async {
         let h = Harness::new();
         let alice = h
-            .register("alice", "alice@example.com", "password123")
+            .register("alice", "alice@example.com", "quiet-harbour-lamp")
             .await;
         h.store
             .replace_password_hash(
                 alice.id(),
-                &FakeHasher::hash_uncounted(&Password::attempt("password123")),
-                PasswordHash::new("fake:v1:password123"),
+                &FakeHasher::hash_uncounted(&Password::attempt("quiet-harbour-lamp")),
+                PasswordHash::new("fake:v1:quiet-harbour-lamp"),
             )
             .await
             .unwrap();
@@ -236,7 +240,7 @@ fn a_wrong_password_never_upgrades_the_hash() {
             .with_password(HERE, "alice@example.com", &Password::attempt("nope-nope"))
             .await;
         let stored = h.store.by_id(alice.id()).await.unwrap().unwrap();
-        assert_eq!(stored.password_hash.as_str(), "fake:v1:password123");
+        assert_eq!(stored.password_hash.as_str(), "fake:v1:quiet-harbour-lamp");
     });
 }
 
@@ -244,7 +248,7 @@ fn a_wrong_password_never_upgrades_the_hash() {
 fn an_expired_token_is_refused() {
     block_on(async {
         let h = Harness::new();
-        h.register("alice", "alice@example.com", "password123")
+        h.register("alice", "alice@example.com", "quiet-harbour-lamp")
             .await;
         let token = h.token_for(&h.user("alice"));
         h.clock.advance(Duration::minutes(30));
@@ -269,7 +273,7 @@ fn a_token_of_a_deleted_account_is_refused_as_gone() {
     block_on(async {
         let h = Harness::new();
         let alice = h
-            .register("alice", "alice@example.com", "password123")
+            .register("alice", "alice@example.com", "quiet-harbour-lamp")
             .await;
         let token = h.token_for(&h.user("alice"));
         h.auth
@@ -289,7 +293,7 @@ fn a_token_of_a_deleted_account_never_names_a_later_account() {
     block_on(async {
         let h = Harness::new();
         let alice = h
-            .register("alice", "alice@example.com", "password123")
+            .register("alice", "alice@example.com", "quiet-harbour-lamp")
             .await;
         let token = h.token_for(&h.user("alice"));
         h.auth
@@ -297,7 +301,9 @@ fn a_token_of_a_deleted_account_never_names_a_later_account() {
             .delete_account(HERE, &alice, alice.id(), None)
             .await
             .unwrap();
-        let bob = h.register("bob", "bob@example.com", "password123").await;
+        let bob = h
+            .register("bob", "bob@example.com", "quiet-harbour-lamp")
+            .await;
         assert_ne!(bob.id(), alice.id());
         assert!(h.auth.sessions.authenticate(token.as_str()).await.is_err());
     });
@@ -308,7 +314,7 @@ fn a_user_may_change_the_case_of_their_own_name() {
     block_on(async {
         let h = Harness::new();
         let alice = h
-            .register("alice", "alice@example.com", "password123")
+            .register("alice", "alice@example.com", "quiet-harbour-lamp")
             .await;
         let update = ProfileUpdate {
             username: Some(Username::parse("Alice").unwrap()),
@@ -329,9 +335,10 @@ fn taking_another_users_name_or_email_is_refused() {
     block_on(async {
         let h = Harness::new();
         let alice = h
-            .register("alice", "alice@example.com", "password123")
+            .register("alice", "alice@example.com", "quiet-harbour-lamp")
             .await;
-        h.register("bob", "bob@example.com", "password123").await;
+        h.register("bob", "bob@example.com", "quiet-harbour-lamp")
+            .await;
         let name = ProfileUpdate {
             username: Some(Username::parse("BOB").unwrap()),
             ..ProfileUpdate::default()
@@ -362,7 +369,7 @@ fn absent_fields_of_an_update_are_left_unchanged() {
     block_on(async {
         let h = Harness::new();
         let alice = h
-            .register("alice", "alice@example.com", "password123")
+            .register("alice", "alice@example.com", "quiet-harbour-lamp")
             .await;
         let update = ProfileUpdate {
             image_file: Some(ImageFile::parse("me.png").unwrap()),
@@ -385,9 +392,11 @@ fn changing_or_deleting_another_account_is_forbidden_whether_or_not_it_exists() 
     block_on(async {
         let h = Harness::new();
         let alice = h
-            .register("alice", "alice@example.com", "password123")
+            .register("alice", "alice@example.com", "quiet-harbour-lamp")
             .await;
-        let bob = h.register("bob", "bob@example.com", "password123").await;
+        let bob = h
+            .register("bob", "bob@example.com", "quiet-harbour-lamp")
+            .await;
         for target in [bob.id(), UserId(999)] {
             assert!(matches!(
                 h.auth

@@ -20,8 +20,8 @@ fn draft(title: &str) -> PostDraft {
 /// Alice with three posts a second apart, and Bob with none.
 async fn blog() -> (Harness, Vec<PostId>) {
     let h = Harness::builder()
-        .user("alice", "alice@example.com", "password123")
-        .user("bob", "bob@example.com", "password123")
+        .user("alice", "alice@example.com", "quiet-harbour-lamp")
+        .user("bob", "bob@example.com", "quiet-harbour-lamp")
         .build();
     let alice = h.caller("alice");
     let mut ids = Vec::new();

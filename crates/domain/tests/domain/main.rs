@@ -3,6 +3,7 @@
 
 mod abuse_rules;
 mod auth_rules;
+mod common_passwords;
 mod content_tags;
 mod layout;
 mod picture_rules;

@@ -16,8 +16,8 @@ const HERE: Client = Client::UNKNOWN;
 
 fn harness() -> Harness {
     Harness::builder()
-        .user("alice", "alice@example.com", "password123")
-        .user("bob", "bob@example.com", "password123")
+        .user("alice", "alice@example.com", "quiet-harbour-lamp")
+        .user("bob", "bob@example.com", "quiet-harbour-lamp")
         .build()
 }
 
@@ -71,7 +71,7 @@ fn a_new_picture_is_stored_under_a_fresh_name_and_the_previous_one_goes_after_th
 fn an_upload_over_the_limit_is_refused_before_any_processing() {
     block_on(async {
         let h = Harness::builder()
-            .user("alice", "alice@example.com", "password123")
+            .user("alice", "alice@example.com", "quiet-harbour-lamp")
             .policy(AuthPolicy {
                 max_upload_bytes: 10,
                 ..AuthPolicy::default()
@@ -217,8 +217,8 @@ fn uploads_whose_bodies_are_still_arriving_hold_up_no_other_client() {
 #[test]
 fn a_read_upload_finding_every_processing_place_taken_is_busy() {
     let h = Harness::builder()
-        .user("alice", "alice@example.com", "password123")
-        .user("bob", "bob@example.com", "password123")
+        .user("alice", "alice@example.com", "quiet-harbour-lamp")
+        .user("bob", "bob@example.com", "quiet-harbour-lamp")
         .policy(AuthPolicy {
             picture_places: 1,
             ..AuthPolicy::default()
@@ -255,7 +255,7 @@ fn a_read_upload_finding_every_processing_place_taken_is_busy() {
 #[test]
 fn the_bodies_in_progress_hold_at_most_the_places_worth_of_memory_between_them() {
     let h = Harness::builder()
-        .user("alice", "alice@example.com", "password123")
+        .user("alice", "alice@example.com", "quiet-harbour-lamp")
         .policy(AuthPolicy {
             picture_places: 2,
             max_upload_bytes: 10,
@@ -281,7 +281,7 @@ fn the_bodies_in_progress_hold_at_most_the_places_worth_of_memory_between_them()
 #[test]
 fn a_body_may_take_five_seconds_plus_its_bytes_at_the_minimum_rate() {
     let h = Harness::builder()
-        .user("alice", "alice@example.com", "password123")
+        .user("alice", "alice@example.com", "quiet-harbour-lamp")
         .policy(AuthPolicy {
             upload_min_bytes_per_second: 1000,
             ..AuthPolicy::default()

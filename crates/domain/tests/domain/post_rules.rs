@@ -20,7 +20,7 @@ fn a_new_post_belongs_to_its_author_and_is_dated_by_the_clock_to_the_microsecond
     block_on(async {
         let h = Harness::new();
         let alice = h
-            .register("alice", "alice@example.com", "password123")
+            .register("alice", "alice@example.com", "quiet-harbour-lamp")
             .await;
         h.clock.advance(Duration::nanoseconds(1_234_567));
         let created = h.posts.create(&alice, draft("Hello")).await.unwrap();
@@ -35,7 +35,7 @@ fn lists_are_newest_first_and_paged() {
     block_on(async {
         let h = Harness::new();
         let alice = h
-            .register("alice", "alice@example.com", "password123")
+            .register("alice", "alice@example.com", "quiet-harbour-lamp")
             .await;
         for title in ["one", "two", "three"] {
             h.posts.create(&alice, draft(title)).await.unwrap();
@@ -56,7 +56,7 @@ fn posts_created_in_the_same_instant_list_newest_id_first() {
     block_on(async {
         let h = Harness::new();
         let alice = h
-            .register("alice", "alice@example.com", "password123")
+            .register("alice", "alice@example.com", "quiet-harbour-lamp")
             .await;
         h.posts.create(&alice, draft("first")).await.unwrap();
         h.posts.create(&alice, draft("second")).await.unwrap();
@@ -70,7 +70,7 @@ fn listing_the_posts_of_a_missing_user_is_not_found_but_an_existing_user_may_hav
     block_on(async {
         let h = Harness::new();
         let alice = h
-            .register("alice", "alice@example.com", "password123")
+            .register("alice", "alice@example.com", "quiet-harbour-lamp")
             .await;
         assert!(
             h.posts
@@ -106,9 +106,11 @@ fn only_the_author_may_edit_or_delete_a_post() {
     block_on(async {
         let h = Harness::new();
         let alice = h
-            .register("alice", "alice@example.com", "password123")
+            .register("alice", "alice@example.com", "quiet-harbour-lamp")
             .await;
-        let bob = h.register("bob", "bob@example.com", "password123").await;
+        let bob = h
+            .register("bob", "bob@example.com", "quiet-harbour-lamp")
+            .await;
         let post = h.posts.create(&alice, draft("mine")).await.unwrap().post;
         let change = PostChanges {
             title: Some(PostTitle::parse("stolen").unwrap()),
@@ -137,7 +139,9 @@ fn only_the_author_may_edit_or_delete_a_post() {
 fn a_missing_post_is_not_found_before_ownership_is_considered() {
     block_on(async {
         let h = Harness::new();
-        let bob = h.register("bob", "bob@example.com", "password123").await;
+        let bob = h
+            .register("bob", "bob@example.com", "quiet-harbour-lamp")
+            .await;
         assert!(matches!(
             h.posts
                 .update(&bob, PostId(7), PostChanges::default())
@@ -156,7 +160,7 @@ fn deleting_an_account_deletes_its_posts() {
     block_on(async {
         let h = Harness::new();
         let alice = h
-            .register("alice", "alice@example.com", "password123")
+            .register("alice", "alice@example.com", "quiet-harbour-lamp")
             .await;
         h.posts.create(&alice, draft("bye")).await.unwrap();
         h.auth
@@ -173,7 +177,7 @@ fn a_post_by_an_author_deleted_while_the_request_ran_is_refused_as_author_gone()
     block_on(async {
         let h = Harness::new();
         let alice = h
-            .register("alice", "alice@example.com", "password123")
+            .register("alice", "alice@example.com", "quiet-harbour-lamp")
             .await;
         // The account goes between the token check (the caller exists) and the write.
         h.auth

@@ -14,8 +14,8 @@ const HERE: Client = Client::UNKNOWN;
 
 fn harness() -> Harness {
     Harness::builder()
-        .user("alice", "alice@example.com", "password123")
-        .user("bob", "bob@example.com", "password123")
+        .user("alice", "alice@example.com", "quiet-harbour-lamp")
+        .user("bob", "bob@example.com", "quiet-harbour-lamp")
         .build()
 }
 
@@ -97,7 +97,11 @@ fn a_reset_sets_the_password_ends_every_earlier_token_and_never_logs_in() {
         let old = h
             .auth
             .login
-            .with_password(HERE, "alice@example.com", &Password::attempt("password123"))
+            .with_password(
+                HERE,
+                "alice@example.com",
+                &Password::attempt("quiet-harbour-lamp"),
+            )
             .await;
         assert!(matches!(old, Err(LoginError::InvalidCredentials)));
         let fresh = h
@@ -258,7 +262,7 @@ fn a_password_change_consumes_any_reset_link_and_sends_a_notice() {
             .change_password(
                 HERE,
                 &h.caller("alice"),
-                &Password::attempt("password123"),
+                &Password::attempt("quiet-harbour-lamp"),
                 &new_password(),
             )
             .await
@@ -280,7 +284,7 @@ fn over_the_limit_per_email_a_request_gets_the_same_answer_and_is_dropped_whethe
  {
     block_on(async {
         let h = Harness::builder()
-            .user("alice", "alice@example.com", "password123")
+            .user("alice", "alice@example.com", "quiet-harbour-lamp")
             .policy(AuthPolicy {
                 reset_requests_per_email: Rate::new(2, 1),
                 ..AuthPolicy::default()
@@ -326,7 +330,7 @@ async fn ask_for_alice(h: &Harness) -> usize {
 
 fn paced(policy: AuthPolicy) -> Harness {
     Harness::builder()
-        .user("alice", "alice@example.com", "password123")
+        .user("alice", "alice@example.com", "quiet-harbour-lamp")
         .policy(AuthPolicy {
             reset_requests_per_client: Rate::new(1000, 1000),
             reset_requests_per_email: Rate::new(1000, 1000),

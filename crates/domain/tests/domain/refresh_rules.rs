@@ -13,7 +13,7 @@ const HERE: Client = Client::UNKNOWN;
 
 fn harness() -> Harness {
     Harness::builder()
-        .user("alice", "alice@example.com", "password123")
+        .user("alice", "alice@example.com", "quiet-harbour-lamp")
         .build()
 }
 
@@ -23,7 +23,7 @@ async fn offline_login(h: &Harness) -> Grant {
         .sign_in(
             HERE,
             "alice@example.com",
-            &Password::attempt("password123"),
+            &Password::attempt("quiet-harbour-lamp"),
             SessionStart::new(Some("Firefox"), true),
         )
         .await
@@ -44,7 +44,7 @@ fn a_login_without_offline_access_hands_out_no_refresh_token() {
             .sign_in(
                 HERE,
                 "alice@example.com",
-                &Password::attempt("password123"),
+                &Password::attempt("quiet-harbour-lamp"),
                 SessionStart::default(),
             )
             .await

@@ -12,8 +12,8 @@ const HERE: Client = Client::UNKNOWN;
 
 fn harness() -> Harness {
     Harness::builder()
-        .user("alice", "alice@example.com", "password123")
-        .user("bob", "bob@example.com", "password123")
+        .user("alice", "alice@example.com", "quiet-harbour-lamp")
+        .user("bob", "bob@example.com", "quiet-harbour-lamp")
         .build()
 }
 
@@ -63,7 +63,11 @@ fn logging_out_everywhere_revokes_every_earlier_token_but_not_later_ones() {
         let fresh = h
             .auth
             .login
-            .with_password(HERE, "alice@example.com", &Password::attempt("password123"))
+            .with_password(
+                HERE,
+                "alice@example.com",
+                &Password::attempt("quiet-harbour-lamp"),
+            )
             .await
             .unwrap();
         assert!(h.auth.sessions.authenticate(fresh.as_str()).await.is_ok());
@@ -101,7 +105,7 @@ fn changing_the_password_needs_the_current_one_and_revokes_earlier_tokens() {
             .change_password(
                 HERE,
                 &h.caller("alice"),
-                &Password::attempt("password123"),
+                &Password::attempt("quiet-harbour-lamp"),
                 &Password::parse("a-new-password").unwrap(),
             )
             .await
@@ -111,7 +115,11 @@ fn changing_the_password_needs_the_current_one_and_revokes_earlier_tokens() {
         assert!(
             h.auth
                 .login
-                .with_password(HERE, "alice@example.com", &Password::attempt("password123"))
+                .with_password(
+                    HERE,
+                    "alice@example.com",
+                    &Password::attempt("quiet-harbour-lamp")
+                )
                 .await
                 .is_err()
         );
@@ -139,7 +147,7 @@ fn a_password_change_runs_one_verification_and_one_hash() {
             .change_password(
                 HERE,
                 &h.caller("alice"),
-                &Password::attempt("password123"),
+                &Password::attempt("quiet-harbour-lamp"),
                 &Password::parse("a-new-password").unwrap(),
             )
             .await
@@ -290,7 +298,7 @@ fn logging_out_everywhere_ends_every_session_and_legacy_tokens_too() {
 fn the_session_list_marks_the_callers_own_and_ending_one_leaves_the_other() {
     block_on(async {
         let h = harness();
-        let password = Password::attempt("password123");
+        let password = Password::attempt("quiet-harbour-lamp");
         let sign_in = |ua: &'static str| {
             h.auth.login.sign_in(
                 HERE,
@@ -376,7 +384,7 @@ fn a_password_change_keeps_the_callers_session_and_ends_the_others() {
             .change_password(
                 HERE,
                 &caller,
-                &Password::attempt("password123"),
+                &Password::attempt("quiet-harbour-lamp"),
                 &Password::parse("a-new-password").unwrap(),
             )
             .await

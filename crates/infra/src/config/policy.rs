@@ -1,11 +1,11 @@
 //! The settings of the domain's [`AuthPolicy`]: rate limits, hashing shares, uploads, reset
-//! links, refresh tokens and how recent an authentication sensitive changes need. Each one
-//! not set keeps the policy's own default (written once, in `AuthPolicy::default`), except
-//! the hashing slots: one per CPU here.
+//! links, refresh tokens, how recent an authentication sensitive changes need and the screen
+//! of predictable passwords. Each one not set keeps the policy's own default (written once,
+//! in `AuthPolicy::default`), except the hashing slots: one per CPU here.
 
 use std::time::Duration;
 
-use quill_domain::{AuthPolicy, Rate};
+use quill_domain::{AuthPolicy, PasswordBlocklist, Rate};
 use serde::{Deserialize, Deserializer};
 
 use super::text;
@@ -70,6 +70,21 @@ pub(super) struct PolicySettings {
     refresh_grace_seconds: Option<u16>,
     #[serde(deserialize_with = "text::optional_positive")]
     reauth_max_age_minutes: Option<u32>,
+    #[serde(deserialize_with = "blocklist")]
+    password_blocklist: Option<PasswordBlocklist>,
+}
+
+/// `PASSWORD_BLOCKLIST`: `on` or `off`.
+fn blocklist<'de, D: Deserializer<'de>>(d: D) -> Result<Option<PasswordBlocklist>, D::Error> {
+    text::one_of(
+        d,
+        &[
+            ("on", PasswordBlocklist::On),
+            ("off", PasswordBlocklist::Off),
+        ],
+        "on or off",
+    )
+    .map(Some)
 }
 
 fn ipv6_prefix<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u8>, D::Error> {
@@ -174,6 +189,9 @@ impl PolicySettings {
             reauth_max_age: self
                 .reauth_max_age_minutes
                 .map_or(default.reauth_max_age, minutes),
+            password_blocklist: self
+                .password_blocklist
+                .unwrap_or(default.password_blocklist),
         }
     }
 }

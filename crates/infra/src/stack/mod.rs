@@ -105,13 +105,13 @@ impl StartError {
 ///     .register(client, Registration {
 ///         username: Username::parse("alice")?,
 ///         email: Email::parse("alice@example.com")?,
-///         password: Password::parse("password123")?,
+///         password: Password::parse("quiet-harbour-lamp")?,
 ///     })
 ///     .await?;
 /// let token = stack
 ///     .auth
 ///     .login
-///     .with_password(client, "alice@example.com", &Password::attempt("password123"))
+///     .with_password(client, "alice@example.com", &Password::attempt("quiet-harbour-lamp"))
 ///     .await?;
 /// let caller = stack.auth.sessions.authenticate(token.as_str()).await?;
 /// assert_eq!(caller.id(), alice.public.id);

@@ -198,7 +198,7 @@ async fn every_answer_carrying_a_token_or_private_data_is_marked_no_store() {
             .map(|v| v.to_str().unwrap().to_owned())
     };
     let registered = app
-        .register("alice", "alice@example.com", "password123")
+        .register("alice", "alice@example.com", "quiet-harbour-lamp")
         .await;
     assert_eq!(registered.status(), StatusCode::CREATED);
     assert_eq!(
@@ -207,7 +207,7 @@ async fn every_answer_carrying_a_token_or_private_data_is_marked_no_store() {
         "registration"
     );
     let bob = app.account("bob").await;
-    let login = app.login("bob@example.com", "password123").await;
+    let login = app.login("bob@example.com", "quiet-harbour-lamp").await;
     assert_eq!(no_store(&login).as_deref(), Some("no-store"), "login");
     let me = app.get_as("/api/users/me", &bob.token).await;
     assert_eq!(no_store(&me).as_deref(), Some("no-store"), "/me");
@@ -225,7 +225,7 @@ async fn every_answer_carrying_a_token_or_private_data_is_marked_no_store() {
         .client
         .patch(app.url("/api/users/me/password"))
         .bearer_auth(&bob.token)
-        .json(&json!({"current_password": "password123", "new_password": "a-new-password"}))
+        .json(&json!({"current_password": "quiet-harbour-lamp", "new_password": "a-new-password"}))
         .send()
         .await
         .unwrap();

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 async fn registering_returns_the_private_view_with_a_lower_cased_email() {
     let app = spawn_app().await;
     let response = app
-        .register("alice", "Alice@Example.com", "password123")
+        .register("alice", "Alice@Example.com", "quiet-harbour-lamp")
         .await;
     expect(
         response,
@@ -25,10 +25,10 @@ async fn registering_returns_the_private_view_with_a_lower_cased_email() {
 #[tokio::test]
 async fn a_username_differing_only_in_case_is_refused() {
     let app = spawn_app().await;
-    app.register("alice", "alice@example.com", "password123")
+    app.register("alice", "alice@example.com", "quiet-harbour-lamp")
         .await;
     let response = app
-        .register("ALICE", "other@example.com", "password123")
+        .register("ALICE", "other@example.com", "quiet-harbour-lamp")
         .await;
     expect(
         response,
@@ -41,10 +41,10 @@ async fn a_username_differing_only_in_case_is_refused() {
 #[tokio::test]
 async fn an_email_differing_only_in_case_is_refused() {
     let app = spawn_app().await;
-    app.register("alice", "alice@example.com", "password123")
+    app.register("alice", "alice@example.com", "quiet-harbour-lamp")
         .await;
     let response = app
-        .register("alice2", "ALICE@EXAMPLE.COM", "password123")
+        .register("alice2", "ALICE@EXAMPLE.COM", "quiet-harbour-lamp")
         .await;
     expect(
         response,
@@ -57,10 +57,10 @@ async fn an_email_differing_only_in_case_is_refused() {
 #[tokio::test]
 async fn a_duplicate_username_is_reported_before_a_duplicate_email() {
     let app = spawn_app().await;
-    app.register("alice", "alice@example.com", "password123")
+    app.register("alice", "alice@example.com", "quiet-harbour-lamp")
         .await;
     let response = app
-        .register("Alice", "alice@example.com", "password123")
+        .register("Alice", "alice@example.com", "quiet-harbour-lamp")
         .await;
     expect(
         response,
@@ -73,7 +73,9 @@ async fn a_duplicate_username_is_reported_before_a_duplicate_email() {
 #[tokio::test]
 async fn an_invalid_email_is_a_value_error() {
     let app = spawn_app().await;
-    let response = app.register("carol", "not-an-email", "password123").await;
+    let response = app
+        .register("carol", "not-an-email", "quiet-harbour-lamp")
+        .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body: Value = response.json().await.unwrap();
     let item = &body["detail"][0];
@@ -127,7 +129,7 @@ async fn overlong_fields_are_refused() {
     let app = spawn_app().await;
     let long_name = "n".repeat(51);
     let response = app
-        .register(&long_name, "x@example.com", "password123")
+        .register(&long_name, "x@example.com", "quiet-harbour-lamp")
         .await;
     expect_invalid(response, "string_too_long", json!(["body", "username"])).await;
     let long_password = "p".repeat(257);
@@ -142,7 +144,7 @@ async fn wrong_json_types_malformed_json_and_other_content_types_are_422_not_500
     let wrong_type = app
         .client
         .post(&url)
-        .json(&json!({"username": 5, "email": "a@example.com", "password": "password123"}))
+        .json(&json!({"username": 5, "email": "a@example.com", "password": "quiet-harbour-lamp"}))
         .send()
         .await
         .unwrap();
@@ -187,7 +189,7 @@ async fn unknown_fields_are_ignored() {
     let response = app
         .client
         .post(app.url("/api/users"))
-        .json(&json!({"username":"dave","email":"dave@example.com","password":"password123","is_admin":true,"id":99}))
+        .json(&json!({"username":"dave","email":"dave@example.com","password":"quiet-harbour-lamp","is_admin":true,"id":99}))
         .send()
         .await
         .unwrap();
@@ -204,7 +206,7 @@ async fn ten_concurrent_registrations_of_one_name_in_different_case_create_exact
     let attempts = names.iter().enumerate().map(|(i, name)| {
         let app = &app;
         async move {
-            app.register(name, &format!("erin{i}@example.com"), "password123")
+            app.register(name, &format!("erin{i}@example.com"), "quiet-harbour-lamp")
                 .await
         }
     });
@@ -231,8 +233,12 @@ async fn ten_concurrent_registrations_of_one_name_from_one_address_answer_one_20
     let attempts = (0..10).map(|i| {
         let app = &app;
         async move {
-            app.register("frances", &format!("frances{i}@example.com"), "password123")
-                .await
+            app.register(
+                "frances",
+                &format!("frances{i}@example.com"),
+                "quiet-harbour-lamp",
+            )
+            .await
         }
     });
     let mut statuses = Vec::new();
@@ -260,9 +266,9 @@ async fn ten_concurrent_registrations_of_one_name_from_one_address_answer_one_20
 #[tokio::test]
 async fn login_takes_the_email_in_any_case_and_returns_a_bearer_token() {
     let app = spawn_app().await;
-    app.register("alice", "alice@example.com", "password123")
+    app.register("alice", "alice@example.com", "quiet-harbour-lamp")
         .await;
-    let response = app.login("ALICE@EXAMPLE.COM", "password123").await;
+    let response = app.login("ALICE@EXAMPLE.COM", "quiet-harbour-lamp").await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers().get("cache-control").unwrap(), "no-store");
     let body: Value = response.json().await.unwrap();
@@ -275,11 +281,11 @@ async fn login_takes_the_email_in_any_case_and_returns_a_bearer_token() {
 #[tokio::test]
 async fn login_accepts_a_multipart_form_and_a_password_grant_type() {
     let app = spawn_app().await;
-    app.register("alice", "alice@example.com", "password123")
+    app.register("alice", "alice@example.com", "quiet-harbour-lamp")
         .await;
     let form = Form::new()
         .text("username", "alice@example.com")
-        .text("password", "password123")
+        .text("password", "quiet-harbour-lamp")
         .text("grant_type", "password");
     let response = app
         .client
@@ -294,10 +300,10 @@ async fn login_accepts_a_multipart_form_and_a_password_grant_type() {
 #[tokio::test]
 async fn a_username_instead_of_an_email_does_not_log_in() {
     let app = spawn_app().await;
-    app.register("alice", "alice@example.com", "password123")
+    app.register("alice", "alice@example.com", "quiet-harbour-lamp")
         .await;
     expect_unauthorized(
-        app.login("alice", "password123").await,
+        app.login("alice", "quiet-harbour-lamp").await,
         "Incorrect email or password",
     )
     .await;
@@ -306,9 +312,9 @@ async fn a_username_instead_of_an_email_does_not_log_in() {
 #[tokio::test]
 async fn unknown_email_and_wrong_password_get_identical_answers() {
     let app = spawn_app().await;
-    app.register("alice", "alice@example.com", "password123")
+    app.register("alice", "alice@example.com", "quiet-harbour-lamp")
         .await;
-    let unknown = app.login("nobody@example.com", "password123").await;
+    let unknown = app.login("nobody@example.com", "quiet-harbour-lamp").await;
     let wrong = app.login("alice@example.com", "wrong-password").await;
     assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(unknown.status(), wrong.status());
@@ -342,7 +348,7 @@ async fn login_with_missing_or_empty_fields_another_grant_type_or_json_is_422() 
     let empty = app
         .client
         .post(&url)
-        .form(&[("username", ""), ("password", "password123")])
+        .form(&[("username", ""), ("password", "quiet-harbour-lamp")])
         .send()
         .await
         .unwrap();
@@ -367,7 +373,7 @@ async fn login_with_missing_or_empty_fields_another_grant_type_or_json_is_422() 
     let as_json = app
         .client
         .post(&url)
-        .json(&json!({"username": "a@example.com", "password": "password123"}))
+        .json(&json!({"username": "a@example.com", "password": "quiet-harbour-lamp"}))
         .send()
         .await
         .unwrap();

@@ -16,6 +16,7 @@ mod api_users;
 mod architecture;
 mod browser;
 mod caching;
+mod common_passwords;
 mod connection_limits;
 mod metrics;
 mod openapi;

@@ -162,7 +162,7 @@ async fn ordinary_traffic(quill: &Quill) {
         .json(&serde_json::json!({
             "username": "alice",
             "email": "alice@example.com",
-            "password": "password123",
+            "password": "quiet-harbour-lamp",
         }))
         .send()
         .await
@@ -170,9 +170,9 @@ async fn ordinary_traffic(quill: &Quill) {
     assert_eq!(registered.status(), StatusCode::CREATED);
     let wrong = quill.login("alice@example.com", "wrong-password").await;
     assert_eq!(wrong, StatusCode::UNAUTHORIZED);
-    let right = quill.login("alice@example.com", "password123").await;
+    let right = quill.login("alice@example.com", "quiet-harbour-lamp").await;
     assert_eq!(right, StatusCode::OK);
-    let limited = quill.login("alice@example.com", "password123").await;
+    let limited = quill.login("alice@example.com", "quiet-harbour-lamp").await;
     assert_eq!(limited, StatusCode::TOO_MANY_REQUESTS);
     let missing = quill.get("/no-such-page/alice").await.unwrap();
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);

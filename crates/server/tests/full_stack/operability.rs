@@ -27,7 +27,7 @@ async fn a_sent_request_id_comes_back_and_is_on_every_json_log_line_of_its_reque
         .post(quill.url("/api/users"))
         .header("x-request-id", "abc-123")
         .json(&serde_json::json!({
-            "username": "alice", "email": "alice@example.com", "password": "password123"
+            "username": "alice", "email": "alice@example.com", "password": "quiet-harbour-lamp"
         }))
         .send()
         .await

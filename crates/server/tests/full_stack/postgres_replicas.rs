@@ -49,12 +49,14 @@ async fn a_user_registered_on_one_server_logs_in_on_another_and_both_accept_the_
     let (first, second) = two_servers(&database).await;
 
     let registered = first
-        .register("alice", "alice@example.com", "password123")
+        .register("alice", "alice@example.com", "quiet-harbour-lamp")
         .await;
     assert_eq!(registered.status(), StatusCode::CREATED);
     let alice: Value = registered.json().await.unwrap();
 
-    let login = second.login("alice@example.com", "password123").await;
+    let login = second
+        .login("alice@example.com", "quiet-harbour-lamp")
+        .await;
     assert_eq!(login.status(), StatusCode::OK);
     let token = login.json::<Value>().await.unwrap()["access_token"]
         .as_str()
@@ -108,7 +110,7 @@ async fn racing_duplicate_registrations_split_across_two_servers_yield_exactly_o
         let name = if i % 2 == 0 { "carol" } else { "CAROL" };
         async move {
             let email = format!("carol{i}@example.com");
-            server.register(name, &email, "password123").await
+            server.register(name, &email, "quiet-harbour-lamp").await
         }
     });
     // Ten registrations of one address under different names, likewise.
@@ -117,7 +119,7 @@ async fn racing_duplicate_registrations_split_across_two_servers_yield_exactly_o
         async move {
             let name = format!("dave{i}");
             server
-                .register(&name, "dave@example.com", "password123")
+                .register(&name, "dave@example.com", "quiet-harbour-lamp")
                 .await
         }
     });
@@ -162,7 +164,7 @@ async fn wrong_passwords_alternating_between_two_servers_share_one_account_limit
     )
     .await;
     let registered = first
-        .register("erin", "erin@example.com", "password123")
+        .register("erin", "erin@example.com", "quiet-harbour-lamp")
         .await;
     assert_eq!(registered.status(), StatusCode::CREATED);
     let servers = [&first, &second];
@@ -231,7 +233,7 @@ async fn a_database_that_takes_no_writes_is_not_ready_and_writes_answer_503_not_
             .register(
                 &format!("late{n}"),
                 &format!("late{n}@example.com"),
-                "password123",
+                "quiet-harbour-lamp",
             )
             .await;
         assert_eq!(registered.status(), StatusCode::SERVICE_UNAVAILABLE);
@@ -447,7 +449,7 @@ async fn a_refresh_token_rotates_across_servers_and_a_replay_on_either_ends_the_
     let (first, second) = two_servers_with(&database, &[("REFRESH_GRACE_SECONDS", "1")]).await;
     assert_eq!(
         first
-            .register("alice", "alice@example.com", "password123")
+            .register("alice", "alice@example.com", "quiet-harbour-lamp")
             .await
             .status(),
         StatusCode::CREATED
@@ -469,7 +471,7 @@ async fn a_refresh_token_rotates_across_servers_and_a_replay_on_either_ends_the_
         &first,
         form(&[
             ("username", "alice@example.com"),
-            ("password", "password123"),
+            ("password", "quiet-harbour-lamp"),
             ("scope", "offline_access"),
         ]),
     )

@@ -76,7 +76,7 @@ async fn hot_requests_stay_within_their_query_budget() {
 
     let (status, registering, _) = app
         .count(app.client.post(url("/api/users")).json(
-            &json!({"username":"alice","email":"alice@example.com","password":"password123"}),
+            &json!({"username":"alice","email":"alice@example.com","password":"quiet-harbour-lamp"}),
         ))
         .await;
     assert_eq!(status, StatusCode::CREATED);
@@ -88,7 +88,7 @@ async fn hot_requests_stay_within_their_query_budget() {
     let (status, logging_in, token) = app
         .count(app.client.post(url("/api/users/token")).form(&[
             ("username", "alice@example.com"),
-            ("password", "password123"),
+            ("password", "quiet-harbour-lamp"),
         ]))
         .await;
     assert_eq!(status, StatusCode::OK);

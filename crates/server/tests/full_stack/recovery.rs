@@ -59,7 +59,7 @@ async fn a_mailed_reset_link_sets_a_new_password_and_ends_every_earlier_session(
     let port = sink.port().to_string();
     let app = crate::support::spawn_app_with(&smtp_relay(&port)).await;
     let alice = app.account("alice").await;
-    let earlier = token_of(app.login("alice@example.com", "password123").await).await;
+    let earlier = token_of(app.login("alice@example.com", "quiet-harbour-lamp").await).await;
 
     let asked = forgot(&app, "alice@example.com").await;
     assert_eq!(asked.status(), StatusCode::ACCEPTED);
@@ -88,7 +88,7 @@ async fn a_mailed_reset_link_sets_a_new_password_and_ends_every_earlier_session(
         StatusCode::OK
     );
     expect_unauthorized(
-        app.login("alice@example.com", "password123").await,
+        app.login("alice@example.com", "quiet-harbour-lamp").await,
         "Incorrect email or password",
     )
     .await;

@@ -106,7 +106,9 @@ async fn quill_with_keys(
 }
 
 async fn token_of(server: &TestApp) -> String {
-    let login = server.login("alice@example.com", "password123").await;
+    let login = server
+        .login("alice@example.com", "quiet-harbour-lamp")
+        .await;
     assert_eq!(login.status(), StatusCode::OK);
     login.json::<Value>().await.unwrap()["access_token"]
         .as_str()

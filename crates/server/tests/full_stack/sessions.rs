@@ -18,7 +18,7 @@ async fn offline_login(app: &TestApp, email: &str, user_agent: &str) -> Value {
         .header("User-Agent", user_agent)
         .form(&[
             ("username", email),
-            ("password", "password123"),
+            ("password", "quiet-harbour-lamp"),
             ("scope", "offline_access"),
         ])
         .send()
@@ -76,7 +76,7 @@ async fn without_offline_access_the_token_body_is_exactly_the_originals() {
     let app = spawn_app_with(&[]).await;
     app.account("alice").await;
     let body: Value = app
-        .login("alice@example.com", "password123")
+        .login("alice@example.com", "quiet-harbour-lamp")
         .await
         .json()
         .await
@@ -308,7 +308,7 @@ async fn logout_ends_the_session_with_its_refresh_token_and_a_password_change_en
         .client
         .patch(app.url("/api/users/me/password"))
         .bearer_auth(field(&second, "access_token"))
-        .json(&json!({"current_password": "password123", "new_password": "a-new-password"}))
+        .json(&json!({"current_password": "quiet-harbour-lamp", "new_password": "a-new-password"}))
         .send()
         .await
         .unwrap();

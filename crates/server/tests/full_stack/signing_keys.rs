@@ -121,7 +121,7 @@ async fn an_eddsa_token_verifies_against_the_published_key_set_with_an_independe
 
     // The login answer is the same two fields as ever.
     let body: Value = app
-        .login("alice@example.com", "password123")
+        .login("alice@example.com", "quiet-harbour-lamp")
         .await
         .json()
         .await
@@ -306,7 +306,9 @@ async fn a_rotation_that_follows_the_runbook_keeps_old_tokens_working_through_th
     let switched = server_with_keys(&database, &files, &new, &[&old]).await;
     assert_eq!(key_ids(&key_set(&switched).await), [new_id.clone(), old_id]);
     assert_eq!(me_status(&switched, &alice.token).await, StatusCode::OK);
-    let fresh = switched.login("alice@example.com", "password123").await;
+    let fresh = switched
+        .login("alice@example.com", "quiet-harbour-lamp")
+        .await;
     let fresh = fresh.json::<Value>().await.unwrap()["access_token"]
         .as_str()
         .unwrap()

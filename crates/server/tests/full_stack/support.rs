@@ -258,15 +258,15 @@ impl TestApp {
             .unwrap()
     }
 
-    /// Registers `name` (email `name@example.com`, password `password123`) and logs in.
+    /// Registers `name` (email `name@example.com`, password `quiet-harbour-lamp`) and logs in.
     pub(crate) async fn account(&self, name: &str) -> Account {
         let email = format!("{name}@example.com");
-        let created = self.register(name, &email, "password123").await;
+        let created = self.register(name, &email, "quiet-harbour-lamp").await;
         assert_eq!(created.status(), StatusCode::CREATED);
         let id = created.json::<Value>().await.unwrap()["id"]
             .as_i64()
             .unwrap();
-        let token = self.login(&email, "password123").await;
+        let token = self.login(&email, "quiet-harbour-lamp").await;
         assert_eq!(token.status(), StatusCode::OK);
         let token = token.json::<Value>().await.unwrap()["access_token"]
             .as_str()

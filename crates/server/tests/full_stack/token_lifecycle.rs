@@ -100,7 +100,7 @@ async fn logging_out_revokes_the_presented_token_only() {
     let app = spawn_app().await;
     let alice = app.account("alice").await;
     let second: Value = app
-        .login("alice@example.com", "password123")
+        .login("alice@example.com", "quiet-harbour-lamp")
         .await
         .json()
         .await
@@ -142,7 +142,7 @@ async fn logging_out_everywhere_revokes_every_earlier_token_and_later_logins_wor
         StatusCode::OK
     );
     let fresh: Value = app
-        .login("alice@example.com", "password123")
+        .login("alice@example.com", "quiet-harbour-lamp")
         .await
         .json()
         .await
@@ -164,14 +164,20 @@ async fn a_password_change_revokes_earlier_tokens_and_returns_one_that_works() {
         wrong.json::<Value>().await.unwrap(),
         json!({"detail": "Current password is incorrect"})
     );
-    let short = change_password(&app, &alice.token, "password123", "short").await;
+    let short = change_password(&app, &alice.token, "quiet-harbour-lamp", "short").await;
     assert_eq!(short.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         app.get_as("/api/users/me", &alice.token).await.status(),
         StatusCode::OK
     );
 
-    let changed = change_password(&app, &alice.token, "password123", "brand-new-password").await;
+    let changed = change_password(
+        &app,
+        &alice.token,
+        "quiet-harbour-lamp",
+        "brand-new-password",
+    )
+    .await;
     assert_eq!(changed.status(), StatusCode::OK);
     let fresh: Value = changed.json().await.unwrap();
     assert_eq!(fresh["token_type"], "bearer");
@@ -186,7 +192,9 @@ async fn a_password_change_revokes_earlier_tokens_and_returns_one_that_works() {
         StatusCode::OK
     );
     assert_eq!(
-        app.login("alice@example.com", "password123").await.status(),
+        app.login("alice@example.com", "quiet-harbour-lamp")
+            .await
+            .status(),
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
@@ -286,14 +294,14 @@ async fn every_security_action_leaves_an_audit_event_and_no_secret_reaches_the_l
     let alice = app.account("alice").await;
     app.login("alice@example.com", "wrong-password-1").await;
     let second: Value = app
-        .login("alice@example.com", "password123")
+        .login("alice@example.com", "quiet-harbour-lamp")
         .await
         .json()
         .await
         .unwrap();
     let second = second["access_token"].as_str().unwrap().to_owned();
     post_as(&app, "/api/users/logout", &alice.token).await;
-    let changed: Value = change_password(&app, &second, "password123", "brand-new-password")
+    let changed: Value = change_password(&app, &second, "quiet-harbour-lamp", "brand-new-password")
         .await
         .json()
         .await
@@ -381,7 +389,7 @@ async fn every_security_action_leaves_an_audit_event_and_no_secret_reaches_the_l
     assert_eq!(digest.len(), 16, "a keyed digest of the attempted email");
     assert!(!text.contains("alice@example.com"), "no email in the logs");
     for secret in [
-        "password123",
+        "quiet-harbour-lamp",
         "wrong-password-1",
         "brand-new-password",
         "reset-password-42",

@@ -128,6 +128,10 @@ fn contract_wording(field: &str, kind: &FieldErrorKind) -> (&'static str, String
             "value_error",
             format!("Value error, {field} must be a plain file name"),
         ),
+        FieldErrorKind::TooCommon => (
+            "password_too_common",
+            "This password is too common. Choose a less predictable one".to_owned(),
+        ),
     }
 }
 

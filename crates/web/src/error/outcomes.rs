@@ -3,12 +3,12 @@
 //! its status and message.
 
 use quill_domain::{
-    Held, LoginError, PasswordChangeError, PictureChangeError, PictureReadError, ProfileError,
-    ProfileReadError, RefreshError, RegisterError, ResetError, SessionError, TokenError,
-    UserAction,
+    FieldErrorKind, Held, LoginError, PasswordChangeError, PictureChangeError, PictureReadError,
+    ProfileError, ProfileReadError, RefreshError, RegisterError, ResetError, SessionError,
+    TokenError, UserAction,
 };
 
-use super::ApiError;
+use super::{ApiError, ErrorItem};
 
 impl From<Held> for ApiError {
     fn from(held: Held) -> Self {
@@ -21,6 +21,16 @@ impl From<Held> for ApiError {
             Held::Busy => Self::Busy,
         }
     }
+}
+
+/// The 422 for a new password refused as predictable, at the request's own field
+/// (`password` at registration, `new_password` at a change or a reset).
+fn too_common(field: &str) -> ApiError {
+    ApiError::Validation(vec![ErrorItem::refused(
+        "body",
+        field,
+        &FieldErrorKind::TooCommon,
+    )])
 }
 
 /// The contract's 403 message for each action on someone else's account.
@@ -38,6 +48,7 @@ impl From<RegisterError> for ApiError {
         match error {
             RegisterError::UsernameTaken => Self::BadRequest("Username already exists"),
             RegisterError::EmailTaken => Self::BadRequest("Email already registered"),
+            RegisterError::PasswordTooCommon => too_common("password"),
             RegisterError::Held(held) => held.into(),
             RegisterError::Unavailable(e) => Self::StoreDown(e),
             RegisterError::Unexpected(e) => Self::Internal(e),
@@ -127,6 +138,7 @@ impl From<PasswordChangeError> for ApiError {
             PasswordChangeError::WrongCurrentPassword => {
                 Self::BadRequest("Current password is incorrect")
             }
+            PasswordChangeError::PasswordTooCommon => too_common("new_password"),
             PasswordChangeError::AccountGone => Self::Unauthorized("User not found"),
             PasswordChangeError::Held(held) => held.into(),
             PasswordChangeError::Unavailable(e) => Self::StoreDown(e),
@@ -139,6 +151,7 @@ impl From<ResetError> for ApiError {
     fn from(error: ResetError) -> Self {
         match error {
             ResetError::InvalidResetToken => Self::BadRequest("Invalid or expired reset token"),
+            ResetError::PasswordTooCommon => too_common("new_password"),
             ResetError::Held(held) => held.into(),
             ResetError::Unavailable(e) => Self::StoreDown(e),
             ResetError::Unexpected(e) => Self::Internal(e),

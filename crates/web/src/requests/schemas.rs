@@ -118,10 +118,16 @@ pub(super) fn email() -> Object {
     email_text().build()
 }
 
-/// A password being chosen: the domain's length rule.
+/// A password being chosen: the domain's length rule, and (said, since no schema can check
+/// it) the screen of predictable passwords.
 pub(super) fn new_password() -> Object {
     secret(Password::MIN_CHARS)
-        .examples(["password123"])
+        .description(Some(
+            "Refused with 422 `password_too_common` when it is one of the most common \
+             passwords or contains the account's username or email local part (unless the \
+             server runs with `PASSWORD_BLOCKLIST=off`).",
+        ))
+        .examples(["quiet-harbour-lamp"])
         .build()
 }
 

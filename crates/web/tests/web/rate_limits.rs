@@ -30,8 +30,8 @@ struct App {
 
 async fn start(policy: AuthPolicy) -> App {
     let harness = Harness::builder()
-        .user("alice", "alice@example.com", "password123")
-        .user("bob", "bob@example.com", "password123")
+        .user("alice", "alice@example.com", "quiet-harbour-lamp")
+        .user("bob", "bob@example.com", "quiet-harbour-lamp")
         .policy(policy)
         .build();
     let state = AppState {
@@ -123,7 +123,7 @@ async fn another_address_logging_into_another_account_is_unaffected() {
             .await;
     }
     let bob = app
-        .login("bob@example.com", "password123", "203.0.113.20")
+        .login("bob@example.com", "quiet-harbour-lamp", "203.0.113.20")
         .await;
     assert_eq!(bob.status(), StatusCode::OK);
 }
@@ -137,12 +137,12 @@ async fn the_owner_logs_in_again_after_the_refill_interval() {
             .await;
     }
     let locked = app
-        .login("alice@example.com", "password123", "203.0.113.20")
+        .login("alice@example.com", "quiet-harbour-lamp", "203.0.113.20")
         .await;
     assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
     app.harness.clock.advance(chrono::Duration::seconds(1));
     let owner = app
-        .login("alice@example.com", "password123", "203.0.113.20")
+        .login("alice@example.com", "quiet-harbour-lamp", "203.0.113.20")
         .await;
     assert_eq!(owner.status(), StatusCode::OK);
 }
@@ -173,7 +173,7 @@ async fn registrations_are_limited_per_address() {
             .client
             .post(format!("{}/api/users", app.base))
             .header("x-forwarded-for", "198.51.100.9")
-            .json(&serde_json::json!({"username": format!("u{n}"), "email": format!("u{n}@example.com"), "password": "password123"}))
+            .json(&serde_json::json!({"username": format!("u{n}"), "email": format!("u{n}@example.com"), "password": "quiet-harbour-lamp"}))
             .send()
             .await
             .unwrap();
@@ -195,7 +195,7 @@ async fn a_saturated_hashing_gate_answers_503_with_retry_after_before_any_hashin
     let app = start(AuthPolicy::default()).await;
     let _saturated = app.harness.auth.hashing_gate().saturate();
     let response = app
-        .login("alice@example.com", "password123", "198.51.100.7")
+        .login("alice@example.com", "quiet-harbour-lamp", "198.51.100.7")
         .await;
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(response.headers()["retry-after"], "1");
@@ -211,7 +211,7 @@ async fn a_login_name_longer_than_any_email_is_refused_with_422_before_any_limit
     let app = start(limits(Rate::new(1, 1))).await;
     let long = format!("{}@example.com", "a".repeat(120));
     for _ in 0..3 {
-        let response = app.login(&long, "password123", "198.51.100.7").await;
+        let response = app.login(&long, "quiet-harbour-lamp", "198.51.100.7").await;
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let body: serde_json::Value = response.json().await.unwrap();
         assert_eq!(body["detail"][0]["type"], "string_too_long");

@@ -15,6 +15,10 @@ pub enum RegisterError {
     /// Another account has this email address.
     #[error("email already registered")]
     EmailTaken,
+    /// The password is common or contains the username or the email's local part
+    /// ([`PasswordBlocklist`](crate::PasswordBlocklist)); refused before any other work.
+    #[error("password too common")]
+    PasswordTooCommon,
     /// Held back before any work (the client's registration rate, its hashing share, every
     /// hashing place taken); it may be retried.
     #[error(transparent)]
@@ -92,6 +96,10 @@ pub enum PasswordChangeError {
     /// The current password given is wrong.
     #[error("current password is incorrect")]
     WrongCurrentPassword,
+    /// The new password is common or contains the account's username or email local part
+    /// ([`PasswordBlocklist`](crate::PasswordBlocklist)); refused before any other work.
+    #[error("password too common")]
+    PasswordTooCommon,
     /// The caller's account was deleted meanwhile.
     #[error("the account no longer exists")]
     AccountGone,

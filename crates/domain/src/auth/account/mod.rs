@@ -48,7 +48,7 @@ use claims::RegistrationClaims;
 ///     }
 /// }
 ///
-/// assert!(check("alice", "alice@example.com", "password123").is_ok());
+/// assert!(check("alice", "alice@example.com", "quiet-harbour-lamp").is_ok());
 /// let refused = check("", "not-an-email", "short").unwrap_err();
 /// let fields: Vec<_> = refused.errors().iter().map(|e| e.field).collect();
 /// assert_eq!(fields, ["username", "email", "password"]);

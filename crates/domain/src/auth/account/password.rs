@@ -16,11 +16,15 @@ impl AccountService {
     /// queues a "your password was changed" notice, and returns a fresh token for the new
     /// password.
     ///
-    /// Charged, before any hashing, to the client's password-check rate and to the account's
-    /// own password-change rate (which strangers' login guesses never touch), and takes one of
-    /// the client's hashing places.
+    /// A predictable new password (the policy's
+    /// [`PasswordBlocklist`](crate::PasswordBlocklist), with the caller's name and address) is
+    /// refused first, like any invalid field: no rate charged, no hash spent. Then charged,
+    /// before any hashing, to the client's password-check rate and to the account's own
+    /// password-change rate (which strangers' login guesses never touch), and takes one of the
+    /// client's hashing places.
     ///
     /// # Errors
+    /// [`PasswordChangeError::PasswordTooCommon`];
     /// [`PasswordChangeError::WrongCurrentPassword`]; [`PasswordChangeError::AccountGone`] when the account was
     /// deleted meanwhile; [`PasswordChangeError::Held`],
     /// [`PasswordChangeError::Unavailable`].
@@ -31,6 +35,10 @@ impl AccountService {
         current: &Password,
         new: &Password,
     ) -> Result<AccessToken, PasswordChangeError> {
+        self.policy
+            .password_blocklist
+            .check(new, caller.username(), caller.email())
+            .map_err(|_| PasswordChangeError::PasswordTooCommon)?;
         let id = Some(caller.id());
         let key = self.guard.client_key(client);
         self.guard

@@ -25,7 +25,7 @@ impl AccountService {
     /// use quill_domain::{ProfileReadError, UserId};
     ///
     /// let h = Harness::builder()
-    ///     .user("alice", "alice@example.com", "password123")
+    ///     .user("alice", "alice@example.com", "quiet-harbour-lamp")
     ///     .build();
     /// # futures_executor::block_on(async {
     /// let profile = h.auth.accounts.public_profile(h.user("alice").id).await?;
@@ -69,7 +69,7 @@ impl AccountService {
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// let h = Harness::builder()
     ///     .user("alice", "alice@example.com", "quiet-harbour-lamp")
-    ///     .user("bob", "bob@example.com", "amber-kettle-drift")
+    ///     .user("bob", "bob@example.com", "quiet-harbour-lamp")
     ///     .build();
     /// let (alice, bob) = (h.caller("alice"), h.caller("bob"));
     /// let accounts = &h.auth.accounts;
@@ -167,7 +167,7 @@ impl AccountService {
     ///
     /// let h = Harness::builder()
     ///     .user("alice", "alice@example.com", "quiet-harbour-lamp")
-    ///     .user("bob", "bob@example.com", "amber-kettle-drift")
+    ///     .user("bob", "bob@example.com", "quiet-harbour-lamp")
     ///     .build();
     /// let (alice, bob) = (h.caller("alice"), h.caller("bob"));
     /// # futures_executor::block_on(async {

@@ -1,6 +1,7 @@
-//! Registration: the checks that answer before any hashing (the rate, then whether the name
-//! or the address is taken), the claims that keep concurrent registrations of one name or
-//! address on this server from each hashing, and the account's creation.
+//! Registration: the checks that answer before any hashing (a predictable password, the rate,
+//! then whether the name or the address is taken), the claims that keep concurrent
+//! registrations of one name or address on this server from each hashing, and the account's
+//! creation.
 
 use super::claims::{ClaimKey, HeldClaims};
 use super::{AccountService, RegisterError, Registration};
@@ -12,8 +13,11 @@ use crate::user::{Email, NewUser, PrivateUser, Username};
 impl AccountService {
     /// Creates an account, for `client`.
     ///
-    /// The registration rate of the client is charged first. The username and the email are
-    /// looked up next, before any hashing place is taken, since the answer is public anyway:
+    /// A predictable password (the policy's [`PasswordBlocklist`](crate::PasswordBlocklist)) is
+    /// refused first, like any invalid field: it costs microseconds and touches no store, so
+    /// it is neither charged to the rate nor recorded. The registration rate of the client is
+    /// charged next. The username and the email are looked up then, before any hashing place
+    /// is taken, since the answer is public anyway:
     /// a taken name or address costs no hash and no place. The username is checked before
     /// the email, so a request duplicating both reports the username.
     ///
@@ -24,8 +28,9 @@ impl AccountService {
     /// same outcomes.
     ///
     /// # Errors
-    /// [`RegisterError::UsernameTaken`], [`RegisterError::EmailTaken`], [`RegisterError::Held`], [`RegisterError::Unavailable`], or
-    /// [`RegisterError::Unexpected`].
+    /// [`RegisterError::PasswordTooCommon`], [`RegisterError::UsernameTaken`],
+    /// [`RegisterError::EmailTaken`], [`RegisterError::Held`], [`RegisterError::Unavailable`],
+    /// or [`RegisterError::Unexpected`].
     ///
     /// # Examples
     ///
@@ -35,12 +40,12 @@ impl AccountService {
     ///
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// let h = Harness::builder()
-    ///     .user("alice", "alice@example.com", "password123")
+    ///     .user("alice", "alice@example.com", "quiet-harbour-lamp")
     ///     .build();
     /// let again = Registration {
     ///     username: Username::parse("ALICE")?,
     ///     email: Email::parse("other@example.com")?,
-    ///     password: Password::parse("password123")?,
+    ///     password: Password::parse("amber-kettle-drift")?,
     /// };
     /// let outcome = futures_executor::block_on(h.auth.accounts.register(Client::UNKNOWN, again));
     /// assert!(matches!(outcome, Err(RegisterError::UsernameTaken)));
@@ -52,6 +57,14 @@ impl AccountService {
         client: Client,
         registration: Registration,
     ) -> Result<PrivateUser, RegisterError> {
+        self.policy
+            .password_blocklist
+            .check(
+                &registration.password,
+                registration.username.as_str(),
+                registration.email.as_str(),
+            )
+            .map_err(|_| RegisterError::PasswordTooCommon)?;
         let key = self.guard.client_key(client);
         self.guard
             .admit(

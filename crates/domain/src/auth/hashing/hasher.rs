@@ -28,8 +28,8 @@ pub enum Verification {
 ///
 /// # futures_executor::block_on(async {
 /// let hasher = FakeHasher::new();
-/// let hash = hasher.hash(&Password::attempt("password123")).await?;
-/// let right = hasher.verify(&Password::attempt("password123"), &hash).await?;
+/// let hash = hasher.hash(&Password::attempt("quiet-harbour-lamp")).await?;
+/// let right = hasher.verify(&Password::attempt("quiet-harbour-lamp"), &hash).await?;
 /// let wrong = hasher.verify(&Password::attempt("password124"), &hash).await?;
 /// assert_eq!((right, wrong), (Verification::Match, Verification::Mismatch));
 /// # Ok::<(), quill_domain::Unexpected>(())

@@ -103,15 +103,15 @@ impl LoginService {
     /// use quill_domain::{Client, LoginError, Password};
     ///
     /// let h = Harness::builder()
-    ///     .user("alice", "alice@example.com", "password123")
+    ///     .user("alice", "alice@example.com", "quiet-harbour-lamp")
     ///     .build();
     /// let client = Client::new([192, 0, 2, 1].into());
     /// # futures_executor::block_on(async {
     /// // The email is matched in its canonical form.
-    /// let token = h.auth.login.with_password(client, " ALICE@example.com", &Password::attempt("password123")).await;
+    /// let token = h.auth.login.with_password(client, " ALICE@example.com", &Password::attempt("quiet-harbour-lamp")).await;
     /// assert!(token.is_ok());
     ///
-    /// let unknown = h.auth.login.with_password(client, "bob@example.com", &Password::attempt("password123")).await;
+    /// let unknown = h.auth.login.with_password(client, "bob@example.com", &Password::attempt("quiet-harbour-lamp")).await;
     /// let wrong = h.auth.login.with_password(client, "alice@example.com", &Password::attempt("password124")).await;
     /// assert!(matches!(unknown, Err(LoginError::InvalidCredentials)));
     /// assert!(matches!(wrong, Err(LoginError::InvalidCredentials)));
@@ -145,14 +145,14 @@ impl LoginService {
     /// use quill_domain::{Client, Password, SessionStart};
     ///
     /// let h = Harness::builder()
-    ///     .user("alice", "alice@example.com", "password123")
+    ///     .user("alice", "alice@example.com", "quiet-harbour-lamp")
     ///     .build();
     /// # futures_executor::block_on(async {
     /// let start = SessionStart::new(Some("Firefox"), true);
     /// let grant = h
     ///     .auth
     ///     .login
-    ///     .sign_in(Client::UNKNOWN, "alice@example.com", &Password::attempt("password123"), start)
+    ///     .sign_in(Client::UNKNOWN, "alice@example.com", &Password::attempt("quiet-harbour-lamp"), start)
     ///     .await?;
     /// let refresh = grant.refresh_token.expect("an offline session has a refresh token");
     /// let renewed = h.auth.sessions.refresh(Client::UNKNOWN, &refresh).await?;

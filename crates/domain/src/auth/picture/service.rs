@@ -201,7 +201,7 @@ impl PictureService {
     /// use quill_domain::testing::Harness;
     /// use quill_domain::{Client, PictureChangeError};
     ///
-    /// let h = Harness::builder().user("alice", "alice@example.com", "password123").build();
+    /// let h = Harness::builder().user("alice", "alice@example.com", "quiet-harbour-lamp").build();
     /// let alice = h.caller("alice");
     /// # futures_executor::block_on(async {
     /// let place = h.auth.pictures.admit_upload(Client::UNKNOWN, &alice, alice.id())?;

@@ -27,6 +27,11 @@ pub enum ResetError {
     /// A reset named a token that is unknown, spent or expired (one outcome for all three).
     #[error("invalid or expired reset token")]
     InvalidResetToken,
+    /// The new password is common or contains the account's username or email local part
+    /// ([`PasswordBlocklist`](crate::PasswordBlocklist)); refused before any hashing, and the
+    /// token still works.
+    #[error("password too common")]
+    PasswordTooCommon,
     /// Held back before any work (a rate limit, the client's hashing share, every hashing
     /// place or every queued request's place taken); it may be retried.
     #[error(transparent)]

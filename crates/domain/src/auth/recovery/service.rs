@@ -28,7 +28,7 @@ impl RecoveryService {
     /// use quill_domain::{Client, Email};
     ///
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let h = Harness::builder().user("alice", "alice@example.com", "password123").build();
+    /// let h = Harness::builder().user("alice", "alice@example.com", "quiet-harbour-lamp").build();
     /// # futures_executor::block_on(async {
     /// h.auth.recovery.request_password_reset(Client::UNKNOWN, &Email::parse("alice@example.com")?).await?;
     /// h.auth.recovery.request_password_reset(Client::UNKNOWN, &Email::parse("nobody@example.com")?).await?;
@@ -150,9 +150,15 @@ impl RecoveryService {
     /// and queues a "your password was changed" notice. It never logs in: the user signs in
     /// with the new password afterwards.
     ///
+    /// The new password is screened by the policy's
+    /// [`PasswordBlocklist`](crate::PasswordBlocklist) once the token has named its account
+    /// (whose name and address count), before any hashing; a refused one leaves the token
+    /// working.
+    ///
     /// # Errors
     /// [`ResetError::InvalidResetToken`] for an unknown, spent or expired token (one answer
-    /// for all three); [`ResetError::Held`], [`ResetError::Unavailable`].
+    /// for all three); [`ResetError::PasswordTooCommon`]; [`ResetError::Held`],
+    /// [`ResetError::Unavailable`].
     ///
     /// # Examples
     ///
@@ -161,13 +167,13 @@ impl RecoveryService {
     /// use quill_domain::{Client, ResetError, Email, Password};
     ///
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let h = Harness::builder().user("alice", "alice@example.com", "password123").build();
+    /// let h = Harness::builder().user("alice", "alice@example.com", "quiet-harbour-lamp").build();
     /// # futures_executor::block_on(async {
     /// h.auth.recovery.request_password_reset(Client::UNKNOWN, &Email::parse("alice@example.com")?).await?;
     /// h.handle_reset_requests().await;
     /// let token = h.reset_token_mailed_to("alice@example.com").expect("a reset mail");
     ///
-    /// let new = Password::parse("a-brand-new-password")?;
+    /// let new = Password::parse("quiet-harbour-lamp")?;
     /// h.auth.recovery.reset_password(Client::UNKNOWN, &token, &new).await?;
     /// let again = h.auth.recovery.reset_password(Client::UNKNOWN, &token, &new).await;
     /// assert!(matches!(again, Err(ResetError::InvalidResetToken)));
@@ -212,6 +218,10 @@ impl RecoveryService {
             .reset_holder(digest, self.guard.now())
             .await?
             .ok_or(ResetError::InvalidResetToken)?;
+        self.policy
+            .password_blocklist
+            .check(new, &holder.username, &holder.email)
+            .map_err(|_| ResetError::PasswordTooCommon)?;
         let hash = self.gate.hash(client, Some(holder.id), new).await?;
         let notice = self.letters.password_changed(&holder);
         recovery

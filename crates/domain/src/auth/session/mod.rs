@@ -113,7 +113,7 @@ impl SessionService {
     /// use quill_domain::{Client, TokenError};
     ///
     /// let h = Harness::builder()
-    ///     .user("alice", "alice@example.com", "password123")
+    ///     .user("alice", "alice@example.com", "quiet-harbour-lamp")
     ///     .build();
     /// let token = h.token_for(&h.user("alice"));
     /// # futures_executor::block_on(async {

@@ -78,7 +78,7 @@ pub struct TokenClaims {
 /// use quill_domain::testing::{FakeTokenCodec, Harness};
 /// use quill_domain::{SessionId, TokenCodec, TokenRejected};
 ///
-/// let h = Harness::builder().user("alice", "alice@example.com", "password123").build();
+/// let h = Harness::builder().user("alice", "alice@example.com", "quiet-harbour-lamp").build();
 /// let alice = h.user("alice");
 /// let codec = FakeTokenCodec::new(Duration::minutes(30));
 /// let now = Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap();

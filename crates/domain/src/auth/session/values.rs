@@ -19,7 +19,7 @@ use crate::user::{PrivateUser, PublicUser, User, UserId};
 /// ```
 /// use quill_domain::testing::Harness;
 ///
-/// let h = Harness::builder().user("alice", "alice@example.com", "password123").build();
+/// let h = Harness::builder().user("alice", "alice@example.com", "quiet-harbour-lamp").build();
 /// let token = h.token_for(&h.user("alice"));
 /// let caller = futures_executor::block_on(h.auth.sessions.authenticate(token.as_str())).unwrap();
 /// assert_eq!(caller.username(), "alice");

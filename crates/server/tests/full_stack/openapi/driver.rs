@@ -428,7 +428,7 @@ impl Checker {
         let body = json!({
             "username": name,
             "email": format!("{name}@example.com"),
-            "password": "password123",
+            "password": "quiet-harbour-lamp",
         });
         let created = self
             .json(Method::POST, "/api/users", "/api/users", None, &body, true)
@@ -436,7 +436,7 @@ impl Checker {
         let id = created["id"].as_i64().unwrap();
         let form = [
             ("username", format!("{name}@example.com")),
-            ("password", "password123".to_owned()),
+            ("password", "quiet-harbour-lamp".to_owned()),
         ];
         let request = self.request(&Method::POST, "/api/users/token").form(&form);
         let token = self.send(Method::POST, "/api/users/token", request).await;

@@ -15,7 +15,8 @@ pub(super) async fn walk(c: &mut Checker) {
     let (users, token_route) = ("/api/users", "/api/users/token");
     let (password, picture) = ("/api/users/me/password", "/api/users/{user_id}/picture");
     let (forgot, reset) = ("/api/users/forgot-password", "/api/users/reset-password");
-    let change = json!({"current_password": "password123", "new_password": "a-new-password"});
+    let change =
+        json!({"current_password": "quiet-harbour-lamp", "new_password": "a-new-password"});
     let bogus = json!({"token": "not-a-token", "new_password": "a-new-password"});
     // Rate limits and hashing back-pressure, on a server with tight limits, one hashing slot
     // with a queue of one, and hashes that take long enough for requests to overlap.
@@ -78,8 +79,8 @@ pub(super) async fn walk(c: &mut Checker) {
     // of its own, whose rate is untouched).
     let frank_path = format!("/api/users/{}", frank.id);
     let stale_frank = original_token(frank.id);
-    let moved = json!({"email": "frank@example.org", "current_password": "password123"});
-    let confirmed = json!({"current_password": "password123"});
+    let moved = json!({"email": "frank@example.org", "current_password": "quiet-harbour-lamp"});
+    let confirmed = json!({"current_password": "quiet-harbour-lamp"});
     for (method, body) in [(M::PATCH, &moved), (M::DELETE, &confirmed)] {
         let request = c
             .request(&method, &frank_path)
@@ -90,17 +91,16 @@ pub(super) async fn walk(c: &mut Checker) {
         assert_eq!(limited, json!({"detail": "Too many requests"}));
     }
     let grace =
-        json!({"username": "grace", "email": "grace@example.com", "password": "password123"});
+        json!({"username": "grace", "email": "grace@example.com", "password": "quiet-harbour-lamp"});
     c.json(M::POST, users, users, None, &grace, true).await;
-    let heidi =
-        json!({"username": "heidi", "email": "heidi@example.com", "password": "password123"});
+    let heidi = json!({"username": "heidi", "email": "heidi@example.com", "password": "quiet-harbour-lamp"});
     c.json(M::POST, users, users, None, &heidi, true).await;
     // Three logins at once for three accounts from three addresses (so no address goes over
     // its own share): one hashes, one waits, the third is turned away at once.
     let attempts = [("ivan", 30), ("judy", 31), ("mallory", 32)].map(|(name, host)| {
         let form = [
             ("username", format!("{name}@example.com")),
-            ("password", "password123".to_owned()),
+            ("password", "quiet-harbour-lamp".to_owned()),
         ];
         c.request(&M::POST, token_route)
             .header("x-forwarded-for", format!("192.0.2.{host}"))
@@ -116,8 +116,7 @@ pub(super) async fn walk(c: &mut Checker) {
     }
     assert!(busy >= 1, "a third simultaneous login was not turned away");
     // A password change arriving while two hashes hold both places is turned away too.
-    let trent_body =
-        json!({"username": "trent", "email": "trent@example.com", "password": "password123"});
+    let trent_body = json!({"username": "trent", "email": "trent@example.com", "password": "quiet-harbour-lamp"});
     let request = c
         .request(&M::POST, users)
         .header("x-forwarded-for", "192.0.2.9")
@@ -125,7 +124,7 @@ pub(super) async fn walk(c: &mut Checker) {
     c.send(M::POST, users, request).await;
     let trent_form = [
         ("username", "trent@example.com"),
-        ("password", "password123"),
+        ("password", "quiet-harbour-lamp"),
     ];
     let request = c.request(&M::POST, token_route).form(&trent_form);
     let trent = c.send(M::POST, token_route, request).await["access_token"]
@@ -180,7 +179,7 @@ pub(super) async fn walk(c: &mut Checker) {
     let newcomers = [("niaj", "192.0.2.1"), ("olivia", "192.0.2.2"), ("peggy", "192.0.2.3")].map(|(name, address)| {
         c.request(&M::POST, users)
             .header("x-forwarded-for", address)
-            .json(&json!({"username": name, "email": format!("{name}@example.com"), "password": "password123"}))
+            .json(&json!({"username": name, "email": format!("{name}@example.com"), "password": "quiet-harbour-lamp"}))
             .send()
     });
     for answer in futures_util::future::join_all(newcomers).await {

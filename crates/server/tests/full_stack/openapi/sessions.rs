@@ -54,7 +54,7 @@ pub(super) async fn walk(c: &mut Checker, cast: &Cast) {
     .await;
     let offline = [
         ("username", "carol@example.com"),
-        ("password", "password123"),
+        ("password", "quiet-harbour-lamp"),
         ("scope", "offline_access"),
     ];
     let request = c.request(&M::POST, token_route).form(&offline);
@@ -83,7 +83,8 @@ pub(super) async fn walk(c: &mut Checker, cast: &Cast) {
     c.call(M::POST, logout_all, logout_all, Some(&dave.token))
         .await;
     let erin = c.account("erin").await;
-    let change = json!({"current_password": "password123", "new_password": "a-new-password"});
+    let change =
+        json!({"current_password": "quiet-harbour-lamp", "new_password": "a-new-password"});
     c.json(M::PATCH, password, password, None, &change, true)
         .await;
     let wrong_current = json!({"current_password": "not-it", "new_password": "a-new-password"});
@@ -96,7 +97,7 @@ pub(super) async fn walk(c: &mut Checker, cast: &Cast) {
         true,
     )
     .await;
-    let too_short = json!({"current_password": "password123", "new_password": "short"});
+    let too_short = json!({"current_password": "quiet-harbour-lamp", "new_password": "short"});
     c.json(
         M::PATCH,
         password,

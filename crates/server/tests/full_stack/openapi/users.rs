@@ -46,7 +46,7 @@ pub(super) async fn walk(c: &mut Checker) -> Cast {
     let alice = c.account("alice").await;
     let bob = c.account("bob").await;
     let duplicate =
-        json!({"username": "ALICE", "email": "x@example.com", "password": "password123"});
+        json!({"username": "ALICE", "email": "x@example.com", "password": "quiet-harbour-lamp"});
     c.json(M::POST, users, users, None, &duplicate, true).await;
     let short = json!({"username": "carol", "email": "carol@example.com", "password": "short"});
     c.json(M::POST, users, users, None, &short, false).await;
@@ -54,7 +54,7 @@ pub(super) async fn walk(c: &mut Checker) -> Cast {
     let request = c.request(&M::POST, token_route).multipart(
         Form::new()
             .text("username", "bob@example.com")
-            .text("password", "password123"),
+            .text("password", "quiet-harbour-lamp"),
     );
     let multipart = c.send(M::POST, token_route, request).await;
     assert_eq!(multipart["token_type"], "bearer");
