@@ -90,8 +90,7 @@ pub(super) async fn walk(c: &mut Checker) {
         let limited = c.send(method, user, request).await;
         assert_eq!(limited, json!({"detail": "Too many requests"}));
     }
-    let grace =
-        json!({"username": "grace", "email": "grace@example.com", "password": "quiet-harbour-lamp"});
+    let grace = json!({"username": "grace", "email": "grace@example.com", "password": "quiet-harbour-lamp"});
     c.json(M::POST, users, users, None, &grace, true).await;
     let heidi = json!({"username": "heidi", "email": "heidi@example.com", "password": "quiet-harbour-lamp"});
     c.json(M::POST, users, users, None, &heidi, true).await;

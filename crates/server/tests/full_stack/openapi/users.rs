@@ -157,7 +157,7 @@ pub(super) async fn delete(c: &mut Checker, cast: &Cast) {
     let wrong = json!({"email": "bob@example.org", "current_password": "not-bobs"});
     c.json(M::PATCH, user, bob_path, Some(&bob.token), &wrong, true)
         .await;
-    let confirmed = json!({"email": "bob@example.org", "current_password": "password123"});
+    let confirmed = json!({"email": "bob@example.org", "current_password": "quiet-harbour-lamp"});
     let changed = c
         .json(M::PATCH, user, bob_path, Some(&bob.token), &confirmed, true)
         .await;
@@ -186,7 +186,7 @@ pub(super) async fn delete(c: &mut Checker, cast: &Cast) {
         .json(M::DELETE, user, bob_path, Some(&bob.token), &wrong, true)
         .await;
     assert_eq!(refused, json!({"detail": "Current password is incorrect"}));
-    let confirmed = json!({"current_password": "password123"});
+    let confirmed = json!({"current_password": "quiet-harbour-lamp"});
     c.json(
         M::DELETE,
         user,
