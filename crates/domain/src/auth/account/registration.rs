@@ -89,6 +89,9 @@ impl AccountService {
                 password_hash,
             })
             .await?;
+        if let Some(verification) = &self.verification {
+            verification.mail_first_link(client, &user).await;
+        }
         Ok(PrivateUser::from(&user))
     }
 
