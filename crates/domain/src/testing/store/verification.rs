@@ -41,9 +41,16 @@ impl VerificationStore for InMemoryStore {
         now: DateTime<Utc>,
     ) -> Result<Option<UserId>, StoreError> {
         let mut state = self.state();
-        let (holder, email) = match state.verifications.remove(&digest.0) {
-            Some((holder, email, expires_at)) if expires_at > now => (holder, email),
-            _ => return Ok(None),
+        // As the database's one statement: only a live token is consumed.
+        if !state
+            .verifications
+            .get(&digest.0)
+            .is_some_and(|(_, _, expires_at)| *expires_at > now)
+        {
+            return Ok(None);
+        }
+        let Some((holder, email, _)) = state.verifications.remove(&digest.0) else {
+            return Ok(None);
         };
         if !state.users.get(&holder).is_some_and(|u| u.email == email) {
             return Ok(None);
