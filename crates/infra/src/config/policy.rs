@@ -1,10 +1,10 @@
 //! The settings of the domain's [`AuthPolicy`]: rate limits, hashing shares, uploads, reset
-//! links and refresh tokens. Each one not set keeps the policy's own default (written once,
+//! links, refresh tokens and email verification. Each one not set keeps the policy's own default (written once,
 //! in `AuthPolicy::default`), except the hashing slots: one per CPU here.
 
 use std::time::Duration;
 
-use quill_domain::{AuthPolicy, Rate};
+use quill_domain::{AuthPolicy, EmailVerification, Rate};
 use serde::{Deserialize, Deserializer};
 
 use super::text;
@@ -67,6 +67,25 @@ pub(super) struct PolicySettings {
     refresh_token_expire_days: Option<u16>,
     #[serde(deserialize_with = "text::optional_positive")]
     refresh_grace_seconds: Option<u16>,
+    #[serde(deserialize_with = "email_verification")]
+    email_verification: Option<EmailVerification>,
+    #[serde(deserialize_with = "text::optional_positive")]
+    email_verification_expire_hours: Option<u32>,
+}
+
+fn email_verification<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<EmailVerification>, D::Error> {
+    text::one_of(
+        d,
+        &[
+            ("off", EmailVerification::Off),
+            ("optional", EmailVerification::Optional),
+            ("required", EmailVerification::Required),
+        ],
+        "off, optional or required",
+    )
+    .map(Some)
 }
 
 fn ipv6_prefix<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u8>, D::Error> {
@@ -168,6 +187,15 @@ impl PolicySettings {
             refresh_grace: self
                 .refresh_grace_seconds
                 .map_or(default.refresh_grace, |s| Duration::from_secs(u64::from(s))),
+            email_verification: self
+                .email_verification
+                .unwrap_or(default.email_verification),
+            verification_token_lifetime: self
+                .email_verification_expire_hours
+                .map_or(default.verification_token_lifetime, |hours| {
+                    Duration::from_secs(60 * 60 * u64::from(hours))
+                }),
+            ..default
         }
     }
 }
