@@ -30,3 +30,4 @@ mod sessions;
 mod settings_names;
 mod signing_keys;
 mod token_lifecycle;
+mod verification;
