@@ -18,10 +18,10 @@ impl VerificationStore for InMemoryStore {
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let mut state = self.state();
-        if !state
+        if state
             .users
             .get(&issue.user)
-            .is_some_and(|u| u.email == issue.email)
+            .is_none_or(|u| u.email != issue.email)
         {
             return Ok(false);
         }
@@ -42,17 +42,17 @@ impl VerificationStore for InMemoryStore {
     ) -> Result<Option<UserId>, StoreError> {
         let mut state = self.state();
         // As the database's one statement: only a live token is consumed.
-        if !state
+        if state
             .verifications
             .get(&digest.0)
-            .is_some_and(|(_, _, expires_at)| *expires_at > now)
+            .is_none_or(|(_, _, expires_at)| *expires_at <= now)
         {
             return Ok(None);
         }
         let Some((holder, email, _)) = state.verifications.remove(&digest.0) else {
             return Ok(None);
         };
-        if !state.users.get(&holder).is_some_and(|u| u.email == email) {
+        if state.users.get(&holder).is_none_or(|u| u.email != email) {
             return Ok(None);
         }
         state.verified.insert(holder, now);
