@@ -41,6 +41,11 @@ pub enum AuthAction {
     PasswordReset,
     /// A reset request refused because the queue of requests was full.
     ResetRequestsBusy,
+    /// Mailing a link that verifies an account's email (at registration or on request; a
+    /// refusal when the email needed no link).
+    VerificationMail,
+    /// Verifying an email with a mailed link's token.
+    EmailVerification,
     /// Renewing a session with a refresh token.
     Refresh,
     /// A spent refresh token presented again after the grace for racing tabs: the session
@@ -75,6 +80,8 @@ impl AuthAction {
             Self::PasswordResetRequest => "password_reset_request",
             Self::PasswordReset => "password_reset",
             Self::ResetRequestsBusy => "reset_requests_busy",
+            Self::VerificationMail => "verification_mail",
+            Self::EmailVerification => "email_verification",
             Self::Refresh => "refresh",
             Self::RefreshReplay => "refresh_replay",
             Self::SessionEnd => "session_end",

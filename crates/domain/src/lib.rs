@@ -105,7 +105,12 @@ pub use auth::session::{
     SessionStore, TokenClaims, TokenCodec, TokenError, TokenRejected, TokenStanding,
     TokenStandings,
 };
-pub use auth::{Auth, AuthPolicy, AuthPorts, Guard, Letters, Maintenance};
+pub use auth::verification::{
+    AccountSecurity, LinkRequest, SecurityReadError, VerificationDigest, VerificationIssue,
+    VerificationMailError, VerificationPorts, VerificationSecrets, VerificationService,
+    VerificationStore, VerificationToken, VerifyEmailError,
+};
+pub use auth::{Auth, AuthPolicy, AuthPorts, EmailVerification, Guard, Letters, Maintenance};
 pub use blog::{
     Authors, NewPost, Page, Post, PostAction, PostChanges, PostContent, PostDraft, PostError,
     PostId, PostRepository, PostService, PostTitle, PostVersion, PostWithAuthor,

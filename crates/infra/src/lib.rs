@@ -78,6 +78,7 @@ pub mod sessions;
 pub mod stack;
 pub mod throttle;
 pub mod tokens;
+pub mod verification;
 
 /// The folder under `MEDIA_DIR` that pictures are kept in (and served from, under
 /// `/media/profile_pics`).
@@ -103,3 +104,4 @@ pub use tokens::{
     AsymmetricSigning, JwtCodec, SecretKey, SecretKeyError, SigningKeys, TokenAlgorithm,
     TokenSigning,
 };
+pub use verification::{SeaOrmVerificationStore, Sha256VerificationSecrets};

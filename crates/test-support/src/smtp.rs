@@ -65,11 +65,23 @@ impl ReceivedMail {
         }
     }
 
-    /// The token of the reset link in the body (what follows `#token=`), if any.
+    /// The token of the reset link in the body (what follows `/reset-password#token=`), if
+    /// any.
     #[must_use]
     pub fn reset_token(&self) -> Option<String> {
+        self.link_token("/reset-password#token=")
+    }
+
+    /// The token of the email-verification link in the body (what follows
+    /// `/verify-email#token=`), if any.
+    #[must_use]
+    pub fn verification_token(&self) -> Option<String> {
+        self.link_token("/verify-email#token=")
+    }
+
+    fn link_token(&self, link: &str) -> Option<String> {
         let body = self.body();
-        let (_, after) = body.split_once("#token=")?;
+        let (_, after) = body.split_once(link)?;
         let token: String = after
             .chars()
             .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')

@@ -63,7 +63,8 @@ pub struct WebConfig {
 /// # Errors
 /// [`TemplateError`] when a page template is missing or malformed.
 pub fn router(state: AppState, config: &WebConfig) -> Result<Router, TemplateError> {
-    let templates = pages::Templates::load(config.assets.templates_dir().as_deref())?;
+    let templates = pages::Templates::load(config.assets.templates_dir().as_deref())?
+        .with_email_verification(state.auth.policy().email_verification);
     let (for_fallback, for_405) = (templates.clone(), templates.clone());
     let (api, document) = OpenApiRouter::default()
         .nest("/api", routes::api_router())

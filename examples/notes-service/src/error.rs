@@ -68,6 +68,9 @@ impl From<LoginError> for NotesError {
     fn from(error: LoginError) -> Self {
         match error {
             LoginError::InvalidCredentials => Self::Unauthorized("Wrong email or password."),
+            LoginError::EmailNotVerified => {
+                Self::Forbidden("Confirm your email address with the link we mailed you first.")
+            }
             LoginError::Held(held) => held.into(),
             LoginError::Unavailable(cause) => unavailable(&cause),
             LoginError::Unexpected(cause) => Self::Internal(cause),

@@ -1,6 +1,6 @@
 //! The auth core's schema: accounts, token revocations, sessions (with when each
-//! authenticated) and refresh tokens,
-//! rate-limit buckets, reset tokens, the pace of reset mails and the mail outbox. This is all an
+//! authenticated) and refresh tokens, rate-limit buckets, reset tokens, the pace of reset
+//! mails, the mail outbox and email verification. This is all an
 //! application that embeds quill's auth core gets in its database.
 
 mod m20261126_000001_create_users_and_posts;
@@ -14,6 +14,7 @@ mod m20261203_000008_sessions;
 mod m20261207_000009_username_skeletons;
 mod m20261207_000010_reset_mail_pace;
 mod m20261208_000011_session_auth_time;
+mod m20261208_000012_email_verification;
 
 use sea_orm_migration::prelude::*;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for AuthMigrator {
             Box::new(m20261207_000009_username_skeletons::MIGRATION),
             Box::new(m20261207_000010_reset_mail_pace::MIGRATION),
             Box::new(m20261208_000011_session_auth_time::MIGRATION),
+            Box::new(m20261208_000012_email_verification::MIGRATION),
         ]
     }
 }

@@ -111,6 +111,11 @@ export function resetPassword(token, newPassword) {
   });
 }
 
+/** Verifies an email with the token from a verification link. Returns no access token. */
+export function verifyEmail(token) {
+  return request("/api/users/verify-email", { method: "POST", json: { token } });
+}
+
 /** For a 401 on an authenticated call: the session is gone, log in again. */
 export function redirectToLogin() {
   clearToken();

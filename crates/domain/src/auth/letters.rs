@@ -10,6 +10,7 @@ use crate::user::User;
 const PASSWORD_RESET: &str = include_str!("templates/password_reset.txt");
 const PASSWORD_CHANGED: &str = include_str!("templates/password_changed.txt");
 const EMAIL_CHANGED: &str = include_str!("templates/email_changed.txt");
+const EMAIL_VERIFICATION: &str = include_str!("templates/email_verification.txt");
 
 /// Writes the auth core's mails. The reset link carries its token in the fragment
 /// (`/reset-password#token=...`), which browsers send to no server and put in no `Referer`.
@@ -70,6 +71,32 @@ impl Letters {
             ],
         );
         Mail::new(&user.email, "Reset your quill password", body)
+    }
+
+    /// The link a verification mail carries, with its token's secret in the fragment: the
+    /// page asks for a click before it posts it, so a mail scanner following the link
+    /// verifies nothing.
+    #[must_use]
+    pub fn verification_link(&self, token: &str) -> String {
+        format!("{}/verify-email#token={token}", self.base_url)
+    }
+
+    /// The mail, to the address it verifies, with a verification link for the token whose
+    /// secret is `token`, valid for `lifetime`.
+    #[must_use]
+    pub fn email_verification(&self, user: &User, token: &str, lifetime: Duration) -> Mail {
+        let hours = (lifetime.as_secs() / 3600).max(1).to_string();
+        let link = self.verification_link(token);
+        let body = render(
+            EMAIL_VERIFICATION,
+            &[
+                ("username", &user.username),
+                ("email", &user.email),
+                ("hours", &hours),
+                ("link", &link),
+            ],
+        );
+        Mail::new(&user.email, "Confirm your quill email address", body)
     }
 
     /// The notice that the password changed (by a reset or by the owner).
@@ -171,6 +198,20 @@ mod tests {
         let mail = Letters::default().email_changed(&alice("alice"), "new@example.com");
         assert_eq!(mail.to, "alice@example.com");
         assert!(mail.body.contains("to new@example.com."));
+    }
+
+    #[test]
+    fn a_verification_mail_goes_to_the_account_and_links_to_the_verify_page() {
+        let letters = Letters::new("https://blog.example.com");
+        let mail =
+            letters.email_verification(&alice("alice"), "tok_EN-1", Duration::from_secs(24 * 3600));
+        assert_eq!(mail.to, "alice@example.com");
+        assert!(
+            mail.body
+                .contains("https://blog.example.com/verify-email#token=tok_EN-1\n")
+        );
+        assert!(mail.body.contains("within 24 hours"));
+        assert!(!mail.body.contains('{'));
     }
 
     #[test]

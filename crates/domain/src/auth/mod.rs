@@ -1,7 +1,7 @@
 //! Authentication, one capability per folder: [`account`] (registration and self-service),
 //! [`login`] (a password exchanged for a session), [`session`] (token checks and the life of
-//! sessions, which every other capability stands on), [`recovery`] (password resets) and
-//! [`picture`] (profile pictures). Below them, shared by all: the `guard` (rate limits and
+//! sessions, which every other capability stands on), [`recovery`] (password resets),
+//! [`picture`] (profile pictures) and [`verification`] (proving an account holds its email). Below them, shared by all: the `guard` (rate limits and
 //! the audit trail), the one [`hashing`] gate, each client's `shares` of places, the
 //! `policy` numbers, the `letters` the notices are written from, and the load outcomes
 //! every operation's error may carry ([`error`]). [`Auth`] wires every capability from one set
@@ -18,6 +18,7 @@ mod policy;
 pub mod recovery;
 pub mod session;
 mod shares;
+pub mod verification;
 
 use std::sync::Arc;
 
@@ -34,11 +35,15 @@ pub use picture::{
     PictureChangeError, PictureError, PictureName, PictureOwners, PicturePorts, PictureProcessor,
     PictureReadError, PictureService, PictureStore, PictureSwap, UploadLoad, UploadPlace,
 };
-pub use policy::AuthPolicy;
+pub use policy::{AuthPolicy, EmailVerification};
 pub use recovery::{RecoveryPorts, RecoveryService, ResetError};
 pub use session::{
     AccessToken, Caller, Grant, OwnSession, RefreshError, Session, SessionError, SessionPorts,
     SessionService, SessionStart, TokenError, TokenStandings,
+};
+pub use verification::{
+    AccountSecurity, LinkRequest, SecurityReadError, VerificationMailError, VerificationPorts,
+    VerificationService, VerifyEmailError,
 };
 
 use crate::clock::Clock;
@@ -48,6 +53,7 @@ use crate::throttle::Throttle;
 use crate::user::UserRepository;
 use recovery::{RecoveryStore, ResetRequestQueue, ResetSecrets};
 use session::{SessionSecrets, SessionStore, TokenCodec};
+use verification::{VerificationSecrets, VerificationStore};
 
 /// Every port the capabilities work through, for [`Auth::new`] to share out. `quill_infra::AuthStack` fills it with the real
 /// adapters; the `testing` module's `Harness` with fakes.
@@ -85,6 +91,10 @@ pub struct AuthPorts {
     pub sessions: Arc<dyn SessionStore>,
     /// Minting and digesting session ids and refresh tokens.
     pub session_secrets: Arc<dyn SessionSecrets>,
+    /// Email-verification tokens and whether each account's email is verified.
+    pub verifications: Arc<dyn VerificationStore>,
+    /// Minting and digesting email-verification tokens.
+    pub verification_secrets: Arc<dyn VerificationSecrets>,
 }
 
 /// Every capability's service, wired from one set of ports and sharing one guard and one
@@ -123,6 +133,8 @@ pub struct Auth {
     pub recovery: RecoveryService,
     /// Profile pictures.
     pub pictures: PictureService,
+    /// Email verification and the owner's security overview.
+    pub verification: VerificationService,
     gate: HashingGate,
     guard: Guard,
     policy: AuthPolicy,
@@ -134,6 +146,7 @@ struct Stores {
     standings: Arc<dyn TokenStandings>,
     sessions: Arc<dyn SessionStore>,
     recovery: Arc<dyn RecoveryStore>,
+    verifications: Arc<dyn VerificationStore>,
 }
 
 impl std::fmt::Debug for Auth {
@@ -157,6 +170,8 @@ pub struct Maintenance {
     pub expired_resets: u64,
     /// Stored pictures no account refers to any more (left by a failure half-way).
     pub orphan_pictures: u64,
+    /// Email-verification tokens that expired unused.
+    pub expired_verifications: u64,
 }
 
 impl Auth {
@@ -199,6 +214,16 @@ impl Auth {
             guard.clone(),
             policy,
         );
+        let verification = VerificationService::new(
+            VerificationPorts {
+                users: ports.users.clone(),
+                verifications: ports.verifications.clone(),
+                verification_secrets: ports.verification_secrets,
+                letters: ports.letters.clone(),
+            },
+            guard.clone(),
+            policy,
+        );
         let accounts = AccountService::new(
             AccountPorts {
                 users: ports.users.clone(),
@@ -210,14 +235,16 @@ impl Auth {
             gate.clone(),
             guard.clone(),
             policy,
-        );
+        )
+        .mailing_verification(verification.clone());
         let login = LoginService::new(
             ports.users.clone(),
             sessions.clone(),
             gate.clone(),
             guard.clone(),
             policy,
-        );
+        )
+        .checking_verification(verification.clone());
         let recovery = RecoveryService::new(
             RecoveryPorts {
                 users: ports.users.clone(),
@@ -236,6 +263,7 @@ impl Auth {
             sessions,
             recovery,
             pictures,
+            verification,
             gate,
             guard,
             policy,
@@ -243,6 +271,7 @@ impl Auth {
                 standings: ports.standings,
                 sessions: ports.sessions,
                 recovery: ports.recovery,
+                verifications: ports.verifications,
             }),
         }
     }
@@ -287,6 +316,11 @@ impl Auth {
             idle_buckets: self.guard.throttle().prune(now).await?,
             expired_resets: self.stores.recovery.purge_expired_resets(now).await?,
             orphan_pictures: self.pictures.sweep_orphan_pictures(now).await?,
+            expired_verifications: self
+                .stores
+                .verifications
+                .purge_expired_verifications(now)
+                .await?,
         })
     }
 }

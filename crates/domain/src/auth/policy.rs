@@ -1,5 +1,6 @@
 //! [`AuthPolicy`]: how hard the service pushes back, as numbers: the rate limits, each
-//! client's share of the hashing places, and how IPv6 clients are grouped. The defaults here
+//! client's share of the hashing places, and how IPv6 clients are grouped; and whether emails
+//! are verified ([`EmailVerification`]). The defaults here
 //! are quill's, written once; the settings of `quill-infra` keep them for whatever is not set.
 
 use std::time::Duration;
@@ -87,6 +88,46 @@ pub struct AuthPolicy {
     /// Whether a new password (at registration, a change or a reset) is refused when it is
     /// common or contains the account's name; checked before any hashing.
     pub password_blocklist: PasswordBlocklist,
+    /// Whether accounts are mailed a link that proves their email, and whether signing in
+    /// waits for it.
+    pub email_verification: EmailVerification,
+    /// How long an email-verification link works.
+    pub verification_token_lifetime: Duration,
+    /// Requests for a new verification link per client.
+    pub verification_requests_per_client: Rate,
+    /// Requests for a new verification link per signed-in account: each mails its inbox, so
+    /// the bucket is the account's own.
+    pub verification_requests_per_account: Rate,
+}
+
+/// Whether quill proves that an account holds its email address.
+///
+/// ```
+/// use quill_domain::EmailVerification;
+///
+/// assert_eq!(EmailVerification::default(), EmailVerification::Optional);
+/// assert!(EmailVerification::Required.mails_links());
+/// assert!(!EmailVerification::Off.mails_links());
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum EmailVerification {
+    /// No links are mailed; no one is asked to verify.
+    Off,
+    /// Registration mails a link and accounts may ask for another; signing in does not wait
+    /// for it.
+    #[default]
+    Optional,
+    /// As `Optional`, and a right password for an account whose email is not verified signs
+    /// no one in.
+    Required,
+}
+
+impl EmailVerification {
+    /// Whether verification links are mailed at all.
+    #[must_use]
+    pub const fn mails_links(self) -> bool {
+        !matches!(self, Self::Off)
+    }
 }
 
 impl Default for AuthPolicy {
@@ -114,6 +155,10 @@ impl Default for AuthPolicy {
             upload_min_bytes_per_second: 16 * 1024,
             ipv6_client_prefix: 64,
             password_blocklist: PasswordBlocklist::On,
+            email_verification: EmailVerification::Optional,
+            verification_token_lifetime: Duration::from_secs(24 * 60 * 60),
+            verification_requests_per_client: Rate::new(5, 5),
+            verification_requests_per_account: Rate::new(3, 1),
         }
     }
 }

@@ -6,8 +6,8 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::{
     FakeHasher, FakePictureProcessor, FakeResetSecrets, FakeSessionSecrets, FakeTokenCodec,
-    FixedClock, InMemoryOutbox, InMemoryPictureStore, InMemoryStore, QueuedResetRequests,
-    RecordedEvents,
+    FakeVerificationSecrets, FixedClock, InMemoryOutbox, InMemoryPictureStore, InMemoryStore,
+    QueuedResetRequests, RecordedEvents,
 };
 use crate::PostService;
 use crate::auth::{Auth, AuthPolicy, AuthPorts, Caller, Letters, Registration};
@@ -212,13 +212,24 @@ impl Harness {
     /// The token of the newest reset link queued for `address`, read from the mail's link.
     #[must_use]
     pub fn reset_token_mailed_to(&self, address: &str) -> Option<String> {
+        self.token_mailed_to(address, "/reset-password#token=")
+    }
+
+    /// The token of the newest email-verification link queued for `address`, read from the
+    /// mail's link.
+    #[must_use]
+    pub fn verification_token_mailed_to(&self, address: &str) -> Option<String> {
+        self.token_mailed_to(address, "/verify-email#token=")
+    }
+
+    fn token_mailed_to(&self, address: &str, link: &str) -> Option<String> {
         self.outbox
             .queued()
             .iter()
             .rev()
             .filter(|mail| mail.to == address)
             .find_map(|mail| {
-                let (_, after) = mail.body.split_once("#token=")?;
+                let (_, after) = mail.body.split_once(link)?;
                 Some(after.split_whitespace().next()?.to_owned())
             })
     }
@@ -370,6 +381,8 @@ impl HarnessBuilder {
             picture_processor: picture_processor.clone(),
             sessions: store.clone(),
             session_secrets: session_secrets.clone(),
+            verifications: store.clone(),
+            verification_secrets: Arc::new(FakeVerificationSecrets::default()),
         };
         let auth = Auth::new(ports.clone(), self.policy);
         let posts = PostService::new(store.clone(), store.clone(), clock.clone());

@@ -24,6 +24,8 @@
 //! | [`SessionSecrets`] | [`FakeSessionSecrets`] | readable `session-N` ids, `refresh-N` tokens |
 //! | [`PictureStore`] | [`InMemoryPictureStore`] | pictures in a map; saves fail on demand |
 //! | [`PictureProcessor`] | [`FakePictureProcessor`] | `image:<x>` becomes `jpeg:<x>`, anything else is no image |
+//! | [`VerificationStore`] | [`InMemoryStore`] | verification tokens and verified emails beside the accounts, mail into its outbox |
+//! | [`VerificationSecrets`] | [`FakeVerificationSecrets`] | readable `verify-N` tokens |
 //!
 //! [`Harness::builder`] sets up accounts with known passwords, the clock and the token
 //! lifetime in one expression; the fakes stay reachable as fields for assertions:
@@ -73,6 +75,8 @@
 //! [`SessionStore`]: crate::SessionStore
 //! [`SessionSecrets`]: crate::SessionSecrets
 //! [`PictureProcessor`]: crate::PictureProcessor
+//! [`VerificationStore`]: crate::VerificationStore
+//! [`VerificationSecrets`]: crate::VerificationSecrets
 
 mod clock;
 mod events;
@@ -84,6 +88,7 @@ mod pictures;
 mod sessions;
 mod store;
 mod tokens;
+mod verification;
 
 pub use clock::FixedClock;
 pub use events::RecordedEvents;
@@ -95,3 +100,4 @@ pub use pictures::{FakePictureProcessor, InMemoryPictureStore};
 pub use sessions::FakeSessionSecrets;
 pub use store::InMemoryStore;
 pub use tokens::FakeTokenCodec;
+pub use verification::FakeVerificationSecrets;

@@ -86,6 +86,10 @@ pub enum ThrottleScope {
     ResetRequestsPerEmail,
     /// Refresh-token exchanges charged to the client's address.
     RefreshPerClient,
+    /// Requests for a new email-verification link charged to the client's address.
+    VerificationRequestsPerClient,
+    /// Requests for a new email-verification link of one signed-in account.
+    VerificationRequestsPerAccount,
 }
 
 impl ThrottleScope {
@@ -100,6 +104,8 @@ impl ThrottleScope {
             Self::ResetRequestsPerClient => "reset_requests_per_client",
             Self::ResetRequestsPerEmail => "reset_requests_per_email",
             Self::RefreshPerClient => "refresh_per_client",
+            Self::VerificationRequestsPerClient => "verification_requests_per_client",
+            Self::VerificationRequestsPerAccount => "verification_requests_per_account",
         }
     }
 }

@@ -26,10 +26,14 @@ const AUTH_SHARED: &[&str] = &["error", "guard", "hashing", "letters", "policy",
 /// every other one knows who asks), and nothing imports account.
 const CAPABILITIES: &[(&str, &[&str])] = &[
     ("session", &[]),
-    ("login", &["session"]),
+    ("verification", &["session"]),
+    ("login", &["session", "verification"]),
     ("picture", &["session"]),
     ("recovery", &["session"]),
-    ("account", &["session", "picture", "recovery"]),
+    (
+        "account",
+        &["session", "picture", "recovery", "verification"],
+    ),
 ];
 
 /// Where a module sits in the layout.

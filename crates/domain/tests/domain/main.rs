@@ -13,3 +13,4 @@ mod recovery_rules;
 mod refresh_rules;
 mod registration_rules;
 mod token_lifecycle;
+mod verification_rules;

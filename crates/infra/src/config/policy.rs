@@ -1,11 +1,11 @@
 //! The settings of the domain's [`AuthPolicy`]: rate limits, hashing shares, uploads, reset
-//! links, refresh tokens, how recent an authentication sensitive changes need and the screen
-//! of predictable passwords. Each one not set keeps the policy's own default (written once,
+//! links, refresh tokens, how recent an authentication sensitive changes need, the screen
+//! of predictable passwords and email verification. Each one not set keeps the policy's own default (written once,
 //! in `AuthPolicy::default`), except the hashing slots: one per CPU here.
 
 use std::time::Duration;
 
-use quill_domain::{AuthPolicy, PasswordBlocklist, Rate};
+use quill_domain::{AuthPolicy, EmailVerification, PasswordBlocklist, Rate};
 use serde::{Deserialize, Deserializer};
 
 use super::text;
@@ -72,6 +72,10 @@ pub(super) struct PolicySettings {
     reauth_max_age_minutes: Option<u32>,
     #[serde(deserialize_with = "blocklist")]
     password_blocklist: Option<PasswordBlocklist>,
+    #[serde(deserialize_with = "email_verification")]
+    email_verification: Option<EmailVerification>,
+    #[serde(deserialize_with = "text::optional_positive")]
+    email_verification_expire_hours: Option<u32>,
 }
 
 /// `PASSWORD_BLOCKLIST`: `on` or `off`.
@@ -83,6 +87,21 @@ fn blocklist<'de, D: Deserializer<'de>>(d: D) -> Result<Option<PasswordBlocklist
             ("off", PasswordBlocklist::Off),
         ],
         "on or off",
+    )
+    .map(Some)
+}
+
+fn email_verification<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<EmailVerification>, D::Error> {
+    text::one_of(
+        d,
+        &[
+            ("off", EmailVerification::Off),
+            ("optional", EmailVerification::Optional),
+            ("required", EmailVerification::Required),
+        ],
+        "off, optional or required",
     )
     .map(Some)
 }
@@ -192,6 +211,15 @@ impl PolicySettings {
             password_blocklist: self
                 .password_blocklist
                 .unwrap_or(default.password_blocklist),
+            email_verification: self
+                .email_verification
+                .unwrap_or(default.email_verification),
+            verification_token_lifetime: self
+                .email_verification_expire_hours
+                .map_or(default.verification_token_lifetime, |hours| {
+                    Duration::from_secs(60 * 60 * u64::from(hours))
+                }),
+            ..default
         }
     }
 }

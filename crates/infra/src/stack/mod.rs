@@ -32,6 +32,7 @@ use crate::schema::MigrationError;
 use crate::sessions::{HmacSessionSecrets, SeaOrmSessionStore};
 use crate::throttle::PostgresThrottle;
 use crate::tokens::JwtCodec;
+use crate::verification::{SeaOrmVerificationStore, Sha256VerificationSecrets};
 
 /// Start-up failed: the message says which step and why. [`AuthStack::connect`]'s own steps
 /// have a variant each, so an application can report (or retry) them differently; an
@@ -272,6 +273,10 @@ impl AuthStack {
                 )),
                 sessions: Arc::new(SeaOrmSessionStore::new(db.clone())),
                 session_secrets: Arc::new(HmacSessionSecrets::new(&settings.auth.secret_key)),
+                verifications: Arc::new(
+                    SeaOrmVerificationStore::new(db.clone()).notifying(recovery.mail_queued()),
+                ),
+                verification_secrets: Arc::new(Sha256VerificationSecrets),
             },
             policy,
         );

@@ -7,3 +7,4 @@ mod pictures;
 mod recovery_store;
 mod repositories;
 mod session_store;
+mod verification_store;

@@ -32,3 +32,4 @@ mod sessions;
 mod settings_names;
 mod signing_keys;
 mod token_lifecycle;
+mod verification;

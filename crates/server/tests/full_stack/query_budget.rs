@@ -80,8 +80,10 @@ async fn hot_requests_stay_within_their_query_budget() {
         ))
         .await;
     assert_eq!(status, StatusCode::CREATED);
+    // The name and address checks and the account, then its verification link with the
+    // link's mail.
     assert!(
-        registering <= 3,
+        registering <= 5,
         "registration ran {registering} statements"
     );
 

@@ -4,8 +4,8 @@
 
 use quill_domain::{
     FieldErrorKind, Held, LoginError, PasswordChangeError, PictureChangeError, PictureReadError,
-    ProfileError, ProfileReadError, RefreshError, RegisterError, ResetError, SessionError,
-    TokenError, UserAction,
+    ProfileError, ProfileReadError, RefreshError, RegisterError, ResetError, SecurityReadError,
+    SessionError, TokenError, UserAction, VerificationMailError, VerifyEmailError,
 };
 
 use super::{ApiError, ErrorItem};
@@ -60,6 +60,7 @@ impl From<LoginError> for ApiError {
     fn from(error: LoginError) -> Self {
         match error {
             LoginError::InvalidCredentials => Self::Unauthorized("Incorrect email or password"),
+            LoginError::EmailNotVerified => Self::Forbidden("Email not verified"),
             LoginError::Held(held) => held.into(),
             LoginError::Unavailable(e) => Self::StoreDown(e),
             LoginError::Unexpected(e) => Self::Internal(e),
@@ -181,6 +182,38 @@ impl From<PictureReadError> for ApiError {
         match error {
             PictureReadError::Unavailable(e) => Self::StoreDown(e),
             PictureReadError::Unexpected(e) => Self::Internal(e),
+        }
+    }
+}
+
+impl From<VerifyEmailError> for ApiError {
+    fn from(error: VerifyEmailError) -> Self {
+        match error {
+            VerifyEmailError::InvalidVerificationToken => {
+                Self::BadRequest("Invalid or expired verification token")
+            }
+            VerifyEmailError::Unavailable(e) => Self::StoreDown(e),
+            VerifyEmailError::Unexpected(e) => Self::Internal(e),
+        }
+    }
+}
+
+impl From<VerificationMailError> for ApiError {
+    fn from(error: VerificationMailError) -> Self {
+        match error {
+            VerificationMailError::AccountGone => Self::Unauthorized("User not found"),
+            VerificationMailError::Held(held) => held.into(),
+            VerificationMailError::Unavailable(e) => Self::StoreDown(e),
+            VerificationMailError::Unexpected(e) => Self::Internal(e),
+        }
+    }
+}
+
+impl From<SecurityReadError> for ApiError {
+    fn from(error: SecurityReadError) -> Self {
+        match error {
+            SecurityReadError::Unavailable(e) => Self::StoreDown(e),
+            SecurityReadError::Unexpected(e) => Self::Internal(e),
         }
     }
 }

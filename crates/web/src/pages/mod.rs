@@ -206,7 +206,7 @@ async fn serve_picture(
 }
 
 /// Every page: its path and how it is made.
-fn page_routes() -> [(&'static str, axum::routing::MethodRouter<PagesState>); 9] {
+fn page_routes() -> [(&'static str, axum::routing::MethodRouter<PagesState>); 10] {
     [
         ("/", get(home)),
         ("/posts", get(home)),
@@ -222,6 +222,10 @@ fn page_routes() -> [(&'static str, axum::routing::MethodRouter<PagesState>); 9]
             form_page("reset_password.html", "Reset password"),
         ),
         ("/register", form_page("register.html", "Register")),
+        (
+            "/verify-email",
+            form_page("verify_email.html", "Verify email"),
+        ),
         ("/account", form_page("account.html", "Account")),
     ]
 }

@@ -45,6 +45,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../../web-assets/templates/reset_password.html"),
     ),
     (
+        "verify_email.html",
+        include_str!("../../../../web-assets/templates/verify_email.html"),
+    ),
+    (
         "account.html",
         include_str!("../../../../web-assets/templates/account.html"),
     ),
@@ -97,6 +101,19 @@ impl Templates {
                 .map_err(|e| fail(e.to_string()))?;
         }
         Ok(Self(Arc::new(env)))
+    }
+
+    /// These templates, telling every page whether email verification is in use (the
+    /// layout's `data-email-verification`: `off` keeps the unverified-email banner hidden).
+    #[must_use]
+    pub(crate) fn with_email_verification(mut self, mode: quill_domain::EmailVerification) -> Self {
+        let word = match mode {
+            quill_domain::EmailVerification::Off => "off",
+            quill_domain::EmailVerification::Optional => "optional",
+            quill_domain::EmailVerification::Required => "required",
+        };
+        Arc::make_mut(&mut self.0).add_global("email_verification", word);
+        self
     }
 
     pub(crate) fn render(

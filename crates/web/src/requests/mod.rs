@@ -4,6 +4,9 @@
 //! every refused field listed in one 422.
 
 mod schemas;
+mod verification;
+
+pub(crate) use verification::{PresentedToken, VerifyEmailRequest};
 
 use quill_domain::{
     Email, Password, PostChanges, PostContent, PostDraft, PostTitle, ProfileUpdate, Registration,

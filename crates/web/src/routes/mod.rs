@@ -9,6 +9,7 @@ mod recovery;
 mod sessions;
 mod slash;
 mod users;
+mod verification;
 
 use axum::Router;
 use axum::http::{StatusCode, Uri};
@@ -39,6 +40,9 @@ pub(crate) fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(sessions::end_session))
         .routes(routes!(recovery::forgot_password))
         .routes(routes!(recovery::reset_password))
+        .routes(routes!(verification::verify_email))
+        .routes(routes!(verification::send_verification_email))
+        .routes(routes!(verification::security))
         .routes(routes!(users::profile, users::update, users::delete))
         .routes(routes!(pictures::upload_picture, pictures::delete_picture))
         .routes(routes!(posts::list_by_user))

@@ -27,6 +27,12 @@ pub(crate) struct MessageBody {
     message: &'static str,
 }
 
+impl MessageBody {
+    pub(crate) fn new(message: &'static str) -> Self {
+        Self { message }
+    }
+}
+
 /// Ask for a password-reset link.
 ///
 /// `POST /api/users/forgot-password` with `email`: 202 with the same message, bytes and

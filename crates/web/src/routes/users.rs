@@ -91,6 +91,9 @@ async fn register_checked(
         (status = 401, description = "`Incorrect email or password`, for an unknown email and \
             a wrong password alike.", body = ErrorMessage,
             headers(("WWW-Authenticate" = String, description = "`Bearer`."))),
+        (status = 403, description = "`Email not verified`: with `EMAIL_VERIFICATION=required`, \
+            a right password for an account whose email is not verified yet (only ever after \
+            a right password).", body = ErrorMessage),
         BodyTooLarge,
         (status = 422, description = "`username` or `password` missing or empty, another \
             `grant_type`, or a body that is not a form.", body = ValidationFailure),

@@ -23,6 +23,7 @@ use super::picture::PictureService;
 use super::policy::AuthPolicy;
 use super::recovery::RecoveryStore;
 use super::session::SessionService;
+use super::verification::VerificationService;
 use crate::user::{Email, Password, UserRepository, Username};
 use claims::RegistrationClaims;
 
@@ -78,6 +79,7 @@ pub struct AccountService {
     guard: Guard,
     policy: AuthPolicy,
     registrations: Arc<RegistrationClaims>,
+    verification: Option<VerificationService>,
 }
 
 /// What an [`AccountService`] works through besides the shared gate and guard.
@@ -113,7 +115,16 @@ impl AccountService {
             guard,
             policy,
             registrations: Arc::new(RegistrationClaims::default()),
+            verification: None,
         }
+    }
+
+    /// This service, mailing each new account its first verification link through
+    /// `verification` ([`Auth::new`](crate::Auth::new) always wires it).
+    #[must_use]
+    pub fn mailing_verification(mut self, verification: VerificationService) -> Self {
+        self.verification = Some(verification);
+        self
     }
 }
 

@@ -8,7 +8,7 @@ use super::{AccountService, RegisterError, Registration};
 use crate::client::Client;
 use crate::events::AuthAction;
 use crate::throttle::{ThrottleKey, ThrottleScope};
-use crate::user::{Email, NewUser, PrivateUser, Username};
+use crate::user::{Email, NewUser, PrivateUser, User, Username};
 
 impl AccountService {
     /// Creates an account, for `client`.
@@ -26,6 +26,9 @@ impl AccountService {
     /// left: taken if it won. So concurrent duplicates hash once; registrations of other
     /// names never wait. Across servers the store's own constraints decide races, with the
     /// same outcomes.
+    ///
+    /// Unless verification is off, the new account is then mailed its first verification
+    /// link (best effort: the account exists whatever comes of it).
     ///
     /// # Errors
     /// [`RegisterError::PasswordTooCommon`], [`RegisterError::UsernameTaken`],
@@ -75,17 +78,21 @@ impl AccountService {
             )
             .await?;
         let outcome = self.create_account(client, registration).await;
-        let user = outcome.as_ref().ok().map(|u| u.public.id);
+        let user = outcome.as_ref().ok().map(|u| u.id);
         self.guard
             .record_result(AuthAction::Register, &outcome, user, client);
-        outcome
+        let created = outcome?;
+        if let Some(verification) = &self.verification {
+            verification.mail_first_link(client, &created).await;
+        }
+        Ok(PrivateUser::from(&created))
     }
 
     async fn create_account(
         &self,
         client: Client,
         registration: Registration,
-    ) -> Result<PrivateUser, RegisterError> {
+    ) -> Result<User, RegisterError> {
         let Registration {
             username,
             email,
@@ -102,7 +109,7 @@ impl AccountService {
                 password_hash,
             })
             .await?;
-        Ok(PrivateUser::from(&user))
+        Ok(user)
     }
 
     /// Claims the name and the address for this registration once neither is taken in the

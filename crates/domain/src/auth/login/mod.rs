@@ -12,6 +12,7 @@ use super::guard::Guard;
 use super::hashing::{HashingGate, Verification};
 use super::policy::AuthPolicy;
 use super::session::{AccessToken, Grant, SessionService, SessionStart};
+use super::verification::VerificationService;
 use crate::client::Client;
 use crate::error::{StoreError, Unexpected};
 use crate::events::{AttemptedAccount, AuthAction, AuthEvent, AuthOutcome};
@@ -24,6 +25,11 @@ pub enum LoginError {
     /// Unknown email or wrong password; deliberately the same outcome for both.
     #[error("incorrect email or password")]
     InvalidCredentials,
+    /// The password is right, but verification is required and the account's email is not
+    /// verified yet. Only ever answered after a right password, so it tells no one without
+    /// the password anything.
+    #[error("email not verified")]
+    EmailNotVerified,
     /// Held back before any work (a rate limit, the client's hashing share, every hashing
     /// place taken); it may be retried.
     #[error(transparent)]
@@ -61,6 +67,7 @@ pub struct LoginService {
     gate: HashingGate,
     guard: Guard,
     policy: AuthPolicy,
+    verification: Option<VerificationService>,
 }
 
 impl LoginService {
@@ -79,7 +86,18 @@ impl LoginService {
             gate,
             guard,
             policy,
+            verification: None,
         }
+    }
+
+    /// This service, asking `verification` after a right password whether the account may
+    /// sign in yet ([`EmailVerification::Required`](crate::EmailVerification::Required) and an
+    /// unverified email: [`LoginError::EmailNotVerified`]). [`Auth::new`](crate::Auth::new)
+    /// always wires it.
+    #[must_use]
+    pub fn checking_verification(mut self, verification: VerificationService) -> Self {
+        self.verification = Some(verification);
+        self
     }
 
     /// Checks an email and password from `client` and issues an access token.
@@ -207,6 +225,17 @@ impl LoginService {
         self.guard.refund(&account_key, account_rate).await;
         if verdict == Verification::MatchNeedsRehash {
             self.upgrade_hash(client, &user, password).await;
+        }
+        if let Some(verification) = &self.verification
+            && verification.blocks_sign_in(&user).await?
+        {
+            self.guard.record(
+                AuthAction::Login,
+                AuthOutcome::Failure,
+                Some(user.id),
+                client,
+            );
+            return Err(LoginError::EmailNotVerified);
         }
         let outcome = self
             .sessions

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 mod posts;
 mod recovery;
 mod sessions;
+mod verification;
 
 use super::mail::InMemoryOutbox;
 use crate::mail::Mail;
@@ -36,6 +37,11 @@ pub(super) struct StoreState {
     sessions: BTreeMap<String, StoredSession>,
     /// Refresh tokens by digest: their session and when they were rotated.
     refresh_tokens: BTreeMap<[u8; 32], (SessionId, Option<DateTime<Utc>>)>,
+    /// Email-verification tokens by digest: the holder, the email it verifies and the
+    /// expiry.
+    verifications: BTreeMap<[u8; 32], (UserId, String, DateTime<Utc>)>,
+    /// When each account's current email was verified.
+    verified: BTreeMap<UserId, DateTime<Utc>>,
     last_user_id: i64,
     last_post_id: i64,
 }
@@ -96,6 +102,12 @@ impl InMemoryStore {
     #[must_use]
     pub fn reset_count(&self) -> usize {
         self.state().resets.len()
+    }
+
+    /// How many email-verification tokens are stored (live or expired).
+    #[must_use]
+    pub fn verification_count(&self) -> usize {
+        self.state().verifications.len()
     }
 
     /// How many sessions are stored (live or expired).
@@ -205,6 +217,9 @@ impl UserRepository for InMemoryStore {
         ) {
             return Err(clash);
         }
+        // Borrowed through the guard once, so the account and its verification can be
+        // changed together.
+        let state = &mut *state;
         let Some(user) = state.users.get_mut(&id) else {
             return Ok(None);
         };
@@ -215,6 +230,10 @@ impl UserRepository for InMemoryStore {
             user.username = username.into_inner();
         }
         if let Some(email) = changes.email {
+            // A new address is unverified until its own link is used.
+            if user.email != email.as_str() {
+                state.verified.remove(&id);
+            }
             user.email = email.into_inner();
         }
         if let Some(image_file) = changes.image_file {
@@ -249,6 +268,10 @@ impl UserRepository for InMemoryStore {
         let existed = state.users.remove(&id).is_some();
         state.posts.retain(|_, post| post.user_id != id);
         state.resets.retain(|_, (holder, _)| *holder != id);
+        state
+            .verifications
+            .retain(|_, (holder, _, _)| *holder != id);
+        state.verified.remove(&id);
         state.end_sessions(id, None);
         Ok(existed)
     }

@@ -192,6 +192,7 @@ impl UserRepository for SeaOrmUserRepository {
                 )
                 .col_expr(user::Column::Username, Expr::value(username.into_inner()));
         }
+        let new_email = email.as_ref().map(|e| e.as_str().to_owned());
         if let Some(email) = email {
             update = update.col_expr(user::Column::Email, Expr::value(email.into_inner()));
         }
@@ -202,6 +203,17 @@ impl UserRepository for SeaOrmUserRepository {
             );
         }
         let tx = super::begin_write(&self.db).await?;
+        if let Some(new_email) = new_email {
+            // A new address is unverified until its own link is used.
+            use sea_orm::ConnectionTrait as _;
+            tx.execute_raw(sea_orm::Statement::from_sql_and_values(
+                tx.get_database_backend(),
+                "UPDATE users SET email_verified_at = NULL WHERE id = $1 AND email <> $2",
+                vec![id.0.into(), new_email.into()],
+            ))
+            .await
+            .map_err(store_error)?;
+        }
         let updated = update
             .exec_with_returning(&tx)
             .await

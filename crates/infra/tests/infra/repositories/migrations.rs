@@ -93,6 +93,7 @@ async fn the_auth_cores_migrations_create_its_tables_and_no_blog_table() {
         table_names(&db).await,
         [
             "auth_throttle",
+            "email_verifications",
             "mail_outbox",
             "password_resets",
             "pictures",
@@ -169,6 +170,7 @@ async fn a_database_of_the_previous_release_upgrades_in_place_keeping_accounts_a
         table_names(&db).await,
         [
             "auth_throttle",
+            "email_verifications",
             "mail_outbox",
             "password_resets",
             "pictures",

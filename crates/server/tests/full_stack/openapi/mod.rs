@@ -17,6 +17,7 @@ mod posts;
 mod recovery;
 mod sessions;
 mod users;
+mod verification;
 
 use serde_json::Value;
 
@@ -28,6 +29,7 @@ fn contract() -> Vec<(&'static str, &'static str, &'static [u16])> {
         users::ROUTES,
         sessions::ROUTES,
         recovery::ROUTES,
+        verification::ROUTES,
         pictures::ROUTES,
         posts::ROUTES,
         keys::ROUTES,
@@ -53,6 +55,7 @@ async fn every_documented_response_is_what_the_server_sends() {
     posts::walk(&mut c, &cast).await;
     sessions::walk(&mut c, &cast).await;
     recovery::walk(&mut c).await;
+    verification::walk(&mut c).await;
     limits::walk(&mut c).await;
     keys::walk(&mut c).await;
     users::delete(&mut c, &cast).await;

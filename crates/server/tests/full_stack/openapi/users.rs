@@ -14,7 +14,7 @@ pub(super) const ROUTES: &[(&str, &str, &[u16])] = &[
     (
         "post",
         "/api/users/token",
-        &[200, 400, 401, 413, 422, 429, 503],
+        &[200, 400, 401, 403, 413, 422, 429, 503],
     ),
     ("get", "/api/users/me", &[200, 401]),
     ("get", "/api/users/{user_id}", &[200, 304, 404, 422]),
