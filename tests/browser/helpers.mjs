@@ -149,7 +149,7 @@ export class Session {
 /** Fills the register form (the page must be open). */
 export async function fillRegisterForm(page, { username, email, password, confirm }) {
   await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Email", { exact: true }).fill(email);
   await page.getByLabel("Password", { exact: true }).fill(password);
   await page.getByLabel("Confirm password").fill(confirm ?? password);
 }
@@ -166,7 +166,7 @@ export async function registerThroughUi(session, user) {
 /** Logs in through the UI and lands on `/`. */
 export async function loginThroughUi(session, user) {
   await session.goto("/login");
-  await session.page.getByLabel("Email").fill(user.email);
+  await session.page.getByLabel("Email", { exact: true }).fill(user.email);
   await session.page.getByLabel("Password").fill(user.password);
   await session.page.getByRole("button", { name: "Log in" }).click();
   await session.waitForPath("/");

@@ -62,7 +62,7 @@ test("an old sign-in confirms a new email and the deletion with the password", {
       const password = form.getByLabel("Current password");
       assert.equal(await password.isVisible(), false, "no password asked before the server wants one");
       const moved = `moved_${user.email}`;
-      await form.getByLabel("Email").fill(moved);
+      await form.getByLabel("Email", { exact: true }).fill(moved);
       session.allow(403, `/api/users/${id}`);
       await form.getByRole("button", { name: "Save changes" }).click();
       await page.locator("#account-error").filter({ hasText: "current password" }).waitFor();

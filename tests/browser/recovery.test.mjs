@@ -193,7 +193,7 @@ test("a forgotten password is reset through the emailed link", { timeout: 120_00
       assert.equal(await session.authState(), "out");
       await page.getByRole("link", { name: "Forgot password?", exact: true }).click();
       await session.waitForPath("/forgot-password");
-      await page.getByLabel("Email").fill(user.email);
+      await page.getByLabel("Email", { exact: true }).fill(user.email);
       await page.getByRole("button", { name: "Send reset link" }).click();
       await page.getByRole("status").filter({ hasText: SENT }).waitFor();
       const focused = await page.evaluate(() => document.activeElement?.id);

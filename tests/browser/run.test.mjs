@@ -117,7 +117,7 @@ test("quill pages work end to end in a real browser", { timeout: 240_000 }, asyn
 
       await a.goto("/login");
       a.allow(401, "/api/users/token");
-      await page.getByLabel("Email").fill(alice.email);
+      await page.getByLabel("Email", { exact: true }).fill(alice.email);
       await page.getByLabel("Password").fill("definitely-wrong");
       await page.getByRole("button", { name: "Log in" }).click();
       await page.getByRole("alert").filter({ hasText: "Incorrect email or password" }).waitFor();
@@ -277,7 +277,7 @@ test("quill pages work end to end in a real browser", { timeout: 240_000 }, asyn
       const username = page.getByLabel("Username");
       await username.waitFor();
       assert.equal(await username.inputValue(), alice.username);
-      assert.equal(await page.getByLabel("Email").inputValue(), alice.email);
+      assert.equal(await page.getByLabel("Email", { exact: true }).inputValue(), alice.email);
       await page.getByRole("button", { name: "Delete account" }).waitFor();
       await screenshotThemes(a, SCREENSHOT_DIR, "account", () => username.waitFor());
 
@@ -308,8 +308,8 @@ test("quill pages work end to end in a real browser", { timeout: 240_000 }, asyn
 
       await a.goto("/account");
       await a.waitForPath("/login");
-      await page.getByLabel("Email").waitFor();
-      await screenshotThemes(a, SCREENSHOT_DIR, "login", () => page.getByLabel("Email").waitFor());
+      await page.getByLabel("Email", { exact: true }).waitFor();
+      await screenshotThemes(a, SCREENSHOT_DIR, "login", () => page.getByLabel("Email", { exact: true }).waitFor());
     });
 
     await step("a garbage token is cleared on the next page load", async () => {

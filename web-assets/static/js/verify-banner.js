@@ -2,13 +2,18 @@
 // the link again. Loaded by every page; shows nothing while verification is off, for visitors
 // who are not signed in, and once the email is verified.
 
-import { getToken } from "./auth.js";
+import { getCurrentUser } from "./auth.js";
 import { request } from "./api.js";
 import { busy, setMessage, showMessage } from "./ui.js";
 
 async function initBanner() {
   const banner = document.getElementById("verify-banner");
-  if (!banner || document.documentElement.dataset.emailVerification === "off" || !getToken()) {
+  if (!banner || document.documentElement.dataset.emailVerification === "off") {
+    return;
+  }
+  // The page's one check of the stored token comes first: a token it finds dead is cleared
+  // there, and nothing more is asked with it.
+  if (!(await getCurrentUser())) {
     return;
   }
   const security = await request("/api/users/me/security", { auth: true });
