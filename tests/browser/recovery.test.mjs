@@ -10,20 +10,17 @@
 
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { readFile, readdir } from "node:fs/promises";
-import path from "node:path";
 import { test } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 
 import { chromium } from "playwright-core";
 
 import { CHROMIUM_ARGS, Session, loginThroughUi, makeUser } from "./helpers.mjs";
+import { linkMailedTo } from "./mail.mjs";
 
 const CHROMIUM_PATH = process.env.QUILL_CHROMIUM || "/usr/bin/chromium";
 const SENT = "If an account with that email exists, a password reset link has been sent.";
 // Quotes and angle brackets end the link too, in case the mail has an HTML part.
 const RESET_LINK = /(https?:\/\/[^\s"'<>]+\/reset-password#token=[A-Za-z0-9_-]+)/;
-const MAIL_WAIT_MS = 10_000;
 
 async function register(base, user) {
   const response = await fetch(`${base}/api/users`, {
@@ -45,102 +42,9 @@ async function tokenStatus(base, email, password) {
   return response.status;
 }
 
-/** Splits a message or MIME part into its unfolded header block and its body. */
-function splitHeaders(text) {
-  const match = /\r?\n\r?\n/.exec(text);
-  if (!match) {
-    return { headers: text.replace(/\r?\n[ \t]+/g, " "), body: "" };
-  }
-  return {
-    headers: text.slice(0, match.index).replace(/\r?\n[ \t]+/g, " "),
-    body: text.slice(match.index + match[0].length),
-  };
-}
-
-function header(headers, name) {
-  const match = new RegExp(`^${name}:[ \\t]*(.*)$`, "im").exec(headers);
-  return match ? match[1].trim() : "";
-}
-
-function decodeQuotedPrintable(body) {
-  const latin1 = body
-    .replace(/=\r?\n/g, "")
-    .replace(/=([0-9A-Fa-f]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
-  return Buffer.from(latin1, "latin1").toString("utf8");
-}
-
-/**
- * The decoded text of every leaf part of a mail. Only a part that says it is
- * quoted-printable is decoded as such: in a 7bit body, "=3D" may be the start of a token.
- */
-function mailTexts(text) {
-  const { headers, body } = splitHeaders(text);
-  const boundary = /boundary="?([^";\s]+)"?/i.exec(header(headers, "Content-Type"));
-  if (/^multipart\//i.test(header(headers, "Content-Type")) && boundary) {
-    const parts = body.split(`--${boundary[1]}`).slice(1);
-    return parts
-      .filter((part) => !part.startsWith("--"))
-      .flatMap((part) => mailTexts(part.replace(/^[ \t]*\r?\n/, "")));
-  }
-  const encoding = header(headers, "Content-Transfer-Encoding").toLowerCase();
-  if (encoding === "quoted-printable") {
-    return [decodeQuotedPrintable(body)];
-  }
-  if (encoding === "base64") {
-    return [Buffer.from(body.replace(/\s+/g, ""), "base64").toString("utf8")];
-  }
-  return [body];
-}
-
-/** The reset link in one of the .eml files under `dir` addressed to `email`, or null. */
-async function scanMails(dir, email) {
-  let names;
-  try {
-    names = await readdir(dir, { recursive: true });
-  } catch (error) {
-    if (error.code === "ENOENT") {
-      // The server makes the folder with its first mail.
-      return null;
-    }
-    throw error;
-  }
-  for (const name of names.filter((n) => n.endsWith(".eml")).sort()) {
-    let raw;
-    try {
-      raw = await readFile(path.join(dir, name), "utf8");
-    } catch {
-      continue;
-    }
-    const to = header(splitHeaders(raw).headers, "To").toLowerCase();
-    if (!to.includes(email.toLowerCase())) {
-      continue;
-    }
-    for (const text of mailTexts(raw)) {
-      const match = RESET_LINK.exec(text);
-      if (match) {
-        return { file: name, link: match[1] };
-      }
-    }
-    // A file still being written may not have its link yet: look again on the next round.
-  }
-  return null;
-}
-
 /** Waits for the mail with the reset link for `email`; delivery happens after the answer. */
-async function resetLinkFor(dir, email) {
-  const deadline = Date.now() + MAIL_WAIT_MS;
-  for (;;) {
-    const found = await scanMails(dir, email);
-    if (found) {
-      return found.link;
-    }
-    if (Date.now() > deadline) {
-      assert.fail(
-        `no mail to ${email} with a /reset-password#token= link in ${dir} after ${MAIL_WAIT_MS / 1000} s`,
-      );
-    }
-    await sleep(200);
-  }
+function resetLinkFor(dir, email) {
+  return linkMailedTo(dir, email, RESET_LINK);
 }
 
 test("a forgotten password is reset through the emailed link", { timeout: 120_000 }, async (t) => {

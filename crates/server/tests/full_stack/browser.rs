@@ -42,6 +42,8 @@ async fn the_pages_work_end_to_end_in_headless_chromium() {
         return;
     }
     let app = crate::support::spawn_app().await;
+    // The verification test needs a server on which signing in waits for a verified email.
+    let verifying = crate::support::spawn_app_with(&[("EMAIL_VERIFICATION", "required")]).await;
     let output = tokio::process::Command::new("node")
         .current_dir(&root)
         .args(["--test", "tests/browser/"])
@@ -50,6 +52,8 @@ async fn the_pages_work_end_to_end_in_headless_chromium() {
         .env("QUILL_MAIL_DIR", app.mail_dir.path())
         // The recent-authentication test signs a token of the original's kind with it.
         .env("QUILL_SECRET_KEY", crate::support::SECRET_KEY)
+        .env("QUILL_REQUIRED_BASE_URL", &verifying.base)
+        .env("QUILL_REQUIRED_MAIL_DIR", verifying.mail_dir.path())
         .output()
         .await
         .unwrap();
