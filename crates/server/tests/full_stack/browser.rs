@@ -1,9 +1,10 @@
 //! The front end in a real browser: starts the real server on a fresh database and runs the
 //! Playwright suite in `tests/browser` (headless Chromium) against it.
 //!
-//! Needs Node.js, `npm ci --prefix tests/browser` and `/usr/bin/chromium` (or
-//! `QUILL_CHROMIUM`). Without them it is skipped on a developer's machine, and fails when the
-//! `CI` environment variable is set, so CI can never pass without running it.
+//! Needs Node.js, `npm ci --prefix tests/browser` (Playwright and axe-core) and
+//! `/usr/bin/chromium` (or `QUILL_CHROMIUM`). Without them it is skipped on a developer's
+//! machine, and fails when the `CI` environment variable is set, so CI can never pass without
+//! running it.
 
 use std::path::Path;
 
@@ -14,10 +15,13 @@ fn missing_prerequisite(root: &Path) -> Option<String> {
             "no Chromium at {chromium} (apt-get install chromium)"
         ));
     }
-    if !root
-        .join("tests/browser/node_modules/playwright-core")
-        .is_dir()
-    {
+    // The accessibility test needs axe-core too: an install from before it was added lacks it.
+    if ["playwright-core", "axe-core"].iter().any(|package| {
+        !root
+            .join("tests/browser/node_modules")
+            .join(package)
+            .is_dir()
+    }) {
         return Some("tests/browser has no node_modules (npm ci --prefix tests/browser)".into());
     }
     if std::process::Command::new("node")
