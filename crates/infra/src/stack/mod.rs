@@ -88,9 +88,12 @@ impl StartError {
 ///
 /// let dir = tempfile::tempdir()?;
 /// let url = format!("sqlite://{}?mode=rwc", dir.path().join("app.db").display());
+/// let mail = dir.path().join("mail");
 /// let settings = StackSettings::from_pairs([
 ///     ("SECRET_KEY", "an-example-key-of-at-least-32-bytes"),
 ///     ("DATABASE_URL", url.as_str()),
+///     // Without SMTP_HOST, mail (the verification link registration sends) goes to files.
+///     ("MAIL_DIR", mail.to_str().unwrap()),
 ///     // Cheap hashing for the example; leave these out in production.
 ///     ("ARGON2_MEMORY_KIB", "1024"),
 ///     ("ARGON2_ITERATIONS", "1"),

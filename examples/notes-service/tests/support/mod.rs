@@ -15,9 +15,13 @@ pub(crate) async fn app_in(dir: &tempfile::TempDir) -> Router {
         "sqlite://{}?mode=rwc",
         dir.path().join("notes.db").display()
     );
+    // The verification links registration mails land in the test's folder, not the crate's.
+    let mail_dir = dir.path().join("mail");
+    let mail_dir = mail_dir.to_str().unwrap();
     let settings = StackSettings::from_pairs([
         ("SECRET_KEY", "notes-service-test-key-of-32-bytes!"),
         ("DATABASE_URL", url.as_str()),
+        ("MAIL_DIR", mail_dir),
         ("ARGON2_MEMORY_KIB", "1024"),
         ("ARGON2_ITERATIONS", "1"),
         ("ARGON2_PARALLELISM", "1"),
