@@ -39,6 +39,26 @@ impl Password {
         Ok(Self(raw))
     }
 
+    /// Takes a password sent to confirm a sensitive change: any text a password can be (1 to
+    /// [`Password::MAX_CHARS`] characters), checked against the account's hash only when the
+    /// change needs it, so its bounds hold whether or not it is checked.
+    ///
+    /// # Errors
+    /// A [`FieldError`] for `password` when the length is outside that range.
+    ///
+    /// ```
+    /// use quill_domain::Password;
+    ///
+    /// assert!(Password::confirming("short").is_ok());
+    /// assert!(Password::confirming("").is_err());
+    /// assert!(Password::confirming("x".repeat(Password::MAX_CHARS + 1)).is_err());
+    /// ```
+    pub fn confirming(raw: impl Into<String>) -> Result<Self, FieldError> {
+        let raw = raw.into();
+        check_length("password", &raw, 1, Some(Self::MAX_CHARS))?;
+        Ok(Self(raw))
+    }
+
     /// Takes whatever a login form carried. Length rules apply to new passwords only: an
     /// attempt is simply right or wrong.
     #[must_use]

@@ -215,3 +215,28 @@ async fn a_deletion_body_that_is_not_the_documented_object_is_refused_before_any
         "the account is still there"
     );
 }
+
+#[tokio::test]
+async fn a_current_password_longer_than_any_password_is_refused_even_when_not_needed() {
+    let app = spawn_app().await;
+    let (id, grant) = signed_up(&app, "alice", false).await;
+    let token = access(&grant);
+    let too_long = "x".repeat(257);
+    let renamed = json!({"username": "alicia", "current_password": too_long});
+    let answer = send(&app, Method::PATCH, id, &token, Some(renamed)).await;
+    assert_eq!(answer.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = answer.json::<Value>().await.unwrap();
+    assert_eq!(
+        body["detail"][0]["loc"],
+        json!(["body", "current_password"])
+    );
+    let unchanged = send(
+        &app,
+        Method::DELETE,
+        id,
+        &token,
+        Some(json!({"current_password": ""})),
+    )
+    .await;
+    assert_eq!(unchanged.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}

@@ -218,9 +218,10 @@ impl TryFrom<AccountDeletionRequest> for CurrentPassword {
     }
 }
 
-/// A `current_password` field: checked, not parsed, so any text is a (wrong or right) attempt.
+/// A `current_password` field: any text within a password's bounds is a (wrong or right)
+/// attempt, refused as too long even when the change does not need it checked.
 fn confirming(checks: &mut FieldChecks, field: Text) -> Option<Password> {
-    checks.optional("current_password", field, |raw| Ok(Password::attempt(raw)))
+    checks.optional("current_password", field, Password::confirming)
 }
 
 /// A whole post. The author is always the caller; a `user_id` field is ignored.
