@@ -3,6 +3,7 @@
 // and sends it with the new password. A reset does not log in: the user logs in afterwards.
 
 import { resetPassword } from "./api.js";
+import { onLinkPasted, takeLinkToken } from "./link-token.js";
 import { busy, setMessage, showMessage, submitButton } from "./ui.js";
 
 const form = document.getElementById("reset-form");
@@ -12,27 +13,11 @@ const done = document.getElementById("reset-done");
 const again = document.getElementById("reset-again");
 const incomplete = document.getElementById("reset-incomplete");
 
-/** The token from `#token=...`, or null; the fragment is removed either way. */
-function takeToken() {
-  const hash = window.location.hash;
-  if (!hash) {
-    return null;
-  }
-  const token = new URLSearchParams(hash.slice(1)).get("token");
-  // Replace (not push) the entry, so Back and the history list never hold the token.
-  window.history.replaceState(
-    window.history.state,
-    "",
-    window.location.pathname + window.location.search,
-  );
-  return token ? token.trim() || null : null;
-}
-
 let token = null;
 
 /** Takes the token from the address bar and shows the form, or says the link is incomplete. */
 function start() {
-  token = takeToken();
+  token = takeLinkToken();
   form.hidden = !token;
   incomplete.hidden = Boolean(token);
   done.hidden = true;
@@ -43,12 +28,7 @@ function start() {
 
 if (form) {
   start();
-  // Pasting the whole link over an incomplete one changes only the fragment: no new page load.
-  window.addEventListener("hashchange", () => {
-    if (window.location.hash) {
-      start();
-    }
-  });
+  onLinkPasted(start);
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();

@@ -4,6 +4,7 @@
 // nothing. Verifying does not log in.
 
 import { verifyEmail } from "./api.js";
+import { onLinkPasted, takeLinkToken } from "./link-token.js";
 import { busy, setMessage, showMessage, submitButton } from "./ui.js";
 
 const form = document.getElementById("verify-form");
@@ -13,27 +14,11 @@ const done = document.getElementById("verify-done");
 const again = document.getElementById("verify-again");
 const incomplete = document.getElementById("verify-incomplete");
 
-/** The token from `#token=...`, or null; the fragment is removed either way. */
-function takeToken() {
-  const hash = window.location.hash;
-  if (!hash) {
-    return null;
-  }
-  const token = new URLSearchParams(hash.slice(1)).get("token");
-  // Replace (not push) the entry, so Back and the history list never hold the token.
-  window.history.replaceState(
-    window.history.state,
-    "",
-    window.location.pathname + window.location.search,
-  );
-  return token ? token.trim() || null : null;
-}
-
 let token = null;
 
 /** Takes the token from the address bar and shows the button, or says the link is incomplete. */
 function start() {
-  token = takeToken();
+  token = takeLinkToken();
   form.hidden = !token;
   incomplete.hidden = Boolean(token);
   done.hidden = true;
@@ -44,11 +29,7 @@ function start() {
 
 if (form) {
   start();
-  window.addEventListener("hashchange", () => {
-    if (window.location.hash) {
-      start();
-    }
-  });
+  onLinkPasted(start);
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
